@@ -1,0 +1,136 @@
+"""The offline default: quote the sentences that best answer the question, each cited [n].
+
+Sentences come verbatim from the top passages. Each candidate is scored by cosine similarity
+to the question (sentence vectors are precomputed at ingest) plus a small lexical bonus, then
+picked by maximal marginal relevance so the answer covers different points instead of
+repeating one. The picked sentences are ordered by source and position so they read in order.
+When the best evidence is weak the answerer abstains instead of quoting noise.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from assistant.answerers import Answerer, Context, abstain_message, render_pieces
+from assistant.settings import Settings
+from assistant.text import char_ngrams, normalize
+from assistant.types import Answer, AnswerSentence, Citation, Hit
+
+MIN_SENTENCE_CHARS = 8
+LEXICAL_BONUS = 0.1
+# A sentence this far below the best one is not worth quoting.
+RELEVANCE_MARGIN = 0.06
+
+
+@dataclass
+class Candidate:
+    sentence_id: int
+    hit_rank: int
+    text: str
+    start: int
+    end: int
+    relevance: float
+
+
+class ExtractiveAnswerer(Answerer):
+    """Verbatim, cited sentences chosen by relevance and diversity (MMR)."""
+
+    name = "extractive"
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    def answer(self, ctx: Context) -> Answer:
+        hits = ctx.hits[: self.settings.answer_passages]
+        evidence = evidence_score(ctx.question, hits)
+        ctx.trace["evidence"] = round(evidence, 4)
+        if not hits or evidence < self.settings.abstain_threshold:
+            return abstention(ctx.question, self.name, ctx.trace)
+        candidates = self._candidates(ctx, hits)
+        chosen = self._select(ctx, candidates)
+        return self._compose(chosen, hits, ctx)
+
+    def _candidates(self, ctx: Context, hits: list[Hit]) -> list[Candidate]:
+        seen: set[int] = set()
+        out: list[Candidate] = []
+        qgrams = char_ngrams(normalize(ctx.question), 2)
+        assert ctx.query.vector is not None
+        for rank, hit in enumerate(hits):
+            ids = [i for i in hit.chunk.sentence_ids if i not in seen]
+            seen.update(ids)
+            if not ids:
+                continue
+            cosines = np.asarray(ctx.index.sentence_vectors[ids]) @ ctx.query.vector
+            for sid, cosine in zip(ids, cosines, strict=True):
+                cand = self._candidate(ctx, sid, rank, float(cosine), qgrams)
+                if cand:
+                    out.append(cand)
+        return out
+
+    def _candidate(
+        self, ctx: Context, sid: int, rank: int, cosine: float, qgrams: set[str]
+    ) -> Candidate | None:
+        sentence = ctx.index.sentences[sid]
+        text = ctx.index.documents[sentence.doc_id].text[sentence.start : sentence.end]
+        content = "".join(ch for ch in text if ch.isalnum())
+        if len(content) < MIN_SENTENCE_CHARS or text.lstrip().startswith("#"):
+            return None
+        grams = char_ngrams(normalize(text), 2)
+        overlap = len(qgrams & grams) / len(qgrams) if qgrams else 0.0
+        relevance = cosine + LEXICAL_BONUS * overlap
+        return Candidate(sid, rank, text, sentence.start, sentence.end, relevance)
+
+    def _select(self, ctx: Context, candidates: list[Candidate]) -> list[Candidate]:
+        if not candidates:
+            return []
+        vectors = np.asarray(ctx.index.sentence_vectors[[c.sentence_id for c in candidates]])
+        best = max(c.relevance for c in candidates)
+        lam = self.settings.mmr_lambda
+        chosen: list[int] = []
+        pool = [i for i, c in enumerate(candidates) if c.relevance >= best - RELEVANCE_MARGIN]
+        while pool and len(chosen) < self.settings.answer_sentences:
+            def mmr(i: int) -> float:
+                redundancy = max((float(vectors[i] @ vectors[j]) for j in chosen), default=0.0)
+                return lam * candidates[i].relevance - (1 - lam) * redundancy
+
+            pick = max(pool, key=mmr)
+            chosen.append(pick)
+            pool.remove(pick)
+        return [candidates[i] for i in chosen]
+
+    def _compose(self, chosen: list[Candidate], hits: list[Hit], ctx: Context) -> Answer:
+        chosen.sort(key=lambda c: (c.hit_rank, c.start))
+        numbers: dict[int, int] = {}
+        for cand in chosen:
+            numbers.setdefault(cand.hit_rank, len(numbers) + 1)
+        sentences = [
+            AnswerSentence(
+                text=c.text, citations=[numbers[c.hit_rank]], supported=True, support=1.0,
+                doc_id=hits[c.hit_rank].chunk.doc_id, start=c.start, end=c.end,
+            )
+            for c in chosen
+        ]
+        citations = [Citation(n, hits[rank]) for rank, n in numbers.items()]
+        text = "".join(render_pieces(sentences))
+        return Answer(text, citations, sentences, abstained=False, answerer=self.name, trace=ctx.trace)
+
+
+def evidence_score(question: str, hits: list[Hit]) -> float:
+    """How strongly the best passage matches the question: its cosine plus lexical overlap."""
+    if not hits:
+        return 0.0
+    qgrams = char_ngrams(normalize(question), 2)
+    best = 0.0
+    for hit in hits:
+        overlap = 0.0
+        if qgrams:
+            overlap = len(qgrams & char_ngrams(normalize(hit.chunk.text), 2)) / len(qgrams)
+        best = max(best, (hit.dense_score or 0.0) + LEXICAL_BONUS * overlap)
+    return best
+
+
+def abstention(question: str, answerer: str, trace: dict) -> Answer:
+    """The answer that says the sources do not cover the question."""
+    return Answer(abstain_message(question), [], [], abstained=True, answerer=answerer, trace=trace)

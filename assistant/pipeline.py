@@ -1,0 +1,130 @@
+"""Build the retrieval + answering pipeline once; the API, web page, Slack and CLI share it."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from assistant.answerers import Answerer, Context, Delta
+from assistant.answerers.extractive import ExtractiveAnswerer
+from assistant.embedder import Embedder, create_embedder
+from assistant.index_store import CURRENT, IndexUnavailable, LoadedIndex, load_index
+from assistant.retriever import Filters, HybridRetriever
+from assistant.settings import Settings
+from assistant.types import Answer, Hit
+
+
+class IndexHolder:
+    """The index being served; picks up a newly published build between requests.
+
+    Each request takes one snapshot with get(), so it is answered wholly from the old or
+    wholly from the new build, never a mix.
+    """
+
+    def __init__(self, settings: Settings, check_interval: float = 1.0) -> None:
+        self.settings = settings
+        self.check_interval = check_interval
+        self._lock = threading.Lock()
+        self._index: LoadedIndex | None = None
+        self._target: str | None = None
+        self._checked = 0.0
+        self.error: str | None = None
+
+    def get(self) -> LoadedIndex:
+        """The current index snapshot; raises IndexUnavailable when none can be loaded."""
+        now = time.monotonic()
+        if self._index is None or now - self._checked >= self.check_interval:
+            self._refresh(now)
+        if self._index is None:
+            raise IndexUnavailable(self.error or "index not loaded")
+        return self._index
+
+    def _refresh(self, now: float) -> None:
+        with self._lock:
+            self._checked = now
+            target = _link_target(self.settings)
+            if self._index is not None and target == self._target:
+                return
+            try:
+                loaded = load_index(self.settings.index_dir)
+            except IndexUnavailable as exc:
+                # Keep serving the build we have; report why the new one is unusable.
+                self.error = str(exc)
+                return
+            self._index, self._target, self.error = loaded, target, None
+
+
+def _link_target(settings: Settings) -> str | None:
+    try:
+        return os.readlink(settings.index_dir / CURRENT)
+    except OSError:
+        return None
+
+
+@dataclass
+class Pipeline:
+    """retrieve() then answer() / answer_stream(), over whatever index is current."""
+
+    settings: Settings
+    embedder: Embedder
+    answerer: Answerer
+    holder: IndexHolder
+
+    def retriever(self, index: LoadedIndex) -> HybridRetriever:
+        return HybridRetriever(index, self.embedder, self.settings)
+
+    def search(
+        self, question: str, k: int | None = None, filters: Filters | None = None,
+        mode: str | None = None, trace: dict[str, Any] | None = None,
+    ) -> list[Hit]:
+        """Ranked passages for a question."""
+        ctx = self._context(question, k, filters, mode, trace)
+        return ctx.hits
+
+    def answer(
+        self, question: str, filters: Filters | None = None,
+        history: list[dict[str, str]] | None = None, mode: str | None = None,
+    ) -> Answer:
+        """A cited answer (or an abstention) for a question."""
+        ctx = self._context(question, None, filters, mode, None, history)
+        started = time.perf_counter()
+        answer = self.answerer.answer(ctx)
+        answer.trace["answer_ms"] = round((time.perf_counter() - started) * 1000, 3)
+        return answer
+
+    def answer_stream(
+        self, question: str, filters: Filters | None = None,
+        history: list[dict[str, str]] | None = None,
+    ) -> Iterator[Delta | Answer]:
+        """Deltas of answer text as produced, then the final Answer."""
+        ctx = self._context(question, None, filters, None, None, history)
+        yield from self.answerer.answer_stream(ctx)
+
+    def _context(
+        self, question: str, k: int | None, filters: Filters | None, mode: str | None,
+        trace: dict[str, Any] | None, history: list[dict[str, str]] | None = None,
+    ) -> Context:
+        index = self.holder.get()
+        trace = {} if trace is None else trace
+        retriever = self.retriever(index)
+        query = retriever.prepare(question, trace)
+        k = k or max(self.settings.top_k, self.settings.answer_passages)
+        hits = retriever.search(query, k, filters, mode, trace)
+        trace["build_id"] = index.build_id
+        return Context(question, query, hits, index, history or [], trace)
+
+
+AnswererFactory = Callable[[Settings, Embedder], Answerer]
+
+# Answerers by name; the LLM answerer registers itself here when configured.
+ANSWERERS: dict[str, AnswererFactory] = {"extractive": lambda s, e: ExtractiveAnswerer(s)}
+
+
+def build_pipeline(settings: Settings, embedder: Embedder | None = None, answerer: str = "extractive") -> Pipeline:
+    """Construct the shared pipeline; the index is loaded lazily and reloaded on swap."""
+    embedder = embedder or create_embedder(settings)
+    return Pipeline(settings, embedder, ANSWERERS[answerer](settings, embedder), IndexHolder(settings))

