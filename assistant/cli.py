@@ -120,13 +120,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     settings = _settings(args)
-    if args.ingest_if_needed:
-        from assistant.index_store import current_build
-
-        if current_build(settings.index_dir) is None:
-            ns = argparse.Namespace(**{**vars(args), "rebuild": False, "json": False, "quiet": False})
-            if cmd_ingest(ns) != 0:
-                return 1
+    if args.ingest:
+        ns = argparse.Namespace(**{**vars(args), "rebuild": False, "json": False, "quiet": False})
+        if cmd_ingest(ns) != 0:
+            return 1
     os.environ.update({"HINDSIGHT_CORPUS_DIR": str(settings.corpus_dir), "HINDSIGHT_INDEX_DIR": str(settings.index_dir)})
     uvicorn.run(
         "assistant.app:app_from_env", factory=True, host=args.host or settings.host,
@@ -178,7 +175,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host")
     p.add_argument("--port", type=int)
     p.add_argument("--workers", type=int, default=1)
-    p.add_argument("--ingest-if-needed", action="store_true", help="ingest first when no index exists")
+    p.add_argument("--ingest", action="store_true", help="bring the index up to date first (incremental)")
     p = sub.add_parser("eval", help="run the offline evaluation (see eval/README.md)", add_help=False)
     p.add_argument("eval_args", nargs=argparse.REMAINDER)
     return parser

@@ -142,5 +142,5 @@ def create_embedder(settings: Settings) -> Embedder:
     try:
         factory = EMBEDDERS[settings.embedder]
     except KeyError:
-        raise ValueError(f"unknown embedder {settings.embedder!r}; known: {sorted(EMBEDDERS)}")
+        raise ValueError(f"unknown embedder {settings.embedder!r}; known: {sorted(EMBEDDERS)}") from None
     return factory(settings)

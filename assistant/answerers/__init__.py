@@ -13,6 +13,7 @@ from assistant.indexes import Query
 from assistant.types import Answer, AnswerSentence, Hit
 
 CJK = re.compile(r"[\u3400-\u9fff]")
+LIST_ITEM = re.compile(r"^\s*(?:[-*+]\s|\d{1,2}[.)）、]|[a-z][.)）]\s|[（(]\d{1,2}[）)])")
 ABSTAIN_ZH = "资料中没有找到相关内容。"
 ABSTAIN_EN = "No relevant content was found in the sources."
 
@@ -48,7 +49,10 @@ def render_pieces(sentences: list[AnswerSentence]) -> list[str]:
     for sentence in sentences:
         marks = "".join(f"[{n}]" for n in sentence.citations)
         gap = "" if previous is None else ("" if sentence.citations[:1] == previous[:1] else "\n\n")
-        joiner = " " if gap == "" and pieces and not CJK.search(sentence.text[:1]) else ""
+        joiner = ""
+        if gap == "" and pieces:
+            # List items stay one per line; a Latin-script sentence needs a space before it.
+            joiner = "\n" if LIST_ITEM.match(sentence.text) else ("" if CJK.search(sentence.text[:1]) else " ")
         pieces.append(gap + joiner + sentence.text + marks)
         previous = sentence.citations
     return pieces

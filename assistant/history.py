@@ -1,0 +1,185 @@
+"""Conversations, messages and feedback in SQL (SQLite with WAL by default, any SQLAlchemy URL)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import (
+    Column,
+    DateTime,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    create_engine,
+    event,
+    func,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.engine import Engine
+
+metadata = MetaData()
+
+conversations = Table(
+    "conversations", metadata,
+    Column("id", String(64), primary_key=True),
+    Column("title", Text, nullable=False, default=""),
+    Column("source", String(16), nullable=False, default="web"),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+messages = Table(
+    "messages", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("conversation_id", String(64), ForeignKey("conversations.id"), nullable=False, index=True),
+    Column("role", String(16), nullable=False),
+    Column("content", Text, nullable=False),
+    Column("answer_json", Text),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+feedback = Table(
+    "feedback", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("message_id", Integer, ForeignKey("messages.id")),
+    Column("conversation_id", String(64)),
+    Column("rating", Integer, nullable=False),
+    Column("comment", Text, nullable=False, default=""),
+    Column("question", Text, nullable=False),
+    Column("answer", Text, nullable=False),
+    Column("citations_json", Text, nullable=False, default="[]"),
+    Column("config_json", Text, nullable=False, default="{}"),
+    Column("source", String(16), nullable=False, default="web"),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for url; SQLite gets WAL, a busy timeout and foreign keys."""
+    if url.startswith("sqlite:///"):
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+
+        @event.listens_for(engine, "connect")
+        def _pragmas(conn: Any, _record: Any) -> None:
+            cursor = conn.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.close()
+
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+class HistoryStore:
+    """Conversation history and answer feedback; one instance per app, thread-safe via the pool."""
+
+    def __init__(self, url: str) -> None:
+        self.engine = make_engine(url)
+        metadata.create_all(self.engine)
+
+    def create_conversation(self, title: str = "", source: str = "web", conversation_id: str | None = None) -> str:
+        cid = conversation_id or uuid.uuid4().hex
+        now = _now()
+        with self.engine.begin() as conn:
+            conn.execute(insert(conversations).values(
+                id=cid, title=title[:200], source=source, created_at=now, updated_at=now))
+        return cid
+
+    def conversation_exists(self, cid: str) -> bool:
+        with self.engine.connect() as conn:
+            return conn.execute(select(conversations.c.id).where(conversations.c.id == cid)).first() is not None
+
+    def add_message(self, cid: str, role: str, content: str, answer: dict[str, Any] | None = None) -> int:
+        with self.engine.begin() as conn:
+            result = conn.execute(insert(messages).values(
+                conversation_id=cid, role=role, content=content,
+                answer_json=json.dumps(answer, ensure_ascii=False) if answer else None,
+                created_at=_now(),
+            ))
+            conn.execute(update(conversations).where(conversations.c.id == cid).values(updated_at=_now()))
+            return int(result.inserted_primary_key[0])  # type: ignore[index]
+
+    def history(self, cid: str, limit: int = 20) -> list[dict[str, str]]:
+        """The last `limit` messages as {role, content}, oldest first."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(messages.c.role, messages.c.content)
+                .where(messages.c.conversation_id == cid)
+                .order_by(messages.c.id.desc()).limit(limit)
+            ).all()
+        return [{"role": r.role, "content": r.content} for r in reversed(rows)]
+
+    def list_conversations(self, limit: int = 50) -> list[dict[str, Any]]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(conversations).order_by(conversations.c.updated_at.desc()).limit(limit)
+            ).mappings().all()
+        return [_conversation_json(r) for r in rows]
+
+    def get_conversation(self, cid: str) -> dict[str, Any] | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(conversations).where(conversations.c.id == cid)).mappings().first()
+            if row is None:
+                return None
+            rows = conn.execute(
+                select(messages).where(messages.c.conversation_id == cid).order_by(messages.c.id)
+            ).mappings().all()
+        data = _conversation_json(row)
+        data["messages"] = [_message_json(m) for m in rows]
+        return data
+
+    def add_feedback(self, **values: Any) -> int:
+        values.setdefault("created_at", _now())
+        for key in ("citations_json", "config_json"):
+            if not isinstance(values.get(key, ""), str):
+                values[key] = json.dumps(values[key], ensure_ascii=False)
+        with self.engine.begin() as conn:
+            result = conn.execute(insert(feedback).values(**values))
+            return int(result.inserted_primary_key[0])  # type: ignore[index]
+
+    def list_feedback(self) -> list[dict[str, Any]]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(feedback).order_by(feedback.c.id)).mappings().all()
+        return [_feedback_json(r) for r in rows]
+
+    def count(self, table: Table) -> int:
+        with self.engine.connect() as conn:
+            return int(conn.execute(select(func.count()).select_from(table)).scalar_one())
+
+
+def _conversation_json(row: Any) -> dict[str, Any]:
+    return {
+        "id": row["id"], "title": row["title"], "source": row["source"],
+        "created_at": row["created_at"].isoformat(), "updated_at": row["updated_at"].isoformat(),
+    }
+
+
+def _message_json(row: Any) -> dict[str, Any]:
+    return {
+        "id": row["id"], "role": row["role"], "content": row["content"],
+        "answer": json.loads(row["answer_json"]) if row["answer_json"] else None,
+        "created_at": row["created_at"].isoformat(),
+    }
+
+
+def _feedback_json(row: Any) -> dict[str, Any]:
+    data = dict(row)
+    data["citations"] = json.loads(data.pop("citations_json") or "[]")
+    data["config"] = json.loads(data.pop("config_json") or "{}")
+    data["created_at"] = data["created_at"].isoformat()
+    return data

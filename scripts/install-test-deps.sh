@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# System packages the tests use, from Debian's archive (no browser or tool downloads).
+set -euo pipefail
+need=()
+command -v chromium >/dev/null || need+=(chromium)
+command -v chromedriver >/dev/null || need+=(chromium-driver)
+if [ ${#need[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ]; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+  else
+    echo "missing ${need[*]}: install them with apt (browser tests will be skipped)" >&2
+  fi
+fi

