@@ -17,9 +17,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from assistant.embedder import Embedder
 from assistant.index_store import (
     BUILDS,
     CURRENT,
@@ -31,7 +30,10 @@ from assistant.index_store import (
 from assistant.settings import Settings
 from ingest.loaders import LoadError, SourceFile, discover, load_document
 from ingest.plan import PreviousBuild, plan_documents
-from ingest.writer import BuildParts, assemble, write_build
+
+if TYPE_CHECKING:  # the writer pulls llama-index (chunker); imported only when something changed
+    from assistant.embedder import Embedder
+    from ingest.writer import BuildParts
 
 KEEP_BUILDS = 2
 
@@ -110,6 +112,8 @@ def _ingest_locked(
     report = _report_from_plan(plan, previous, sources)
     if not plan.ready:
         return report
+    from ingest.writer import assemble
+
     embedder: Embedder = embedder_factory()
     parts: BuildParts = assemble(plan.ready, previous, embedder, settings, progress)
     report.embedded = parts.embedded
@@ -189,6 +193,8 @@ def _publish(
         "documents": parts.doc_entries,
         "failures": {f["path"]: {"reason": f["reason"], "hash": hashes.get(f["path"])} for f in failures},
     }
+    from ingest.writer import write_build
+
     write_build(staging, parts, manifest)
     final = builds / build_id
     staging.rename(final)

@@ -7,10 +7,12 @@ import hashlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
-from llama_index.core.schema import Document
+
+if TYPE_CHECKING:  # llama-index costs ~1 s to import; an unchanged re-ingest never needs it
+    from llama_index.core.schema import Document
 
 from ingest.html_text import html_to_text
 
@@ -66,6 +68,8 @@ def load_document(source: SourceFile, max_bytes: int = MAX_FILE_BYTES) -> Docume
     if not body.strip():
         raise LoadError("empty document (no text after front-matter)")
     metadata = _metadata(meta, source)
+    from llama_index.core.schema import Document
+
     return Document(id_=metadata["doc_id"], text=body, metadata=metadata)
 
 

@@ -6,11 +6,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Literal
-
-from llama_index.core.schema import Document
+from typing import TYPE_CHECKING, Any, Literal
 
 from ingest.loaders import LoadError, SourceFile
+
+if TYPE_CHECKING:  # annotations only: keep llama-index off the unchanged re-ingest path
+    from llama_index.core.schema import Document
 
 Status = Literal["new", "changed", "unchanged"]
 
