@@ -88,7 +88,7 @@ class HybridRetriever:
         lexical = self.index.lexical.search(query, n, allowed) if mode != "dense" else []
         t2 = time.perf_counter()
         hits = self._fuse(query, dense, lexical)
-        hits = collapse_near_duplicates(hits, self.settings.dedupe_threshold)[:k]
+        hits = collapse_near_duplicates(hits, self.settings.dedupe_threshold, limit=k)
         _stage(trace, "faiss_ms", t0, t1)
         _stage(trace, "bm25_ms", t1, t2)
         _stage(trace, "fusion_ms", t2, time.perf_counter())
@@ -111,10 +111,12 @@ class HybridRetriever:
         return sorted(hits.values(), key=lambda h: -h.score)
 
 
-def collapse_near_duplicates(hits: list[Hit], threshold: float) -> list[Hit]:
+def collapse_near_duplicates(hits: list[Hit], threshold: float, limit: int | None = None) -> list[Hit]:
     """Drop a hit that mostly repeats a better one (overlapping span or near-identical text)."""
     kept: list[tuple[Hit, set[str]]] = []
     for hit in hits:
+        if limit is not None and len(kept) >= limit:
+            break  # later hits only compete with kept ones: stopping early changes nothing
         grams = char_ngrams(normalize(hit.chunk.text), 3)
         if not any(_same_passage(hit, other, grams, other_grams, threshold) for other, other_grams in kept):
             kept.append((hit, grams))
