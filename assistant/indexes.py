@@ -6,6 +6,7 @@ import json
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -39,52 +40,128 @@ class Index(ABC):
     def __len__(self) -> int: ...
 
 
-class DenseIndex(Index):
-    """FAISS inner-product index over L2-normalised vectors (inner product = cosine)."""
+@dataclass(frozen=True)
+class DenseSpec:
+    """Which FAISS index to build and how to search it; kind "auto" is resolved by size."""
 
-    FILE = "dense.faiss"
-
-    def __init__(self, index: object) -> None:
-        self._index = index
+    kind: str = "flat"
+    flat_max: int = 200_000
+    large: str = "hnsw"
+    hnsw_m: int = 32
+    ef_construction: int = 64
+    ef_search: int = 96
+    nlist: int = 0
+    nprobe: int = 32
+    pq_m: int = 48
 
     @classmethod
-    def build(cls, vectors: np.ndarray) -> DenseIndex:
-        import faiss
+    def from_settings(cls, s: Any) -> DenseSpec:
+        return cls(
+            s.faiss_index, s.faiss_flat_max, s.faiss_large_index, s.faiss_hnsw_m,
+            s.faiss_hnsw_ef_construction, s.faiss_hnsw_ef_search, s.faiss_ivf_nlist,
+            s.faiss_ivf_nprobe, s.faiss_pq_m,
+        )
 
+    def resolve(self, n: int) -> str:
+        """The concrete kind for n vectors: exact (Flat) while that is affordable."""
+        if self.kind != "auto":
+            return self.kind
+        return "flat" if n <= self.flat_max else self.large
+
+
+class DenseIndex(Index):
+    """FAISS inner-product index over L2-normalised vectors (inner product = cosine).
+
+    Flat is exact; HNSW and IVF-PQ are approximate and used above `flat_max` chunks.
+    dense.json records the kind and its search-time parameters beside dense.faiss.
+    """
+
+    FILE = "dense.faiss"
+    META = "dense.json"
+
+    def __init__(self, index: object, kind: str = "flat", ef_search: int = 96, nprobe: int = 32) -> None:
+        self._index: Any = index
+        self.kind, self.ef_search, self.nprobe = kind, ef_search, nprobe
+
+    @classmethod
+    def build(cls, vectors: np.ndarray, spec: DenseSpec | None = None) -> DenseIndex:
+        spec = spec or DenseSpec()
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)
-        index = faiss.IndexFlatIP(vectors.shape[1])
+        kind = spec.resolve(len(vectors))
+        index = _new_faiss_index(kind, vectors, spec)
         if len(vectors):
             index.add(vectors)
-        return cls(index)
+        return cls(index, kind, spec.ef_search, spec.nprobe)
 
     @classmethod
     def load(cls, directory: Path) -> DenseIndex:
         import faiss
 
-        return cls(faiss.read_index(str(directory / cls.FILE), faiss.IO_FLAG_MMAP))
+        meta_path = directory / cls.META
+        meta = json.loads(meta_path.read_text()) if meta_path.exists() else {}
+        index = faiss.read_index(str(directory / cls.FILE), faiss.IO_FLAG_MMAP)
+        return cls(index, meta.get("kind", "flat"), meta.get("ef_search", 96), meta.get("nprobe", 32))
 
     def save(self, directory: Path) -> None:
         import faiss
 
         faiss.write_index(self._index, str(directory / self.FILE))
+        meta = {"kind": self.kind, "ef_search": self.ef_search, "nprobe": self.nprobe}
+        (directory / self.META).write_text(json.dumps(meta))
 
     def __len__(self) -> int:
-        return int(self._index.ntotal)  # type: ignore[attr-defined]
+        return int(self._index.ntotal)
 
     def search(self, query: Query, k: int, allowed: np.ndarray | None = None) -> Ranked:
-        import faiss
-
         if query.vector is None or len(self) == 0:
             return []
         k = min(k, len(self) if allowed is None else len(allowed))
         if k <= 0:
             return []
         vector = np.ascontiguousarray(query.vector.reshape(1, -1), dtype=np.float32)
-        params = None
-        if allowed is not None:
-            params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(allowed.astype(np.int64)))
-        scores, rows = self._index.search(vector, k, params=params)  # type: ignore[attr-defined]
+        scores, rows = self._index.search(vector, k, params=self._params(allowed))
         return [(int(r), float(s)) for r, s in zip(rows[0], scores[0], strict=True) if r >= 0]
+
+    def _params(self, allowed: np.ndarray | None) -> Any:
+        """Search parameters; they carry efSearch/nprobe, so they are set even without a filter."""
+        import faiss
+
+        sel = faiss.IDSelectorBatch(allowed.astype(np.int64)) if allowed is not None else None
+        if self.kind == "hnsw":
+            params: Any = faiss.SearchParametersHNSW()  # type: ignore[attr-defined]
+            params.efSearch = self.ef_search
+        elif self.kind == "ivfpq":
+            params = faiss.SearchParametersIVF()
+            params.nprobe = self.nprobe
+        elif sel is None:
+            return None
+        else:
+            params = faiss.SearchParameters()
+        if sel is not None:
+            params.sel = sel
+        return params
+
+
+def _new_faiss_index(kind: str, vectors: np.ndarray, spec: DenseSpec) -> Any:
+    import faiss
+
+    n, dim = vectors.shape
+    if kind == "flat":
+        return faiss.IndexFlatIP(dim)
+    if kind == "hnsw":
+        hnsw: Any = faiss.IndexHNSWFlat(dim, spec.hnsw_m, faiss.METRIC_INNER_PRODUCT)
+        hnsw.hnsw.efConstruction = spec.ef_construction
+        return hnsw
+    if kind != "ivfpq":
+        raise ValueError(f"unknown FAISS index kind {kind!r}; known: flat, hnsw, ivfpq")
+    nlist = spec.nlist or int(2 * np.sqrt(max(n, 1)))
+    nlist = max(1, min(nlist, n // 39 or 1))  # k-means wants ~39 points per list
+    pq_m = max(m for m in range(1, min(spec.pq_m, dim) + 1) if dim % m == 0)
+    nbits = 8 if n >= 39 * 256 else 4  # few vectors cannot train 256 centroids per sub-space
+    index = faiss.IndexIVFPQ(faiss.IndexFlatIP(dim), dim, nlist, pq_m, nbits, faiss.METRIC_INNER_PRODUCT)
+    sample = vectors[np.random.default_rng(0).permutation(n)[: max(nlist * 40, 20_000)]]
+    index.train(sample)
+    return index
 
 
 class LexicalIndex(Index):
@@ -117,6 +194,13 @@ class LexicalIndex(Index):
         target = directory / self.DIR
         self._model.save(str(target), show_progress=False)  # type: ignore[attr-defined]
         (target / "tokenizer.json").write_text(json.dumps({"tokenizer": self.tokenizer}))
+
+    def coverage(self, tokens: list[str]) -> float:
+        """Share of the tokens that occur anywhere in the corpus (unknown words hint off-topic)."""
+        if not tokens:
+            return 0.0
+        vocab = self._model.vocab_dict  # type: ignore[attr-defined]
+        return sum(1 for t in tokens if t in vocab) / len(tokens)
 
     def __len__(self) -> int:
         return int(self._model.scores["num_docs"])  # type: ignore[attr-defined]

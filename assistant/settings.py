@@ -51,11 +51,26 @@ class Settings(BaseSettings):
     max_k: int = Field(default=50, ge=1, le=200)
     dedupe_threshold: float = Field(default=0.8, gt=0.0, le=1.0)
 
+    # Dense index type, chosen by size at build time (see docs/performance.md for the trade-offs).
+    faiss_index: Literal["auto", "flat", "hnsw", "ivfpq"] = Field(
+        default="auto", description="auto: flat up to faiss_flat_max chunks, else faiss_large_index"
+    )
+    faiss_flat_max: int = Field(default=200_000, ge=0, description="largest corpus kept exact (Flat)")
+    faiss_large_index: Literal["hnsw", "ivfpq"] = "hnsw"
+    faiss_hnsw_m: int = Field(default=32, ge=4, le=128)
+    faiss_hnsw_ef_construction: int = Field(default=64, ge=8, le=1024)
+    faiss_hnsw_ef_search: int = Field(default=96, ge=8, le=4096)
+    faiss_ivf_nlist: int = Field(default=0, ge=0, description="IVF lists; 0: 2·sqrt(n)")
+    faiss_ivf_nprobe: int = Field(default=32, ge=1, le=65536)
+    faiss_pq_m: int = Field(default=48, ge=1, le=384, description="PQ sub-quantisers (must divide dim)")
+
     # Answering.
     answer_passages: int = Field(default=5, ge=1, le=20)
     answer_sentences: int = Field(default=5, ge=1, le=20)
     mmr_lambda: float = Field(default=0.7, ge=0.0, le=1.0)
-    abstain_threshold: float = Field(default=0.0, description="calibrated; see docs/calibration")
+    # Calibrated on eval/questions.jsonl (eval/README.md): evidence below these abstains.
+    abstain_threshold: float = Field(default=0.865, ge=0.0, le=2.0, description="CJK questions")
+    abstain_threshold_latin: float = Field(default=0.73, ge=0.0, le=2.0, description="other questions")
     max_question_chars: int = Field(default=1000, ge=10, le=20000)
 
     # Serving.

@@ -12,7 +12,7 @@ import numpy as np
 from tqdm import tqdm
 
 from assistant.embedder import Embedder
-from assistant.indexes import DenseIndex, LexicalIndex
+from assistant.indexes import DenseIndex, DenseSpec, LexicalIndex
 from assistant.settings import Settings
 from assistant.types import Chunk, Sentence
 from ingest.chunker import ChineseChunker
@@ -32,6 +32,7 @@ class BuildParts:
     doc_entries: dict[str, dict[str, Any]] = field(default_factory=dict)
     embedded: int = 0
     tokenizer: str = "bigram"
+    dense: DenseSpec = field(default_factory=DenseSpec)
 
 
 def search_text(chunk: Chunk) -> str:
@@ -44,7 +45,7 @@ def assemble(
     settings: Settings, progress: bool,
 ) -> BuildParts:
     """Rows for every ready document; new/changed ones are chunked and embedded."""
-    parts = BuildParts(tokenizer=settings.tokenizer)
+    parts = BuildParts(tokenizer=settings.tokenizer, dense=DenseSpec.from_settings(settings))
     reuse = _ReuseRows(previous) if any(d.document is None for d in ready) else None
     chunker = ChineseChunker(chunk_size=settings.chunk_size, chunk_overlap=settings.chunk_overlap)
     chunk_vecs: list[np.ndarray | None] = []
@@ -165,7 +166,7 @@ def write_build(staging: Path, parts: BuildParts, manifest: dict[str, Any]) -> N
     assert parts.vectors is not None and parts.sentence_vectors is not None
     np.save(staging / "vectors.npy", parts.vectors)
     np.save(staging / "sentence_vectors.npy", parts.sentence_vectors)
-    DenseIndex.build(parts.vectors).save(staging)
+    DenseIndex.build(parts.vectors, parts.dense).save(staging)
     LexicalIndex.build([search_text(c) for c in parts.chunks], parts.tokenizer).save(staging)
     (staging / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2))
     for path in staging.rglob("*"):
