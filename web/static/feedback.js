@@ -1,0 +1,65 @@
+// Thumbs up/down with an optional comment, stored with the question, answer, citations and config.
+import { el } from "./dom.js";
+
+async function send(payload) {
+  const response = await fetch("/api/feedback", {
+    method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(payload),
+  });
+  if (!response.ok) {
+    const body = await response.json().catch(() => ({}));
+    throw new Error(typeof body.detail === "string" ? body.detail : JSON.stringify(body.detail || response.status));
+  }
+  return response.json();
+}
+
+/** The feedback controls for one answer; turn = {question, answer, messageId, conversationId, filters}. */
+export function renderFeedback(turn) {
+  let rating = 0;
+  const status = el("span", { class: "feedback-status", role: "status" });
+  const comment = el("textarea", {
+    class: "feedback-comment", rows: "2", maxlength: "4000",
+    "aria-label": "补充说明（可选） Comment (optional)", placeholder: "补充说明（可选） Comment (optional)",
+  });
+  const submit = el("button", { type: "submit", class: "button small" }, "提交反馈 Send feedback");
+  const form = el("form", { class: "feedback-form", hidden: true }, comment, submit);
+  const thumb = (value, symbol, label) => el("button", {
+    type: "button", class: "thumb", "aria-pressed": "false", "aria-label": label, title: label,
+    dataset: { rating: String(value) },
+    onclick: (event) => {
+      rating = value;
+      for (const b of box.querySelectorAll(".thumb")) b.setAttribute("aria-pressed", String(b === event.currentTarget));
+      form.hidden = false;
+      comment.focus();
+    },
+  }, symbol);
+  const box = el("div", { class: "feedback" },
+    thumb(1, "▲ 有用", "有用 Helpful"), thumb(-1, "▼ 没用", "没用 Not helpful"), form, status);
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    submit.disabled = true;
+    try {
+      const { answer } = turn;
+      await send({
+        rating, comment: comment.value.trim(), message_id: turn.messageId ?? null,
+        conversation_id: turn.conversationId ?? null, question: turn.question || "",
+        answer: answer.answer || "", citations: answer.citations || [],
+        config: { answerer: answer.answerer, build_id: (answer.trace || {}).build_id,
+          abstained: answer.abstained, filters: turn.filters || null, client: "web" },
+      });
+      box.dataset.state = "saved";
+      form.hidden = true;
+      box.querySelectorAll(".thumb").forEach((b) => { b.disabled = true; });
+      status.textContent = "已记录，谢谢 Saved — thank you";
+    } catch (error) {
+      submit.disabled = false;
+      status.textContent = `未能保存 Not saved: ${error.message}`;
+    }
+  });
+  comment.addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      form.requestSubmit();
+    }
+  });
+  return box;
+}
