@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -42,6 +42,9 @@ class Settings(BaseSettings):
 
     # Retrieval.
     tokenizer: Tokenizer = "bigram"
+    glossary_file: Path | None = Field(
+        default=None, description="English→Chinese query-expansion TSV (default corpus/glossary.tsv)"
+    )
     retrieval_mode: Literal["hybrid", "dense", "bm25"] = "hybrid"
     dense_weight: float = Field(default=1.0, ge=0.0)
     bm25_weight: float = Field(default=1.0, ge=0.0)
@@ -70,23 +73,65 @@ class Settings(BaseSettings):
     mmr_lambda: float = Field(default=0.7, ge=0.0, le=1.0)
     # Calibrated on eval/questions.jsonl (eval/README.md): evidence below these abstains.
     abstain_threshold: float = Field(default=0.865, ge=0.0, le=2.0, description="CJK questions")
-    abstain_threshold_latin: float = Field(default=0.73, ge=0.0, le=2.0, description="other questions")
+    abstain_threshold_latin: float = Field(default=0.79, ge=0.0, le=2.0, description="other questions")
     max_question_chars: int = Field(default=1000, ge=10, le=20000)
+
+    # Security (see docs/security.md).
+    api_keys: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="Bearer keys for /api/* (comma-separated); empty: open"
+    )
+    cors_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="origins allowed cross-origin (comma-separated); empty: closed"
+    )
+    max_body_bytes: int = Field(default=1_000_000, ge=1024, le=100_000_000)
+    max_history_turns: int = Field(default=20, ge=0, le=50)
 
     # Serving.
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
+
+    # Slack bot (docs/slack.md). Without a signing secret the /slack endpoints are disabled.
+    slack_signing_secret: SecretStr | None = Field(default=None, description="Slack app signing secret")
+    slack_bot_token: SecretStr | None = Field(default=None, description="xoxb- bot token")
+    slack_api_base_url: str = Field(default="https://slack.com/api/", pattern=r"^https?://.+/$")
+    public_base_url: str = Field(
+        default="", pattern=r"^(https?://.+)?$",
+        description="URL Slack links point to (source view); empty: http://{host}:{port}",
+    )
 
     @field_validator("corpus_dir", "index_dir", "data_dir")
     @classmethod
     def _absolute(cls, value: Path) -> Path:
         return value.expanduser().resolve()
 
+    @field_validator("api_keys", "cors_origins", mode="before")
+    @classmethod
+    def _comma_list(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("api_keys")
+    @classmethod
+    def _strong_keys(cls, value: list[str]) -> list[str]:
+        if any(len(key) < 16 for key in value):
+            raise ValueError("each API key must be at least 16 characters")
+        return value
+
     @model_validator(mode="after")
     def _overlap_below_size(self) -> Settings:
         if self.chunk_overlap >= self.chunk_size:
             raise ValueError("chunk_overlap must be smaller than chunk_size")
         return self
+
+    @property
+    def glossary_path(self) -> Path:
+        return self.glossary_file or self.corpus_dir / "glossary.tsv"
+
+    @property
+    def public_url(self) -> str:
+        """Base URL for links back to the web chat, without a trailing slash."""
+        return (self.public_base_url or f"http://{self.host}:{self.port}").rstrip("/")
 
     @property
     def sqlalchemy_url(self) -> str:

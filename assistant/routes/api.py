@@ -16,6 +16,7 @@ from assistant.chat import ChatService, ConversationNotFound, StreamEvent
 from assistant.deps import PipelineDep, SettingsDep, StoreDep, check_question
 from assistant.index_store import IndexUnavailable
 from assistant.retriever import Filters
+from assistant.security import check_limits
 
 router = APIRouter()
 DOC_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"
@@ -49,13 +50,18 @@ def healthz(pipeline: PipelineDep) -> JSONResponse:
 
 
 @router.post("/api/search")
-def search(req: SearchRequest, pipeline: PipelineDep, settings: SettingsDep) -> list[dict[str, Any]]:
+def search(
+    req: SearchRequest, pipeline: PipelineDep, settings: SettingsDep, response: Response
+) -> list[dict[str, Any]]:
     """Ranked passages: doc_id, title, url, section, text, score, start, end."""
     check_question(req.question, settings)
+    check_limits(settings, k=req.k)
+    trace: dict[str, Any] = {}
     try:
-        hits = pipeline.search(req.question, k=req.k, filters=_filters(req.filters), mode=req.mode)
+        hits = pipeline.search(req.question, k=req.k, filters=_filters(req.filters), mode=req.mode, trace=trace)
     except IndexUnavailable as exc:
         raise _unavailable(exc) from exc
+    response.headers["X-Index-Build"] = str(trace.get("build_id", ""))  # which build answered
     return [h.to_json() for h in hits]
 
 
@@ -63,6 +69,7 @@ def search(req: SearchRequest, pipeline: PipelineDep, settings: SettingsDep) -> 
 def chat(req: ChatRequest, pipeline: PipelineDep, store: StoreDep, settings: SettingsDep) -> dict[str, Any]:
     """A cited answer: {answer, citations, sentences, abstained, answerer, conversation_id, …}."""
     check_question(req.question, settings)
+    check_limits(settings, history=req.history)
     service = ChatService(pipeline, store)
     history = [t.model_dump() for t in req.history] if req.history is not None else None
     try:
@@ -79,6 +86,7 @@ def chat(req: ChatRequest, pipeline: PipelineDep, store: StoreDep, settings: Set
 def chat_stream(req: ChatRequest, pipeline: PipelineDep, store: StoreDep, settings: SettingsDep) -> StreamingResponse:
     """Server-Sent Events: meta, delta… , final (answer with citations), or error."""
     check_question(req.question, settings)
+    check_limits(settings, history=req.history)
     filters = _filters(req.filters)
     history = [t.model_dump() for t in req.history] if req.history is not None else None
     events = ChatService(pipeline, store).ask_stream(
