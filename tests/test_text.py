@@ -1,0 +1,42 @@
+"""Normalisation, sentence spans and tokenisers on Chinese text."""
+
+from __future__ import annotations
+
+from assistant.text import bigram_tokens, normalize, split_sentences, tokenize
+
+
+def test_normalize_folds_traditional_and_full_width() -> None:
+    assert normalize("大模型沒過“試用期”ＧＰＴ－４") == "大模型没过“试用期”gpt-4"
+
+
+def test_sentences_end_at_chinese_punctuation_and_keep_closing_quotes() -> None:
+    text = "客户需求蔓延，最终放弃；他说：“好的！”然后走了。\n下一行没有句号"
+    got = [text[s:e] for s, e in split_sentences(text)]
+    assert got == ["客户需求蔓延，最终放弃；", "他说：“好的！”", "然后走了。", "下一行没有句号"]
+
+
+def test_sentence_spans_are_verbatim_and_trimmed() -> None:
+    text = "  第一句。  \n\n 第二句！"
+    spans = split_sentences(text)
+    assert [text[s:e] for s, e in spans] == ["第一句。", "第二句！"]
+
+
+def test_ascii_full_stop_needs_following_space_so_decimals_survive() -> None:
+    text = "Version 3.5 is out. Next sentence"
+    assert [text[s:e] for s, e in split_sentences(text)] == ["Version 3.5 is out.", "Next sentence"]
+
+
+def test_lone_punctuation_lines_are_not_sentences() -> None:
+    assert split_sentences("”\n，\n。") == []
+
+
+def test_bigrams_cover_cjk_runs_and_ascii_words() -> None:
+    assert bigram_tokens("试用期 gpt-4o") == ["试用", "用期", "gpt-4o"]
+    assert bigram_tokens("我") == ["我"]
+
+
+def test_traditional_and_simplified_questions_tokenize_alike() -> None:
+    assert tokenize("試用期結束", "bigram") == tokenize("试用期结束", "bigram")
+    assert set(tokenize("試用期結束", "jieba")) == set(tokenize("试用期结束", "jieba"))
+    both = tokenize("试用期", "both")
+    assert "试用" in both and any(t.startswith("w:") for t in both)
