@@ -105,7 +105,7 @@ class SentenceTransformerEmbedder(Embedder):
         self._model = SentenceTransformer(path, device="cpu")
         self.name = f"sentence-transformers:{model or 'all-MiniLM-L6-v2'}"
         get_dim = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
-        self.dim = int(get_dim())
+        self.dim = int(get_dim() or 0)
         # e5-family models were trained with these prefixes; others take raw text.
         self._prefixes = ("query: ", "passage: ") if "e5" in path.lower() else ("", "")
 

@@ -33,7 +33,7 @@ class Glossary:
         """The question plus Chinese terms for its English phrases; Chinese questions pass as-is."""
         if CJK.search(question) or not self.entries:
             return question
-        remaining, terms = question, []
+        remaining, terms = question, list[str]()
         for pattern, chinese in self.entries:
             if pattern.search(remaining):
                 remaining = pattern.sub(" ", remaining)

@@ -103,7 +103,7 @@ class HybridRetriever:
         return hits
 
     def _fuse(self, query: Query, dense: Ranked, lexical: Ranked) -> list[Hit]:
-        s, hits = self.settings, {}
+        s, hits = self.settings, dict[int, Hit]()
         for weight, ranked, attr in ((s.dense_weight, dense, "dense_rank"), (s.bm25_weight, lexical, "bm25_rank")):
             for rank, (row, _score) in enumerate(ranked, start=1):
                 hit = hits.setdefault(row, Hit(self.index.chunks[row], 0.0))
