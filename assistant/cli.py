@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import subprocess
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -121,8 +122,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     if args.ingest:
-        ns = argparse.Namespace(**{**vars(args), "rebuild": False, "json": False, "quiet": False})
-        if cmd_ingest(ns) != 0:
+        # A child process: ingest uses every core, and OpenMP fixes its thread count at first
+        # use, so ingesting in the serving process would leave the server on the wrong count.
+        env = {**os.environ, "HINDSIGHT_CORPUS_DIR": str(settings.corpus_dir),
+               "HINDSIGHT_INDEX_DIR": str(settings.index_dir)}
+        env.pop("OMP_NUM_THREADS", None)
+        if subprocess.run([sys.executable, "-m", "assistant.cli", "ingest"], env=env).returncode != 0:
             return 1
     os.environ.update({"HINDSIGHT_CORPUS_DIR": str(settings.corpus_dir), "HINDSIGHT_INDEX_DIR": str(settings.index_dir)})
     uvicorn.run(
