@@ -13,7 +13,7 @@ import os
 import shutil
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,9 +29,11 @@ from assistant.index_store import (
 )
 from assistant.settings import Settings
 from ingest.loaders import LoadError, SourceFile, discover, load_document
-from ingest.plan import PreviousBuild, plan_documents
+from ingest.plan import Plan, PreviousBuild, plan_documents
 
 if TYPE_CHECKING:  # the writer pulls llama-index (chunker); imported only when something changed
+    from llama_index.core.schema import Document
+
     from assistant.embedder import Embedder
     from ingest.writer import BuildParts
 
@@ -84,7 +86,7 @@ def build_params(settings: Settings) -> dict[str, Any]:
 
 def run_ingest(
     settings: Settings,
-    embedder_factory: Any,
+    embedder_factory: Callable[[], Embedder],
     rebuild: bool = False,
     progress: bool = True,
 ) -> IngestReport:
@@ -101,7 +103,7 @@ def run_ingest(
 
 
 def _ingest_locked(
-    settings: Settings, embedder_factory: Any, rebuild: bool, progress: bool
+    settings: Settings, embedder_factory: Callable[[], Embedder], rebuild: bool, progress: bool
 ) -> IngestReport:
     sources = discover(settings.corpus_dir)
     params = build_params(settings)
@@ -124,14 +126,14 @@ def _ingest_locked(
     return report
 
 
-def _load(source: SourceFile) -> Any:
+def _load(source: SourceFile) -> Document | LoadError:
     try:
         return load_document(source)
     except LoadError as exc:
         return exc
 
 
-def _report_from_plan(plan: Any, previous: PreviousBuild | None, sources: list[SourceFile]) -> IngestReport:
+def _report_from_plan(plan: Plan, previous: PreviousBuild | None, sources: list[SourceFile]) -> IngestReport:
     report = IngestReport(failures=plan.failures)
     for item in plan.ready:
         getattr(report, item.status).append(item.doc_id)
