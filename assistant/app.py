@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from assistant.history import HistoryStore
 from assistant.index_store import IndexUnavailable
 from assistant.pipeline import Pipeline, build_pipeline
-from assistant.routes import api, web
+from assistant.routes import api, slack, web
 from assistant.security import install_security
 from assistant.settings import Settings, get_settings
 
@@ -39,6 +39,7 @@ def create_app(settings: Settings | None = None, pipeline: Pipeline | None = Non
     app.include_router(api.router)
     install_security(app, settings)  # API keys for /api/*, body limit, CORS
     app.include_router(web.router)
+    app.include_router(slack.router)  # signed by Slack; 503 until a signing secret is set
     app.mount("/static", web.static_files(), name="static")
     return app
 
