@@ -10,6 +10,7 @@ from typing import Any, Literal
 
 from fastapi import APIRouter, HTTPException, Path, Query, Response
 from fastapi.responses import JSONResponse, StreamingResponse
+from sqlalchemy.exc import IntegrityError
 
 from assistant.api_models import ChatRequest, FeedbackRequest, FilterModel, SearchRequest
 from assistant.chat import ChatService, ConversationNotFound, StreamEvent
@@ -151,7 +152,10 @@ def add_feedback(req: FeedbackRequest, store: StoreDep, source: str = "web") -> 
     values = req.model_dump()
     values["citations_json"] = values.pop("citations")
     values["config_json"] = values.pop("config")
-    feedback_id = store.add_feedback(**values, source=source[:16])
+    try:
+        feedback_id = store.add_feedback(**values, source=source[:16])
+    except IntegrityError as exc:  # found by fuzzing: an unknown message_id was a 500
+        raise HTTPException(422, f"message_id {req.message_id} does not exist") from exc
     return {"id": feedback_id}
 
 
