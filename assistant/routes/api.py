@@ -161,7 +161,8 @@ def add_feedback(req: FeedbackRequest, store: StoreDep, source: str = "web") -> 
 
 @router.get("/api/feedback")
 def export_feedback(
-    store: StoreDep, format: Literal["json", "csv"] = "json", rating: Literal[1, -1] | None = None,
+    store: StoreDep, format: Literal["json", "csv"] = "json",
+    rating: int | None = Query(None, ge=-1, le=1, description="only this rating: 1 or -1"),
 ) -> Response:
     """All feedback (or one rating) as JSON or CSV, for turning bad answers into evaluation questions."""
     rows = [r for r in store.list_feedback() if rating is None or r["rating"] == rating]

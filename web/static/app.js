@@ -58,6 +58,13 @@ function showFilterSummary() {
   }
 }
 
+/** fetch, showing the sign-in banner when the server wants an API key session (401). */
+async function api(url, options) {
+  const response = await fetch(url, options);
+  if (response.status === 401) $("signin").hidden = false;
+  return response;
+}
+
 async function errorDetail(response) {
   const body = await response.json().catch(() => null);
   const detail = body && body.detail;
@@ -78,7 +85,7 @@ async function ask(question) {
   bubble.dataset.deltas = "0";
   let gotFinal = false;
   try {
-    const response = await fetch("/api/chat/stream", {
+    const response = await api("/api/chat/stream", {
       method: "POST", headers: { "Content-Type": "application/json", Accept: "text/event-stream" },
       body: JSON.stringify({ question, conversation_id: state.conversationId, filters }),
     });
@@ -125,7 +132,7 @@ function markActive() {
 }
 
 async function loadConversations() {
-  const response = await fetch("/api/conversations");
+  const response = await api("/api/conversations");
   if (!response.ok) return;
   const items = (await response.json()).map((c) => el("li", {}, el("button", {
     type: "button", class: "conversation", dataset: { id: c.id }, onclick: () => openConversation(c.id),
@@ -137,7 +144,7 @@ async function loadConversations() {
 
 /** Show a stored conversation; its answers keep their citations and can still be rated. */
 async function openConversation(id) {
-  const response = await fetch(`/api/conversations/${encodeURIComponent(id)}`);
+  const response = await api(`/api/conversations/${encodeURIComponent(id)}`);
   if (!response.ok) return;
   const conversation = await response.json();
   resetChat();
@@ -156,7 +163,7 @@ async function openConversation(id) {
 
 async function loadTags() {
   const box = $("tag-filters");
-  const response = await fetch("/api/documents");
+  const response = await api("/api/documents");
   if (!response.ok) {
     box.replaceChildren(el("span", { class: "muted" }, "索引不可用 Index unavailable"));
     return;

@@ -1,0 +1,80 @@
+"""A real uvicorn server in a subprocess on a free 127.0.0.1 port, restartable on the same data."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+# Debian's packages (scripts/install-test-deps.sh); the tests never download a browser.
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMEDRIVER = Path("/usr/bin/chromedriver")
+
+
+def chromium_missing() -> bool:
+    """True when Debian's chromium or chromium-driver is not installed."""
+    return not (CHROMIUM.exists() and CHROMEDRIVER.exists())
+
+
+def free_port() -> int:
+    """A port nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class LiveServer:
+    """`hindsight` served by uvicorn in its own process; settings come through HINDSIGHT_* env."""
+
+    def __init__(self, env: dict[str, str], workdir: Path) -> None:
+        # Only the settings given here: no HINDSIGHT_* (or .env) from the developer's shell.
+        inherited = {k: v for k, v in os.environ.items() if not k.startswith("HINDSIGHT_")}
+        self.env = {**inherited, **env, "OMP_NUM_THREADS": "1"}
+        self.workdir = workdir
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log_path = workdir / "server.log"
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self, timeout: float = 120.0) -> None:
+        """Start and wait until /healthz answers ok."""
+        log = self.log_path.open("ab")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "assistant.app:app_from_env", "--factory",
+             "--host", "127.0.0.1", "--port", str(self.port), "--log-level", "warning"],
+            env=self.env, cwd=self.workdir, stdout=log, stderr=subprocess.STDOUT,
+        )
+        log.close()
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"server exited: {self.log_path.read_text(errors='replace')[-2000:]}")
+            try:
+                if httpx.get(f"{self.url}/healthz", timeout=2).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+        self.stop()
+        raise RuntimeError(f"server not ready in {timeout}s: {self.log_path.read_text(errors='replace')[-2000:]}")
+
+    def stop(self) -> None:
+        """Terminate the process (kill it if it does not exit)."""
+        if self.proc is None:
+            return
+        self.proc.terminate()
+        try:
+            self.proc.wait(15)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(5)
+        self.proc = None
+
+    def restart(self) -> None:
+        self.stop()
+        self.start()

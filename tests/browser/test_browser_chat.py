@@ -1,0 +1,152 @@
+"""The chat in real headless Chromium: ask, stream, open a citation, rate, restart, escape markup."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from selenium.common.exceptions import NoAlertPresentException
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support.ui import WebDriverWait
+
+from tests.browser.corpus import XSS_DOC_ID, XSS_IMG, XSS_SCRIPT
+from tests.browser.server import LiveServer, chromium_missing
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(chromium_missing(), reason="Debian chromium + chromium-driver not installed"),
+]
+QUESTION = "为什么大模型 To B 项目试用期后丢单？"
+WAIT = 60
+# Is the element's box inside its scroll container's visible box?
+IN_VIEW_JS = """
+const el = arguments[0], box = arguments[1].getBoundingClientRect(), r = el.getBoundingClientRect();
+return r.height > 0 && r.top >= box.top - 1 && r.bottom <= box.bottom + 1;
+"""
+
+
+def viewport(driver: Any, width: int, height: int, mobile: bool = False) -> None:
+    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
+        "width": width, "height": height, "deviceScaleFactor": 1, "mobile": mobile})
+
+
+def ask(driver: Any, question: str) -> Any:
+    """Type the question, press Enter, wait for the final answer; returns the answer element."""
+    before = len(driver.find_elements(By.CSS_SELECTOR, ".message.assistant"))
+    box = driver.find_element(By.ID, "question")
+    box.send_keys(question)
+    box.send_keys(Keys.ENTER)
+    WebDriverWait(driver, WAIT).until(
+        lambda d: len(d.find_elements(By.CSS_SELECTOR, ".message.assistant")) > before
+        and d.find_elements(By.CSS_SELECTOR, ".message.assistant")[-1].get_attribute("data-state")
+        in ("final", "error"))
+    answer = driver.find_elements(By.CSS_SELECTOR, ".message.assistant")[-1]
+    assert answer.get_attribute("data-state") == "final", answer.text
+    return answer
+
+
+def open_citation(driver: Any, button: Any) -> Any:
+    button.click()
+    panel = driver.find_element(By.ID, "source-panel")
+    WebDriverWait(driver, WAIT).until(lambda d: panel.get_attribute("data-state") == "ready")
+    return panel
+
+
+def document_text(server: LiveServer, doc_id: str) -> str:
+    text: str = httpx.get(f"{server.url}/api/documents/{doc_id}", timeout=10).json()["text"]
+    return text
+
+
+def test_ask_cite_rate_and_survive_restart(driver: Any, live_server: LiveServer, screenshots: Path) -> None:
+    viewport(driver, 1280, 900)
+    driver.get(live_server.url + "/")
+    WebDriverWait(driver, WAIT).until(lambda d: d.find_elements(By.CSS_SELECTOR, 'input[name="tag"]'))
+    driver.save_screenshot(str(screenshots / "desktop-empty.png"))
+
+    answer = ask(driver, QUESTION)
+    assert int(answer.get_attribute("data-deltas")) >= 1  # the text arrived as streamed deltas
+    sentences = answer.find_elements(By.CSS_SELECTOR, ".sentence")
+    cites = answer.find_elements(By.CSS_SELECTOR, ".cite")
+    assert sentences and cites
+    assert len(answer.find_elements(By.CSS_SELECTOR, ".sources li")) >= 1
+
+    panel = open_citation(driver, cites[0])
+    data = driver.execute_script("return fetch('/api/conversations').then(r => r.json())")
+    conversation = httpx.get(f"{live_server.url}/api/conversations/{data[0]['id']}", timeout=10).json()
+    final = conversation["messages"][-1]["answer"]
+    first = final["sentences"][0]
+    mark = panel.find_element(By.CSS_SELECTOR, "mark.sentence-mark")
+    assert mark.text == document_text(live_server, first["doc_id"])[first["start"]:first["end"]]
+    assert mark.text == sentences[0].text
+    assert driver.execute_script(IN_VIEW_JS, mark, driver.find_element(By.ID, "source-text"))
+    assert final["citations"][0]["title"] in panel.find_element(By.ID, "source-title").text
+    driver.save_screenshot(str(screenshots / "desktop-answer-source.png"))
+
+    # Keyboard: Escape closes the panel and focus goes back to the citation.
+    driver.switch_to.active_element.send_keys(Keys.ESCAPE)
+    assert not panel.is_displayed()
+    assert driver.switch_to.active_element == cites[0]
+
+    answer.find_element(By.CSS_SELECTOR, '.thumb[data-rating="-1"]').click()
+    comment = answer.find_element(By.CSS_SELECTOR, ".feedback-comment")
+    comment.send_keys("漏掉了验收指标")
+    comment.send_keys(Keys.ENTER)
+    feedback = answer.find_element(By.CSS_SELECTOR, ".feedback")
+    WebDriverWait(driver, WAIT).until(lambda d: feedback.get_attribute("data-state") == "saved")
+
+    viewport(driver, 390, 844, mobile=True)
+    assert driver.execute_script("return document.documentElement.scrollWidth <= window.innerWidth")
+    driver.save_screenshot(str(screenshots / "phone-answer.png"))
+    panel = open_citation(driver, answer.find_elements(By.CSS_SELECTOR, ".cite")[0])
+    assert panel.size["width"] == driver.execute_script("return window.innerWidth")
+    driver.save_screenshot(str(screenshots / "phone-source.png"))
+    driver.find_element(By.ID, "close-source").click()
+
+    live_server.restart()
+    rows = httpx.get(f"{live_server.url}/api/feedback", params={"rating": -1}, timeout=10).json()
+    assert len(rows) == 1
+    row = rows[0]
+    assert (row["rating"], row["comment"], row["question"]) == (-1, "漏掉了验收指标", QUESTION)
+    assert row["answer"] == final["answer"]
+    assert [c["doc_id"] for c in row["citations"]] == [c["doc_id"] for c in final["citations"]]
+    assert row["message_id"] == conversation["messages"][-1]["id"]
+    assert row["conversation_id"] == conversation["id"]
+    assert row["config"]["answerer"] == "extractive" and row["config"]["build_id"]
+    csv_text = httpx.get(f"{live_server.url}/api/feedback", params={"format": "csv"}, timeout=10).text
+    assert "漏掉了验收指标" in csv_text
+
+    # The conversation survived too: reopen it from the sidebar after the restart.
+    viewport(driver, 1280, 900)
+    driver.get(live_server.url + "/")
+    item = WebDriverWait(driver, WAIT).until(
+        lambda d: d.find_elements(By.CSS_SELECTOR, f'.conversation[data-id="{conversation["id"]}"]'))
+    item[0].click()
+    WebDriverWait(driver, WAIT).until(lambda d: d.find_elements(By.CSS_SELECTOR, ".message.assistant .cite"))
+    assert driver.find_element(By.CSS_SELECTOR, ".message.user").text == QUESTION
+
+
+def test_markup_in_sources_shows_as_text(driver: Any, live_server: LiveServer, screenshots: Path) -> None:
+    viewport(driver, 1280, 900)
+    driver.get(live_server.url + "/")
+    title = driver.title
+    answer = ask(driver, "脚本注入样本")
+    assert XSS_SCRIPT in answer.text
+    panel = open_citation(driver, answer.find_element(By.CSS_SELECTOR, ".cite"))
+    text = panel.find_element(By.ID, "source-text").text
+    assert XSS_SCRIPT in text and XSS_IMG in text
+    assert "注入测试 <script>" in panel.find_element(By.ID, "source-title").text
+    assert not panel.find_elements(By.CSS_SELECTOR, ".doc-link")  # javascript: URL is not linked
+    for root in ("messages", "source-panel"):
+        assert not driver.find_element(By.ID, root).find_elements(By.CSS_SELECTOR, "script, img, b")
+    driver.save_screenshot(str(screenshots / "desktop-markup-as-text.png"))
+
+    driver.get(f"{live_server.url}/sources/{XSS_DOC_ID}?start=0&end=10")
+    assert XSS_IMG in driver.find_element(By.CSS_SELECTOR, ".doc-text").text
+    assert not driver.find_elements(By.CSS_SELECTOR, "article img, article b")
+    assert driver.execute_script("return window.__xss === undefined")
+    assert driver.title != "pwned" and "pwned" not in title
+    with pytest.raises(NoAlertPresentException):
+        driver.switch_to.alert.text  # noqa: B018 - reading it is what raises when no alert is open

@@ -1,0 +1,165 @@
+"""The web pages as pages: Jinja output parsed with an HTML parser, assets served, spans and escaping."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+
+from assistant.app import create_app
+from assistant.routes.web import EXAMPLE_QUESTIONS, safe_url
+from ingest.build import run_ingest
+from tests.browser.corpus import XSS_DOC_ID, XSS_IMG, XSS_SCRIPT, write_markup_corpus
+from tests.conftest import FIXTURE_CORPUS, make_settings
+from tests.fakes import HashEmbedder
+
+VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "wbr"}
+
+
+@dataclass
+class Element:
+    tag: str
+    attrs: dict[str, str]
+    text: str = ""
+    children: list[Element] = field(default_factory=list)
+
+
+class Tree(HTMLParser):
+    """Every element with its attributes and all the text inside it."""
+
+    def __init__(self, html: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.elements: list[Element] = []
+        self.stack: list[Element] = []
+        self.feed(html)
+        self.close()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        element = Element(tag, {k: v or "" for k, v in attrs})
+        self.elements.append(element)
+        if tag not in VOID:
+            self.stack.append(element)
+
+    def handle_endtag(self, tag: str) -> None:
+        while self.stack:
+            if self.stack.pop().tag == tag:
+                break
+
+    def handle_data(self, data: str) -> None:
+        for element in self.stack:
+            element.text += data
+
+    def find(self, tag: str | None = None, **attrs: str) -> list[Element]:
+        return [e for e in self.elements if (tag is None or e.tag == tag)
+                and all(e.attrs.get(k.rstrip("_")) == v for k, v in attrs.items())]
+
+    def by_id(self, element_id: str) -> Element:
+        (found,) = self.find(id=element_id)
+        return found
+
+
+def test_chat_page_is_complete_accessible_html(client: TestClient) -> None:
+    response = client.get("/")
+    assert response.status_code == 200
+    assert "script-src 'self'" in response.headers["content-security-policy"]
+    tree = Tree(response.text)
+    assert tree.find("html")[0].attrs["lang"] == "zh-CN"
+    assert tree.find("meta", name="viewport")
+    ids = [e.attrs["id"] for e in tree.elements if "id" in e.attrs]
+    assert len(ids) == len(set(ids))
+    question = tree.by_id("question")
+    assert question.tag == "textarea" and question.attrs["maxlength"] == "1000"
+    assert tree.find("label", for_="question")
+    assert tree.by_id("send").attrs["type"] == "submit"
+    assert [e.attrs["data-question"] for e in tree.find("button", class_="example")] == list(EXAMPLE_QUESTIONS)
+    assert {e.attrs["value"] for e in tree.find("input", name="doc_type")} == {"article", "postmortem"}
+    scripts = tree.find("script")
+    assert scripts and all(s.attrs.get("src", "").startswith("/static/") and not s.text.strip() for s in scripts)
+    assert tree.by_id("source-panel").attrs.get("hidden") == ""
+    assert any(e.attrs.get("href") == "/api/feedback?format=csv" for e in tree.find("a"))
+
+
+def test_every_referenced_asset_is_served(client: TestClient) -> None:
+    tree = Tree(client.get("/").text)
+    urls = [e.attrs["src"] for e in tree.find("script")]
+    urls += [e.attrs["href"] for e in tree.find("link", rel="stylesheet")]
+    static = Path(__file__).resolve().parent.parent / "web" / "static"
+    for module in static.glob("*.js"):
+        urls += [f"/static/{m}" for m in re.findall(r'from "\./([\w.-]+)"', module.read_text())]
+    for url in set(urls):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert response.text.strip(), url
+    assert client.get("/static/app.js").headers["content-type"].startswith("text/javascript")
+
+
+def test_source_page_highlights_the_cited_span(client: TestClient) -> None:
+    text = client.get("/api/documents/trial-conversion").json()["text"]
+    start = text.index("团队疲于奔命")
+    end = text.index("。", start) + 1
+    response = client.get(f"/sources/trial-conversion?start={start}&end={end}")
+    assert response.status_code == 200
+    tree = Tree(response.text)
+    (mark,) = tree.find("mark")
+    assert mark.attrs["id"] == "cited" and mark.text == text[start:end]
+    assert tree.find("div", class_="doc-text")[0].text == text
+    assert tree.find("h1")[0].text == "试用期转化的三个教训"
+    assert tree.find("a", class_="doc-link")[0].attrs["href"] == "https://example.com/trial-conversion"
+    assert not Tree(client.get("/sources/trial-conversion").text).find("mark")
+
+
+def test_source_page_rejects_bad_spans_and_unknown_documents(client: TestClient) -> None:
+    length = len(client.get("/api/documents/trial-conversion").json()["text"])
+    bad = client.get(f"/sources/trial-conversion?start=5&end={length + 1}")
+    assert bad.status_code == 422 and "not inside the document" in bad.text
+    assert client.get("/sources/trial-conversion?start=9&end=3").status_code == 422
+    assert client.get("/sources/trial-conversion?start=-1&end=3").status_code == 422
+    missing = client.get("/sources/no-such-doc")
+    assert missing.status_code == 404 and "no-such-doc" in Tree(missing.text).find("p", class_="error-message")[0].text
+    assert client.get("/sources/..%2Fetc").status_code in (404, 422)
+
+
+def test_markup_in_documents_is_escaped(tmp_path: Path) -> None:
+    corpus = write_markup_corpus(FIXTURE_CORPUS, tmp_path / "markup-corpus")
+    settings = make_settings(tmp_path, corpus=corpus, embedder="fake")
+    assert run_ingest(settings, HashEmbedder, progress=False).ok
+    with TestClient(create_app(settings)) as client:
+        html = client.get(f"/sources/{XSS_DOC_ID}?start=0&end=20").text
+    tree = Tree(html)
+    assert [s.attrs["src"].split("?")[0] for s in tree.find("script")] == ["/static/source.js"]
+    assert not tree.find("img") and not tree.find("b")
+    assert XSS_SCRIPT in tree.find("h1")[0].text
+    assert XSS_IMG in tree.find("div", class_="doc-text")[0].text
+    assert not tree.find("a", class_="doc-link")  # its url is javascript:
+
+
+def test_only_http_urls_are_linked() -> None:
+    assert safe_url("https://example.com/a") == "https://example.com/a"
+    assert safe_url("http://example.com") == "http://example.com"
+    for bad in ("javascript:alert(1)", " JavaScript:alert(1)", "data:text/html,x", "/relative", None, 3):
+        assert safe_url(bad) is None
+
+
+def test_feedback_export_serves_a_curator(client: TestClient) -> None:
+    answer = client.post("/api/chat", json={"question": "为什么试用后丢单"}).json()
+    for rating, comment in ((1, ""), (-1, "漏掉了验收指标, \"范围\"")):
+        body = {"rating": rating, "comment": comment, "message_id": answer["message_id"],
+                "conversation_id": answer["conversation_id"], "question": "为什么试用后丢单",
+                "answer": answer["answer"], "citations": answer["citations"],
+                "config": {"answerer": answer["answerer"], "build_id": answer["trace"]["build_id"]}}
+        assert client.post("/api/feedback", json=body).status_code == 201
+    bad = client.get("/api/feedback", params={"rating": -1}).json()
+    assert [(r["rating"], r["comment"]) for r in bad] == [(-1, "漏掉了验收指标, \"范围\"")]
+    assert bad[0]["citations"][0]["doc_id"] == answer["citations"][0]["doc_id"]
+    response = client.get("/api/feedback", params={"format": "csv"})
+    assert response.headers["content-type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(response.text)))
+    assert [r["rating"] for r in rows] == ["1", "-1"]
+    assert rows[1]["comment"] == "漏掉了验收指标, \"范围\"" and rows[1]["question"] == "为什么试用后丢单"
+    assert '"build_id"' in rows[1]["config"]
+    assert client.get("/api/feedback", params={"rating": 5}).status_code == 422
