@@ -150,3 +150,50 @@ def test_markup_in_sources_shows_as_text(driver: Any, live_server: LiveServer, s
     assert driver.title != "pwned" and "pwned" not in title
     with pytest.raises(NoAlertPresentException):
         driver.switch_to.alert.text  # noqa: B018 - reading it is what raises when no alert is open
+
+
+RENDER_JS = """
+const done = arguments[arguments.length - 1];
+import('/static/render.js').then(({ renderAnswerText }) => {
+  const answer = {
+    answer: "试用期要写清验收指标。[1]客户一定会续约。[2]<b>x</b>",
+    citations: [{ n: 1, doc_id: "a", title: "A" }, { n: 2, doc_id: "b", title: "B" }],
+    sentences: [
+      { text: "试用期要写清验收指标。", citations: [1], supported: true, support: 0.9 },
+      { text: "客户一定会续约。", citations: [2], supported: false, support: 0.1 },
+    ],
+  };
+  const clicked = [];
+  const root = renderAnswerText(answer, (c, i) => clicked.push([c.n, i]));
+  document.body.append(root);
+  root.querySelectorAll(".cite").forEach((b) => b.click());
+  done({
+    unsupported: [...root.querySelectorAll(".sentence.unsupported")].map((s) => s.firstChild.textContent),
+    clicked, bold: root.querySelectorAll("b").length, text: root.textContent,
+  });
+});
+"""
+
+
+def test_unsupported_sentences_are_marked(driver: Any, live_server: LiveServer) -> None:
+    driver.get(live_server.url + "/")
+    result = driver.execute_async_script(RENDER_JS)
+    assert result["unsupported"] == ["客户一定会续约。"]
+    assert result["clicked"] == [[1, 0], [2, 1]]  # each [n] opens its citation for its own sentence
+    assert result["bold"] == 0 and result["text"].endswith("[2]<b>x</b>")
+
+
+def test_abstention_is_shown_as_such(driver: Any, live_server: LiveServer, screenshots: Path) -> None:
+    question = "How do I bake sourdough bread?"
+    verdict = httpx.post(f"{live_server.url}/api/chat", json={"question": question}, timeout=30).json()
+    if not verdict["abstained"]:
+        pytest.skip("the configured abstain threshold answers this question")
+    viewport(driver, 1280, 900)
+    driver.get(live_server.url + "/")
+    answer = ask(driver, question)
+    assert "abstained" in answer.get_attribute("class").split()
+    assert answer.find_element(By.CSS_SELECTOR, ".abstain-label").is_displayed()
+    assert verdict["answer"] in answer.text
+    assert not answer.find_elements(By.CSS_SELECTOR, ".sources, .cite")
+    assert answer.find_elements(By.CSS_SELECTOR, ".thumb")  # an abstention can still be rated
+    driver.save_screenshot(str(screenshots / "desktop-abstained.png"))
