@@ -14,8 +14,13 @@ import threading
 import time
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
+
+from pydantic import SecretStr
+
+from assistant.settings import Settings
 
 BOT_USER_ID = "UHINDSIGHT"
 BOT_ID = "BHINDSIGHT"
@@ -134,6 +139,21 @@ class FakeSlack:
 
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
+PUBLIC = "https://hindsight.example.com"
+
+
+def slack_settings(base: Settings, tmp_path: Path, slack: FakeSlack, **overrides: Any) -> Settings:
+    """base with Slack enabled against the fake, its own database under tmp_path."""
+    return base.model_copy(update={
+        "data_dir": tmp_path / "data", "slack_signing_secret": SecretStr(SECRET),
+        "slack_bot_token": SecretStr(TOKEN), "slack_api_base_url": slack.api_url,
+        "public_base_url": PUBLIC, **overrides,
+    })
+
+
+def drain(client: Any) -> None:
+    """Wait (bounded) until the app's SlackBot finished every queued reply."""
+    assert client.app.state.slack_bot.drain(timeout=60)
 
 
 def signed_post(client: Any, path: str, body: bytes, content_type: str,

@@ -10,22 +10,23 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from pydantic import SecretStr
 
 from assistant.app import create_app
 from assistant.pipeline import Pipeline
 from assistant.settings import Settings
 from tests.fake_slack_server import (
     BOT_USER_ID,
+    PUBLIC,
     SECRET,
     TOKEN,
     FakeSlack,
+    drain,
     mention_envelope,
     signed_post,
+    slack_settings,
     slack_signature_headers,
 )
 
-PUBLIC = "https://hindsight.example.com"
 QUESTION = "试用期客户不断提出新需求怎么办？"
 
 
@@ -33,14 +34,6 @@ QUESTION = "试用期客户不断提出新需求怎么办？"
 def slack() -> Iterator[FakeSlack]:
     with FakeSlack() as fake:
         yield fake
-
-
-def slack_settings(base: Settings, tmp_path: Path, slack: FakeSlack, **overrides: Any) -> Settings:
-    return base.model_copy(update={
-        "data_dir": tmp_path / "data", "slack_signing_secret": SecretStr(SECRET),
-        "slack_bot_token": SecretStr(TOKEN),
-        "slack_api_base_url": slack.api_url, "public_base_url": PUBLIC, **overrides,
-    })
 
 
 @pytest.fixture
@@ -52,10 +45,6 @@ def app(real_settings: Settings, real_pipeline: Pipeline, tmp_path: Path, slack:
 
 def post_event(client: TestClient, envelope: dict[str, Any], **headers: str) -> Any:
     return signed_post(client, "/slack/events", json.dumps(envelope).encode(), "application/json", **headers)
-
-
-def drain(client: TestClient) -> None:
-    assert client.app.state.slack_bot.drain(timeout=60)  # type: ignore[attr-defined]
 
 
 def test_url_verification_echoes_the_challenge(app: TestClient) -> None:
