@@ -25,6 +25,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
 
 metadata = MetaData()
 
@@ -85,12 +86,23 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True)
 
 
+def _create_schema(engine: Engine, attempts: int = 3) -> None:
+    """create_all, tolerating another process creating the same tables at the same moment."""
+    for attempt in range(attempts):
+        try:
+            metadata.create_all(engine)
+            return
+        except OperationalError as exc:  # checkfirst raced a concurrent CREATE TABLE; look again
+            if "already exists" not in str(exc) or attempt == attempts - 1:
+                raise
+
+
 class HistoryStore:
     """Conversation history and answer feedback; one instance per app, thread-safe via the pool."""
 
     def __init__(self, url: str) -> None:
         self.engine = make_engine(url)
-        metadata.create_all(self.engine)
+        _create_schema(self.engine)
 
     def create_conversation(self, title: str = "", source: str = "web", conversation_id: str | None = None) -> str:
         cid = conversation_id or uuid.uuid4().hex
