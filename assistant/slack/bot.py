@@ -17,7 +17,7 @@ from assistant.pipeline import Pipeline
 from assistant.settings import Settings
 from assistant.slack.blocks import answer_blocks, escape, notice_blocks
 from assistant.slack.client import make_web_client, make_webhook
-from assistant.slack.events import SlackQuestion, question_from_envelope
+from assistant.slack.events import SlackQuestion, clean_text, question_from_envelope
 from assistant.slack.feedback import feedback_actions, record_feedback
 from assistant.slack.ledger import DeliveryLedger
 
@@ -130,7 +130,7 @@ class SlackBot:
     # ---- slash command ---------------------------------------------------------------------
     def accept_command(self, form: dict[str, str]) -> dict[str, Any]:
         """The immediate (ephemeral) response to /hindsight; the answer follows on response_url."""
-        question = " ".join(form.get("text", "").split())
+        question = clean_text(form.get("text", ""))  # Slack escapes &, <, > in command text too
         problem = self.check(question)
         if problem or not form.get("response_url"):
             return {"response_type": "ephemeral", "text": problem or "Missing response_url."}
