@@ -23,6 +23,7 @@ DOC_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re.S)
 DOC_TYPE_BY_FOLDER = {"articles": "article", "postmortems": "postmortem"}
 MAX_FILE_BYTES = 20 * 1024 * 1024
+MAX_FRONT_MATTER_CHARS = 64_000
 
 
 class LoadError(Exception):
@@ -98,8 +99,14 @@ def split_front_matter(text: str) -> tuple[dict[str, Any], str]:
     match = FRONT_MATTER.match(text)
     if not match:
         return {}, text
+    block = match.group(1)
+    if len(block) > MAX_FRONT_MATTER_CHARS:
+        raise LoadError(f"front-matter too long ({len(block)} characters > {MAX_FRONT_MATTER_CHARS})")
     try:
-        meta = yaml.safe_load(match.group(1)) or {}
+        # Aliases let a few lines expand exponentially ("billion laughs"); metadata never needs them.
+        if any(isinstance(event, yaml.AliasEvent) for event in yaml.parse(block, Loader=yaml.SafeLoader)):
+            raise LoadError("front-matter uses YAML aliases (*name), which are not allowed")
+        meta = yaml.safe_load(block) or {}
     except yaml.YAMLError as exc:
         raise LoadError(f"broken front-matter: {str(exc).splitlines()[0]}") from exc
     if not isinstance(meta, dict):
