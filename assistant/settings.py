@@ -6,7 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -17,7 +17,9 @@ Tokenizer = Literal["bigram", "jieba", "both"]
 class Settings(BaseSettings):
     """Hindsight settings; every field can be set as HINDSIGHT_<FIELD> (or in a .env file)."""
 
-    model_config = SettingsConfigDict(env_prefix="HINDSIGHT_", env_file=".env", extra="ignore")
+    model_config = SettingsConfigDict(
+        env_prefix="HINDSIGHT_", env_file=".env", extra="ignore", populate_by_name=True
+    )
 
     # Where things live.
     corpus_dir: Path = PROJECT_ROOT / "corpus"
@@ -75,6 +77,25 @@ class Settings(BaseSettings):
     abstain_threshold: float = Field(default=0.865, ge=0.0, le=2.0, description="CJK questions")
     abstain_threshold_latin: float = Field(default=0.79, ge=0.0, le=2.0, description="other questions")
     max_question_chars: int = Field(default=1000, ge=10, le=20000)
+
+    # LLM answers (docs/llm.md). Empty base URL: no LLM, the extractive answerer is used.
+    llm_backend: Literal["openai", "ollama"] = Field(
+        default="openai", description="openai: any OpenAI-compatible /v1 endpoint; ollama: /api/chat"
+    )
+    llm_base_url: str = Field(
+        default="", pattern=r"^(https?://.+)?$",
+        description="e.g. http://127.0.0.1:8080/v1 (openai) or http://127.0.0.1:11434 (ollama)",
+    )
+    llm_model: str = Field(default="qwen2.5:7b-instruct", min_length=1, max_length=200)
+    llm_api_key: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("HINDSIGHT_LLM_API_KEY", "OPENAI_API_KEY"),
+        description="bearer key for the endpoint (HINDSIGHT_LLM_API_KEY or OPENAI_API_KEY)",
+    )
+    llm_timeout: float = Field(default=30.0, gt=0.0, le=600.0, description="seconds per request")
+    llm_max_tokens: int = Field(default=800, ge=16, le=32768)
+    llm_temperature: float = Field(default=0.1, ge=0.0, le=2.0)
+    llm_context_window: int = Field(default=8192, ge=512, le=1_000_000)
+    llm_condense: bool = Field(default=True, description="rewrite follow-ups with the LLM when configured")
 
     # Security (see docs/security.md).
     api_keys: Annotated[list[str], NoDecode] = Field(
