@@ -193,7 +193,12 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `hindsight` command."""
-    args = build_parser().parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["eval"]:
+        # argparse.REMAINDER does not capture leading --options, so eval parses its own argv.
+        args = argparse.Namespace(command="eval", eval_args=argv[1:])
+    else:
+        args = build_parser().parse_args(argv)
     if args.command != "ingest":
         from assistant.settings import Settings
 
