@@ -14,8 +14,9 @@ import hmac
 import json
 from http.cookies import SimpleCookie
 from typing import Any
+from urllib.parse import parse_qs
 
-from fastapi import APIRouter, FastAPI, Form
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.exceptions import HTTPException
@@ -143,7 +144,9 @@ def auth_router(settings: Settings) -> APIRouter:
         return HTMLResponse(LOGIN_PAGE.format(error=""))
 
     @router.post("/login", response_model=None)
-    def login(key: str = Form(max_length=512)) -> Any:
+    async def login(request: Request) -> Any:
+        # Parsed by hand: FastAPI's Form() needs python-multipart, which we do not depend on.
+        key = parse_qs((await request.body()).decode("utf-8", "replace")).get("key", [""])[0][:512]
         if not settings.api_keys or not _matches(key, settings.api_keys):
             return HTMLResponse(LOGIN_PAGE.format(error="<p>Invalid key.</p>"), status_code=401)
         response = RedirectResponse("/", status_code=303)
