@@ -11,9 +11,12 @@ from typing import Any
 
 from assistant.answerers import Answerer, Context, Delta
 from assistant.answerers.extractive import ExtractiveAnswerer
+from assistant.answerers.llm import create_llm_answerer
+from assistant.condense import Condenser, HeuristicCondenser, create_condenser
 from assistant.embedder import Embedder, create_embedder
 from assistant.glossary import Glossary
 from assistant.index_store import CURRENT, IndexUnavailable, LoadedIndex, load_index
+from assistant.llm import create_llm_client
 from assistant.retriever import Filters, HybridRetriever
 from assistant.settings import Settings
 from assistant.types import Answer, Hit
@@ -76,6 +79,7 @@ class Pipeline:
     holder: IndexHolder
 
     glossary: Glossary = field(default_factory=Glossary)
+    condenser: Condenser = field(default_factory=HeuristicCondenser)
 
     def retriever(self, index: LoadedIndex) -> HybridRetriever:
         return HybridRetriever(index, self.embedder, self.settings, self.glossary)
@@ -113,6 +117,7 @@ class Pipeline:
     ) -> Context:
         index = self.holder.get()
         trace = {} if trace is None else trace
+        question = self._standalone(question, history or [], trace)
         retriever = self.retriever(index)
         query = retriever.prepare(question, trace)
         k = k or max(self.settings.top_k, self.settings.answer_passages)
@@ -120,17 +125,36 @@ class Pipeline:
         trace["build_id"] = index.build_id
         return Context(question, query, hits, index, history or [], trace)
 
+    def _standalone(self, question: str, history: list[dict[str, str]], trace: dict[str, Any]) -> str:
+        """Follow-ups become standalone questions before retrieval (assistant/condense.py)."""
+        if not history:
+            return question
+        started = time.perf_counter()
+        condensed = self.condenser.condense(question, history)
+        if condensed.method != "none":
+            trace["condensed"] = {"question": condensed.question, "method": condensed.method,
+                                  "ms": round((time.perf_counter() - started) * 1000, 3)}
+        return condensed.question
+
 
 AnswererFactory = Callable[[Settings, Embedder], Answerer]
 
 # Answerers by name; the LLM answerer registers itself here when configured.
-ANSWERERS: dict[str, AnswererFactory] = {"extractive": lambda s, e: ExtractiveAnswerer(s)}
+ANSWERERS: dict[str, AnswererFactory] = {
+    "extractive": lambda s, e: ExtractiveAnswerer(s),
+    "llm": create_llm_answerer,  # docs/llm.md; extractive when no LLM is configured
+}
 
 
-def build_pipeline(settings: Settings, embedder: Embedder | None = None, answerer: str = "extractive") -> Pipeline:
-    """Construct the shared pipeline; the index is loaded lazily and reloaded on swap."""
+def build_pipeline(settings: Settings, embedder: Embedder | None = None, answerer: str | None = None) -> Pipeline:
+    """Construct the shared pipeline; the index is loaded lazily and reloaded on swap.
+
+    The answerer defaults to "llm" when an LLM base URL is configured, else "extractive".
+    """
     embedder = embedder or create_embedder(settings)
+    answerer = answerer or ("llm" if settings.llm_base_url else "extractive")
+    condenser = create_condenser(create_llm_client(settings), settings.llm_condense)
     return Pipeline(
         settings, embedder, ANSWERERS[answerer](settings, embedder), IndexHolder(settings),
-        Glossary.load(settings.glossary_path),
+        Glossary.load(settings.glossary_path), condenser,
     )
