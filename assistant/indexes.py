@@ -53,13 +53,14 @@ class DenseSpec:
     nlist: int = 0
     nprobe: int = 32
     pq_m: int = 48
+    refine: int = 10
 
     @classmethod
     def from_settings(cls, s: Any) -> DenseSpec:
         return cls(
             s.faiss_index, s.faiss_flat_max, s.faiss_large_index, s.faiss_hnsw_m,
             s.faiss_hnsw_ef_construction, s.faiss_hnsw_ef_search, s.faiss_ivf_nlist,
-            s.faiss_ivf_nprobe, s.faiss_pq_m,
+            s.faiss_ivf_nprobe, s.faiss_pq_m, s.faiss_ivf_refine,
         )
 
     def resolve(self, n: int) -> str:
@@ -72,16 +73,19 @@ class DenseSpec:
 class DenseIndex(Index):
     """FAISS inner-product index over L2-normalised vectors (inner product = cosine).
 
-    Flat is exact; HNSW and IVF-PQ are approximate and used above `flat_max` chunks.
+    Flat is exact; HNSW and IVF-PQ are approximate and used above `flat_max` chunks. IVF-PQ
+    re-ranks `refine`×k candidates with the exact vectors (PQ codes alone lose too much recall).
     dense.json records the kind and its search-time parameters beside dense.faiss.
     """
 
     FILE = "dense.faiss"
     META = "dense.json"
 
-    def __init__(self, index: object, kind: str = "flat", ef_search: int = 96, nprobe: int = 32) -> None:
+    def __init__(
+        self, index: object, kind: str = "flat", ef_search: int = 96, nprobe: int = 32, refine: int = 0
+    ) -> None:
         self._index: Any = index
-        self.kind, self.ef_search, self.nprobe = kind, ef_search, nprobe
+        self.kind, self.ef_search, self.nprobe, self.refine = kind, ef_search, nprobe, refine
 
     @classmethod
     def build(cls, vectors: np.ndarray, spec: DenseSpec | None = None) -> DenseIndex:
@@ -91,7 +95,8 @@ class DenseIndex(Index):
         index = _new_faiss_index(kind, vectors, spec)
         if len(vectors):
             index.add(vectors)
-        return cls(index, kind, spec.ef_search, spec.nprobe)
+        refine = spec.refine if kind == "ivfpq" else 0
+        return cls(index, kind, spec.ef_search, spec.nprobe, refine)
 
     @classmethod
     def load(cls, directory: Path) -> DenseIndex:
@@ -100,13 +105,14 @@ class DenseIndex(Index):
         meta_path = directory / cls.META
         meta = json.loads(meta_path.read_text()) if meta_path.exists() else {}
         index = faiss.read_index(str(directory / cls.FILE), faiss.IO_FLAG_MMAP)
-        return cls(index, meta.get("kind", "flat"), meta.get("ef_search", 96), meta.get("nprobe", 32))
+        return cls(index, meta.get("kind", "flat"), meta.get("ef_search", 96), meta.get("nprobe", 32),
+                   meta.get("refine", 0))
 
     def save(self, directory: Path) -> None:
         import faiss
 
         faiss.write_index(self._index, str(directory / self.FILE))
-        meta = {"kind": self.kind, "ef_search": self.ef_search, "nprobe": self.nprobe}
+        meta = {"kind": self.kind, "ef_search": self.ef_search, "nprobe": self.nprobe, "refine": self.refine}
         (directory / self.META).write_text(json.dumps(meta))
 
     def __len__(self) -> int:
@@ -133,12 +139,19 @@ class DenseIndex(Index):
         elif self.kind == "ivfpq":
             params = faiss.SearchParametersIVF()
             params.nprobe = self.nprobe
+            if self.refine:
+                params.sel = sel
+                refine: Any = faiss.IndexRefineSearchParameters()
+                refine.k_factor, refine.base_index_params = self.refine, params
+                refine.referenced_objects = [params, sel]  # SWIG holds raw pointers: keep them alive
+                return refine
         elif sel is None:
             return None
         else:
             params = faiss.SearchParameters()
         if sel is not None:
             params.sel = sel
+            params.referenced_objects = [sel]  # SWIG holds a raw pointer: keep the selector alive
         return params
 
 
@@ -161,7 +174,7 @@ def _new_faiss_index(kind: str, vectors: np.ndarray, spec: DenseSpec) -> Any:
     index = faiss.IndexIVFPQ(faiss.IndexFlatIP(dim), dim, nlist, pq_m, nbits, faiss.METRIC_INNER_PRODUCT)
     sample = vectors[np.random.default_rng(0).permutation(n)[: max(nlist * 40, 20_000)]]
     index.train(sample)
-    return index
+    return faiss.IndexRefineFlat(index) if spec.refine else index
 
 
 class LexicalIndex(Index):
