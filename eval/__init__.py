@@ -1,0 +1,1 @@
+"""Offline evaluation: questions with gold evidence, metrics, reports and the baseline gate."""

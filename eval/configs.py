@@ -1,0 +1,68 @@
+"""Named evaluation configurations: Settings overrides plus the answerer to use."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class EvalConfig:
+    """One configuration to evaluate: overrides applied to the base Settings, and an answerer."""
+
+    name: str
+    description: str
+    overrides: dict[str, Any] = field(default_factory=dict)
+    answerer: str = "extractive"
+
+
+DEFAULT_CONFIG = "hybrid"
+
+CONFIGS: dict[str, EvalConfig] = {c.name: c for c in [
+    EvalConfig("hybrid", "default settings: dense + BM25 (bigram), weighted RRF"),
+    EvalConfig("dense", "dense (FAISS) only", {"retrieval_mode": "dense"}),
+    EvalConfig("bm25", "BM25 only, character bigrams", {"retrieval_mode": "bm25", "tokenizer": "bigram"}),
+    EvalConfig("bm25-jieba", "BM25 only, jieba words", {"retrieval_mode": "bm25", "tokenizer": "jieba"}),
+    EvalConfig("bm25-both", "BM25 only, bigrams + jieba words", {"retrieval_mode": "bm25", "tokenizer": "both"}),
+    EvalConfig("hybrid-jieba", "hybrid with jieba BM25", {"tokenizer": "jieba"}),
+    EvalConfig("hybrid-both", "hybrid with bigram + jieba BM25", {"tokenizer": "both"}),
+    EvalConfig("hybrid-d1-b0.5", "hybrid, dense weight 1, BM25 weight 0.5",
+               {"dense_weight": 1.0, "bm25_weight": 0.5}),
+    EvalConfig("hybrid-d0.5-b1", "hybrid, dense weight 0.5, BM25 weight 1",
+               {"dense_weight": 0.5, "bm25_weight": 1.0}),
+    EvalConfig("hybrid-chunk200", "hybrid, 200-character chunks (overlap 50)",
+               {"chunk_size": 200, "chunk_overlap": 50}),
+    EvalConfig("hybrid-chunk600", "hybrid, 600-character chunks (overlap 120)",
+               {"chunk_size": 600, "chunk_overlap": 120}),
+    EvalConfig("llm", "hybrid retrieval, LLM answerer (needs HINDSIGHT_LLM_BASE_URL)", answerer="llm"),
+]}
+
+# What `hindsight eval` runs without --config.
+STANDARD = ["hybrid", "dense", "bm25", "bm25-jieba", "bm25-both", "hybrid-chunk200", "hybrid-chunk600", "llm"]
+
+
+def unavailable_reason(config: EvalConfig) -> str | None:
+    """Why a configuration cannot run here (None when it can)."""
+    if config.answerer == "extractive":
+        return None
+    from assistant.pipeline import ANSWERERS
+
+    if config.answerer not in ANSWERERS:
+        return f"answerer {config.answerer!r} is not registered"
+    if config.answerer == "llm" and not os.environ.get("HINDSIGHT_LLM_BASE_URL"):
+        return "HINDSIGHT_LLM_BASE_URL is not set"
+    return None
+
+
+def resolve(names: list[str] | None) -> list[EvalConfig]:
+    """Configurations by name (comma lists allowed); 'all' is every one; None the standard set."""
+    wanted: list[str] = []
+    for name in names or STANDARD:
+        wanted += [n.strip() for n in name.split(",") if n.strip()]
+    if "all" in wanted:
+        wanted = list(CONFIGS)
+    unknown = [n for n in wanted if n not in CONFIGS]
+    if unknown:
+        raise ValueError(f"unknown configuration(s) {unknown}; known: {sorted(CONFIGS)}")
+    return [CONFIGS[n] for n in dict.fromkeys(wanted)]

@@ -1,0 +1,90 @@
+"""Metric arithmetic against hand-computed values (definitions in eval/README.md)."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from eval import metrics as m
+from eval.gate import compare
+
+P = m.Passage
+
+
+def test_single_document_ranks_hit_recall_mrr_ndcg() -> None:
+    passages = [P("other", "和问题无关的段落"), P("a", "前文。第一个金句在这里。后文"),
+                P("c", "另一篇"), P("a", "第二个证据句子出现")]
+    gold = {"a": ["第一个金句在这里", "第二个证据句子"]}
+    assert m.span_ranks(gold, passages) == {("a", "第一个金句在这里"): 2, ("a", "第二个证据句子"): 4}
+    got = m.retrieval_metrics(gold, passages)
+    # spans at ranks 2 and 4: hit@1 0, hit@3 1; recall@3 = 1/2, recall@5 = 2/2; MRR = 1/2;
+    # one gold document first hit at rank 2: nDCG = (1/log2 3) / 1.
+    assert (got["hit@1"], got["hit@3"], got["hit@5"], got["hit@10"]) == (0.0, 1.0, 1.0, 1.0)
+    assert (got["recall@1"], got["recall@3"], got["recall@5"]) == (0.0, 0.5, 1.0)
+    assert got["mrr@10"] == 0.5
+    assert got["ndcg@10"] == pytest.approx(1 / math.log2(3)) == pytest.approx(0.6309, abs=1e-4)
+
+
+def test_span_in_another_document_does_not_count() -> None:
+    got = m.retrieval_metrics({"a": ["共同的句子"]}, [P("b", "这里也有共同的句子")])
+    assert got["hit@10"] == 0.0 and got["mrr@10"] == 0.0 and got["ndcg@10"] == 0.0
+
+
+def test_multi_document_ndcg_counts_each_gold_document_once() -> None:
+    passages = [P("a", "甲文档的证据"), P("a", "甲文档的证据再来一次"), P("b", "乙文档的证据")]
+    got = m.retrieval_metrics({"a": ["甲文档的证据"], "b": ["乙文档的证据"]}, passages)
+    # a first at 1, b first at 3: DCG = 1 + 1/log2 4 = 1.5; IDCG = 1 + 1/log2 3 = 1.6309.
+    assert got["ndcg@10"] == pytest.approx(1.5 / (1 + 1 / math.log2(3))) == pytest.approx(0.9197, abs=1e-4)
+    assert got["mrr@10"] == 1.0 and got["recall@1"] == 0.5 and got["recall@3"] == 1.0
+
+
+def test_span_split_across_adjacent_chunks_counts_at_the_later_rank() -> None:
+    text = "甲乙丙丁戊己庚辛壬癸子丑寅卯辰巳午未申酉"
+    passages = [P("d", text[0:10], 0, 10), P("x", "无关"), P("d", text[10:20], 10, 20)]
+    assert m.span_ranks({"d": [text[7:13]]}, passages) == {("d", text[7:13]): 3}
+    # A gap between the chunks is not adjacency.
+    gapped = [P("d", text[0:8], 0, 8), P("d", text[10:20], 10, 20)]
+    assert m.span_ranks({"d": [text[7:13]]}, gapped) == {("d", text[7:13]): None}
+
+
+def test_matching_folds_script_width_case_and_whitespace() -> None:
+    passages = [P("t", "大客戶更願意一次性買斷 私有化部署，ＡＰＩ　Calls")]
+    assert m.span_ranks({"t": ["大客户更愿意一次性买断私有化部署", "api calls"]}, passages) == {
+        ("t", "大客户更愿意一次性买断私有化部署"): 1, ("t", "api calls"): 1}
+
+
+def test_citation_recall_and_precision_alce_style() -> None:
+    def judge(sentence: str, cited: list[str]) -> bool:
+        return any(sentence in p for p in cited)
+
+    sentences = [("甲句", [1]), ("乙句", [1, 2]), ("丙句", [])]
+    passages = {1: "这里有甲句", 2: "这里有乙句"}
+    got = m.citation_metrics(sentences, passages, judge)
+    # recall: 甲 yes, 乙 yes (via [2]), 丙 no citation -> 2/3.
+    # precision: marks [1]→甲 yes, [1]→乙 no, [2]→乙 yes -> 2/3.
+    assert got == {"citation_recall": pytest.approx(2 / 3), "citation_precision": pytest.approx(2 / 3)}
+    assert m.citation_metrics([], passages, judge) is None
+
+
+def test_key_facts_alternatives_and_abstention_precision_recall() -> None:
+    assert m.key_fact_coverage("试点 12周，合同三十萬元", ["12 周|12周", "三十万", "排他"]) == pytest.approx(2 / 3)
+    assert m.key_fact_coverage("anything", []) == 0.0
+    # (answerable, abstained): abstained twice, once rightly; two out-of-scope; three answerable.
+    got = m.abstention_metrics([(False, True), (False, False), (True, True), (True, False), (True, False)])
+    assert got == {"abstain_precision": 0.5, "abstain_recall": 0.5, "false_abstain_rate": pytest.approx(1 / 3)}
+    assert m.abstention_metrics([(True, False)])["abstain_precision"] is None
+
+
+def test_percentiles_and_mean() -> None:
+    assert m.percentiles([1.0, 2.0, 3.0, 4.0]) == {"p50": 2.5, "p95": 3.85}
+    assert m.percentiles([]) == {"p50": None, "p95": None}
+    assert m.mean([1.0, None, 0.0]) == 0.5 and m.mean([None]) is None
+
+
+def test_gate_flags_only_drops_beyond_tolerance() -> None:
+    baseline = {"tolerance": 0.02, "gated": ["hit@5", "mrr@10", "citation_recall"],
+                "metrics": {"hit@5": 0.90, "mrr@10": 0.70, "citation_recall": 1.0, "key_facts": 0.9}}
+    assert compare({"hit@5": 0.885, "mrr@10": 0.75, "citation_recall": 0.99, "key_facts": 0.1}, baseline) == []
+    problems = compare({"hit@5": 0.87, "mrr@10": 0.70, "citation_recall": None}, baseline)
+    assert [p.split(":")[0] for p in problems] == ["hit@5", "citation_recall"]
