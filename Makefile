@@ -35,7 +35,11 @@ typecheck: setup-test
 pytest: setup-test
 	$(VENV)/bin/pytest -q -p no:cacheprovider
 
-test: lint typecheck pytest
+# The offline evaluation must not fall below eval/baseline.json (tolerance in the file).
+eval-gate: setup-test
+	$(VENV)/bin/hindsight eval --gate --quiet --run gate
+
+test: lint typecheck pytest eval-gate
 
 bench: setup
 	$(PY) -m bench.run_all
