@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Callable, Sequence
@@ -103,6 +104,8 @@ def cmd_ask(args: argparse.Namespace) -> int:
     pipeline = _pipeline(args)
     if not _ensure_index(pipeline):
         return 2
+    if args.conversation:
+        return _ask_in_conversation(args, pipeline)
     answer = pipeline.answer(args.question, filters=_filters(args.filter))
     if args.json:
         print(json.dumps(answer.to_json(), ensure_ascii=False, indent=2))
@@ -114,6 +117,28 @@ def cmd_ask(args: argparse.Namespace) -> int:
         c = cite.hit.chunk
         print(f"[{cite.n}] {c.title} › {c.section or '—'}\n    {c.url or c.doc_id}")
         print("    " + c.text.replace("\n", " ")[:400])
+    return 0
+
+
+def _ask_in_conversation(args: argparse.Namespace, pipeline: Any) -> int:
+    """A turn of a conversation kept in the same SQLite history as the API (created if new)."""
+    from assistant.chat import ChatService
+    from assistant.history import HistoryStore
+
+    if not re.fullmatch(r"[A-Za-z0-9._:-]{1,64}", args.conversation):
+        raise SystemExit("--conversation takes 1-64 characters of A-Z a-z 0-9 . _ : -")
+    store = HistoryStore(pipeline.settings.sqlalchemy_url)
+    body = ChatService(pipeline, store).ask(
+        args.question, _filters(args.filter), conversation_id=args.conversation, source="cli",
+        create_missing=True,
+    )
+    if args.json:
+        print(json.dumps(body, ensure_ascii=False, indent=2))
+        return 0
+    print(body["answer"])
+    for cite in body["citations"]:
+        print(f"[{cite['n']}] {cite['title']} › {cite['section'] or '—'}\n    {cite['url'] or cite['doc_id']}")
+    print(f"\n(conversation {body['conversation_id']}, answered by {body['answerer']})", file=sys.stderr)
     return 0
 
 
@@ -175,6 +200,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("ask", help="answer with cited sources")
     _common(p)
     _query_args(p)
+    p.add_argument("--conversation", metavar="ID",
+                   help="continue (or start) conversation ID; follow-ups use its history (docs/llm.md)")
     p = sub.add_parser("serve", help="serve the API and web chat")
     _common(p)
     p.add_argument("--host")

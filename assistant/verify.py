@@ -77,15 +77,16 @@ def _pieces(text: str, n_passages: int, removed: list[int]) -> list[_Piece]:
     # "claim [1]. Next": a full stop after "]" ends an English sentence too; ")" has the same
     # length, so the spans found on the masked copy address the original text.
     for start, end in split_sentences(text.translate(BRACKETS)):
-        raw = text[start:end]
+        raw, gap = text[start:end], text[position:start]
         lead = re.match(r"(?:" + MARK.pattern + r")+", raw)
         if lead and pieces:  # "…。[1] Next" — leading markers close the previous sentence
             pieces[-1].numbers += _numbers(lead.group(0), n_passages, removed, pieces[-1].numbers)
             raw = raw[lead.end():]
+            gap += raw[: len(raw) - len(raw.lstrip())]
         numbers = _numbers(raw, n_passages, removed, [])
         clean = MARK.sub("", raw).strip()
         if clean:
-            pieces.append(_Piece(text[position:start], clean, numbers))
+            pieces.append(_Piece(gap, clean, numbers))
         elif pieces:
             pieces[-1].numbers += [n for n in numbers if n not in pieces[-1].numbers]
         position = end
