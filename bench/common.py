@@ -1,0 +1,117 @@
+"""Shared bench helpers: percentiles, Markdown tables, child-process timing and a real server."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+QUESTIONS = ROOT / "eval" / "questions.jsonl"
+HINDSIGHT = [sys.executable, "-m", "assistant.cli"]
+
+
+def questions(limit: int | None = None) -> list[str]:
+    """The evaluation questions (Chinese and English) as realistic queries."""
+    rows = [json.loads(line) for line in QUESTIONS.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [r["question"] for r in rows][:limit]
+
+
+def pct(values: Sequence[float], q: float) -> float:
+    """Percentile q (0-100) of values; NaN when empty."""
+    return float(np.percentile(values, q)) if len(values) else float("nan")
+
+
+def summary(values: Sequence[float]) -> dict[str, float]:
+    return {"p50": pct(values, 50), "p95": pct(values, 95), "p99": pct(values, 99), "n": len(values)}
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    """A Markdown table; floats get sensible precision."""
+    def cell(v: Any) -> str:
+        if isinstance(v, float):
+            return f"{v:,.0f}" if abs(v) >= 100 else f"{v:.3g}" if abs(v) < 1 else f"{v:.1f}"
+        return str(v)
+
+    lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
+    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+@dataclass
+class ChildRun:
+    """A finished child process: wall time, peak RSS and its output."""
+
+    seconds: float
+    peak_mib: float
+    returncode: int
+    stdout: str
+
+
+def run_child(cmd: Sequence[str], env: dict[str, str] | None = None) -> ChildRun:
+    """Run cmd, returning wall time and the child's own peak RSS (os.wait4 rusage)."""
+    started = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env, cwd=ROOT)
+    assert proc.stdout is not None
+    out = proc.stdout.read().decode()
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    return ChildRun(time.perf_counter() - started, usage.ru_maxrss / 1024, proc.returncode, out)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def bench_env(index_dir: Path, data_dir: Path, corpus_dir: Path | None = None) -> dict[str, str]:
+    env = {**os.environ, "HINDSIGHT_INDEX_DIR": str(index_dir), "HINDSIGHT_DATA_DIR": str(data_dir)}
+    if corpus_dir is not None:
+        env["HINDSIGHT_CORPUS_DIR"] = str(corpus_dir)
+    return env
+
+
+@contextmanager
+def server(env: dict[str, str], workers: int = 1, timeout: float = 90.0) -> Iterator[str]:
+    """A real `hindsight serve` on 127.0.0.1; yields its base URL and stops it afterwards."""
+    port = free_port()
+    cmd = [*HINDSIGHT, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)]
+    proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_ready(url, proc, timeout)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def _wait_ready(url: str, proc: subprocess.Popen[bytes], timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited with {proc.returncode}")
+        try:
+            if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"server at {url} not ready after {timeout}s")
