@@ -5,8 +5,12 @@ Two signals, either is enough:
   simplified and width folding, punctuation dropped) found in the passage. A verbatim quote
   scores 1.0; a faithful Chinese paraphrase usually keeps most bigrams.
 - semantic similarity: the best cosine between the sentence vector and the passage's sentence
-  vectors. This catches cross-lingual support (an English sentence citing a Chinese passage).
-Thresholds were calibrated on the evaluation set (see eval/README.md).
+  vectors. It accepts close restatements that reword too much for the lexical test.
+Thresholds were calibrated on the corpus (`python -m eval.calibrate`, eval/README.md): with
+multilingual-e5-small a Chinese sentence scores 0.87-0.93 against passages of *unrelated*
+documents, so the semantic threshold sits above that (0.95). English translations of corpus
+sentences score only 0.75-0.84 against their source, no better than against unrelated passages,
+so cross-lingual support cannot be judged by cosine and such sentences are reported unsupported.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ import numpy as np
 from assistant.text import char_ngrams, normalize
 
 LEXICAL_THRESHOLD = 0.6
-SEMANTIC_THRESHOLD = 0.86
+SEMANTIC_THRESHOLD = 0.95
 
 
 @dataclass(frozen=True)

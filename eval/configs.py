@@ -20,7 +20,7 @@ class EvalConfig:
 DEFAULT_CONFIG = "hybrid"
 
 CONFIGS: dict[str, EvalConfig] = {c.name: c for c in [
-    EvalConfig("hybrid", "default settings: dense + BM25 (bigram), weighted RRF"),
+    EvalConfig("hybrid", "default settings: dense + BM25 (bigram), weighted RRF 0.5:1"),
     EvalConfig("dense", "dense (FAISS) only", {"retrieval_mode": "dense"}),
     EvalConfig("bm25", "BM25 only, character bigrams", {"retrieval_mode": "bm25", "tokenizer": "bigram"}),
     EvalConfig("bm25-jieba", "BM25 only, jieba words", {"retrieval_mode": "bm25", "tokenizer": "jieba"}),
@@ -29,8 +29,8 @@ CONFIGS: dict[str, EvalConfig] = {c.name: c for c in [
     EvalConfig("hybrid-both", "hybrid with bigram + jieba BM25", {"tokenizer": "both"}),
     EvalConfig("hybrid-d1-b0.5", "hybrid, dense weight 1, BM25 weight 0.5",
                {"dense_weight": 1.0, "bm25_weight": 0.5}),
-    EvalConfig("hybrid-d0.5-b1", "hybrid, dense weight 0.5, BM25 weight 1",
-               {"dense_weight": 0.5, "bm25_weight": 1.0}),
+    EvalConfig("hybrid-d1-b1", "hybrid, dense weight 1, BM25 weight 1 (the default before calibration)",
+               {"dense_weight": 1.0, "bm25_weight": 1.0}),
     EvalConfig("hybrid-chunk200", "hybrid, 200-character chunks (overlap 50)",
                {"chunk_size": 200, "chunk_overlap": 50}),
     EvalConfig("hybrid-chunk600", "hybrid, 600-character chunks (overlap 120)",
