@@ -93,11 +93,11 @@ def report_support(index: Any, embedder: Any, samples: int = 300, seed: int = 7)
             stats[label].append((lex, sem))
     print(f"\nsupport thresholds: lexical {LEXICAL_THRESHOLD}, semantic {SEMANTIC_THRESHOLD}")
     for label, values in stats.items():
-        lex = np.array([v[0] for v in values])
-        sem = np.array([v[1] for v in values])
-        print(f"  {label:26} n={len(values)} lexical p10/p50/p90 {np.percentile(lex, [10, 50, 90]).round(3)} "
-              f">=thr {np.mean(lex >= LEXICAL_THRESHOLD):.3f} | semantic p5/p50/p95/p99 "
-              f"{np.percentile(sem, [5, 50, 95, 99]).round(3)} >=thr {np.mean(sem >= SEMANTIC_THRESHOLD):.3f}")
+        lexs = np.array([v[0] for v in values])
+        sems = np.array([v[1] for v in values])
+        print(f"  {label:26} n={len(values)} lexical p10/p50/p90 {np.percentile(lexs, [10, 50, 90]).round(3)} "
+              f">=thr {np.mean(lexs >= LEXICAL_THRESHOLD):.3f} | semantic p5/p50/p95/p99 "
+              f"{np.percentile(sems, [5, 50, 95, 99]).round(3)} >=thr {np.mean(sems >= SEMANTIC_THRESHOLD):.3f}")
 
 
 def main() -> None:
