@@ -32,7 +32,7 @@ document.getElementById('only-fail').addEventListener('change',function(e){
 
 def bar_chart(title: str, groups: list[str], series: list[tuple[str, list[float | None]]]) -> str:
     """Grouped vertical bars (values in 0..1), one colour per series, as inline SVG."""
-    bar, gap, height, top = 10, 18, 180, 24
+    bar, gap, height, top = max(3, min(12, 90 // max(1, len(series)))), 18, 180, 24
     group_w = bar * len(series) + gap
     width = 40 + group_w * len(groups) + 160
     parts = [f'<svg role="img" aria-label="{escape(title)}" width="{width}" height="{height + top + 70}">',
