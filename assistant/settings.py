@@ -66,11 +66,11 @@ class Settings(BaseSettings):
     faiss_large_index: Literal["hnsw", "ivfpq"] = "ivfpq"
     faiss_hnsw_m: int = Field(default=32, ge=4, le=128)
     faiss_hnsw_ef_construction: int = Field(default=64, ge=8, le=1024)
-    faiss_hnsw_ef_search: int = Field(default=96, ge=8, le=4096)
+    faiss_hnsw_ef_search: int = Field(default=256, ge=8, le=4096)
     faiss_ivf_nlist: int = Field(default=0, ge=0, description="IVF lists; 0: 2·sqrt(n)")
     faiss_ivf_nprobe: int = Field(default=32, ge=1, le=65536)
     faiss_pq_m: int = Field(default=48, ge=1, le=384, description="PQ sub-quantisers (must divide dim)")
-    faiss_ivf_refine: int = Field(default=10, ge=0, le=100, description="IVF-PQ exact re-rank factor; 0: off")
+    faiss_ivf_refine: int = Field(default=100, ge=0, le=1000, description="IVF-PQ exact re-rank factor; 0: off")
 
     # Answering.
     answer_passages: int = Field(default=5, ge=1, le=20)
