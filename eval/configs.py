@@ -42,7 +42,7 @@ CONFIGS: dict[str, EvalConfig] = {c.name: c for c in [
 STANDARD = ["hybrid", "dense", "bm25", "bm25-jieba", "bm25-both", "hybrid-chunk200", "hybrid-chunk600", "llm"]
 
 
-def unavailable_reason(config: EvalConfig) -> str | None:
+def unavailable_reason(config: EvalConfig, settings: Any = None) -> str | None:
     """Why a configuration cannot run here (None when it can)."""
     if config.answerer == "extractive":
         return None
@@ -50,7 +50,8 @@ def unavailable_reason(config: EvalConfig) -> str | None:
 
     if config.answerer not in ANSWERERS:
         return f"answerer {config.answerer!r} is not registered"
-    if config.answerer == "llm" and not os.environ.get("HINDSIGHT_LLM_BASE_URL"):
+    configured = getattr(settings, "llm_base_url", "") or os.environ.get("HINDSIGHT_LLM_BASE_URL")
+    if config.answerer == "llm" and not configured:
         return "HINDSIGHT_LLM_BASE_URL is not set"
     return None
 

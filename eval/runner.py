@@ -63,7 +63,7 @@ def evaluate(
             bar.set_description("server")
             records = run_config(questions, HttpBackend(url, api_key), judge, bar.update)
         return RunResult([_result("server", f"server at {url}", {"url": url}, records)], {})
-    skipped = {c.name: r for c in configs if (r := unavailable_reason(c))}
+    skipped = {c.name: r for c in configs if (r := unavailable_reason(c, base))}
     for name, reason in skipped.items():
         log(f"skipping configuration {name}: {reason}")
     runnable = [c for c in configs if c.name not in skipped]

