@@ -20,7 +20,7 @@ table{border-collapse:collapse;margin:8px 0}td,th{border:1px solid #ccc;padding:
 td:first-child,th:first-child{text-align:left}mark{background:#ffe066}
 details{border:1px solid #ddd;border-radius:6px;margin:6px 0;padding:6px 10px}
 details.fail>summary{color:#b00}.passage{white-space:pre-wrap;background:#f7f7f7;padding:6px;margin:4px 0}
-.passage.gold{border-left:4px solid #59a14f}.unsupported{color:#b00}.muted{color:#777}
+.passage.gold{border-left:4px solid #59a14f}.cmp td:last-child{text-align:left}.unsupported{color:#b00}.muted{color:#777}
 svg text{font:11px system-ui,sans-serif}
 """
 JS = """
@@ -117,7 +117,7 @@ def _compare(qid: str, configs: list[ConfigResult]) -> str:
         rows.append([c.name, fmt(first), str(r.abstained), fmt(r.metrics.get("key_facts")),
                      fmt(r.metrics.get("citation_recall")), "; ".join(r.failures) or "ok"])
     body = "".join("<tr>" + "".join(f"<td>{escape(cell)}</td>" for cell in row) + "</tr>" for row in rows[1:])
-    return "<table><tr>" + "".join(f"<th>{escape(h)}</th>" for h in rows[0]) + f"</tr>{body}</table>"
+    return '<table class="cmp"><tr>' + "".join(f"<th>{escape(h)}</th>" for h in rows[0]) + f"</tr>{body}</table>"
 
 
 def drill_down(run: RunResult) -> str:
