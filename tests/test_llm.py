@@ -19,11 +19,22 @@ from assistant.types import Answer
 from tests.fake_llm_server import FakeLLMServer, Reply
 
 Q = "试用期结束后客户为什么转投大厂？"
-# Passage 1 (for Q) is the "为什么试用后丢单" chunk, passage 2 the "怎么避免" chunk.
+# P1_* come from the "为什么试用后丢单" chunk, P2 from the "怎么避免" chunk; numbers() finds
+# which passage numbers the prompt gives them (their ranks are close, so not hard-coded).
 P1_A = "客户在三个月试用期内不断提出新需求，而试用合同只有三十万元。"
 P1_B = "试用期结束后，客户转向了服务更成熟的大厂。"
 P2 = "新增需求必须书面确认并单独报价。"
 BACKENDS = ["openai", "ollama"]
+
+
+def numbers(pipeline: Pipeline) -> tuple[int, int]:
+    """Passage numbers of the P1 and P2 chunks in the prompt for Q."""
+    hits = pipeline.search(Q)[: pipeline.settings.answer_passages]
+
+    def number(text: str) -> int:
+        return next(i for i, h in enumerate(hits, 1) if text in h.chunk.text)
+
+    return number(P1_B), number(P2.rstrip("。"))
 
 
 @pytest.fixture
@@ -56,14 +67,15 @@ def pipeline(real_settings: Settings, e5_embedder: Embedder, real_pipeline: Pipe
 
 
 def test_correct_citations_are_verified_and_listed(pipeline: Pipeline, server: FakeLLMServer, backend: str) -> None:
-    server.enqueue(f"{P1_A}[1] {P1_B}[1]\n\n{P2}[2]")
+    a, b = numbers(pipeline)
+    server.enqueue(f"{P1_A}[{a}] {P1_B}[{a}]\n\n{P2}[{b}]")
     answer = pipeline.answer(Q)
     assert answer.answerer == "llm" and not answer.abstained
-    assert [s.citations for s in answer.sentences] == [[1], [1], [2]]
+    assert [s.citations for s in answer.sentences] == [[a], [a], [b]]
     assert all(s.supported for s in answer.sentences)
-    assert [c.n for c in answer.citations] == [1, 2]
-    assert answer.citations[0].hit.chunk.section.endswith("为什么试用后丢单")
-    assert answer.text == f"{P1_A}[1] {P1_B}[1]\n\n{P2}[2]"
+    assert [c.n for c in answer.citations] == sorted([a, b])
+    assert next(c for c in answer.citations if c.n == a).hit.chunk.section.endswith("为什么试用后丢单")
+    assert answer.text == f"{P1_A}[{a}] {P1_B}[{a}]\n\n{P2}[{b}]"
     assert answer.trace["llm"]["verdicts"]["supported"] == 3
     request = server.requests[-1]
     assert request["path"] == ("/v1/chat/completions" if backend == "openai" else "/api/chat")
@@ -73,14 +85,15 @@ def test_correct_citations_are_verified_and_listed(pipeline: Pipeline, server: F
 
 
 def test_out_of_range_numbers_are_removed(pipeline: Pipeline, server: FakeLLMServer) -> None:
-    server.enqueue(f"{P1_B}[9] {P2}[2][7]")
+    _, b = numbers(pipeline)
+    server.enqueue(f"{P1_B}[9] {P2}[{b}][7]")
     answer = pipeline.answer(Q)
     assert answer.answerer == "llm"
     assert "[9]" not in answer.text and "[7]" not in answer.text
     first, second = answer.sentences
     assert first.citations == [] and not first.supported  # its only number was invalid
-    assert second.citations == [2] and second.supported
-    assert [c.n for c in answer.citations] == [2]
+    assert second.citations == [b] and second.supported
+    assert [c.n for c in answer.citations] == [b]
     assert answer.trace["llm"]["removed_citations"] == [9, 7]
 
 
@@ -93,17 +106,18 @@ def test_only_invalid_numbers_falls_back_to_extractive(pipeline: Pipeline, serve
 
 
 def test_uncited_and_unsupported_sentences_are_flagged(pipeline: Pipeline, server: FakeLLMServer) -> None:
-    server.enqueue(f"{P1_B}[1] 我们建议所有项目都采用区块链技术。 The moon is made of green cheese. [2]")
+    a, b = numbers(pipeline)
+    server.enqueue(f"{P1_B}[{a}] 我们建议所有项目都采用区块链技术。 The moon is made of green cheese. [{b}]")
     answer = pipeline.answer(Q)
     assert answer.answerer == "llm"
     quoted, uncited, invented = answer.sentences
     assert quoted.supported and quoted.support == 1.0 and quoted.doc_id == "trial-conversion"
     assert uncited.citations == [] and not uncited.supported and uncited.support == 0.0
-    assert invented.citations == [2] and not invented.supported and invented.support < 0.86
+    assert invented.citations == [b] and not invented.supported and invented.support < 0.86
     assert answer.trace["llm"]["verdicts"] == {
         "sentences": 3, "supported": 1, "unsupported": 1, "uncited": 1, "removed_citations": 0}
     # Markers written after the full stop belong to the sentence before them.
-    assert answer.text.endswith("The moon is made of green cheese.[2]")
+    assert answer.text.endswith(f"The moon is made of green cheese.[{b}]")
 
 
 @pytest.mark.timeout(30)
@@ -151,13 +165,14 @@ def test_model_abstention_and_weak_evidence(pipeline: Pipeline, server: FakeLLMS
 
 @pytest.mark.timeout(30)
 def test_stream_yields_chunks_in_order_then_the_verified_answer(pipeline: Pipeline, server: FakeLLMServer) -> None:
-    chunks = ["试用期结束后，", "客户转向了", "服务更成熟的大厂。", "[1]", " 新增需求必须", "书面确认并单独报价。[2]"]
+    a, b = numbers(pipeline)
+    chunks = ["试用期结束后，", "客户转向了", "服务更成熟的大厂。", f"[{a}]", " 新增需求必须", f"书面确认并单独报价。[{b}]"]
     server.enqueue(Reply(chunks=chunks, chunk_delay=0.02))
     items = list(pipeline.answer_stream(Q))
     deltas, final = items[:-1], items[-1]
     assert [d.text for d in deltas if isinstance(d, Delta)] == chunks
     assert isinstance(final, Answer) and final.answerer == "llm"
-    assert [s.citations for s in final.sentences] == [[1], [2]] and all(s.supported for s in final.sentences)
+    assert [s.citations for s in final.sentences] == [[a], [b]] and all(s.supported for s in final.sentences)
     assert server.requests[-1]["body"]["stream"] is True
 
 

@@ -21,7 +21,7 @@ from assistant.settings import Settings
 from assistant.types import Chunk, Hit
 from tests.fake_llm_server import FakeLLMServer, Reply
 from tests.test_api import _events
-from tests.test_llm import P2, Q, llm_pipeline
+from tests.test_llm import P1_B, P2, Q, llm_pipeline, numbers
 
 FOLLOW_UP = "银行项目排他条款谈判后来怎么样了？"
 
@@ -42,10 +42,11 @@ def llm_client(real_settings: Settings, e5_embedder: Embedder, real_pipeline: Pi
 
 
 def test_chat_returns_verified_prose(llm_client: TestClient, server: FakeLLMServer) -> None:
-    server.enqueue(f"试用期结束后，客户转向了服务更成熟的大厂。[1] 我们建议采用区块链技术。 {P2}[2]")
+    a, b = numbers(llm_client.app.state.pipeline)
+    server.enqueue(f"{P1_B}[{a}] 我们建议采用区块链技术。 {P2}[{b}]")
     body = llm_client.post("/api/chat", json={"question": Q}).json()
-    assert body["answerer"] == "llm" and [c["n"] for c in body["citations"]] == [1, 2]
-    assert [(s["citations"], s["supported"]) for s in body["sentences"]] == [([1], True), ([], False), ([2], True)]
+    assert body["answerer"] == "llm" and [c["n"] for c in body["citations"]] == sorted([a, b])
+    assert [(s["citations"], s["supported"]) for s in body["sentences"]] == [([a], True), ([], False), ([b], True)]
     assert body["trace"]["llm"]["verdicts"]["uncited"] == 1
     for sentence in body["sentences"]:
         assert sentence["text"] in body["answer"]  # the web page finds each sentence in the text
@@ -63,7 +64,8 @@ def test_conversation_follow_up_is_condensed_from_stored_history(llm_client: Tes
 
 @pytest.mark.timeout(60)
 def test_stream_relays_llm_tokens_then_the_verified_final(llm_client: TestClient, server: FakeLLMServer) -> None:
-    chunks = ["试用期结束后，", "客户转向了服务更成熟的大厂", "。[1]"]
+    a, _ = numbers(llm_client.app.state.pipeline)
+    chunks = ["试用期结束后，", "客户转向了服务更成熟的大厂", f"。[{a}]"]
     server.enqueue(Reply(chunks=chunks))
     events = _events(llm_client.post("/api/chat/stream", json={"question": Q}).text)
     assert [name for name, _ in events] == ["meta", "delta", "delta", "delta", "final"]
