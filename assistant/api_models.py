@@ -63,7 +63,8 @@ class FeedbackRequest(BaseModel):
 
     rating: Literal[1, -1]
     comment: str = Field(default="", max_length=MAX_COMMENT_CHARS)
-    message_id: int | None = None
+    # SQLite integers are 64-bit; a larger id could never match and would overflow the driver.
+    message_id: int | None = Field(default=None, ge=1, le=2**63 - 1)
     conversation_id: str | None = Field(default=None, max_length=64)
     question: str = Field(default="", max_length=MAX_QUESTION_CHARS)
     answer: str = Field(default="", max_length=200_000)
