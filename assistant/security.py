@@ -2,19 +2,22 @@
 
 Keys are checked in an ASGI middleware so every /api/* route is covered, including routers
 added later. The web page is same-origin: a person signs in once at /auth/login with a key and
-gets an HttpOnly, SameSite=Strict cookie holding an HMAC of that key (never the key itself), so
-the page's fetches to /api/* work unchanged. /slack/* is authenticated by Slack's signature
-alone; /, /static, /sources, /healthz and /auth stay reachable without a key.
+gets an HttpOnly, SameSite=Lax cookie holding an HMAC of that key (never the key itself), so
+the page's fetches to /api/* work unchanged. Lax, not Strict: a source link clicked in Slack is a
+cross-site top-level GET and must carry the session; cross-site POSTs still carry no cookie.
+/sources/* shows whole documents, so it needs a session too (a browser is redirected to sign in).
+/slack/* is authenticated by Slack's signature alone; /, /static, /healthz and /auth stay open.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import html
 import json
 from http.cookies import SimpleCookie
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlencode
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
@@ -25,6 +28,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from assistant.settings import Settings
 
 PROTECTED_PREFIX = "/api/"
+PAGE_PREFIX = "/sources/"
 COOKIE = "hindsight_session"
 SESSION_CONTEXT = b"hindsight-web-session/1"
 
@@ -73,14 +77,34 @@ class ApiKeyMiddleware:
         self.keys = list(keys)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        protected = scope["type"] == "http" and scope["path"].startswith(PROTECTED_PREFIX)
-        if protected and scope.get("method") != "OPTIONS":
+        path = scope["path"] if scope["type"] == "http" else ""
+        api, page = path.startswith(PROTECTED_PREFIX), path.startswith(PAGE_PREFIX)
+        if (api or page) and scope.get("method") != "OPTIONS":
             headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
             if not authorized(headers, self.keys):
-                detail = "missing or invalid API key (send Authorization: Bearer <key>)"
-                await _send_json(send, 401, detail, [(b"www-authenticate", b'Bearer realm="hindsight"')])
+                await (_deny_api(send) if api else _redirect_to_login(scope, send))
                 return
         await self.app(scope, receive, send)
+
+
+async def _deny_api(send: Send) -> None:
+    detail = "missing or invalid API key (send Authorization: Bearer <key>)"
+    await _send_json(send, 401, detail, [(b"www-authenticate", b'Bearer realm="hindsight"')])
+
+
+async def _redirect_to_login(scope: Scope, send: Send) -> None:
+    target = scope["path"] + ("?" + scope["query_string"].decode("latin-1") if scope["query_string"] else "")
+    location = "/auth/login?" + urlencode({"next": target})
+    await send({"type": "http.response.start", "status": 303,
+                "headers": [(b"location", location.encode("latin-1")), (b"content-length", b"0")]})
+    await send({"type": "http.response.body", "body": b""})
+
+
+def safe_next(value: str) -> str:
+    """Only same-site paths: "/x" yes, "//evil.example" or "https://…" no (open redirect)."""
+    if value.startswith("/") and not value.startswith(("//", "/\\")):
+        return value
+    return "/"
 
 
 class BodyTooLarge(HTTPException):
@@ -132,6 +156,7 @@ class BodyLimitMiddleware:
 LOGIN_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Hindsight sign-in</title>
 </head><body><form method="post" action="/auth/login"><label>API key
 <input name="key" type="password" autocomplete="current-password" required></label>
+<input type="hidden" name="next" value="{next}">
 <button type="submit">Sign in</button></form>{error}</body></html>"""
 
 
@@ -140,17 +165,20 @@ def auth_router(settings: Settings) -> APIRouter:
     router = APIRouter(prefix="/auth", include_in_schema=False)
 
     @router.get("/login", response_class=HTMLResponse)
-    def login_form() -> HTMLResponse:
-        return HTMLResponse(LOGIN_PAGE.format(error=""))
+    def login_form(next: str = "/") -> HTMLResponse:
+        return HTMLResponse(LOGIN_PAGE.format(error="", next=html.escape(safe_next(next[:2000]))))
 
     @router.post("/login", response_model=None)
     async def login(request: Request) -> Any:
         # Parsed by hand: FastAPI's Form() needs python-multipart, which we do not depend on.
-        key = parse_qs((await request.body()).decode("utf-8", "replace")).get("key", [""])[0][:512]
+        form = parse_qs((await request.body()).decode("utf-8", "replace"))
+        key = form.get("key", [""])[0][:512]
+        target = safe_next(form.get("next", ["/"])[0][:2000])
         if not settings.api_keys or not _matches(key, settings.api_keys):
-            return HTMLResponse(LOGIN_PAGE.format(error="<p>Invalid key.</p>"), status_code=401)
-        response = RedirectResponse("/", status_code=303)
-        response.set_cookie(COOKIE, session_token(key), httponly=True, samesite="strict",
+            page = LOGIN_PAGE.format(error="<p>Invalid key.</p>", next=html.escape(target))
+            return HTMLResponse(page, status_code=401)
+        response = RedirectResponse(target, status_code=303)
+        response.set_cookie(COOKIE, session_token(key), httponly=True, samesite="lax",
                             secure=False, max_age=30 * 24 * 3600, path="/")
         return response
 
