@@ -51,20 +51,13 @@ class Hit:
     dense_score: float | None = None
 
     def to_json(self) -> dict[str, Any]:
+        """The passage as the API shows it: where it is, what it says, how it ranked."""
         c = self.chunk
         return {
-            "chunk_id": c.chunk_id,
-            "doc_id": c.doc_id,
-            "title": c.title,
-            "url": c.url,
-            "section": c.section,
-            "text": c.text,
-            "score": round(self.score, 6),
-            "start": c.start,
-            "end": c.end,
-            "doc_type": c.metadata.get("doc_type"),
-            "dense_rank": self.dense_rank,
-            "bm25_rank": self.bm25_rank,
+            "chunk_id": c.chunk_id, "doc_id": c.doc_id, "title": c.title, "url": c.url,
+            "section": c.section, "text": c.text, "score": round(self.score, 6),
+            "start": c.start, "end": c.end, "doc_type": c.metadata.get("doc_type"),
+            "dense_rank": self.dense_rank, "bm25_rank": self.bm25_rank,
         }
 
 
@@ -76,22 +69,14 @@ class Citation:
     hit: Hit
 
     def to_json(self) -> dict[str, Any]:
-        c = self.hit.chunk
-        return {
-            "n": self.n,
-            "chunk_id": c.chunk_id,
-            "doc_id": c.doc_id,
-            "title": c.title,
-            "url": c.url,
-            "section": c.section,
-            "text": c.text,
-            "start": c.start,
-            "end": c.end,
-            "score": round(self.hit.score, 6),
-            "source": c.metadata.get("source") or c.metadata.get("author"),
-            "published": c.metadata.get("published") or c.metadata.get("date"),
-            "doc_type": c.metadata.get("doc_type"),
-        }
+        """The hit's passage fields plus its number and where it was published."""
+        meta = self.hit.chunk.metadata
+        data = {"n": self.n, **self.hit.to_json()}
+        for rank in ("dense_rank", "bm25_rank"):
+            data.pop(rank)
+        data["source"] = meta.get("source") or meta.get("author")
+        data["published"] = meta.get("published") or meta.get("date")
+        return data
 
 
 @dataclass
