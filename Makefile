@@ -24,7 +24,7 @@ setup: $(VENV)/.installed
 setup-test: $(VENV)/.installed-test
 
 run: setup
-	$(VENV)/bin/hindsight serve --ingest
+	$(VENV)/bin/hindsight serve --ingest --workers 2
 
 lint: setup-test
 	$(VENV)/bin/ruff check .
