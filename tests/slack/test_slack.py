@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +11,6 @@ import pytest
 from fastapi.testclient import TestClient
 
 from assistant.app import create_app
-from assistant.pipeline import Pipeline
 from assistant.settings import Settings
 from tests.fake_slack_server import (
     BOT_USER_ID,
@@ -28,19 +26,6 @@ from tests.fake_slack_server import (
 )
 
 QUESTION = "试用期客户不断提出新需求怎么办？"
-
-
-@pytest.fixture
-def slack() -> Iterator[FakeSlack]:
-    with FakeSlack() as fake:
-        yield fake
-
-
-@pytest.fixture
-def app(real_settings: Settings, real_pipeline: Pipeline, tmp_path: Path, slack: FakeSlack) -> Iterator[TestClient]:
-    settings = slack_settings(real_settings, tmp_path, slack)
-    with TestClient(create_app(settings, pipeline=real_pipeline)) as client:
-        yield client
 
 
 def post_event(client: TestClient, envelope: dict[str, Any], **headers: str) -> Any:

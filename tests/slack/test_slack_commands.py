@@ -3,33 +3,16 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
 import pytest
 from fastapi.testclient import TestClient
 
-from assistant.app import create_app
-from assistant.pipeline import Pipeline
-from assistant.settings import Settings
-from tests.fake_slack_server import FakeSlack, drain, mention_envelope, signed_post, slack_settings
+from tests.fake_slack_server import FakeSlack, drain, mention_envelope, signed_post
 
 FORM = "application/x-www-form-urlencoded"
 QUESTION = "试用期客户不断提出新需求怎么办？"
-
-
-@pytest.fixture
-def slack() -> Iterator[FakeSlack]:
-    with FakeSlack() as fake:
-        yield fake
-
-
-@pytest.fixture
-def app(real_settings: Settings, real_pipeline: Pipeline, tmp_path: Path, slack: FakeSlack) -> Iterator[TestClient]:
-    with TestClient(create_app(slack_settings(real_settings, tmp_path, slack), pipeline=real_pipeline)) as client:
-        yield client
 
 
 def command(client: TestClient, slack: FakeSlack, text: str) -> Any:

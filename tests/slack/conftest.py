@@ -1,0 +1,27 @@
+"""Fixtures shared by the Slack tests: a fake Slack Web API and the app pointed at it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from assistant.app import create_app
+from assistant.pipeline import Pipeline
+from assistant.settings import Settings
+from tests.fake_slack_server import FakeSlack, slack_settings
+
+
+@pytest.fixture
+def slack() -> Iterator[FakeSlack]:
+    with FakeSlack() as fake:
+        yield fake
+
+
+@pytest.fixture
+def app(real_settings: Settings, real_pipeline: Pipeline, tmp_path: Path, slack: FakeSlack) -> Iterator[TestClient]:
+    """The app over the real fixture index with Slack enabled against the fake, fresh database."""
+    with TestClient(create_app(slack_settings(real_settings, tmp_path, slack), pipeline=real_pipeline)) as client:
+        yield client
