@@ -22,7 +22,7 @@ def _limit_threads(threads: int) -> None:
 
 
 def _settings(args: argparse.Namespace) -> Any:
-    from assistant.settings import Settings
+    from assistant.core.settings import Settings
 
     overrides = {
         k: v for k, v in {
@@ -34,7 +34,7 @@ def _settings(args: argparse.Namespace) -> Any:
 
 
 def _filters(pairs: Sequence[str] | None) -> Any:
-    from assistant.retriever import Filters
+    from assistant.retrieve.retriever import Filters
 
     data: dict[str, list[str]] = {}
     for pair in pairs or []:
@@ -49,7 +49,7 @@ def _filters(pairs: Sequence[str] | None) -> Any:
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
-    from assistant.embedder import create_embedder
+    from assistant.embed.embedder import create_embedder
     from ingest.build import IngestError, dumps, run_ingest, summary_line
 
     settings = _settings(args)
@@ -69,13 +69,13 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 
 def _pipeline(args: argparse.Namespace) -> Any:
-    from assistant.pipeline import build_pipeline
+    from assistant.service.pipeline import build_pipeline
 
     return build_pipeline(_settings(args))
 
 
 def _ensure_index(pipeline: Any) -> bool:
-    from assistant.index_store import IndexUnavailable
+    from assistant.store.build_store import IndexUnavailable
 
     try:
         pipeline.holder.get()
@@ -122,8 +122,8 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 def _ask_in_conversation(args: argparse.Namespace, pipeline: Any) -> int:
     """A turn of a conversation kept in the same SQLite history as the API (created if new)."""
-    from assistant.chat import ChatService
-    from assistant.history import HistoryStore
+    from assistant.service.chat import ChatService
+    from assistant.service.history import HistoryStore
 
     if not re.fullmatch(r"[A-Za-z0-9._:-]{1,64}", args.conversation):
         raise SystemExit("--conversation takes 1-64 characters of A-Z a-z 0-9 . _ : -")
@@ -156,7 +156,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
             return 1
     os.environ.update({"HINDSIGHT_CORPUS_DIR": str(settings.corpus_dir), "HINDSIGHT_INDEX_DIR": str(settings.index_dir)})
     uvicorn.run(
-        "assistant.app:app_from_env", factory=True, host=args.host or settings.host,
+        "assistant.surfaces.app:app_from_env", factory=True, host=args.host or settings.host,
         port=args.port or settings.port, workers=args.workers, log_level="info",
     )
     return 0
@@ -227,7 +227,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     else:
         args = build_parser().parse_args(argv)
     if args.command != "ingest":
-        from assistant.settings import Settings
+        from assistant.core.settings import Settings
 
         _limit_threads(Settings().threads)
     return COMMANDS[args.command](args)

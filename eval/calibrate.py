@@ -20,14 +20,14 @@ from typing import Any
 
 import numpy as np
 
-from assistant.answerers import CJK
-from assistant.support import LEXICAL_THRESHOLD, SEMANTIC_THRESHOLD, lexical_containment
+from assistant.answer.support import LEXICAL_THRESHOLD, SEMANTIC_THRESHOLD, lexical_containment
+from assistant.text import CJK
 from eval.cli import EVAL_DIR
 
 
 def evidence_by_question(pipeline: Any, questions: list) -> list[tuple[bool, bool, float, str]]:
     """(is CJK, answerable, evidence, id) per question, with abstention switched off."""
-    from assistant.retriever import Filters
+    from assistant.retrieve.retriever import Filters
 
     out = []
     for q in questions:
@@ -101,8 +101,8 @@ def report_support(index: Any, embedder: Any, samples: int = 300, seed: int = 7)
 
 
 def main() -> None:
-    from assistant.pipeline import build_pipeline
-    from assistant.settings import Settings
+    from assistant.core.settings import Settings
+    from assistant.service.pipeline import build_pipeline
     from eval.backends import index_for, ingest_embedder
     from eval.questions import load_questions
 

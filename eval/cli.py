@@ -8,7 +8,7 @@ import json
 import sys
 from pathlib import Path
 
-from assistant.settings import PROJECT_ROOT
+from assistant.core.settings import PROJECT_ROOT
 
 EVAL_DIR = PROJECT_ROOT / "eval"
 
@@ -60,7 +60,7 @@ def run(argv: list[str]) -> int:
 
 
 def _run(args: argparse.Namespace, configs: list, questions: list) -> int:
-    from assistant.settings import Settings
+    from assistant.core.settings import Settings
     from eval import gate
     from eval.configs import DEFAULT_CONFIG
     from eval.report import render_table, table_rows, write_reports

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from assistant.support import support
+from assistant.answer.support import support
 from assistant.text import split_sentences
 from eval import metrics as m
 from eval.backends import Backend, EvalError
@@ -20,7 +20,7 @@ CITATION_KEYS = ["citation_recall", "citation_precision"]
 
 
 class SupportJudge:
-    """assistant.support.support with vectors from the embedder, computed only when lexical fails."""
+    """assistant.answer.support.support with vectors from the embedder, computed only when lexical fails."""
 
     def __init__(self, embedder: Any | None) -> None:
         self.embedder = embedder

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from assistant.settings import Settings
+from assistant.core.settings import Settings
 from eval.backends import (
     Backend,
     EvalError,
@@ -54,7 +54,7 @@ def evaluate(
     log: Callable[[str], None] = lambda s: print(s, file=sys.stderr), embedder: Any = None,
 ) -> RunResult:
     """Evaluate each runnable configuration in-process, or the server at url."""
-    from assistant.embedder import create_embedder
+    from assistant.embed.embedder import create_embedder
 
     embedder = embedder or create_embedder(base)
     judge = SupportJudge(embedder)
@@ -87,8 +87,8 @@ def evaluate(
 
 
 def _pipeline_backend(settings: Settings, embedder: Any, answerer: str) -> Backend:
-    from assistant.index_store import IndexUnavailable
-    from assistant.pipeline import build_pipeline
+    from assistant.service.pipeline import build_pipeline
+    from assistant.store.build_store import IndexUnavailable
 
     # Each configuration starts with a cold query cache, so embed_ms is measured, not cached.
     getattr(embedder, "_query_cache", {}).clear()

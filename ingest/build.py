@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from assistant.index_store import (
+from assistant.core.settings import Settings
+from assistant.store.build_store import (
     BUILDS,
     CURRENT,
     FORMAT_VERSION,
@@ -27,14 +28,13 @@ from assistant.index_store import (
     current_build,
     read_manifest,
 )
-from assistant.settings import Settings
 from ingest.loaders import LoadError, SourceFile, discover, load_document
 from ingest.plan import Plan, PreviousBuild, plan_documents
 
 if TYPE_CHECKING:  # the writer pulls llama-index (chunker); imported only when something changed
     from llama_index.core.schema import Document
 
-    from assistant.embedder import Embedder
+    from assistant.embed.embedder import Embedder
     from ingest.writer import BuildParts
 
 KEEP_BUILDS = 2

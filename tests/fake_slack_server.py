@@ -20,7 +20,7 @@ from urllib.parse import parse_qsl
 
 from pydantic import SecretStr
 
-from assistant.settings import Settings
+from assistant.core.settings import Settings
 
 BOT_USER_ID = "UHINDSIGHT"
 BOT_ID = "BHINDSIGHT"

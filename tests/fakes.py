@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from assistant.embedder import Embedder, Kind, normalize_rows
+from assistant.embed.embedder import Embedder, Kind, normalize_rows
 from assistant.text import bigram_tokens, normalize
 
 

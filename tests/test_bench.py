@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from assistant.settings import Settings
+from assistant.core.settings import Settings
 from assistant.text import tokenize
 from bench import ingest_bench, load, query_latency, scale
 from bench.common import bench_env, pct, questions, server, summary, table

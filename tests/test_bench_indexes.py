@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from assistant.indexes import DenseIndex, DenseSpec, Query
-from assistant.settings import Settings
+from assistant.core.settings import Settings
+from assistant.index.indexes import DenseIndex, DenseSpec, Query
 
 
 def unit_vectors(n: int, dim: int = 384, seed: int = 0) -> np.ndarray:

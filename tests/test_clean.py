@@ -15,8 +15,8 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:  # run from a checkout without `pip install -e .`
     sys.path.insert(0, str(REPO))
 
-from ingest.clean import clean_page_chrome, is_chrome_line, parse_seed  # noqa: E402
-from ingest.import_seeds import SEED_METADATA, import_seeds  # noqa: E402
+from tools.curate.clean import clean_page_chrome, is_chrome_line, parse_seed  # noqa: E402
+from tools.curate.import_seeds import SEED_METADATA, import_seeds  # noqa: E402
 
 ARTICLES = REPO / "corpus" / "articles"
 POSTMORTEMS = REPO / "corpus" / "postmortems"
@@ -265,7 +265,7 @@ def test_import_is_deterministic_and_matches_committed_articles(tmp_path: Path) 
     for a, b in zip(first, second, strict=True):
         assert a.read_bytes() == b.read_bytes()
         committed = ARTICLES / a.name
-        assert committed.is_file(), f"{a.name} not committed; run python -m ingest.import_seeds"
+        assert committed.is_file(), f"{a.name} not committed; run python -m tools.curate.import_seeds"
         assert committed.read_bytes() == a.read_bytes(), f"{a.name} is stale; re-run the import"
 
 

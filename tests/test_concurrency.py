@@ -13,9 +13,9 @@ import httpx
 import pytest
 import uvicorn
 
-from assistant.app import create_app
-from assistant.index_store import load_index
-from assistant.settings import Settings
+from assistant.core.settings import Settings
+from assistant.store.build_store import load_index
+from assistant.surfaces.app import create_app
 from ingest.build import run_ingest
 from tests.fakes import HashEmbedder
 

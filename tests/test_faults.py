@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from assistant.app import create_app
-from assistant.history import HistoryStore, feedback
-from assistant.index_store import load_index
-from assistant.settings import Settings
+from assistant.core.settings import Settings
+from assistant.service.history import HistoryStore, feedback
+from assistant.store.build_store import load_index
+from assistant.surfaces.app import create_app
 from ingest.build import run_ingest
 from tests.fakes import HashEmbedder
 
@@ -26,7 +26,7 @@ REPO = Path(__file__).resolve().parent.parent
 # so the parent can SIGKILL it at a known point: mid-embedding or with the staging dir written.
 INGEST_CHILD = """
 import pathlib, sys, time
-from assistant.embedder import EMBEDDERS
+from assistant.embed.embedder import EMBEDDERS
 from tests.fakes import HashEmbedder
 signal_file, phase = pathlib.Path(sys.argv[1]), sys.argv[2]
 
@@ -154,7 +154,7 @@ def _assert_degraded(settings: Settings, expected: str) -> None:
 
 FEEDBACK_WRITER = """
 import sys
-from assistant.history import HistoryStore
+from assistant.service.history import HistoryStore
 store = HistoryStore(sys.argv[1])
 for i in range(int(sys.argv[2])):
     row = store.add_feedback(rating=1, comment=f"{sys.argv[3]}-{i}", question="q", answer="a")

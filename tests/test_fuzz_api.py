@@ -15,9 +15,9 @@ from hypothesis.errors import Unsatisfiable
 from pydantic import SecretStr
 from schemathesis.generation.modes import GenerationMode
 
-from assistant.app import create_app
-from assistant.pipeline import Pipeline
-from assistant.settings import Settings
+from assistant.core.settings import Settings
+from assistant.service.pipeline import Pipeline
+from assistant.surfaces.app import create_app
 
 EXAMPLES_PER_OPERATION = 40  # × 2 modes × every operation; see docs/security.md for the volume
 FUZZ = settings(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from assistant.glossary import Glossary
+from assistant.retrieve.glossary import Glossary
 
 
 def _glossary(tmp_path: Path) -> Glossary:

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from assistant.embedder import create_embedder
-from assistant.index_store import current_build, load_index
-from assistant.settings import Settings
+from assistant.core.settings import Settings
+from assistant.embed.embedder import create_embedder
+from assistant.store.build_store import current_build, load_index
 from ingest.build import IngestError, IngestReport, run_ingest
 from tests.fakes import HashEmbedder
 

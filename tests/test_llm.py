@@ -11,11 +11,11 @@ from collections.abc import Iterator
 
 import pytest
 
-from assistant.answerers import Delta
-from assistant.embedder import Embedder
-from assistant.pipeline import Pipeline, build_pipeline
-from assistant.settings import Settings
-from assistant.types import Answer
+from assistant.answer.base import Delta
+from assistant.core.settings import Settings
+from assistant.core.types import Answer
+from assistant.embed.embedder import Embedder
+from assistant.service.pipeline import Pipeline, build_pipeline
 from tests.fake_llm_server import FakeLLMServer, Reply
 
 Q = "试用期结束后客户为什么转投大厂？"

@@ -10,15 +10,15 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from assistant.answerers.extractive import ExtractiveAnswerer
-from assistant.answerers.llm import LLMAnswerer, build_messages
-from assistant.app import create_app
+from assistant.answer.condense import HeuristicCondenser, LLMCondenser
+from assistant.answer.extractive import ExtractiveAnswerer
+from assistant.answer.llm_answerer import LLMAnswerer, build_messages
 from assistant.cli import main
-from assistant.condense import HeuristicCondenser, LLMCondenser
-from assistant.embedder import EMBEDDERS, Embedder
-from assistant.pipeline import Pipeline, build_pipeline
-from assistant.settings import Settings
-from assistant.types import Chunk, Hit
+from assistant.core.settings import Settings
+from assistant.core.types import Chunk, Hit
+from assistant.embed.embedder import EMBEDDERS, Embedder
+from assistant.service.pipeline import Pipeline, build_pipeline
+from assistant.surfaces.app import create_app
 from tests.fake_llm_server import FakeLLMServer, Reply
 from tests.test_api import _events
 from tests.test_llm import P1_B, P2, Q, llm_pipeline, numbers

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from assistant.app import create_app
-from assistant.history import HistoryStore, conversations, feedback, messages
-from assistant.pipeline import Pipeline
-from assistant.settings import Settings
+from assistant.core.settings import Settings
+from assistant.service.history import HistoryStore, conversations, feedback, messages
+from assistant.service.pipeline import Pipeline
+from assistant.surfaces.app import create_app
 
 SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "start-postgres.sh"
 

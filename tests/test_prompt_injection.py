@@ -14,8 +14,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from assistant.embedder import Embedder
-from assistant.pipeline import Pipeline, build_pipeline
+from assistant.embed.embedder import Embedder
+from assistant.service.pipeline import Pipeline, build_pipeline
 from ingest.build import run_ingest
 from tests.conftest import FIXTURE_CORPUS, make_settings
 from tests.fake_llm_server import FakeLLMServer

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.pipeline import Pipeline
-from assistant.retriever import Filters, collapse_near_duplicates
-from assistant.types import Chunk, Hit
+from assistant.core.types import Chunk, Hit
+from assistant.retrieve.retriever import Filters, collapse_near_duplicates
+from assistant.service.pipeline import Pipeline
 
 
 def top_doc(pipeline: Pipeline, question: str, **kwargs: object) -> str:

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from assistant.app import create_app
-from assistant.pipeline import Pipeline
-from assistant.security import COOKIE
-from assistant.settings import Settings
+from assistant.core.settings import Settings
+from assistant.service.pipeline import Pipeline
+from assistant.surfaces.app import create_app
+from assistant.surfaces.security import COOKIE
 
 KEY = "k-0123456789abcdef-secret"
 QUESTION = {"question": "试用期 转化", "k": 3}

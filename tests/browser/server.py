@@ -45,7 +45,7 @@ class LiveServer:
         """Start and wait until /healthz answers ok."""
         log = self.log_path.open("ab")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "assistant.app:app_from_env", "--factory",
+            [sys.executable, "-m", "uvicorn", "assistant.surfaces.app:app_from_env", "--factory",
              "--host", "127.0.0.1", "--port", str(self.port), "--log-level", "warning"],
             env=self.env, cwd=self.workdir, stdout=log, stderr=subprocess.STDOUT,
         )

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from assistant.app import create_app
-from assistant.pipeline import Pipeline
-from assistant.settings import Settings
+from assistant.core.settings import Settings
+from assistant.service.pipeline import Pipeline
+from assistant.surfaces.app import create_app
 from tests.fake_slack_server import FakeSlack, slack_settings
 
 

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from assistant.app import create_app
-from assistant.settings import Settings
+from assistant.core.settings import Settings
+from assistant.surfaces.app import create_app
 from tests.fake_slack_server import (
     BOT_USER_ID,
     PUBLIC,

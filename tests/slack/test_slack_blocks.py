@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from assistant.history import HistoryStore
-from assistant.slack.blocks import answer_blocks, answer_mrkdwn, escape, split_sections
-from assistant.slack.events import clean_text, question_from_envelope
-from assistant.slack.ledger import DeliveryLedger
-from assistant.slack.verify import SignatureError, verify_request
+from assistant.service.history import HistoryStore
+from assistant.surfaces.slack.blocks import answer_blocks, answer_mrkdwn, escape, split_sections
+from assistant.surfaces.slack.events import clean_text, question_from_envelope
+from assistant.surfaces.slack.ledger import DeliveryLedger
+from assistant.surfaces.slack.signature import SignatureError, verify_request
 from tests.fake_slack_server import SECRET, mention_envelope, slack_signature_headers
 
 BASE = "https://h.example"

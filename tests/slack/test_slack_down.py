@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-import assistant.slack.client as slack_client
-from assistant.app import create_app
-from assistant.pipeline import Pipeline
-from assistant.settings import Settings
+import assistant.surfaces.slack.client as slack_client
+from assistant.core.settings import Settings
+from assistant.service.pipeline import Pipeline
+from assistant.surfaces.app import create_app
 from tests.fake_slack_server import FakeSlack, mention_envelope, signed_post, slack_settings
 
 

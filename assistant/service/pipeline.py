@@ -1,0 +1,160 @@
+"""Build the retrieval + answering pipeline once; the API, web page, Slack and CLI share it."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from assistant.answer.base import Answerer, Context, Delta
+from assistant.answer.condense import Condenser, HeuristicCondenser, create_condenser
+from assistant.answer.extractive import ExtractiveAnswerer
+from assistant.answer.llm_answerer import create_llm_answerer
+from assistant.core.settings import Settings
+from assistant.core.types import Answer, Hit
+from assistant.embed.embedder import Embedder, create_embedder
+from assistant.llm.client import create_llm_client
+from assistant.retrieve.glossary import Glossary
+from assistant.retrieve.retriever import Filters, HybridRetriever
+from assistant.store.build_store import CURRENT, IndexUnavailable, LoadedIndex, load_index
+
+
+class IndexHolder:
+    """The index being served; picks up a newly published build between requests.
+
+    Each request takes one snapshot with get(), so it is answered wholly from the old or
+    wholly from the new build, never a mix.
+    """
+
+    def __init__(self, settings: Settings, check_interval: float = 1.0) -> None:
+        self.settings = settings
+        self.check_interval = check_interval
+        self._lock = threading.Lock()
+        self._index: LoadedIndex | None = None
+        self._target: str | None = None
+        self._checked = 0.0
+        self.error: str | None = None
+
+    def get(self) -> LoadedIndex:
+        """The current index snapshot; raises IndexUnavailable when none can be loaded."""
+        now = time.monotonic()
+        if self._index is None or now - self._checked >= self.check_interval:
+            self._refresh(now)
+        if self._index is None:
+            raise IndexUnavailable(self.error or "index not loaded")
+        return self._index
+
+    def _refresh(self, now: float) -> None:
+        with self._lock:
+            self._checked = now
+            target = _link_target(self.settings)
+            if self._index is not None and target == self._target:
+                return
+            try:
+                loaded = load_index(self.settings.index_dir)
+            except IndexUnavailable as exc:
+                # Keep serving the build we have; report why the new one is unusable.
+                self.error = str(exc)
+                return
+            self._index, self._target, self.error = loaded, target, None
+
+
+def _link_target(settings: Settings) -> str | None:
+    try:
+        return os.readlink(settings.index_dir / CURRENT)
+    except OSError:
+        return None
+
+
+@dataclass
+class Pipeline:
+    """retrieve() then answer() / answer_stream(), over whatever index is current."""
+
+    settings: Settings
+    embedder: Embedder
+    answerer: Answerer
+    holder: IndexHolder
+
+    glossary: Glossary = field(default_factory=Glossary)
+    condenser: Condenser = field(default_factory=HeuristicCondenser)
+
+    def retriever(self, index: LoadedIndex) -> HybridRetriever:
+        return HybridRetriever(index, self.embedder, self.settings, self.glossary)
+
+    def search(
+        self, question: str, k: int | None = None, filters: Filters | None = None,
+        mode: str | None = None, trace: dict[str, Any] | None = None,
+    ) -> list[Hit]:
+        """Ranked passages for a question."""
+        ctx = self._context(question, k, filters, mode, trace)
+        return ctx.hits
+
+    def answer(
+        self, question: str, filters: Filters | None = None,
+        history: list[dict[str, str]] | None = None, mode: str | None = None,
+    ) -> Answer:
+        """A cited answer (or an abstention) for a question."""
+        ctx = self._context(question, None, filters, mode, None, history)
+        started = time.perf_counter()
+        answer = self.answerer.answer(ctx)
+        answer.trace["answer_ms"] = round((time.perf_counter() - started) * 1000, 3)
+        return answer
+
+    def answer_stream(
+        self, question: str, filters: Filters | None = None,
+        history: list[dict[str, str]] | None = None,
+    ) -> Iterator[Delta | Answer]:
+        """Deltas of answer text as produced, then the final Answer."""
+        ctx = self._context(question, None, filters, None, None, history)
+        yield from self.answerer.answer_stream(ctx)
+
+    def _context(
+        self, question: str, k: int | None, filters: Filters | None, mode: str | None,
+        trace: dict[str, Any] | None, history: list[dict[str, str]] | None = None,
+    ) -> Context:
+        index = self.holder.get()
+        trace = {} if trace is None else trace
+        question = self._standalone(question, history or [], trace)
+        retriever = self.retriever(index)
+        query = retriever.prepare(question, trace)
+        k = k or max(self.settings.top_k, self.settings.answer_passages)
+        hits = retriever.search(query, k, filters, mode, trace)
+        trace["build_id"] = index.build_id
+        return Context(question, query, hits, index, history or [], trace)
+
+    def _standalone(self, question: str, history: list[dict[str, str]], trace: dict[str, Any]) -> str:
+        """Follow-ups become standalone questions before retrieval (assistant/answer/condense.py)."""
+        if not history:
+            return question
+        started = time.perf_counter()
+        condensed = self.condenser.condense(question, history)
+        if condensed.method != "none":
+            trace["condensed"] = {"question": condensed.question, "method": condensed.method,
+                                  "ms": round((time.perf_counter() - started) * 1000, 3)}
+        return condensed.question
+
+
+AnswererFactory = Callable[[Settings, Embedder], Answerer]
+
+# Answerers by name; the LLM answerer registers itself here when configured.
+ANSWERERS: dict[str, AnswererFactory] = {
+    "extractive": lambda s, e: ExtractiveAnswerer(s),
+    "llm": create_llm_answerer,  # docs/llm.md; extractive when no LLM is configured
+}
+
+
+def build_pipeline(settings: Settings, embedder: Embedder | None = None, answerer: str | None = None) -> Pipeline:
+    """Construct the shared pipeline; the index is loaded lazily and reloaded on swap.
+
+    The answerer defaults to "llm" when an LLM base URL is configured, else "extractive".
+    """
+    embedder = embedder or create_embedder(settings)
+    answerer = answerer or ("llm" if settings.llm_base_url else "extractive")
+    condenser = create_condenser(create_llm_client(settings), settings.llm_condense)
+    return Pipeline(
+        settings, embedder, ANSWERERS[answerer](settings, embedder), IndexHolder(settings),
+        Glossary.load(settings.glossary_path), condenser,
+    )

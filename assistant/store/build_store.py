@@ -1,0 +1,131 @@
+"""The on-disk index: a directory of plain files behind an atomically swapped `current` link.
+
+    <index_dir>/current -> builds/<build_id>
+    <index_dir>/builds/<build_id>/
+        manifest.json         embedder, dimension, chunking, tokenizer, per-document hashes, counts
+        documents.jsonl       original text + metadata per document (what citations open)
+        chunks.jsonl          one Chunk per line; row i ↔ row i of vectors.npy and the indexes
+        vectors.npy           chunk vectors (float32, L2-normalised)
+        sentences.jsonl       sentence spans (doc_id, start, end); row i ↔ sentence_vectors.npy
+        sentence_vectors.npy
+        dense.faiss           FAISS index over vectors.npy
+        bm25/                 bm25s arrays + vocabulary (JSON/npy, no pickle)
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from assistant.core.types import Chunk, Sentence
+from assistant.index.indexes import DenseIndex, LexicalIndex
+
+FORMAT_VERSION = 1
+CURRENT = "current"
+BUILDS = "builds"
+
+
+class IndexUnavailable(RuntimeError):
+    """No usable index: missing, half-written or corrupt; the message says which."""
+
+
+@dataclass
+class StoredDocument:
+    doc_id: str
+    text: str
+    metadata: dict[str, Any]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"doc_id": self.doc_id, "text": self.text, "metadata": self.metadata}
+
+
+@dataclass
+class LoadedIndex:
+    """Everything retrieval and answering read, loaded once and shared read-only."""
+
+    path: Path
+    manifest: dict[str, Any]
+    documents: dict[str, StoredDocument]
+    chunks: list[Chunk]
+    vectors: np.ndarray
+    sentences: list[Sentence]
+    sentence_vectors: np.ndarray
+    dense: DenseIndex
+    lexical: LexicalIndex
+
+    @property
+    def build_id(self) -> str:
+        return str(self.manifest.get("build_id"))
+
+
+def current_build(index_dir: Path) -> Path | None:
+    """The directory `current` points at, or None when there is no index yet."""
+    link = index_dir / CURRENT
+    if not link.exists():
+        return None
+    return link.resolve()
+
+
+def read_manifest(build: Path) -> dict[str, Any]:
+    try:
+        manifest = json.loads((build / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise IndexUnavailable(f"unreadable manifest in {build}: {exc}") from exc
+    if manifest.get("format") != FORMAT_VERSION:
+        raise IndexUnavailable(f"index format {manifest.get('format')} != {FORMAT_VERSION}")
+    return manifest
+
+
+def read_jsonl(path: Path) -> Iterator[dict[str, Any]]:
+    with path.open(encoding="utf-8") as handle:
+        for line in handle:
+            if line.strip():
+                yield json.loads(line)
+
+
+def load_index(index_dir: Path) -> LoadedIndex:
+    """Load the current build, checking that its parts agree with each other and the manifest."""
+    build = current_build(index_dir)
+    if build is None:
+        raise IndexUnavailable(f"no index at {index_dir}; run `hindsight ingest`")
+    manifest = read_manifest(build)
+    try:
+        loaded = _load_parts(build, manifest)
+    except (OSError, ValueError, KeyError, RuntimeError) as exc:
+        raise IndexUnavailable(f"corrupt index {build.name}: {exc}") from exc
+    _check_consistent(loaded)
+    return loaded
+
+
+def _load_parts(build: Path, manifest: dict[str, Any]) -> LoadedIndex:
+    docs = {d["doc_id"]: StoredDocument(**d) for d in read_jsonl(build / "documents.jsonl")}
+    return LoadedIndex(
+        path=build,
+        manifest=manifest,
+        documents=docs,
+        chunks=[Chunk.from_json(c) for c in read_jsonl(build / "chunks.jsonl")],
+        vectors=np.load(build / "vectors.npy", mmap_mode="r"),
+        sentences=[Sentence(**s) for s in read_jsonl(build / "sentences.jsonl")],
+        sentence_vectors=np.load(build / "sentence_vectors.npy", mmap_mode="r"),
+        dense=DenseIndex.load(build),
+        lexical=LexicalIndex.load(build),
+    )
+
+
+def _check_consistent(ix: LoadedIndex) -> None:
+    counts = ix.manifest.get("counts", {})
+    n = len(ix.chunks)
+    problems = []
+    if counts.get("chunks") != n:
+        problems.append(f"manifest says {counts.get('chunks')} chunks, chunks.jsonl has {n}")
+    if len(ix.vectors) != n or len(ix.dense) != n or len(ix.lexical) != n:
+        problems.append(f"vectors/dense/bm25 rows {len(ix.vectors)}/{len(ix.dense)}/{len(ix.lexical)} != {n}")
+    if len(ix.sentence_vectors) != len(ix.sentences):
+        problems.append("sentence vectors do not match sentences.jsonl")
+    if problems:
+        raise IndexUnavailable(f"inconsistent index {ix.path.name}: " + "; ".join(problems))

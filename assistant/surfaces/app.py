@@ -1,0 +1,49 @@
+"""create_app(): FastAPI wiring with a lifespan that builds the pipeline and store once."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from assistant.core.settings import Settings, get_settings
+from assistant.service.history import HistoryStore
+from assistant.service.pipeline import Pipeline, build_pipeline
+from assistant.store.build_store import IndexUnavailable
+from assistant.surfaces.routes import api, slack, web
+from assistant.surfaces.security import install_security
+
+log = logging.getLogger("hindsight")
+
+
+def create_app(settings: Settings | None = None, pipeline: Pipeline | None = None) -> FastAPI:
+    """The Hindsight web app; pass a pipeline to share one (tests), else it is built at start-up."""
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.settings = settings
+        app.state.pipeline = pipeline or build_pipeline(settings)
+        app.state.store = HistoryStore(settings.sqlalchemy_url)
+        try:
+            app.state.pipeline.holder.get()  # load the index now, not on the first request
+        except IndexUnavailable as exc:
+            log.error("starting degraded: %s", exc)
+        yield
+        app.state.store.engine.dispose()
+
+    app = FastAPI(title="Hindsight", version="0.1.0", lifespan=lifespan,
+                  description="Cited answers from the lessons of delivering AI projects to enterprises.")
+    app.include_router(api.router)
+    install_security(app, settings)  # API keys for /api/*, body limit, CORS
+    app.include_router(web.router)
+    app.include_router(slack.router)  # signed by Slack; 503 until a signing secret is set
+    app.mount("/static", web.static_files(), name="static")
+    return app
+
+
+def app_from_env() -> FastAPI:
+    """uvicorn factory: settings from the environment."""
+    return create_app(Settings())

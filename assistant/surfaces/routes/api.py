@@ -1,0 +1,186 @@
+"""JSON API: search, chat (plain and streamed), documents, conversations, feedback, health."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator
+from typing import Any, Literal
+
+from fastapi import APIRouter, HTTPException, Path, Query, Response
+from fastapi.responses import JSONResponse, StreamingResponse
+from sqlalchemy.exc import IntegrityError
+
+from assistant.retrieve.retriever import Filters
+from assistant.service.chat import ChatService, ConversationNotFound, StreamEvent
+from assistant.store.build_store import IndexUnavailable
+from assistant.surfaces.api_models import ChatRequest, FeedbackRequest, FilterModel, SearchRequest
+from assistant.surfaces.deps import PipelineDep, SettingsDep, StoreDep, check_question
+from assistant.surfaces.security import check_limits
+
+router = APIRouter()
+DOC_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"
+
+
+def _filters(model: FilterModel | None) -> Filters | None:
+    if model is None:
+        return None
+    try:
+        return Filters.from_json(model.model_dump(exclude_none=True))
+    except ValueError as exc:
+        raise HTTPException(422, str(exc)) from exc
+
+
+def _unavailable(exc: IndexUnavailable) -> HTTPException:
+    return HTTPException(503, f"index unavailable: {exc}")
+
+
+@router.get("/healthz")
+def healthz(pipeline: PipelineDep) -> JSONResponse:
+    """ok with the serving build, or 503 degraded with the reason."""
+    try:
+        index = pipeline.holder.get()
+    except IndexUnavailable as exc:
+        return JSONResponse({"status": "degraded", "reason": str(exc), "index": None}, status_code=503)
+    counts = index.manifest.get("counts", {})
+    return JSONResponse({
+        "status": "ok", "reason": pipeline.holder.error,
+        "index": {"build_id": index.build_id, **counts, "embedder": index.manifest.get("embedder")},
+    })
+
+
+@router.post("/api/search")
+def search(
+    req: SearchRequest, pipeline: PipelineDep, settings: SettingsDep, response: Response
+) -> list[dict[str, Any]]:
+    """Ranked passages: doc_id, title, url, section, text, score, start, end."""
+    check_question(req.question, settings)
+    check_limits(settings, k=req.k)
+    trace: dict[str, Any] = {}
+    try:
+        hits = pipeline.search(req.question, k=req.k, filters=_filters(req.filters), mode=req.mode, trace=trace)
+    except IndexUnavailable as exc:
+        raise _unavailable(exc) from exc
+    response.headers["X-Index-Build"] = str(trace.get("build_id", ""))  # which build answered
+    return [h.to_json() for h in hits]
+
+
+@router.post("/api/chat")
+def chat(req: ChatRequest, pipeline: PipelineDep, store: StoreDep, settings: SettingsDep) -> dict[str, Any]:
+    """A cited answer: {answer, citations, sentences, abstained, answerer, conversation_id, …}."""
+    check_question(req.question, settings)
+    check_limits(settings, history=req.history)
+    service = ChatService(pipeline, store)
+    history = [t.model_dump() for t in req.history] if req.history is not None else None
+    try:
+        return service.ask(
+            req.question, _filters(req.filters), conversation_id=req.conversation_id, history=history
+        )
+    except ConversationNotFound as exc:
+        raise HTTPException(404, f"conversation {exc} not found") from exc
+    except IndexUnavailable as exc:
+        raise _unavailable(exc) from exc
+
+
+@router.post("/api/chat/stream")
+def chat_stream(req: ChatRequest, pipeline: PipelineDep, store: StoreDep, settings: SettingsDep) -> StreamingResponse:
+    """Server-Sent Events: meta, delta… , final (answer with citations), or error."""
+    check_question(req.question, settings)
+    check_limits(settings, history=req.history)
+    filters = _filters(req.filters)
+    history = [t.model_dump() for t in req.history] if req.history is not None else None
+    events = ChatService(pipeline, store).ask_stream(
+        req.question, filters, conversation_id=req.conversation_id, history=history
+    )
+    return StreamingResponse(_sse(events), media_type="text/event-stream",
+                             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+
+
+def _sse(events: Iterator[StreamEvent]) -> Iterator[str]:
+    for event in events:
+        yield f"event: {event.event}\ndata: {json.dumps(event.data, ensure_ascii=False)}\n\n"
+
+
+@router.get("/api/documents/{doc_id}")
+def document(
+    pipeline: PipelineDep, doc_id: str = Path(max_length=128, pattern=DOC_ID_PATTERN)
+) -> dict[str, Any]:
+    """The original text and metadata of a document, so a citation can be opened."""
+    try:
+        index = pipeline.holder.get()
+    except IndexUnavailable as exc:
+        raise _unavailable(exc) from exc
+    doc = index.documents.get(doc_id)
+    if doc is None:
+        raise HTTPException(404, f"no document {doc_id!r}")
+    return {"doc_id": doc.doc_id, "title": doc.metadata.get("title"), "text": doc.text, "metadata": doc.metadata}
+
+
+@router.get("/api/documents")
+def documents(pipeline: PipelineDep) -> list[dict[str, Any]]:
+    """Every indexed document's id, title, type and tags (for filters and browsing)."""
+    try:
+        index = pipeline.holder.get()
+    except IndexUnavailable as exc:
+        raise _unavailable(exc) from exc
+    return [
+        {"doc_id": d.doc_id, "title": d.metadata.get("title"), "doc_type": d.metadata.get("doc_type"),
+         "tags": d.metadata.get("tags") or [], "industry": d.metadata.get("industry")}
+        for d in index.documents.values()
+    ]
+
+
+@router.get("/api/conversations")
+def conversations(store: StoreDep, limit: int = Query(50, ge=1, le=500)) -> list[dict[str, Any]]:
+    return store.list_conversations(limit)
+
+
+@router.get("/api/conversations/{conversation_id}")
+def conversation(
+    store: StoreDep, conversation_id: str = Path(max_length=64, pattern=r"^[A-Za-z0-9._:-]+$")
+) -> dict[str, Any]:
+    found = store.get_conversation(conversation_id)
+    if found is None:
+        raise HTTPException(404, f"conversation {conversation_id} not found")
+    return found
+
+
+@router.post("/api/feedback", status_code=201)
+def add_feedback(req: FeedbackRequest, store: StoreDep, source: str = "web") -> dict[str, Any]:
+    """Store a thumbs up/down (+ comment) with the question, answer, citations and config."""
+    values = req.model_dump()
+    values["citations_json"] = values.pop("citations")
+    values["config_json"] = values.pop("config")
+    try:
+        feedback_id = store.add_feedback(**values, source=source[:16])
+    except IntegrityError as exc:  # found by fuzzing: an unknown message_id was a 500
+        raise HTTPException(422, f"message_id {req.message_id} does not exist") from exc
+    return {"id": feedback_id}
+
+
+@router.get("/api/feedback")
+def export_feedback(
+    store: StoreDep, format: Literal["json", "csv"] = "json",
+    rating: int | None = Query(None, ge=-1, le=1, description="only this rating: 1 or -1"),
+) -> Response:
+    """All feedback (or one rating) as JSON or CSV, for turning bad answers into evaluation questions."""
+    rows = [r for r in store.list_feedback() if rating is None or r["rating"] == rating]
+    if format == "json":
+        return JSONResponse(rows)
+    return Response(_csv(rows), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": "attachment; filename=feedback.csv"})
+
+
+def _csv(rows: list[dict[str, Any]]) -> str:
+    fields = ["id", "created_at", "source", "rating", "comment", "question", "answer",
+              "citations", "config", "conversation_id", "message_id"]
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=fields, extrasaction="ignore")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({**row, "citations": json.dumps(row["citations"], ensure_ascii=False),
+                         "config": json.dumps(row["config"], ensure_ascii=False)})
+    return out.getvalue()
+
+

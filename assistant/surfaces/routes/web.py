@@ -1,0 +1,115 @@
+"""Web pages: the chat at GET / and a server-rendered source view with the cited span highlighted."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from fastapi import APIRouter, Query
+from fastapi import Path as PathParam
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+import web
+from assistant.store.build_store import IndexUnavailable
+from assistant.surfaces.deps import PipelineDep
+from assistant.surfaces.routes.api import DOC_ID_PATTERN
+
+# __path__ (not __file__): also right when an older editable install saw web/ as a namespace.
+WEB_DIR = Path(next(iter(web.__path__))).resolve()
+STATIC_DIR = WEB_DIR / "static"
+EXAMPLE_QUESTIONS = (
+    "为什么大模型 To B 项目试用期后丢单？",
+    "What did we learn about scope creep?",
+    "排他条款为什么会拖住合同？",
+)
+# Corpus and model text never becomes markup: no inline script, no foreign origins.
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+       "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
+       "frame-ancestors 'none'")
+
+router = APIRouter(include_in_schema=False)
+templates = Environment(
+    loader=FileSystemLoader(WEB_DIR / "templates"),
+    autoescape=select_autoescape(default=True, default_for_string=True),
+)
+
+
+def _asset_version() -> str:
+    """A short hash of the static files, so browsers drop stale JS/CSS after an upgrade."""
+    digest = hashlib.sha256()
+    for path in sorted(STATIC_DIR.glob("*")):
+        digest.update(path.name.encode() + path.read_bytes())
+    return digest.hexdigest()[:10]
+
+
+ASSET_VERSION = _asset_version()
+
+
+def static_files() -> StaticFiles:
+    """The /static mount (plain JS and CSS; nothing is fetched from a CDN)."""
+    return StaticFiles(directory=STATIC_DIR)
+
+
+def render(name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+    """A template rendered with autoescaping, served with a strict Content-Security-Policy."""
+    html = templates.get_template(name).render(asset_version=ASSET_VERSION, **context)
+    return HTMLResponse(html, status_code=status_code, headers={
+        "Content-Security-Policy": CSP, "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": "same-origin",
+    })
+
+
+def safe_url(url: Any) -> str | None:
+    """url when it is http(s); anything else (javascript:, data:, relative) is not linked."""
+    if not isinstance(url, str):
+        return None
+    return url if urlsplit(url.strip()).scheme.lower() in {"http", "https"} else None
+
+
+@router.get("/", response_class=HTMLResponse)
+def chat_page() -> HTMLResponse:
+    """The chat: conversations, filters, example questions, streamed cited answers."""
+    return render("index.html", examples=EXAMPLE_QUESTIONS)
+
+
+@router.get("/sources/{doc_id}", response_class=HTMLResponse)
+def source_page(
+    pipeline: PipelineDep,
+    doc_id: str = PathParam(max_length=128, pattern=DOC_ID_PATTERN),
+    start: int | None = Query(None, ge=0), end: int | None = Query(None, ge=0),
+) -> HTMLResponse:
+    """A document with the cited span [start, end) highlighted (Slack and web links land here)."""
+    try:
+        index = pipeline.holder.get()
+    except IndexUnavailable as exc:
+        return render("error.html", 503, message=f"index unavailable: {exc}")
+    doc = index.documents.get(doc_id)
+    if doc is None:
+        return render("error.html", 404, message=f"no document {doc_id!r}")
+    try:
+        before, marked, after = split_span(doc.text, start, end)
+    except ValueError as exc:
+        return render("error.html", 422, message=str(exc))
+    meta = doc.metadata
+    return render(
+        "source.html", doc_id=doc.doc_id, title=meta.get("title") or doc.doc_id,
+        source=meta.get("source") or meta.get("author"), author=meta.get("author"),
+        published=meta.get("published") or meta.get("date"), doc_type=meta.get("doc_type"),
+        tags=meta.get("tags") or [], url=safe_url(meta.get("url")),
+        before=before, marked=marked, after=after,
+    )
+
+
+def split_span(text: str, start: int | None, end: int | None) -> tuple[str, str, str]:
+    """text cut around [start, end); ValueError when the span does not lie inside the text."""
+    if start is None and end is None:
+        return text, "", ""
+    lo = 0 if start is None else start
+    hi = len(text) if end is None else end
+    if not lo <= hi <= len(text):
+        raise ValueError(f"span [{lo}, {hi}) is not inside the document (0..{len(text)} characters)")
+    return text[:lo], text[lo:hi], text[hi:]

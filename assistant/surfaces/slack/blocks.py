@@ -1,0 +1,112 @@
+"""Render an answer JSON as a Slack Block Kit message: mrkdwn answer, linked sources, 👍/👎 buttons."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+from urllib.parse import quote, urlencode
+
+from assistant.text import CJK
+
+MARKER = re.compile(r"\[(\d{1,3})\]")
+SECTION_LIMIT = 2900  # Slack allows 3000 characters per section text; keep a margin.
+FEEDBACK_BLOCK = "hindsight_feedback"
+FEEDBACK_UP = "hindsight_feedback_up"
+FEEDBACK_DOWN = "hindsight_feedback_down"
+
+
+def escape(text: str) -> str:
+    """Escape &, < and > as Slack requires; corpus text is untrusted (no <!channel>, no fake links)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def link(url: str, label: str) -> str:
+    """A mrkdwn link whose label cannot break out of the <url|label> syntax."""
+    return f"<{escape(url)}|{escape(label.replace('|', '¦')).strip() or escape(url)}>"
+
+
+def source_url(base_url: str, citation: dict[str, Any]) -> str:
+    """The web chat's source view for a citation: the document with the cited span highlighted."""
+    query = urlencode({"start": citation.get("start", 0), "end": citation.get("end", 0)})
+    return f"{base_url}/sources/{quote(str(citation['doc_id']), safe='')}?{query}"
+
+
+def answer_mrkdwn(text: str, citations: list[dict[str, Any]], base_url: str) -> str:
+    """The answer escaped for mrkdwn, each [n] turned into a link to source n's cited span."""
+    by_n = {c["n"]: c for c in citations}
+    out: list[str] = []
+    last = 0
+    for match in MARKER.finditer(text):
+        out.append(escape(text[last:match.start()]))
+        citation = by_n.get(int(match.group(1)))
+        out.append(link(source_url(base_url, citation), f"[{citation['n']}]") if citation else escape(match.group()))
+        last = match.end()
+    out.append(escape(text[last:]))
+    return "".join(out)
+
+
+def split_sections(text: str, limit: int = SECTION_LIMIT) -> list[str]:
+    """Split mrkdwn into pieces under limit, at line breaks where possible, never inside a <link>."""
+    pieces: list[str] = []
+    while len(text) > limit:
+        cut = text.rfind("\n", 0, limit)
+        cut = cut if cut > 0 else limit
+        if text.count("<", 0, cut) != text.count(">", 0, cut):
+            cut = text.rfind("<", 0, cut)  # back up to before the link that would be cut in two
+        cut = cut if cut > 0 else limit
+        pieces.append(text[:cut].rstrip())
+        text = text[cut:].lstrip("\n")
+    return [p for p in [*pieces, text] if p.strip()]
+
+
+def _source_line(citation: dict[str, Any], base_url: str) -> str:
+    title = str(citation.get("title") or citation["doc_id"])[:150]
+    parts = [f"*{citation['n']}.* {link(source_url(base_url, citation), title)}"]
+    details = [str(citation[k]) for k in ("section", "source", "published") if citation.get(k)]
+    if details:
+        parts.append(escape(" · ".join(details))[:300])
+    url = citation.get("url")
+    if isinstance(url, str) and url.startswith(("http://", "https://")):
+        parts.append(link(url, "original"))
+    return " — ".join(parts)
+
+
+def feedback_value(result: dict[str, Any]) -> str:
+    """What a feedback button carries back: the stored message and its conversation."""
+    return json.dumps({"m": result.get("message_id"), "c": result.get("conversation_id")})
+
+
+def _feedback_block(result: dict[str, Any], chinese: bool) -> dict[str, Any]:
+    labels = ("👍 有帮助", "👎 没帮助") if chinese else ("👍 Helpful", "👎 Not helpful")
+    value = feedback_value(result)
+    return {"type": "actions", "block_id": FEEDBACK_BLOCK, "elements": [
+        {"type": "button", "action_id": FEEDBACK_UP, "value": value,
+         "text": {"type": "plain_text", "text": labels[0], "emoji": True}},
+        {"type": "button", "action_id": FEEDBACK_DOWN, "value": value,
+         "text": {"type": "plain_text", "text": labels[1], "emoji": True}},
+    ]}
+
+
+def answer_blocks(result: dict[str, Any], base_url: str, question: str = "",
+                  show_question: bool = False) -> tuple[str, list[dict[str, Any]]]:
+    """(fallback text, blocks) for an answer JSON from ChatService.ask."""
+    citations = [] if result.get("abstained") else list(result.get("citations") or [])
+    body = answer_mrkdwn(str(result.get("answer") or ""), citations, base_url)
+    blocks: list[dict[str, Any]] = []
+    if show_question and question:
+        blocks.append({"type": "context", "elements": [
+            {"type": "mrkdwn", "text": f"*Q:* {escape(question)[:2900]}"}]})
+    blocks += [{"type": "section", "text": {"type": "mrkdwn", "text": piece}} for piece in split_sections(body)]
+    if citations:
+        blocks.append({"type": "divider"})
+        blocks += [{"type": "context", "elements": [{"type": "mrkdwn", "text": _source_line(c, base_url)}]}
+                   for c in citations[:20]]
+    blocks.append(_feedback_block(result, bool(CJK.search(question or str(result.get("answer"))))))
+    fallback = escape(MARKER.sub("", str(result.get("answer") or "")))[:2900]
+    return fallback, blocks
+
+
+def notice_blocks(text: str) -> tuple[str, list[dict[str, Any]]]:
+    """A plain one-section message (errors, usage help)."""
+    return escape(text), [{"type": "section", "text": {"type": "mrkdwn", "text": escape(text)}}]
