@@ -1,6 +1,6 @@
 """What the LLM path costs beyond the model, and what verification catches on scripted replies.
 
-The fake OpenAI-compatible server (tests/fake_llm_server.py) answers instantly, so the
+The fake OpenAI-compatible server (testing/fake_llm.py) answers instantly, so the
 difference LLM-path total − extractive total is Hindsight's own overhead: prompt building, the
 real llama-index/openai client and its HTTP round trip, and citation verification. The query
 cache is cleared before every call so both paths embed the question.
@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import ROOT, questions, table
-from tests.fake_llm_server import FakeLLMServer, Reply, quote_passage_one
+from testing.fake_llm import FakeLLMServer, Reply, quote_passage_one
 
 
 def _index(index_dir: Path | None, tmp: Path) -> Path:

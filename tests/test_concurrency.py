@@ -17,7 +17,7 @@ from assistant.core.settings import Settings
 from assistant.store.build_store import load_index
 from assistant.surfaces.app import create_app
 from ingest.build import run_ingest
-from tests.fakes import HashEmbedder
+from testing.fakes import HashEmbedder
 
 TOKEN = "zqxmarker"
 QUESTION = f"{TOKEN} 标记 文档 说了什么"

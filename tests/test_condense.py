@@ -11,7 +11,7 @@ from assistant.core.settings import Settings
 from assistant.embed.embedder import Embedder
 from assistant.llm.client import create_llm_client
 from assistant.service.pipeline import Pipeline
-from tests.fake_llm_server import FakeLLMServer, Reply
+from testing.fake_llm import FakeLLMServer, Reply
 from tests.test_llm import llm_pipeline
 
 BANK = "银行项目的排他条款是怎么来的？"

@@ -18,7 +18,7 @@ from assistant.service.history import HistoryStore, feedback
 from assistant.store.build_store import load_index
 from assistant.surfaces.app import create_app
 from ingest.build import run_ingest
-from tests.fakes import HashEmbedder
+from testing.fakes import HashEmbedder
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -27,7 +27,7 @@ REPO = Path(__file__).resolve().parent.parent
 INGEST_CHILD = """
 import pathlib, sys, time
 from assistant.embed.embedder import EMBEDDERS
-from tests.fakes import HashEmbedder
+from testing.fakes import HashEmbedder
 signal_file, phase = pathlib.Path(sys.argv[1]), sys.argv[2]
 
 class Slow(HashEmbedder):

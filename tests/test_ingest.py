@@ -12,7 +12,7 @@ from assistant.core.settings import Settings
 from assistant.embed.embedder import create_embedder
 from assistant.store.build_store import current_build, load_index
 from ingest.build import IngestError, IngestReport, run_ingest
-from tests.fakes import HashEmbedder
+from testing.fakes import HashEmbedder
 
 
 def ingest(settings: Settings, **kwargs: object) -> tuple[IngestReport, HashEmbedder]:

@@ -16,7 +16,7 @@ from assistant.core.settings import Settings
 from assistant.core.types import Answer
 from assistant.embed.embedder import Embedder
 from assistant.service.pipeline import Pipeline, build_pipeline
-from tests.fake_llm_server import FakeLLMServer, Reply
+from testing.fake_llm import FakeLLMServer, Reply
 
 Q = "试用期结束后客户为什么转投大厂？"
 # P1_* come from the "为什么试用后丢单" chunk, P2 from the "怎么避免" chunk; numbers() finds

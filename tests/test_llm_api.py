@@ -19,7 +19,7 @@ from assistant.core.types import Chunk, Hit
 from assistant.embed.embedder import EMBEDDERS, Embedder
 from assistant.service.pipeline import Pipeline, build_pipeline
 from assistant.surfaces.app import create_app
-from tests.fake_llm_server import FakeLLMServer, Reply
+from testing.fake_llm import FakeLLMServer, Reply
 from tests.test_api import _events
 from tests.test_llm import P1_B, P2, Q, llm_pipeline, numbers
 

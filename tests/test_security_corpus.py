@@ -13,7 +13,7 @@ from assistant.store.build_store import load_index
 from assistant.surfaces.app import create_app
 from ingest.build import run_ingest
 from ingest.loaders import MAX_FILE_BYTES
-from tests.fakes import HashEmbedder
+from testing.fakes import HashEmbedder
 
 SCRIPT = "<script>alert('owned')</script>"
 

@@ -14,9 +14,9 @@ from fastapi.testclient import TestClient
 from assistant.surfaces.app import create_app
 from assistant.surfaces.routes.web import EXAMPLE_QUESTIONS, safe_url
 from ingest.build import run_ingest
+from testing.fakes import HashEmbedder
 from tests.browser.corpus import XSS_DOC_ID, XSS_IMG, XSS_SCRIPT, write_markup_corpus
 from tests.conftest import FIXTURE_CORPUS, make_settings
-from tests.fakes import HashEmbedder
 
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "wbr"}
 

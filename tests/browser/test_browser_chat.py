@@ -12,8 +12,8 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
 
+from testing.live_server import LiveServer, chromium_missing
 from tests.browser.corpus import XSS_DOC_ID, XSS_IMG, XSS_SCRIPT
-from tests.browser.server import LiveServer, chromium_missing
 
 pytestmark = [
     pytest.mark.browser,

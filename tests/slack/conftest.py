@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from assistant.core.settings import Settings
 from assistant.service.pipeline import Pipeline
 from assistant.surfaces.app import create_app
-from tests.fake_slack_server import FakeSlack, slack_settings
+from testing.fake_slack import FakeSlack, slack_settings
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 
 from assistant.core.settings import Settings
 from assistant.surfaces.app import create_app
-from tests.fake_slack_server import (
+from testing.fake_slack import (
     BOT_USER_ID,
     PUBLIC,
     SECRET,

@@ -13,7 +13,7 @@ from assistant.surfaces.slack.blocks import answer_blocks, answer_mrkdwn, escape
 from assistant.surfaces.slack.events import clean_text, question_from_envelope
 from assistant.surfaces.slack.ledger import DeliveryLedger
 from assistant.surfaces.slack.signature import SignatureError, verify_request
-from tests.fake_slack_server import SECRET, mention_envelope, slack_signature_headers
+from testing.fake_slack import SECRET, mention_envelope, slack_signature_headers
 
 BASE = "https://h.example"
 CITATION = {"n": 1, "doc_id": "pm/a b", "title": "Bank <pilot> & co", "start": 5, "end": 9,

@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.fake_slack_server import FakeSlack, drain, mention_envelope, signed_post
+from testing.fake_slack import FakeSlack, drain, mention_envelope, signed_post
 
 FORM = "application/x-www-form-urlencoded"
 QUESTION = "试用期客户不断提出新需求怎么办？"

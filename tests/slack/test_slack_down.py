@@ -16,7 +16,7 @@ import assistant.surfaces.slack.client as slack_client
 from assistant.core.settings import Settings
 from assistant.service.pipeline import Pipeline
 from assistant.surfaces.app import create_app
-from tests.fake_slack_server import FakeSlack, mention_envelope, signed_post, slack_settings
+from testing.fake_slack import FakeSlack, mention_envelope, signed_post, slack_settings
 
 
 def _closed_port() -> int:

@@ -1,0 +1,1 @@
+"""Fakes and harnesses registered at our own seams, shared by tests and benches (never shipped code)."""
