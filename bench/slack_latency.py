@@ -19,6 +19,7 @@ from typing import Any
 
 import httpx
 
+from assistant.store.build_store import current_build
 from bench.common import HINDSIGHT, ROOT, bench_env, questions, server, summary, table
 from testing.fake_slack import (
     PUBLIC,
@@ -32,7 +33,7 @@ from testing.fake_slack import (
 
 def ensure_index(index_dir: Path, env: dict[str, str]) -> None:
     """Ingest the repo corpus into index_dir unless a build is already there."""
-    if not (index_dir / "current").exists():
+    if current_build(index_dir) is None:
         subprocess.run([*HINDSIGHT, "ingest", "--corpus", str(ROOT / "corpus"), "--index", str(index_dir),
                         "--quiet"], env=env, cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
 

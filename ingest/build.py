@@ -1,43 +1,29 @@
 """`hindsight ingest`: corpus → chunks → vectors → FAISS + BM25, incremental and atomic.
 
-A build is written into a fresh directory and published by atomically replacing the
-`current` symlink, so a failed or killed run leaves the previous index serving.
+The build is published through assistant/store (atomic `current` swap), so a failed or killed
+run leaves the previous index serving.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import fcntl
 import json
-import os
-import shutil
 import time
-import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from assistant.core.settings import Settings
-from assistant.store.build_store import (
-    BUILDS,
-    CURRENT,
-    FORMAT_VERSION,
-    IndexUnavailable,
-    current_build,
-    read_manifest,
-)
+from assistant.store.build_store import FORMAT_VERSION, compatible_build
+from assistant.store.build_writer import StoreBusy, new_manifest, publish_build, writer_lock
 from ingest.loaders import LoadError, SourceFile, discover, load_document
 from ingest.plan import Plan, PreviousBuild, plan_documents
 
-if TYPE_CHECKING:  # the writer pulls llama-index (chunker); imported only when something changed
+if TYPE_CHECKING:  # assemble pulls llama-index (chunker); imported only when something changed
     from llama_index.core.schema import Document
 
     from assistant.embed.embedder import Embedder
-    from ingest.writer import BuildParts
-
-KEEP_BUILDS = 2
+    from assistant.store.build_writer import BuildParts
 
 
 class IngestError(RuntimeError):
@@ -95,9 +81,11 @@ def run_ingest(
     corpus = settings.corpus_dir
     if not corpus.is_dir():
         raise IngestError(f"corpus directory not found: {corpus}")
-    settings.index_dir.mkdir(parents=True, exist_ok=True)
-    with _ingest_lock(settings.index_dir):
-        report = _ingest_locked(settings, embedder_factory, rebuild, progress)
+    try:
+        with writer_lock(settings.index_dir):
+            report = _ingest_locked(settings, embedder_factory, rebuild, progress)
+    except StoreBusy as exc:
+        raise IngestError(str(exc)) from exc
     report.seconds = round(time.perf_counter() - started, 3)
     return report
 
@@ -114,7 +102,8 @@ def _ingest_locked(
     report = _report_from_plan(plan, previous, sources)
     if not plan.ready:
         return report
-    from ingest.writer import assemble
+    # lazy: llama-index (chunker) is only needed when something changed; unchanged re-ingest stays fast
+    from ingest.assemble import assemble
 
     embedder: Embedder = embedder_factory()
     parts: BuildParts = assemble(plan.ready, previous, embedder, settings, progress)
@@ -155,16 +144,8 @@ def _unchanged_report(previous: PreviousBuild) -> IngestReport:
 
 
 def _previous_build(index_dir: Path, params: dict[str, Any]) -> PreviousBuild | None:
-    build = current_build(index_dir)
-    if build is None:
-        return None
-    try:
-        manifest = read_manifest(build)
-    except IndexUnavailable:
-        return None  # A corrupt previous build is rebuilt from scratch, never trusted.
-    if manifest.get("params") != params:
-        return None
-    return PreviousBuild(build, manifest)
+    found = compatible_build(index_dir, params)
+    return PreviousBuild(*found) if found else None
 
 
 def _publish(
@@ -175,75 +156,14 @@ def _publish(
     embedder: Embedder,
     sources: list[SourceFile],
 ) -> str:
-    builds = settings.index_dir / BUILDS
-    builds.mkdir(exist_ok=True)
-    build_id = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
-    staging = builds / f".tmp-{build_id}"
     hashes = {s.relpath: s.content_hash for s in sources}
-    manifest = {
-        "format": FORMAT_VERSION,
-        "build_id": build_id,
-        "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+    manifest = new_manifest(parts, {
         "params": params,
         "embedder": embedder.identity(),
         "tokenizer": settings.tokenizer,
-        "counts": {
-            "documents": len(parts.documents),
-            "chunks": len(parts.chunks),
-            "sentences": len(parts.sentences),
-        },
-        "documents": parts.doc_entries,
         "failures": {f["path"]: {"reason": f["reason"], "hash": hashes.get(f["path"])} for f in failures},
-    }
-    from ingest.writer import write_build
-
-    write_build(staging, parts, manifest)
-    final = builds / build_id
-    staging.rename(final)
-    _swap_current(settings.index_dir, final)
-    _collect_garbage(builds, keep=final)
-    return build_id
-
-
-def _swap_current(index_dir: Path, build: Path) -> None:
-    """Point `current` at build with one atomic rename; readers see old or new, never neither."""
-    tmp_link = index_dir / f".{CURRENT}.{os.getpid()}"
-    if tmp_link.is_symlink() or tmp_link.exists():
-        tmp_link.unlink()
-    tmp_link.symlink_to(Path(BUILDS) / build.name)
-    os.replace(tmp_link, index_dir / CURRENT)
-    _fsync_dir(index_dir)
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _collect_garbage(builds: Path, keep: Path) -> None:
-    """Keep the newest builds (the previous one may still be served) and drop staging leftovers."""
-    finished = sorted((p for p in builds.iterdir() if not p.name.startswith(".")), reverse=True)
-    for old in finished[KEEP_BUILDS:]:
-        if old != keep:
-            shutil.rmtree(old, ignore_errors=True)
-    for stale in builds.glob(".tmp-*"):
-        shutil.rmtree(stale, ignore_errors=True)
-
-
-@contextmanager
-def _ingest_lock(index_dir: Path) -> Iterator[None]:
-    """One ingest at a time per index directory (the lock dies with the process)."""
-    with (index_dir / ".ingest.lock").open("w") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError as exc:
-            raise IngestError(f"another ingest is running on {index_dir}") from exc
-        yield
-
-
+    })
+    return publish_build(settings.index_dir, parts, manifest)
 
 
 def summary_line(report: IngestReport) -> str:

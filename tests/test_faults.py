@@ -39,7 +39,7 @@ class Slow(HashEmbedder):
 
 EMBEDDERS["slow"] = lambda settings: Slow()
 if phase == "write":
-    import ingest.writer as writer
+    import assistant.store.build_writer as writer
     original = writer.write_build
     def stalled(staging, parts, manifest):
         original(staging, parts, manifest)

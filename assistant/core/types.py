@@ -30,6 +30,10 @@ class Chunk:
     def from_json(cls, data: dict[str, Any]) -> Chunk:
         return cls(**{**data, "sentence_ids": tuple(data.get("sentence_ids", ()))})
 
+    def search_text(self) -> str:
+        """What the indexes see for a chunk: its title and section give it context."""
+        return f"{self.title}\n{self.section}\n{self.text}"
+
 
 @dataclass(frozen=True)
 class Sentence:

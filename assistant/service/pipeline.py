@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -19,7 +18,7 @@ from assistant.embed.embedder import Embedder, create_embedder
 from assistant.llm.client import create_llm_client
 from assistant.retrieve.glossary import Glossary
 from assistant.retrieve.retriever import Filters, HybridRetriever
-from assistant.store.build_store import CURRENT, IndexUnavailable, LoadedIndex, load_index
+from assistant.store.build_store import IndexUnavailable, LoadedIndex, current_target, load_index
 
 
 class IndexHolder:
@@ -50,7 +49,7 @@ class IndexHolder:
     def _refresh(self, now: float) -> None:
         with self._lock:
             self._checked = now
-            target = _link_target(self.settings)
+            target = current_target(self.settings.index_dir)
             if self._index is not None and target == self._target:
                 return
             try:
@@ -60,13 +59,6 @@ class IndexHolder:
                 self.error = str(exc)
                 return
             self._index, self._target, self.error = loaded, target, None
-
-
-def _link_target(settings: Settings) -> str | None:
-    try:
-        return os.readlink(settings.index_dir / CURRENT)
-    except OSError:
-        return None
 
 
 @dataclass

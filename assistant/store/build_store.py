@@ -1,4 +1,6 @@
-"""The on-disk index: a directory of plain files behind an atomically swapped `current` link.
+"""Read index builds: the on-disk layout, its manifest, and the `current` build loaded for serving.
+
+assistant/store/build_writer.py is the only writer; this module is the only reader.
 
     <index_dir>/current -> builds/<build_id>
     <index_dir>/builds/<build_id>/
@@ -15,6 +17,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -69,6 +72,26 @@ def current_build(index_dir: Path) -> Path | None:
     if not link.exists():
         return None
     return link.resolve()
+
+
+def current_target(index_dir: Path) -> str | None:
+    """Where `current` points (a relative path), read without following it; None if absent."""
+    try:
+        return os.readlink(index_dir / CURRENT)
+    except OSError:
+        return None
+
+
+def compatible_build(index_dir: Path, params: dict[str, Any]) -> tuple[Path, dict[str, Any]] | None:
+    """The current build and its manifest when it was built with these params, else None."""
+    build = current_build(index_dir)
+    if build is None:
+        return None
+    try:
+        manifest = read_manifest(build)
+    except IndexUnavailable:
+        return None  # A corrupt previous build is rebuilt from scratch, never trusted.
+    return (build, manifest) if manifest.get("params") == params else None
 
 
 def read_manifest(build: Path) -> dict[str, Any]:

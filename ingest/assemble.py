@@ -1,11 +1,7 @@
-"""Assemble a build's rows (reusing unchanged documents) and write them as plain files."""
+"""Assemble a build's rows: chunk and embed new documents, copy unchanged ones from the last build."""
 
 from __future__ import annotations
 
-import json
-import os
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -14,30 +10,14 @@ from tqdm import tqdm
 from assistant.core.settings import Settings
 from assistant.core.types import Chunk, Sentence
 from assistant.embed.embedder import Embedder
-from assistant.index.indexes import DenseIndex, DenseSpec, LexicalIndex
+from assistant.index.indexes import DenseSpec
+from assistant.store.build_writer import BuildParts, read_rows
 from ingest.chunker import ChineseChunker
 from ingest.plan import PreviousBuild, ReadyDoc
 
 # Front-matter that is bookkeeping, not something to filter or show per chunk.
 NOT_CHUNK_METADATA = {"doc_id", "title", "path", "content_hash", "url", "seed"}
 
-
-@dataclass
-class BuildParts:
-    documents: list[dict[str, Any]] = field(default_factory=list)
-    chunks: list[Chunk] = field(default_factory=list)
-    vectors: np.ndarray | None = None
-    sentences: list[Sentence] = field(default_factory=list)
-    sentence_vectors: np.ndarray | None = None
-    doc_entries: dict[str, dict[str, Any]] = field(default_factory=dict)
-    embedded: int = 0
-    tokenizer: str = "bigram"
-    dense: DenseSpec = field(default_factory=DenseSpec)
-
-
-def search_text(chunk: Chunk) -> str:
-    """What the indexes see for a chunk: its title and section give it context."""
-    return f"{chunk.title}\n{chunk.section}\n{chunk.text}"
 
 
 def assemble(
@@ -97,19 +77,14 @@ def _entry(item: ReadyDoc, meta: dict[str, Any], chunks: int) -> dict[str, Any]:
 
 
 class _ReuseRows:
-    """The previous build's rows, grouped by document, for copying unchanged documents."""
+    """The previous build's rows, for copying unchanged documents."""
 
     def __init__(self, previous: PreviousBuild | None) -> None:
         assert previous is not None
-        from assistant.store.build_store import read_jsonl
-
-        build = previous.path
         self.manifest = previous.manifest
-        self.documents = {d["doc_id"]: d for d in read_jsonl(build / "documents.jsonl")}
-        self.chunks = list(read_jsonl(build / "chunks.jsonl"))
-        self.vectors = np.load(build / "vectors.npy")
-        self.sentences = list(read_jsonl(build / "sentences.jsonl"))
-        self.sentence_vectors = np.load(build / "sentence_vectors.npy")
+        rows = read_rows(previous.path)
+        self.documents, self.chunks, self.vectors = rows.documents, rows.chunks, rows.vectors
+        self.sentences, self.sentence_vectors = rows.sentences, rows.sentence_vectors
 
     def append(
         self, item: ReadyDoc, parts: BuildParts,
@@ -140,7 +115,7 @@ def _embed_missing(
     todo_sents = [i for i, v in enumerate(sent_vecs) if v is None]
     total = len(todo_chunks) + len(todo_sents)
     with tqdm(total=total, desc="embedding", unit="text", disable=not progress or not total) as bar:
-        chunk_texts = [search_text(parts.chunks[i]) for i in todo_chunks]
+        chunk_texts = [parts.chunks[i].search_text() for i in todo_chunks]
         for i, vec in zip(todo_chunks, embedder.embed_passages(chunk_texts, batch_size, bar.update), strict=True):
             chunk_vecs[i] = vec
         sent_texts = [texts[s.doc_id][s.start : s.end] for s in (parts.sentences[i] for i in todo_sents)]
@@ -155,31 +130,3 @@ def _stack(rows: list[np.ndarray | None], dim: int) -> np.ndarray:
     if not rows:
         return np.zeros((0, dim), dtype=np.float32)
     return np.vstack([np.asarray(r, dtype=np.float32) for r in rows if r is not None])
-
-
-def write_build(staging: Path, parts: BuildParts, manifest: dict[str, Any]) -> None:
-    """Write every file of a build into staging; the manifest goes last, then all are fsynced."""
-    staging.mkdir(parents=True)
-    _write_jsonl(staging / "documents.jsonl", parts.documents)
-    _write_jsonl(staging / "chunks.jsonl", [c.to_json() for c in parts.chunks])
-    _write_jsonl(staging / "sentences.jsonl", [s.__dict__ for s in parts.sentences])
-    assert parts.vectors is not None and parts.sentence_vectors is not None
-    np.save(staging / "vectors.npy", parts.vectors)
-    np.save(staging / "sentence_vectors.npy", parts.sentence_vectors)
-    DenseIndex.build(parts.vectors, parts.dense).save(staging)
-    LexicalIndex.build([search_text(c) for c in parts.chunks], parts.tokenizer).save(staging)
-    (staging / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2))
-    for path in staging.rglob("*"):
-        if path.is_file():
-            _fsync_file(path)
-
-
-def _write_jsonl(path: Path, rows: list[dict[str, Any]]) -> None:
-    with path.open("w", encoding="utf-8") as handle:
-        for row in rows:
-            handle.write(json.dumps(row, ensure_ascii=False) + "\n")
-
-
-def _fsync_file(path: Path) -> None:
-    with path.open("rb") as handle:
-        os.fsync(handle.fileno())

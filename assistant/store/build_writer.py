@@ -1,0 +1,168 @@
+"""Write, publish and retire index builds: the only code that creates files in an index directory.
+
+A build is written into a staging directory, renamed into `builds/`, and published by atomically
+replacing the `current` symlink, so a failed or killed writer leaves the previous build serving.
+The file layout itself is described in assistant/store/build_store.py (the reading side).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import fcntl
+import json
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from assistant.core.types import Chunk, Sentence
+from assistant.index.indexes import DenseIndex, DenseSpec, LexicalIndex
+from assistant.store.build_store import BUILDS, CURRENT, FORMAT_VERSION, read_jsonl
+
+KEEP_BUILDS = 2
+
+
+class StoreBusy(RuntimeError):
+    """Another process is writing to this index directory."""
+
+
+@dataclass
+class BuildParts:
+    """Every row of a build, in index order, ready to be written."""
+
+    documents: list[dict[str, Any]] = field(default_factory=list)
+    chunks: list[Chunk] = field(default_factory=list)
+    vectors: np.ndarray | None = None
+    sentences: list[Sentence] = field(default_factory=list)
+    sentence_vectors: np.ndarray | None = None
+    doc_entries: dict[str, dict[str, Any]] = field(default_factory=dict)
+    embedded: int = 0
+    tokenizer: str = "bigram"
+    dense: DenseSpec = field(default_factory=DenseSpec)
+
+
+@dataclass
+class StoredRows:
+    """A finished build's rows read back, for copying unchanged documents into the next build."""
+
+    documents: dict[str, dict[str, Any]]
+    chunks: list[dict[str, Any]]
+    vectors: np.ndarray
+    sentences: list[dict[str, Any]]
+    sentence_vectors: np.ndarray
+
+
+def read_rows(build: Path) -> StoredRows:
+    """The rows of a finished build (documents by id, chunks, sentences and their vectors)."""
+    return StoredRows(
+        documents={d["doc_id"]: d for d in read_jsonl(build / "documents.jsonl")},
+        chunks=list(read_jsonl(build / "chunks.jsonl")),
+        vectors=np.load(build / "vectors.npy"),
+        sentences=list(read_jsonl(build / "sentences.jsonl")),
+        sentence_vectors=np.load(build / "sentence_vectors.npy"),
+    )
+
+
+def new_manifest(parts: BuildParts, fields: dict[str, Any]) -> dict[str, Any]:
+    """The manifest of a new build: format, id, time and counts, plus the caller's fields."""
+    build_id = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
+    return {
+        "format": FORMAT_VERSION,
+        "build_id": build_id,
+        "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        **fields,
+        "counts": {
+            "documents": len(parts.documents),
+            "chunks": len(parts.chunks),
+            "sentences": len(parts.sentences),
+        },
+        "documents": parts.doc_entries,
+    }
+
+
+def publish_build(index_dir: Path, parts: BuildParts, manifest: dict[str, Any]) -> str:
+    """Write the build, make it `current` atomically, drop old builds; returns the build id."""
+    builds = index_dir / BUILDS
+    builds.mkdir(parents=True, exist_ok=True)
+    build_id = str(manifest["build_id"])
+    staging = builds / f".tmp-{build_id}"
+    write_build(staging, parts, manifest)
+    final = builds / build_id
+    staging.rename(final)
+    _swap_current(index_dir, final)
+    _collect_garbage(builds, keep=final)
+    return build_id
+
+
+def write_build(staging: Path, parts: BuildParts, manifest: dict[str, Any]) -> None:
+    """Write every file of a build into staging; the manifest goes last, then all are fsynced."""
+    staging.mkdir(parents=True)
+    _write_jsonl(staging / "documents.jsonl", parts.documents)
+    _write_jsonl(staging / "chunks.jsonl", [c.to_json() for c in parts.chunks])
+    _write_jsonl(staging / "sentences.jsonl", [s.__dict__ for s in parts.sentences])
+    assert parts.vectors is not None and parts.sentence_vectors is not None
+    np.save(staging / "vectors.npy", parts.vectors)
+    np.save(staging / "sentence_vectors.npy", parts.sentence_vectors)
+    DenseIndex.build(parts.vectors, parts.dense).save(staging)
+    LexicalIndex.build([c.search_text() for c in parts.chunks], parts.tokenizer).save(staging)
+    (staging / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2))
+    for path in staging.rglob("*"):
+        if path.is_file():
+            _fsync_file(path)
+
+
+@contextmanager
+def writer_lock(index_dir: Path) -> Iterator[None]:
+    """One writer at a time per index directory (the lock dies with the process)."""
+    index_dir.mkdir(parents=True, exist_ok=True)
+    with (index_dir / ".ingest.lock").open("w") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as exc:
+            raise StoreBusy(f"another ingest is running on {index_dir}") from exc
+        yield
+
+
+def _swap_current(index_dir: Path, build: Path) -> None:
+    """Point `current` at build with one atomic rename; readers see old or new, never neither."""
+    tmp_link = index_dir / f".{CURRENT}.{os.getpid()}"
+    if tmp_link.is_symlink() or tmp_link.exists():
+        tmp_link.unlink()
+    tmp_link.symlink_to(Path(BUILDS) / build.name)
+    os.replace(tmp_link, index_dir / CURRENT)
+    _fsync_dir(index_dir)
+
+
+def _collect_garbage(builds: Path, keep: Path) -> None:
+    """Keep the newest builds (the previous one may still be served) and drop staging leftovers."""
+    finished = sorted((p for p in builds.iterdir() if not p.name.startswith(".")), reverse=True)
+    for old in finished[KEEP_BUILDS:]:
+        if old != keep:
+            shutil.rmtree(old, ignore_errors=True)
+    for stale in builds.glob(".tmp-*"):
+        shutil.rmtree(stale, ignore_errors=True)
+
+
+def _write_jsonl(path: Path, rows: list[dict[str, Any]]) -> None:
+    with path.open("w", encoding="utf-8") as handle:
+        for row in rows:
+            handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+
+def _fsync_file(path: Path) -> None:
+    with path.open("rb") as handle:
+        os.fsync(handle.fileno())
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
