@@ -1,7 +1,8 @@
 """Import scraped seed articles into ``corpus/articles/<id>.md`` with YAML front-matter.
 
-Usage: ``python -m tools.curate.import_seeds [SEEDS_DIR] [OUT_DIR]``
-(defaults: ``../shared/seeds`` next to the repo root, and ``corpus/articles``).
+Usage: ``python -m tools.curate.import_seeds SEEDS_DIR [OUT_DIR]``
+(OUT_DIR defaults to ``corpus/articles``; the seeds live outside the repository, so their
+directory is always named by the caller).
 
 Each seed is split into an optional ``---`` header and a body, the body goes through
 ``tools.curate.clean.clean_page_chrome`` (which only deletes chrome lines), and the file is written
@@ -23,7 +24,6 @@ import yaml
 from tools.curate.clean import clean_page_chrome, parse_seed
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_SEEDS_DIR = REPO_ROOT.parent / "shared" / "seeds"
 DEFAULT_OUT_DIR = REPO_ROOT / "corpus" / "articles"
 
 FIELDS = (
@@ -173,10 +173,10 @@ def import_seeds(seeds_dir: Path, out_dir: Path) -> list[Path]:
 
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
-    if len(args) > 2:
+    if not 1 <= len(args) <= 2:
         print(__doc__, file=sys.stderr)
         return 2
-    seeds_dir = Path(args[0]) if args else DEFAULT_SEEDS_DIR
+    seeds_dir = Path(args[0])
     out_dir = Path(args[1]) if len(args) > 1 else DEFAULT_OUT_DIR
     for path in import_seeds(seeds_dir, out_dir):
         print(path)
