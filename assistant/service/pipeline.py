@@ -134,7 +134,7 @@ AnswererFactory = Callable[[Settings, Embedder], Answerer]
 # Answerers by name; the LLM answerer registers itself here when configured.
 ANSWERERS: dict[str, AnswererFactory] = {
     "extractive": lambda s, e: ExtractiveAnswerer(s),
-    "llm": create_llm_answerer,  # docs/llm.md; extractive when no LLM is configured
+    "llm": create_llm_answerer,  # docs/llm.md; AnswererUnavailable when no LLM is configured
 }
 
 
