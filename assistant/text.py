@@ -24,7 +24,7 @@ ASCII_STOP = re.compile(r"(?<=[A-Za-z\)])\.(?=\s)")
 
 @lru_cache(maxsize=1)
 def _t2s() -> Callable[[str], str]:
-    import opencc
+    import opencc  # lazy: loads conversion tables on first use
 
     return opencc.OpenCC("t2s").convert
 
@@ -81,7 +81,7 @@ def bigram_tokens(normalized: str) -> list[str]:
 
 @lru_cache(maxsize=1)
 def _jieba() -> Callable[[str], list[str]]:
-    import jieba
+    import jieba  # lazy: builds its dictionary (~1 s) only when the jieba tokenizer is used
 
     jieba.setLogLevel(logging.WARNING)
     return jieba.lcut_for_search

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 if TYPE_CHECKING:  # llama-index costs ~1 s to import; an unchanged re-ingest never needs it
-    from llama_index.core.schema import Document
+    from llama_index.core.schema import Document  # lazy: ~1 s import, unchanged re-ingest skips it
 
 from ingest.html_text import html_to_text
 

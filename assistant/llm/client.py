@@ -70,7 +70,7 @@ class LLMClient:
 
 
 def _to_llama(messages: list[Message]) -> list[Any]:
-    from llama_index.core.llms import ChatMessage
+    from llama_index.core.llms import ChatMessage  # lazy: optional `llm` extra, ~1 s import
 
     return [ChatMessage(role=m.role, content=m.content) for m in messages]
 
@@ -94,7 +94,7 @@ def classify(exc: BaseException) -> str:
 
 
 def _openai(settings: Settings) -> Any:
-    from llama_index.llms.openai_like import OpenAILike
+    from llama_index.llms.openai_like import OpenAILike  # lazy: optional `llm` extra
 
     key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else "not-needed"
     return OpenAILike(
@@ -106,7 +106,7 @@ def _openai(settings: Settings) -> Any:
 
 
 def _ollama(settings: Settings) -> Any:
-    from llama_index.llms.ollama import Ollama
+    from llama_index.llms.ollama import Ollama  # lazy: optional `llm` extra
 
     headers = {"Authorization": f"Bearer {settings.llm_api_key.get_secret_value()}"} if settings.llm_api_key else None
     return Ollama(
