@@ -66,7 +66,10 @@ def check_lines(lines: Iterable[str], corpus: dict[str, CorpusDoc]) -> list[str]
             problems.append(f"line {number}: not a JSON object")
             continue
         label = f"line {number} ({data.get('id')})"
-        found = check_question(data, corpus)
+        try:
+            found = check_question(data, corpus)
+        except (TypeError, AttributeError, KeyError) as exc:  # wrong JSON types in odd places
+            found = [f"malformed question: {exc!r}"]
         expected_id = f"q{number:03d}"
         if data.get("id") != expected_id:
             found.append(f"id {data.get('id')!r} out of sequence, expected {expected_id!r}")

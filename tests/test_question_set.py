@@ -99,6 +99,8 @@ BROKEN: dict[str, tuple[Callable[[dict[str, Any]], None], str]] = {
     "unknown key": (setter("notes", "x"), "unknown key"),
     "two-line question": (setter("question", "A项目\n为什么丢了？"), "one non-empty line"),
     "id out of sequence": (setter("id", "q007"), "out of sequence"),
+    "gold entry of the wrong type": (setter("gold", [["tob-llm-practice-2025"]]), "gold entries"),
+    "doc_id of the wrong type": (setter("gold", [{"doc_id": ["x"], "spans": ["客户需求蔓延，同时竞争对手介入"]}]), "malformed"),
 }
 
 
