@@ -7,7 +7,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-TYPES = ("fact", "why", "how", "multi", "paraphrase", "postmortem", "metadata", "out_of_scope")
+TYPES = (
+    "fact", "why", "how", "multi", "paraphrase", "postmortem", "metadata", "list", "compare",
+    "out_of_scope",
+)
 
 
 class QuestionError(ValueError):

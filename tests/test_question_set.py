@@ -1,0 +1,138 @@
+"""The evaluation question set obeys eval/QUESTIONS.md against the real corpus (no index build)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from eval.question_check import CorpusDoc, check_lines, load_corpus
+from eval.questions import TYPES, load_questions
+
+ROOT = Path(__file__).resolve().parents[1]
+QUESTIONS = ROOT / "eval" / "questions.jsonl"
+
+
+@pytest.fixture(scope="module")
+def corpus() -> dict[str, CorpusDoc]:
+    return load_corpus(ROOT / "corpus")
+
+
+@pytest.fixture(scope="module")
+def lines() -> list[str]:
+    return QUESTIONS.read_text(encoding="utf-8").splitlines()
+
+
+def test_every_question_obeys_the_rules(lines: list[str], corpus: dict[str, CorpusDoc]) -> None:
+    problems = check_lines(lines, corpus)
+    assert problems == [], "\n".join(problems)
+
+
+def test_the_harness_loads_every_question_with_a_known_type() -> None:
+    questions = load_questions(QUESTIONS)
+    assert len(questions) == len(QUESTIONS.read_text(encoding="utf-8").splitlines())
+    assert {q.type for q in questions} <= set(TYPES)
+
+
+def test_every_type_and_language_is_represented(lines: list[str]) -> None:
+    rows = [json.loads(line) for line in lines]
+    assert {r["type"] for r in rows} == set(TYPES)
+    for lang in ("zh-Hans", "zh-Hant", "en"):
+        assert any(r["lang"] == lang and r["answerable"] for r in rows), lang
+        assert any(r["lang"] == lang and not r["answerable"] for r in rows), lang
+
+
+def test_the_corpus_documents_are_the_indexed_ones(corpus: dict[str, CorpusDoc]) -> None:
+    assert "README" not in corpus and "pm-your-project-slug" not in corpus
+    assert {"tob-llm-practice-2025", "pm-scope-creep-trial"} <= corpus.keys()
+
+
+GOOD: dict[str, Any] = {
+    "id": "q001", "question": "A项目为什么丢了？", "lang": "zh-Hans", "type": "why",
+    "answerable": True,
+    "gold": [{"doc_id": "tob-llm-practice-2025", "spans": ["客户需求蔓延，同时竞争对手介入提供了更多承诺"]}],
+    "key_facts": ["需求蔓延", "竞争对手"],
+}
+OUT_OF_SCOPE: dict[str, Any] = {"id": "q001", "question": "GPT-4o 多少钱？", "lang": "zh-Hans",
+                "type": "out_of_scope", "answerable": False, "gold": [], "key_facts": []}
+
+
+def spans(*values: str) -> Callable[[dict[str, Any]], None]:
+    def mutate(q: dict[str, Any]) -> None:
+        q["gold"][0]["spans"] = list(values)
+    return mutate
+
+
+def setter(key: str, value: Any) -> Callable[[dict[str, Any]], None]:
+    def mutate(q: dict[str, Any]) -> None:
+        q[key] = value
+    return mutate
+
+
+# Each broken variant of a good line, and the words its problem must contain.
+BROKEN: dict[str, tuple[Callable[[dict[str, Any]], None], str]] = {
+    "span not in document": (spans("客户需求蔓延，竞争对手提供了更多承诺"), "not verbatim"),
+    "span retyped in traditional": (spans("客戶需求蔓延，同時競爭對手介入"), "not verbatim"),
+    "span too short": (spans("需求蔓延"), "not 8-60"),
+    "span too long": (spans("A项目，客户需求蔓延，同时竞争对手介入提供了更多承诺，最终放弃；" * 2), "not 8-60"),
+    "span across lines": (spans("最终放弃；\n\n2）B项目"), "lines"),
+    "span with markup": (spans("**不仅无法对产品需求作出有效的验证"), "markup"),
+    "four spans": (spans(*["客户需求蔓延，同时竞争对手介入"] * 4), "1-3 spans"),
+    "duplicate span": (spans("客户需求蔓延，同时竞争对手介入", "客户需求蔓延，同时竞争对手介入"), "twice"),
+    "key fact not in gold": (setter("key_facts", ["插件生态"]), "not in the normalised gold"),
+    "key fact too long": (setter("key_facts", ["客户需求蔓延同时竞争对手介入"]), "2-12"),
+    "no key facts": (setter("key_facts", []), "key facts"),
+    "unknown document": (setter("gold", [{"doc_id": "no-such-doc", "spans": ["客户需求蔓延，同时竞争对手介入"]}]), "not in the corpus"),
+    "no gold": (setter("gold", []), "gold documents"),
+    "unknown type": (setter("type", "trivia"), "type"),
+    "unknown lang": (setter("lang", "fr"), "lang"),
+    "English label on Chinese": (setter("lang", "en"), "Chinese characters"),
+    "traditional label on simplified": (setter("lang", "zh-Hant"), "no traditional"),
+    "simplified label on traditional": (setter("question", "A項目為什麼丟了？"), "has traditional"),
+    "answerable out_of_scope": (setter("type", "out_of_scope"), "out_of_scope"),
+    "multi with one document": (setter("type", "multi"), "multi"),
+    "filter excludes gold": (setter("filters", {"doc_type": "postmortem"}), "filters"),
+    "missing key": (lambda q: q.pop("key_facts"), "missing key"),
+    "unknown key": (setter("notes", "x"), "unknown key"),
+    "two-line question": (setter("question", "A项目\n为什么丢了？"), "one non-empty line"),
+    "id out of sequence": (setter("id", "q007"), "out of sequence"),
+    "gold entry of the wrong type": (setter("gold", [["tob-llm-practice-2025"]]), "gold entries"),
+    "doc_id of the wrong type": (setter("gold", [{"doc_id": ["x"], "spans": ["客户需求蔓延，同时竞争对手介入"]}]), "malformed"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BROKEN))
+def test_a_broken_line_is_reported(case: str, corpus: dict[str, CorpusDoc]) -> None:
+    mutate, words = BROKEN[case]
+    question = json.loads(json.dumps(GOOD))
+    assert check_lines([json.dumps(question, ensure_ascii=False)], corpus) == []
+    mutate(question)
+    problems = check_lines([json.dumps(question, ensure_ascii=False)], corpus)
+    assert len(problems) >= 1 and any(words in p for p in problems), problems
+    assert problems[0].startswith("line 1 ")
+
+
+def test_out_of_scope_questions_carry_no_gold(corpus: dict[str, CorpusDoc]) -> None:
+    assert check_lines([json.dumps(OUT_OF_SCOPE, ensure_ascii=False)], corpus) == []
+    for key, value in (("gold", GOOD["gold"]), ("key_facts", ["需求蔓延"])):
+        broken = {**OUT_OF_SCOPE, key: value}
+        assert check_lines([json.dumps(broken, ensure_ascii=False)], corpus), key
+
+
+def test_duplicate_ids_and_bad_json_are_reported(corpus: dict[str, CorpusDoc]) -> None:
+    line = json.dumps(OUT_OF_SCOPE, ensure_ascii=False)
+    problems = check_lines([line, line, "{not json"], corpus)
+    assert any("line 2" in p and "duplicate id" in p for p in problems), problems
+    assert any(p.startswith("line 3: not JSON") for p in problems), problems
+
+
+def test_a_multi_document_question_checks_every_document(corpus: dict[str, CorpusDoc]) -> None:
+    question = {**GOOD, "type": "compare", "gold": GOOD["gold"] + [
+        {"doc_id": "pm-scope-creep-trial", "spans": ["第 9 周，某头部云厂商"]}]}
+    assert check_lines([json.dumps(question, ensure_ascii=False)], corpus) == []
+    question["gold"][1]["spans"] = ["第9周，某头部云厂商"]  # the postmortem spaces its numbers
+    problems = check_lines([json.dumps(question, ensure_ascii=False)], corpus)
+    assert any("pm-scope-creep-trial" in p and "not verbatim" in p for p in problems), problems
