@@ -16,9 +16,15 @@ from pathlib import Path
 from typing import Any
 
 from assistant.core.settings import Settings
+from assistant.embed.embedder import create_embedder
+from assistant.retrieve.retriever import Filters
+from assistant.store.build_store import IndexUnavailable, current_build, read_manifest
 from eval.configs import EvalConfig
 from eval.questions import Question
 from eval.vector_cache import CachingEmbedder, VectorStore, seed_from_index, store_dir
+from ingest.build import IngestError, build_params, run_ingest
+from ingest.loaders import discover
+from ingest.plan import PreviousBuild
 
 RETRIEVE_K = 10
 
@@ -51,8 +57,6 @@ class InProcessBackend(Backend):
         self.pipeline = pipeline
 
     def ask(self, question: Question) -> Outcome:
-        from assistant.retrieve.retriever import Filters
-
         filters = Filters.from_json(question.filters)
         started = time.perf_counter()
         answer = self.pipeline.answer(question.question, filters=filters)
@@ -98,8 +102,6 @@ def index_for(
     settings: Settings, base: Settings, cache_root: Path, embedder_factory: IngestModel, progress: bool
 ) -> Settings:
     """Settings pointing at an index built with these ingest params: the main one if it matches."""
-    from ingest.build import IngestError, build_params, run_ingest
-
     params = build_params(settings)
     if _main_index_matches(base, params):
         return settings.model_copy(update={"index_dir": base.index_dir})
@@ -118,10 +120,6 @@ def index_for(
 
 def _main_index_matches(base: Settings, params: dict[str, Any]) -> bool:
     """The main index was built with these params from the corpus as it is now."""
-    from assistant.store.build_store import IndexUnavailable, current_build, read_manifest
-    from ingest.loaders import discover
-    from ingest.plan import PreviousBuild
-
     build = current_build(base.index_dir)
     if build is None:
         return False
@@ -146,9 +144,6 @@ class IngestModel:
 
     def __call__(self) -> CachingEmbedder:
         if self._embedder is None:
-            from assistant.embed.embedder import create_embedder
-            from ingest.build import build_params
-
             settings = self.settings
             inner = create_embedder(settings.model_copy(update={"threads": os.cpu_count() or 1}))
             params = build_params(settings)["embedder"]
