@@ -22,6 +22,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--url", help="evaluate a running server (POST /api/chat and /api/search)")
     p.add_argument("--api-key", help="Bearer key for --url when the server requires one")
     p.add_argument("--limit", type=int, help="only the first N questions")
+    p.add_argument("--split", choices=["dev", "test", "all"],
+                   help="only this split's questions (default: all; with --gate: test, the split it gates on)")
     p.add_argument("--run", help="run name (default: a timestamp); reports go to <results>/<run>/")
     p.add_argument("--results-dir", type=Path, default=EVAL_DIR / "results")
     p.add_argument("--baseline", type=Path, default=EVAL_DIR / "baseline.json")
@@ -49,7 +51,7 @@ def run(argv: list[str]) -> int:
     try:
         names = [cfg.DEFAULT_CONFIG] if (args.gate or args.update_baseline) and not args.config else args.config
         configs = cfg.resolve(names)
-        questions = load_questions(args.questions, args.limit)
+        questions = _select(load_questions(args.questions), args)
     except (ValueError, QuestionError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -58,6 +60,13 @@ def run(argv: list[str]) -> int:
     except EvalError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+
+
+def _select(questions: list, args: argparse.Namespace) -> list:
+    """The questions of the chosen split (the gate needs only test), then the first --limit."""
+    split = args.split or ("test" if args.gate and not args.update_baseline else "all")
+    chosen = [q for q in questions if split == "all" or q.split == split]
+    return chosen[: args.limit] if args.limit else chosen
 
 
 def _run(args: argparse.Namespace, configs: list, questions: list) -> int:

@@ -79,6 +79,8 @@ def test_cli_writes_reports_and_gates_on_the_baseline(tmp_path: Path, capsys: py
     assert written["metrics"]["questions"] == 2 and written["metrics"]["hit@5"] == 1.0
 
     assert run([*common, "--run", "r2", "--gate"]) == 0
+    gated = json.loads((tmp_path / "results" / "r2" / "summary.json").read_text(encoding="utf-8"))
+    assert [q["id"] for q in gated["questions"]["hybrid"]] == ["t8", "t9"]  # the gate asks only test questions
     written["metrics"]["mrr@10"] = written["metrics"]["mrr@10"] + 0.03
     baseline.write_text(json.dumps(written), encoding="utf-8")
     assert run([*common, "--run", "r3", "--gate"]) == 1
