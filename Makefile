@@ -35,7 +35,7 @@ typecheck: setup-test
 pytest: setup-test
 	$(VENV)/bin/pytest -q -p no:cacheprovider
 
-# The offline evaluation must not fall below eval/baseline.json (tolerance in the file).
+# The offline evaluation (test split, every metric family) must not fall below eval/baseline.json.
 eval-gate: setup-test
 	$(VENV)/bin/hindsight eval --gate --quiet --run gate
 

@@ -11,17 +11,20 @@ import json
 import os
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from assistant.core.settings import Settings
-from assistant.embed.embedder import Embedder, Kind
+from assistant.embed.embedder import create_embedder
+from assistant.retrieve.retriever import Filters
+from assistant.store.build_store import IndexUnavailable, current_build, read_manifest
 from eval.configs import EvalConfig
 from eval.questions import Question
+from eval.vector_cache import CachingEmbedder, VectorStore, seed_from_index, store_dir
+from ingest.build import IngestError, build_params, run_ingest
+from ingest.loaders import discover
+from ingest.plan import PreviousBuild
 
 RETRIEVE_K = 10
 
@@ -54,8 +57,6 @@ class InProcessBackend(Backend):
         self.pipeline = pipeline
 
     def ask(self, question: Question) -> Outcome:
-        from assistant.retrieve.retriever import Filters
-
         filters = Filters.from_json(question.filters)
         started = time.perf_counter()
         answer = self.pipeline.answer(question.question, filters=filters)
@@ -98,11 +99,9 @@ def config_settings(base: Settings, config: EvalConfig) -> Settings:
 
 
 def index_for(
-    settings: Settings, base: Settings, cache_root: Path, embedder_factory: Callable[[], Any], progress: bool
+    settings: Settings, base: Settings, cache_root: Path, embedder_factory: IngestModel, progress: bool
 ) -> Settings:
     """Settings pointing at an index built with these ingest params: the main one if it matches."""
-    from ingest.build import IngestError, build_params, run_ingest
-
     params = build_params(settings)
     if _main_index_matches(base, params):
         return settings.model_copy(update={"index_dir": base.index_dir})
@@ -112,6 +111,8 @@ def index_for(
         report = run_ingest(cached, embedder_factory, progress=progress)
     except IngestError as exc:
         raise EvalError(f"cannot build the index for evaluation: {exc}") from exc
+    finally:
+        embedder_factory.save()
     if not report.ok:
         raise EvalError(f"ingest produced no chunks for {params}: {report.failures}")
     return cached
@@ -119,10 +120,6 @@ def index_for(
 
 def _main_index_matches(base: Settings, params: dict[str, Any]) -> bool:
     """The main index was built with these params from the corpus as it is now."""
-    from assistant.store.build_store import IndexUnavailable, current_build, read_manifest
-    from ingest.loaders import discover
-    from ingest.plan import PreviousBuild
-
     build = current_build(base.index_dir)
     if build is None:
         return False
@@ -134,28 +131,28 @@ def _main_index_matches(base: Settings, params: dict[str, Any]) -> bool:
         return False
 
 
-def ingest_embedder(settings: Settings) -> Any:
-    """The embedder with every core, remembering vectors: configurations that differ only in
-    tokenizer or retrieval weights embed the same chunks and sentences once per run."""
-    from assistant.embed.embedder import create_embedder
+class IngestModel:
+    """The embedder for building evaluation indexes, loaded on first use (only when a build is needed).
 
-    return CachingEmbedder(create_embedder(settings.model_copy(update={"threads": os.cpu_count() or 1})))
+    It has every core and remembers vectors on disk per embedder, seeded from the main index, so
+    configurations that differ in tokenizer or chunking embed each text once, ever.
+    """
 
+    def __init__(self, settings: Settings, cache_root: Path) -> None:
+        self.settings, self.cache_root = settings, cache_root
+        self._embedder: CachingEmbedder | None = None
 
-class CachingEmbedder(Embedder):
-    """Wraps an embedder; each (text, kind) is embedded at most once."""
+    def __call__(self) -> CachingEmbedder:
+        if self._embedder is None:
+            settings = self.settings
+            inner = create_embedder(settings.model_copy(update={"threads": os.cpu_count() or 1}))
+            params = build_params(settings)["embedder"]
+            store = VectorStore(store_dir(self.cache_root, {**inner.identity(), **params}))
+            seed_from_index(store, settings.index_dir, params)
+            self._embedder = CachingEmbedder(inner, store)
+        return self._embedder
 
-    def __init__(self, inner: Embedder) -> None:
-        super().__init__()
-        self.inner, self.name, self.dim = inner, inner.name, inner.dim
-        self._vectors: dict[tuple[str, str], np.ndarray] = {}
-
-    def embed_batch(self, texts: Sequence[str], kind: Kind) -> np.ndarray:
-        missing = [t for t in dict.fromkeys(texts) if (t, kind) not in self._vectors]
-        if missing:
-            for text, vector in zip(missing, self.inner.embed_batch(missing, kind), strict=True):
-                self._vectors[(text, kind)] = vector
-        return np.vstack([self._vectors[(t, kind)] for t in texts])
-
-    def identity(self) -> dict[str, object]:
-        return self.inner.identity()
+    def save(self) -> None:
+        """Persist the vectors embedded so far (nothing when the model was never needed)."""
+        if self._embedder is not None:
+            self._embedder.store.save()

@@ -4,7 +4,8 @@
 
 1. Abstention: answer every question with abstention off, record the extractive answerer's
    evidence score, and show how well each threshold separates answerable from out-of-scope
-   questions, separately for CJK and Latin-script questions (their cosines differ).
+   questions, separately for CJK and Latin-script questions (their cosines differ). Thresholds
+   are fitted on the **dev** split only; the test split is shown for the chosen candidates.
 2. Support: lexical containment and semantic similarity of corpus sentences against their own
    passage (first 70% of the sentence), another passage of the same document, and a passage of
    another document — the share of each above LEXICAL_THRESHOLD / SEMANTIC_THRESHOLD (semantic: the prefix
@@ -24,15 +25,17 @@ from assistant.answer.support import LEXICAL_THRESHOLD, SEMANTIC_THRESHOLD, lexi
 from assistant.text import CJK
 from eval.cli import EVAL_DIR
 
+Row = tuple[bool, bool, float, str, str]  # (is CJK, answerable, evidence, id, split)
 
-def evidence_by_question(pipeline: Any, questions: list) -> list[tuple[bool, bool, float, str]]:
-    """(is CJK, answerable, evidence, id) per question, with abstention switched off."""
+
+def evidence_by_question(pipeline: Any, questions: list) -> list[Row]:
+    """(is CJK, answerable, evidence, id, split) per question, with abstention switched off."""
     from assistant.retrieve.retriever import Filters
 
     out = []
     for q in questions:
         answer = pipeline.answer(q.question, filters=Filters.from_json(q.filters))
-        out.append((bool(CJK.search(q.question)), q.answerable, float(answer.trace["evidence"]), q.id))
+        out.append((bool(CJK.search(q.question)), q.answerable, float(answer.trace["evidence"]), q.id, q.split))
     return out
 
 
@@ -50,17 +53,24 @@ def sweep(points: list[tuple[bool, float]]) -> list[tuple[float, int, int, float
     return rows
 
 
-def report_abstention(rows: list[tuple[bool, bool, float, str]]) -> None:
+def report_abstention(rows: list[Row]) -> None:
+    """Fit on dev (the evidence values and the sweep), then show the candidates' outcome on test."""
     for label, cjk in (("CJK", True), ("Latin", False)):
-        points = [(a, v) for c, a, v, _ in rows if c == cjk]
-        oos = sorted((round(v, 3), i) for c, a, v, i in rows if c == cjk and not a)
-        ans = sorted((round(v, 3), i) for c, a, v, i in rows if c == cjk and a)
-        print(f"\n{label}: {len(ans)} answerable, {len(oos)} out of scope")
+        dev = [r for r in rows if r[0] == cjk and r[4] == "dev"]
+        test = [r for r in rows if r[0] == cjk and r[4] == "test"]
+        oos = sorted((round(v, 3), i) for _, a, v, i, _ in dev if not a)
+        ans = sorted((round(v, 3), i) for _, a, v, i, _ in dev if a)
+        print(f"\n{label} (dev): {len(ans)} answerable, {len(oos)} out of scope")
         print("  out-of-scope evidence:", oos)
         print("  answerable evidence, lowest 8:", ans[:8])
-        best = sorted(sweep(points), key=lambda r: (-r[3], r[0]))[:5]
+        best = sorted(sweep([(a, v) for _, a, v, _, _ in dev]), key=lambda r: (-r[3], r[0]))[:5]
+        test_oos = sum(1 for r in test if not r[1])
+        test_ans = len(test) - test_oos
         for t, tp, fp, j in best:
-            print(f"  threshold {t:.4f}: abstains on {tp}/{len(oos)} out-of-scope, {fp}/{len(ans)} answerable (J={j:.3f})")
+            held_tp = sum(1 for r in test if not r[1] and r[2] < t)
+            held_fp = sum(1 for r in test if r[1] and r[2] < t)
+            print(f"  threshold {t:.4f}: dev abstains on {tp}/{len(oos)} out-of-scope, {fp}/{len(ans)} answerable "
+                  f"(J={j:.3f}) | test {held_tp}/{test_oos}, {held_fp}/{test_ans}")
 
 
 def report_support(index: Any, embedder: Any, samples: int = 300, seed: int = 7) -> None:
@@ -103,7 +113,7 @@ def report_support(index: Any, embedder: Any, samples: int = 300, seed: int = 7)
 def main() -> None:
     from assistant.core.settings import Settings
     from assistant.service.pipeline import build_pipeline
-    from eval.backends import index_for, ingest_embedder
+    from eval.backends import IngestModel, index_for
     from eval.questions import load_questions
 
     parser = argparse.ArgumentParser(description=__doc__)
@@ -111,7 +121,7 @@ def main() -> None:
     args = parser.parse_args()
     base = Settings()
     settings = index_for(base.model_copy(update={"abstain_threshold": 0.0, "abstain_threshold_latin": 0.0}),
-                         base, EVAL_DIR / "results" / ".cache", lambda: ingest_embedder(base), True)
+                         base, EVAL_DIR / "results" / ".cache", IngestModel(base, EVAL_DIR / "results" / ".cache"), True)
     pipeline = build_pipeline(settings)
     report_abstention(evidence_by_question(pipeline, load_questions(args.questions)))
     report_support(pipeline.holder.get(), pipeline.embedder)

@@ -22,13 +22,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--url", help="evaluate a running server (POST /api/chat and /api/search)")
     p.add_argument("--api-key", help="Bearer key for --url when the server requires one")
     p.add_argument("--limit", type=int, help="only the first N questions")
+    p.add_argument("--split", choices=["dev", "test", "all"],
+                   help="only this split's questions (default: all; with --gate: test, the split it gates on)")
     p.add_argument("--run", help="run name (default: a timestamp); reports go to <results>/<run>/")
     p.add_argument("--results-dir", type=Path, default=EVAL_DIR / "results")
     p.add_argument("--baseline", type=Path, default=EVAL_DIR / "baseline.json")
     p.add_argument("--gate", action="store_true",
-                   help="run the default configuration; exit 1 if a gated metric fell below the baseline")
-    p.add_argument("--update-baseline", action="store_true",
-                   help="rewrite the baseline from this run's default configuration")
+                   help="run the default configuration; exit 1 if a gated test-split metric is worse than "
+                        "the baseline by more than its tolerance")
+    p.add_argument("--update-baseline", "--write-baseline", action="store_true",
+                   help="rewrite the baseline from this run's default configuration (on purpose!)")
     p.add_argument("--json", action="store_true", help="print the per-configuration summary as JSON")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     return p
@@ -48,7 +51,7 @@ def run(argv: list[str]) -> int:
     try:
         names = [cfg.DEFAULT_CONFIG] if (args.gate or args.update_baseline) and not args.config else args.config
         configs = cfg.resolve(names)
-        questions = load_questions(args.questions, args.limit)
+        questions = _select(load_questions(args.questions), args)
     except (ValueError, QuestionError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -59,11 +62,18 @@ def run(argv: list[str]) -> int:
         return 2
 
 
+def _select(questions: list, args: argparse.Namespace) -> list:
+    """The questions of the chosen split (the gate needs only test), then the first --limit."""
+    split = args.split or ("test" if args.gate and not args.update_baseline else "all")
+    chosen = [q for q in questions if split == "all" or q.split == split]
+    return chosen[: args.limit] if args.limit else chosen
+
+
 def _run(args: argparse.Namespace, configs: list, questions: list) -> int:
     from assistant.core.settings import Settings
     from eval import gate
     from eval.configs import DEFAULT_CONFIG
-    from eval.report import render_table, table_rows, write_reports
+    from eval.report import console_table, write_reports
     from eval.runner import evaluate
 
     quiet = args.quiet or args.json
@@ -76,7 +86,7 @@ def _run(args: argparse.Namespace, configs: list, questions: list) -> int:
         print(json.dumps({k: {"metrics": v["metrics"], "latency": v["latency"]}
                           for k, v in summary["configs"].items()}, ensure_ascii=False, indent=2))
     else:
-        print(render_table(table_rows(result)))
+        print(console_table(result))
         print(f"\nreports: {out_dir}/summary.json, report.md, report.html")
     default = next((c for c in result.configs if c.name in (DEFAULT_CONFIG, "server")), None)
     code = 0
@@ -84,9 +94,9 @@ def _run(args: argparse.Namespace, configs: list, questions: list) -> int:
         if default is None:
             print("error: the gate needs the default configuration", file=sys.stderr)
             return 2
-        code = _gate(args.baseline, default.summary["metrics"])
+        code = _gate(args.baseline, default.summary["splits"][gate.GATE_SPLIT])
     if args.update_baseline and default is not None:
-        gate.write_baseline(args.baseline, default.name, _relative(args.questions), default.summary["metrics"])
+        gate.write_baseline(args.baseline, default.name, _relative(args.questions), default.summary)
         print(f"baseline rewritten: {args.baseline}")
     return code
 
@@ -101,9 +111,10 @@ def _gate(path: Path, metrics: dict) -> int:
         return 2
     problems = gate.compare(metrics, baseline)
     for problem in problems:
-        print(f"REGRESSION {problem}", file=sys.stderr)
+        print(f"REGRESSION [{gate.family_of(problem.split(':')[0])}] {problem}", file=sys.stderr)
     if not problems:
-        print(f"gate passed: no gated metric more than {baseline.get('tolerance')} below {path.name}")
+        print(f"gate passed: every gated metric ({', '.join(gate.FAMILIES)}) on the {gate.GATE_SPLIT} split "
+              f"within its tolerance of {path.name}")
     return 1 if problems else 0
 
 

@@ -10,13 +10,17 @@ import numpy as np
 
 from assistant.answer.support import support
 from assistant.text import split_sentences
+from eval import answer_rules as rules
 from eval import metrics as m
 from eval.backends import Backend, EvalError
-from eval.questions import Question
+from eval.questions import SPLITS, Question
 
 DRILL_K = 5
 RETRIEVAL_KEYS = [*(f"hit@{k}" for k in m.KS), *(f"recall@{k}" for k in m.KS), "mrr@10", "ndcg@10"]
+# Averaged over answerable questions that were answered (not abstained).
 CITATION_KEYS = ["citation_recall", "citation_precision"]
+# Averaged over every answered question.
+ANSWERED_KEYS = ["support_recall", "support_precision", "noise_rate", "answer_chars"]
 
 
 class SupportJudge:
@@ -55,6 +59,7 @@ class Record:
     metrics: dict[str, float | None] = field(default_factory=dict)
     span_ranks: list[dict[str, Any]] = field(default_factory=list)
     unsupported: list[str] = field(default_factory=list)
+    noise: list[str] = field(default_factory=list)
     latency: dict[str, float] = field(default_factory=dict)
     failures: list[str] = field(default_factory=list)
     error: str | None = None
@@ -65,31 +70,56 @@ class Record:
 
 
 def passages(hits: list[dict[str, Any]]) -> list[m.Passage]:
-    """Hit JSON (as /api/search returns it) to Passages."""
+    """Hit or citation JSON (as the API returns it) to Passages."""
     return [m.Passage(h["doc_id"], h["text"], h.get("start", 0), h.get("end", 0)) for h in hits]
+
+
+def answer_sentences(answer: dict[str, Any]) -> list[tuple[str, str]]:
+    """(text, kind) of each answer sentence; the split answer text when the answerer gave none."""
+    given = answer.get("sentences") or []
+    if given:
+        return [(s["text"], s.get("kind") or "point") for s in given]
+    text = answer.get("answer", "")
+    return [(text[s:e], "point") for s, e in split_sentences(text)]
 
 
 def score(question: Question, hits: list[dict[str, Any]], answer: dict[str, Any], judge: m.Judge) -> Record:
     """Compute every per-question metric from the hits and answer JSON."""
     record = Record(question, hits, answer)
     abstained = bool(answer.get("abstained"))
+    text = answer.get("answer", "")
     record.metrics["abstained"] = float(abstained)
+    if text:
+        record.metrics["language_match"] = float(rules.language_match(question.lang, question.question, text))
     if question.answerable:
         ranks = m.span_ranks(question.gold, passages(hits))
         record.span_ranks = [{"doc_id": d, "span": s, "rank": r} for (d, s), r in ranks.items()]
         record.metrics.update(m.retrieval_metrics(question.gold, passages(hits)))
-        record.metrics["key_facts"] = 0.0 if abstained else m.key_fact_coverage(answer.get("answer", ""), question.key_facts)
+        record.metrics["key_facts"] = 0.0 if abstained else m.key_fact_coverage(text, question.key_facts)
+        if not abstained:
+            record.metrics.update(m.gold_citation_metrics(question.gold, passages(answer.get("citations", []))))
     if not abstained:
-        record.metrics.update(_citations(record, judge))
+        record.metrics.update(_support(record, judge))
+        record.noise = [s for s, kind in answer_sentences(answer) if rules.noise_reason(s, kind)]
+        record.metrics["noise_rate"] = rules.noise_rate(answer_sentences(answer))
+        record.metrics["answer_chars"] = float(len(text))
     record.latency = {k: float(v) for k, v in answer.get("trace", {}).items() if k in m.STAGES}
     record.failures = failures(record)
     return record
 
 
-def _citations(record: Record, judge: m.Judge) -> dict[str, float]:
+def cited_gold(record: Record) -> list[dict[str, Any]]:
+    """Each gold span and whether some cited passage holds it (the report's "gold spans hit")."""
+    cited = passages(record.answer.get("citations", []))
+    return [{"doc_id": d, "span": s, "cited": m.gold_citation_metrics({d: [s]}, cited)["citation_recall"] == 1.0}
+            for d, spans in record.question.gold.items() for s in spans]
+
+
+def _support(record: Record, judge: m.Judge) -> dict[str, float]:
     texts = {c["n"]: c["text"] for c in record.answer.get("citations", [])}
-    sentences = [(s["text"], list(s.get("citations") or [])) for s in record.answer.get("sentences", [])]
-    result = m.citation_metrics(sentences, texts, judge)
+    sentences = [(s["text"], list(s.get("citations") or [])) for s in record.answer.get("sentences", [])
+                 if (s.get("kind") or "point") not in rules.STRUCTURE_KINDS]
+    result = m.support_metrics(sentences, texts, judge)
     for text, cited in sentences:
         cited_texts = [texts[n] for n in cited if n in texts]
         if not cited_texts or not judge(text, cited_texts):
@@ -100,20 +130,27 @@ def _citations(record: Record, judge: m.Judge) -> dict[str, float]:
 def failures(record: Record) -> list[str]:
     """Plain-language reasons this question is not fully right."""
     q, out = record.question, []
+    if record.metrics.get("language_match") == 0.0:
+        out.append("answer not in the question's language/script")
     if not q.answerable:
-        return [] if record.abstained else ["answered an out-of-scope question"]
+        return out if record.abstained else ["answered an out-of-scope question", *out]
     if record.metrics.get("hit@5") == 0.0:
         out.append("no gold span in the top 5")
     elif (record.metrics.get("recall@5") or 0) < 1.0:
         out.append("some gold spans missing from the top 5")
     if record.abstained:
         out.append("abstained on an answerable question")
-    elif (record.metrics.get("key_facts") or 0) < 1.0:
+        return out
+    if (record.metrics.get("key_facts") or 0) < 1.0:
         folded = m.fold(record.answer.get("answer", ""))
         missing = [f for f in q.key_facts if not any(m.fold(a) in folded for a in f.split("|"))]
         out.append("missing key facts: " + ", ".join(missing))
+    if (record.metrics.get("citation_recall") or 0) < 1.0:
+        out.append(f"citations hold {record.metrics.get('citation_recall', 0):.0%} of the gold spans")
     if record.unsupported:
         out.append(f"{len(record.unsupported)} answer sentence(s) not supported by their citations")
+    if record.noise:
+        out.append(f"{len(record.noise)} noise sentence(s)")
     return out
 
 
@@ -138,32 +175,37 @@ def run_config(
 
 
 def summarize(records: list[Record]) -> dict[str, Any]:
-    """Aggregate metrics (README definitions), per-type breakdown and latency percentiles."""
+    """Aggregates over all questions, per split (dev/test), per type and per language; latency."""
     return {
         "metrics": aggregate(records),
-        "by_type": {t: aggregate([r for r in records if r.question.type == t], brief=True)
-                    for t in dict.fromkeys(r.question.type for r in records)},
+        "splits": {split: aggregate([r for r in records if r.question.split == split]) for split in SPLITS},
+        "by_type": _grouped(records, lambda r: r.question.type),
+        "by_lang": _grouped(records, lambda r: r.question.lang or "?"),
         "latency": {stage: m.percentiles([r.latency[stage] for r in records if stage in r.latency])
                     for stage in m.STAGES},
     }
 
 
-def aggregate(records: list[Record], brief: bool = False) -> dict[str, Any]:
-    """Means over answerable questions (retrieval, key facts) and answered ones (citations)."""
+def _grouped(records: list[Record], key: Callable[[Record], str]) -> dict[str, Any]:
+    groups = dict.fromkeys(key(r) for r in records)
+    return {g: aggregate([r for r in records if key(r) == g]) for g in groups}
+
+
+def aggregate(records: list[Record]) -> dict[str, Any]:
+    """Every metric's mean over the questions it is defined on (README: "Metrics")."""
     ok = [r for r in records if r.error is None]
     answerable = [r for r in ok if r.question.answerable]
     answered = [r for r in ok if not r.abstained]
-    keys = ["hit@1", "hit@5", "recall@5", "mrr@10"] if brief else RETRIEVAL_KEYS
-    out: dict[str, Any] = {k: _round(m.mean([r.metrics.get(k) for r in answerable])) for k in keys}
-    out.update({k: _round(m.mean([r.metrics.get(k) for r in answered])) for k in CITATION_KEYS})
+    out: dict[str, Any] = {k: _round(m.mean([r.metrics.get(k) for r in answerable])) for k in RETRIEVAL_KEYS}
     out["key_facts"] = _round(m.mean([r.metrics.get("key_facts") for r in answerable]))
+    out.update({k: _round(m.mean([r.metrics.get(k) for r in answerable if not r.abstained]))
+                for k in CITATION_KEYS})
+    out.update({k: _round(m.mean([r.metrics.get(k) for r in answered])) for k in ANSWERED_KEYS})
+    out["language_match"] = _round(m.mean([r.metrics.get("language_match") for r in ok]))
     out["abstain_rate"] = _round(m.mean([r.metrics.get("abstained") for r in ok]))
-    if not brief:
-        abst = m.abstention_metrics([(r.question.answerable, r.abstained) for r in ok])
-        out.update({k: _round(v) for k, v in abst.items()})
-        out.update(questions=len(records), answerable=len(answerable), errors=len(records) - len(ok))
-    else:
-        out["questions"] = len(records)
+    abst = m.abstention_metrics([(r.question.answerable, r.abstained) for r in ok])
+    out.update({k: _round(v) for k, v in abst.items()})
+    out.update(questions=len(records), answerable=len(answerable), errors=len(records) - len(ok))
     return out
 
 

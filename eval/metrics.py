@@ -1,7 +1,7 @@
 """Metric arithmetic, pure functions over plain data (definitions: eval/README.md).
 
-Retrieval is judged by whether retrieved passages contain the gold spans (after normalize(),
-white space dropped); citations with the shared support measure; answers by key facts.
+Retrieval and citations are judged by whether passages contain the gold spans (after normalize(),
+white space dropped); sentence support with the shared support measure; answers by key facts.
 """
 
 from __future__ import annotations
@@ -99,13 +99,13 @@ def ndcg(gold: dict[str, list[str]], ranks: dict[tuple[str, str], int | None]) -
     return dcg / ideal if ideal else 0.0
 
 
-def citation_metrics(
+def support_metrics(
     sentences: Sequence[tuple[str, list[int]]], passages: dict[int, str], judge: Judge
 ) -> dict[str, float] | None:
-    """ALCE-style citation recall and precision of one answer; None when it has no sentences.
+    """Whether the answer's sentences are backed by what they cite; None when it has no sentences.
 
-    recall: share of sentences whose cited passages (together) support them;
-    precision: share of citation marks whose passage alone supports its sentence.
+    support recall: share of sentences whose cited passages (together) support them;
+    support precision: share of citation marks whose passage alone supports its sentence.
     """
     if not sentences:
         return None
@@ -120,9 +120,31 @@ def citation_metrics(
             if n in passages and judge(text, [passages[n]]):
                 precise += 1
     return {
-        "citation_recall": supported / len(sentences),
-        "citation_precision": precise / marks if marks else 0.0,
+        "support_recall": supported / len(sentences),
+        "support_precision": precise / marks if marks else 0.0,
     }
+
+
+def gold_citation_metrics(gold: dict[str, list[str]], cited: Sequence[Passage]) -> dict[str, float]:
+    """ALCE-style citation precision/recall against gold evidence (matching after fold()).
+
+    precision: share of cited passages that contain a gold span (alone, or joined with an adjacent
+    cited passage of the same document for a span split across both);
+    recall: share of the question's gold spans contained in some cited passage (or adjacent pair).
+    An answer without citations scores 0 on both.
+    """
+    spans = {fold(s) for group in gold.values() for s in group}
+    if not cited or not spans:
+        return {"citation_precision": 0.0, "citation_recall": 0.0}
+    views = [[fold(p.text)] for p in cited]
+    for i, a in enumerate(cited):
+        for j, b in enumerate(cited):
+            merged = _merged(a, b) if i != j else None
+            if merged is not None:
+                views[i].append(fold(merged))
+    relevant = sum(1 for texts in views if any(s in t for s in spans for t in texts))
+    covered = sum(1 for s in spans if any(s in t for texts in views for t in texts))
+    return {"citation_precision": relevant / len(cited), "citation_recall": covered / len(spans)}
 
 
 def key_fact_coverage(answer_text: str, key_facts: Sequence[str]) -> float:

@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+SPLITS = ("dev", "test")
 TYPES = (
     "fact", "why", "how", "multi", "paraphrase", "postmortem", "metadata", "list", "compare",
     "out_of_scope",
 )
+
+
+def split_of(qid: str) -> str:
+    """The fixed dev/test split: even first byte of sha256(id) is dev. Tune on dev, report test."""
+    return "dev" if hashlib.sha256(qid.encode("utf-8")).digest()[0] % 2 == 0 else "test"
 
 
 class QuestionError(ValueError):
@@ -29,6 +36,11 @@ class Question:
     gold: dict[str, list[str]] = field(default_factory=dict)
     key_facts: list[str] = field(default_factory=list)
     filters: dict[str, Any] | None = None
+
+    @property
+    def split(self) -> str:
+        """"dev" (thresholds, weights and rules are fitted here) or "test" (reported, gated)."""
+        return split_of(self.id)
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Question:

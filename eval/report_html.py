@@ -1,6 +1,7 @@
 """report.html: one self-contained page (inline CSS, SVG charts, a few lines of JS; no CDN).
 
-Every piece of corpus or answer text goes through html.escape before it is placed in the page.
+Renders eval.report_model.ReportData. Every piece of corpus, question or answer text goes through
+html.escape before it is placed in the page.
 """
 
 from __future__ import annotations
@@ -8,35 +9,41 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
-from eval.harness import DRILL_K, Record
-from eval.report import TABLE, fmt, highlight_ranges, render_table, table_rows
-from eval.runner import ConfigResult, RunResult
+from eval.report_model import Chart, QuestionRow, ReportData, Table
 
 COLORS = ["#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7",
           "#9c755f", "#bab0ac", "#8cd17d", "#86bcb6"]
 CSS = """
-body{font:14px/1.5 system-ui,sans-serif;margin:24px;color:#222;max-width:1200px}
-table{border-collapse:collapse;margin:8px 0}td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}
-td:first-child,th:first-child{text-align:left}mark{background:#ffe066}
+body{font:14px/1.5 system-ui,sans-serif;margin:24px;color:#222;max-width:1400px}
+table{border-collapse:collapse;margin:8px 0}td,th{border:1px solid #ccc;padding:3px 8px;text-align:right;vertical-align:top}
+td:first-child,th:first-child,.questions td{text-align:left}mark{background:#ffe066}
 details{border:1px solid #ddd;border-radius:6px;margin:6px 0;padding:6px 10px}
 details.fail>summary{color:#b00}.passage{white-space:pre-wrap;background:#f7f7f7;padding:6px;margin:4px 0}
-.passage.gold{border-left:4px solid #59a14f}.cmp td:last-child{text-align:left}.unsupported{color:#b00}.muted{color:#777}
-svg text{font:11px system-ui,sans-serif}
+.passage.gold{border-left:4px solid #59a14f}.cmp td:last-child{text-align:left}.bad{color:#b00}.muted{color:#777}
+.hit{color:#287a28}.questions td{max-width:360px;font-size:13px}svg text{font:11px system-ui,sans-serif}
 """
 JS = """
 document.getElementById('only-fail').addEventListener('change',function(e){
-  document.querySelectorAll('#drill details').forEach(function(d){
+  document.querySelectorAll('tr.q, #drill details').forEach(function(d){
     d.style.display=(e.target.checked&&!d.classList.contains('fail'))?'none':'';});});
 """
 
 
-def bar_chart(title: str, groups: list[str], series: list[tuple[str, list[float | None]]]) -> str:
+def table_html(table: Table, cls: str = "") -> str:
+    """A model table as an HTML table with its title."""
+    head = "".join(f"<th>{escape(h)}</th>" for h in table.header)
+    body = "".join("<tr>" + "".join(f"<td>{escape(c)}</td>" for c in row) + "</tr>" for row in table.rows)
+    return f'<h2>{escape(table.title)}</h2><table class="{cls}"><tr>{head}</tr>{body}</table>'
+
+
+def bar_chart(chart: Chart) -> str:
     """Grouped vertical bars (values in 0..1), one colour per series, as inline SVG."""
-    bar, gap, height, top = max(3, min(12, 90 // max(1, len(series)))), 18, 180, 24
+    groups, series = chart.groups, chart.series
+    bar, gap, height, top = max(3, min(12, 90 // max(1, len(series)))), 18, 160, 24
     group_w = bar * len(series) + gap
     width = 40 + group_w * len(groups) + 160
-    parts = [f'<svg role="img" aria-label="{escape(title)}" width="{width}" height="{height + top + 70}">',
-             f'<text x="4" y="14" font-weight="bold">{escape(title)}</text>']
+    parts = [f'<svg role="img" aria-label="{escape(chart.title)}" width="{width}" height="{height + top + 80}">',
+             f'<text x="4" y="14" font-weight="bold">{escape(chart.title)}</text>']
     for tick in (0, 0.25, 0.5, 0.75, 1.0):
         y = top + height * (1 - tick)
         parts.append(f'<line x1="36" x2="{width - 160}" y1="{y}" y2="{y}" stroke="#eee"/>'
@@ -60,23 +67,10 @@ def bar_chart(title: str, groups: list[str], series: list[tuple[str, list[float 
     return "\n".join(parts) + "</svg>"
 
 
-def charts(run: RunResult) -> str:
-    """Metric per configuration, and hit@5 / key facts per question type."""
-    configs = run.configs
-    out = [bar_chart("Metrics per configuration", TABLE,
-                     [(c.name, [c.summary["metrics"].get(k) for k in TABLE]) for c in configs])]
-    types = list(dict.fromkeys(t for c in configs for t in c.summary["by_type"]))
-    for key, title in (("hit@5", "hit@5 by question type"), ("key_facts", "Key-fact coverage by question type"),
-                       ("abstain_rate", "Abstention rate by question type")):
-        out.append(bar_chart(title, types, [(c.name, [c.summary["by_type"].get(t, {}).get(key) for t in types])
-                                           for c in configs]))
-    return "\n".join(out)
-
-
-def highlighted(text: str, spans: list[str]) -> str:
-    """Escaped text with the gold spans wrapped in <mark>."""
+def marked(text: str, ranges: list[tuple[int, int]]) -> str:
+    """Escaped text with the given ranges wrapped in <mark>."""
     out, at = [], 0
-    for start, end in highlight_ranges(text, spans):
+    for start, end in ranges:
         if start < at:
             continue
         out += [escape(text[at:start]), "<mark>", escape(text[start:end]), "</mark>"]
@@ -85,74 +79,62 @@ def highlighted(text: str, spans: list[str]) -> str:
     return "".join(out)
 
 
-def _passages(record: Record) -> str:
-    parts = []
-    for rank, hit in enumerate(record.hits[:DRILL_K], start=1):
-        spans = record.question.gold.get(hit["doc_id"], [])
-        marked = highlighted(hit["text"], spans)
-        cls = "passage gold" if "<mark>" in marked else "passage"
-        parts.append(f'<div class="{cls}"><b>#{rank}</b> <span class="muted">{escape(hit["doc_id"])} '
-                     f'{hit.get("start")}–{hit.get("end")} · {escape(str(hit.get("title", "")))}</span>\n{marked}</div>')
-    return "".join(parts) or '<p class="muted">no passages</p>'
+def _gold(q: QuestionRow) -> str:
+    if not q.gold:
+        return '<span class="muted">out of scope</span>'
+    return "<br>".join(f'<span class="{"hit" if g["cited"] else "bad"}">{"✓" if g["cited"] else "✗"} '
+                       f'{escape(g["span"])}</span> <span class="muted">(rank {g["rank"] or "–"})</span>'
+                       for g in q.gold)
 
 
-def _answer(record: Record) -> str:
-    answer = record.answer
-    cites = "".join(f'<li>[{c["n"]}] {escape(c["doc_id"])} {c.get("start")}–{c.get("end")}: '
-                    f'{escape(c.get("text", "")[:300])}</li>' for c in answer.get("citations", []))
-    unsupported = "".join(f'<li class="unsupported">{escape(s)}</li>' for s in record.unsupported)
-    return (f'<p><b>Answer</b>{" (abstained)" if record.abstained else ""}:</p>'
-            f'<div class="passage">{escape(answer.get("answer", record.error or ""))}</div>'
-            f'<p><b>Citations</b></p><ul>{cites}</ul>'
-            + (f"<p><b>Not supported by their citations</b></p><ul>{unsupported}</ul>" if unsupported else ""))
+def _cited(citations: list[dict[str, Any]], limit: int = 120) -> str:
+    return "<br>".join(f'[{c["n"]}] {escape(c["doc_id"])} {c.get("start")}–{c.get("end")}: '
+                       f'<span class="muted">{escape(c.get("text", "")[:limit])}</span>' for c in citations) or "–"
 
 
-def _compare(qid: str, configs: list[ConfigResult]) -> str:
-    rows = [["config", "first gold rank", "abstained", "key facts", "cite R", "failures"]]
-    for c in configs:
-        r = next((x for x in c.records if x.question.id == qid), None)
-        if r is None:
-            continue
-        first = min((s["rank"] for s in r.span_ranks if s["rank"]), default=None)
-        rows.append([c.name, fmt(first), str(r.abstained), fmt(r.metrics.get("key_facts")),
-                     fmt(r.metrics.get("citation_recall")), "; ".join(r.failures) or "ok"])
-    body = "".join("<tr>" + "".join(f"<td>{escape(cell)}</td>" for cell in row) + "</tr>" for row in rows[1:])
-    return '<table class="cmp"><tr>' + "".join(f"<th>{escape(h)}</th>" for h in rows[0]) + f"</tr>{body}</table>"
+def question_table(questions: list[QuestionRow]) -> str:
+    """Question, answer, cited passages, which gold spans the citations hold, abstained, failures."""
+    head = "".join(f"<th>{h}</th>" for h in ("id", "split", "type/lang", "question", "answer", "cited passages",
+                                               "gold spans (✓ cited)", "abstained", "failures"))
+    rows = []
+    for q in questions:
+        cls = "q fail" if q.failures else "q"
+        rows.append(
+            f'<tr class="{cls}"><td><a href="#{escape(q.id)}">{escape(q.id)}</a></td><td>{q.split}</td>'
+            f"<td>{escape(q.type)}/{escape(q.lang)}</td><td>{escape(q.question)}</td>"
+            f"<td>{escape(q.answer)}</td><td>{_cited(q.citations)}</td><td>{_gold(q)}</td>"
+            f"<td>{'yes' if q.abstained else 'no'}</td><td class=\"bad\">{escape('; '.join(q.failures))}</td></tr>")
+    return f'<table class="questions"><tr>{head}</tr>{"".join(rows)}</table>'
 
 
-def drill_down(run: RunResult) -> str:
-    """One <details> per question: the first configuration in full, the others compared."""
-    if not run.configs:
-        return ""
-    first, parts = run.configs[0], []
-    for r in first.records:
-        q = r.question
-        status = "; ".join(r.failures) or "ok"
-        gold = "".join(f"<li>{escape(d)}: " + " · ".join(f"“{escape(s)}”" for s in spans) + "</li>"
-                       for d, spans in q.gold.items())
-        parts.append(
-            f'<details class="{"fail" if r.failures else "ok"}" id="{escape(q.id)}"><summary>'
-            f'<b>{escape(q.id)}</b> [{escape(q.type)}/{escape(q.lang)}] {escape(q.question)} — '
-            f'{escape(status)}</summary><p><b>Gold</b></p><ul>{gold or "<li>out of scope</li>"}</ul>'
+def _details(q: QuestionRow, first: str) -> str:
+    cmp = Table("", ["config", "first gold rank", "abstained", "key facts", "cite R", "failures"], q.per_config)
+    passages = "".join(
+        f'<div class="passage{" gold" if p["ranges"] else ""}"><b>#{p["rank"]}</b> <span class="muted">'
+        f'{escape(p["doc_id"])} {p.get("start")}–{p.get("end")} · {escape(str(p.get("title", "")))}</span>\n'
+        f'{marked(p["text"], p["ranges"])}</div>' for p in q.passages) or '<p class="muted">no passages</p>'
+    lists = "".join(f"<p><b>{title}</b></p><ul>" + "".join(f'<li class="bad">{escape(s)}</li>' for s in items)
+                    + "</ul>" for title, items in (("Not supported by their citations", q.unsupported),
+                                                   ("Noise sentences", q.noise)) if items)
+    return (f'<details class="{"fail" if q.failures else "ok"}" id="{escape(q.id)}"><summary><b>{escape(q.id)}</b> '
+            f'[{q.split}/{escape(q.type)}/{escape(q.lang)}] {escape(q.question)} — '
+            f'{escape("; ".join(q.failures) or "ok")}</summary>'
             f'<p><b>Key facts</b>: {escape(" · ".join(q.key_facts)) or "–"}</p>'
-            f'{_compare(q.id, run.configs)}<p><b>Top {DRILL_K} passages ({escape(first.name)})</b></p>'
-            f"{_passages(r)}{_answer(r)}</details>")
-    return "\n".join(parts)
+            f'{table_html(cmp, "cmp").removeprefix("<h2></h2>")}<p><b>Top passages ({escape(first)})</b></p>{passages}'
+            f'<p><b>Answer</b>{" (abstained)" if q.abstained else ""}:</p><div class="passage">{escape(q.answer)}</div>'
+            f"<p><b>Citations</b></p><p>{_cited(q.citations, 300)}</p>{lists}</details>")
 
 
-def render_html(run: RunResult, name: str) -> str:
+def render_html(data: ReportData) -> str:
     """The whole self-contained report page."""
-    table = render_table(table_rows(run), markdown=True).splitlines()
-    head = [c.strip() for c in table[0].strip("|").split("|")]
-    rows = [[c.strip() for c in line.strip("|").split("|")] for line in table[2:]]
-    html_table = ("<table><tr>" + "".join(f"<th>{escape(h)}</th>" for h in head) + "</tr>"
-                  + "".join("<tr>" + "".join(f"<td>{escape(c)}</td>" for c in r) + "</tr>" for r in rows)
-                  + "</table>")
-    skipped = "".join(f"<li>skipped {escape(k)}: {escape(v)}</li>" for k, v in run.skipped.items())
-    first: Any = run.configs[0].name if run.configs else ""
+    skipped = "".join(f"<li>skipped {escape(k)}: {escape(v)}</li>" for k, v in data.skipped.items())
     return (f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Hindsight eval '
-            f'{escape(name)}</title><style>{CSS}</style></head><body><h1>Evaluation run {escape(name)}</h1>'
-            f"{html_table}<ul>{skipped}</ul><h2>Charts</h2>{charts(run)}"
-            f"<h2>Questions (passages from {escape(first)})</h2>"
-            f'<label><input type="checkbox" id="only-fail"> only questions with failures</label>'
-            f'<div id="drill">{drill_down(run)}</div><script>{JS}</script></body></html>\n')
+            f'{escape(data.name)}</title><style>{CSS}</style></head><body>'
+            f"<h1>Evaluation run {escape(data.name)}</h1><ul>{skipped}</ul>"
+            + "".join(table_html(t) for t in data.tables)
+            + "<h2>Charts</h2>" + "\n".join(bar_chart(c) for c in data.charts)
+            + f"<h2>Questions ({escape(data.first)})</h2>"
+            '<label><input type="checkbox" id="only-fail"> only questions with failures</label>'
+            + question_table(data.questions)
+            + '<div id="drill">' + "\n".join(_details(q, data.first) for q in data.questions)
+            + f"</div><script>{JS}</script></body></html>\n")

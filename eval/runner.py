@@ -13,10 +13,10 @@ from eval.backends import (
     Backend,
     EvalError,
     HttpBackend,
+    IngestModel,
     InProcessBackend,
     config_settings,
     index_for,
-    ingest_embedder,
 )
 from eval.configs import EvalConfig, unavailable_reason
 from eval.harness import Record, SupportJudge, run_config, summarize
@@ -68,13 +68,7 @@ def evaluate(
         log(f"skipping configuration {name}: {reason}")
     runnable = [c for c in configs if c.name not in skipped]
     results = []
-    ingest_model: list[Any] = []  # built lazily: only when an index has to be built
-
-    def factory() -> Any:
-        if not ingest_model:
-            ingest_model.append(ingest_embedder(base))
-        return ingest_model[0]
-
+    factory = IngestModel(base, cache_root)
     for config in runnable:
         settings = index_for(config_settings(base, config), base, cache_root, factory, not quiet)
         backend = _pipeline_backend(settings, embedder, config.answerer)

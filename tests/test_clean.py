@@ -15,17 +15,41 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:  # run from a checkout without `pip install -e .`
     sys.path.insert(0, str(REPO))
 
+from testing.optional import require  # noqa: E402
 from tools.curate.clean import clean_page_chrome, is_chrome_line, parse_seed  # noqa: E402
 from tools.curate.import_seeds import SEED_METADATA, import_seeds  # noqa: E402
 
 ARTICLES = REPO / "corpus" / "articles"
 POSTMORTEMS = REPO / "corpus" / "postmortems"
-SEEDS = Path(os.environ.get("HINDSIGHT_SEEDS_DIR", REPO.parent / "shared" / "seeds"))
+
+
+def seed_dir() -> Path:
+    """The seed articles: $HINDSIGHT_SEEDS_DIR, else ../shared/seeds beside the checkout (in CI) or,
+    from a git worktree, beside its main checkout."""
+    if os.environ.get("HINDSIGHT_SEEDS_DIR"):
+        return Path(os.environ["HINDSIGHT_SEEDS_DIR"])
+    roots = [REPO]
+    git = REPO / ".git"
+    if git.is_file():  # a worktree: ".git" says "gitdir: <main>/.git/worktrees/<name>"
+        roots.append(Path(git.read_text(encoding="utf-8").split(":", 1)[1].strip()).parents[2])
+    found = [root.parent / "shared" / "seeds" for root in roots if (root.parent / "shared" / "seeds").is_dir()]
+    return found[0] if found else REPO.parent / "shared" / "seeds"
+
+
+SEEDS = seed_dir()
 FRONT = re.compile(r"\A---\n(.*?)\n---\n", re.S)
 
-needs_seeds = pytest.mark.skipif(
-    not SEEDS.is_dir() or not any(SEEDS.glob("*.txt")), reason=f"seed texts not found in {SEEDS}"
-)
+
+
+@pytest.fixture
+def seeds() -> Path:
+    """The seed directory; a skip locally, a failure in CI, when it holds no seeds."""
+    require(SEEDS.is_dir() and any(SEEDS.glob("*.txt")),
+            f"seed texts not found in {SEEDS} (set HINDSIGHT_SEEDS_DIR or check out ../shared/seeds)")
+    return SEEDS
+
+
+needs_seeds = pytest.mark.usefixtures("seeds")
 
 ARTICLE_FIELDS = {
     "id", "title", "author", "source", "url", "published",

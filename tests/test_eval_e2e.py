@@ -71,16 +71,20 @@ def test_cli_writes_reports_and_gates_on_the_baseline(tmp_path: Path, capsys: py
               "--baseline", str(baseline), "--quiet"]
     assert run([*common, "--run", "r1", "--update-baseline"]) == 0
     out = capsys.readouterr().out
-    assert out.splitlines()[0].split()[:3] == ["config", "hit@1", "hit@5"] and "baseline rewritten" in out
+    assert out.splitlines()[0].split()[:4] == ["config", "split", "hit@1", "hit@5"] and "baseline rewritten" in out
     assert {p.name for p in (tmp_path / "results" / "r1").iterdir()} == {"summary.json", "report.md", "report.html"}
     written = json.loads(baseline.read_text(encoding="utf-8"))
-    assert written["config"] == "hybrid" and written["tolerance"] == 0.02 and written["metrics"]["hit@5"] == 1.0
+    assert written["config"] == "hybrid" and written["split"] == "test" and written["tolerances"]["hit@5"] == 0.02
+    # the test split of the fixture set: t8 (fact) and t9 (postmortem, filtered).
+    assert written["metrics"]["questions"] == 2 and written["metrics"]["hit@5"] == 1.0
 
     assert run([*common, "--run", "r2", "--gate"]) == 0
+    gated = json.loads((tmp_path / "results" / "r2" / "summary.json").read_text(encoding="utf-8"))
+    assert [q["id"] for q in gated["questions"]["hybrid"]] == ["t8", "t9"]  # the gate asks only test questions
     written["metrics"]["mrr@10"] = written["metrics"]["mrr@10"] + 0.03
     baseline.write_text(json.dumps(written), encoding="utf-8")
     assert run([*common, "--run", "r3", "--gate"]) == 1
-    assert "REGRESSION mrr@10" in capsys.readouterr().err
+    assert "REGRESSION [retrieval] mrr@10" in capsys.readouterr().err
 
 
 def test_cli_rejects_bad_input(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -54,17 +54,36 @@ def test_matching_folds_script_width_case_and_whitespace() -> None:
         ("t", "大客户更愿意一次性买断私有化部署"): 1, ("t", "api calls"): 1}
 
 
-def test_citation_recall_and_precision_alce_style() -> None:
+def test_support_recall_and_precision_alce_style() -> None:
     def judge(sentence: str, cited: list[str]) -> bool:
         return any(sentence in p for p in cited)
 
     sentences = [("甲句", [1]), ("乙句", [1, 2]), ("丙句", [])]
     passages = {1: "这里有甲句", 2: "这里有乙句"}
-    got = m.citation_metrics(sentences, passages, judge)
+    got = m.support_metrics(sentences, passages, judge)
     # recall: 甲 yes, 乙 yes (via [2]), 丙 no citation -> 2/3.
     # precision: marks [1]→甲 yes, [1]→乙 no, [2]→乙 yes -> 2/3.
-    assert got == {"citation_recall": pytest.approx(2 / 3), "citation_precision": pytest.approx(2 / 3)}
-    assert m.citation_metrics([], passages, judge) is None
+    assert got == {"support_recall": pytest.approx(2 / 3), "support_precision": pytest.approx(2 / 3)}
+    assert m.support_metrics([], passages, judge) is None
+
+
+def test_gold_span_citation_precision_and_recall() -> None:
+    gold = {"a": ["第一个金句在这里", "第二个證據句子"], "b": ["乙文档的证据"]}
+    cited = [P("a", "前文。第一個金句在這裡。"), P("x", "无关的段落"), P("c", "转载：乙文档的证据")]
+    got = m.gold_citation_metrics(gold, cited)
+    # precision: passages 1 (traditional script, folded) and 3 (same text in another document) hold a
+    # gold span, 2 does not -> 2/3; recall: spans 1 and 3 of 3 are held -> 2/3.
+    assert got == {"citation_precision": pytest.approx(2 / 3), "citation_recall": pytest.approx(2 / 3)}
+    assert m.gold_citation_metrics(gold, []) == {"citation_precision": 0.0, "citation_recall": 0.0}
+    assert m.gold_citation_metrics(gold, [P("x", "无关")]) == {"citation_precision": 0.0, "citation_recall": 0.0}
+
+
+def test_gold_span_split_across_adjacent_cited_passages_counts_for_both() -> None:
+    text = "甲乙丙丁戊己庚辛壬癸子丑寅卯辰巳午未申酉"
+    cited = [P("d", text[0:10], 0, 10), P("d", text[10:20], 10, 20), P("d", text[0:4], 0, 4)]
+    got = m.gold_citation_metrics({"d": [text[7:13]]}, cited)
+    # the first two together hold the span; the third overlaps the first but adds nothing.
+    assert got == {"citation_precision": pytest.approx(2 / 3), "citation_recall": 1.0}
 
 
 def test_key_facts_alternatives_and_abstention_precision_recall() -> None:
@@ -82,9 +101,15 @@ def test_percentiles_and_mean() -> None:
     assert m.mean([1.0, None, 0.0]) == 0.5 and m.mean([None]) is None
 
 
-def test_gate_flags_only_drops_beyond_tolerance() -> None:
-    baseline = {"tolerance": 0.02, "gated": ["hit@5", "mrr@10", "citation_recall"],
-                "metrics": {"hit@5": 0.90, "mrr@10": 0.70, "citation_recall": 1.0, "key_facts": 0.9}}
-    assert compare({"hit@5": 0.885, "mrr@10": 0.75, "citation_recall": 0.99, "key_facts": 0.1}, baseline) == []
-    problems = compare({"hit@5": 0.87, "mrr@10": 0.70, "citation_recall": None}, baseline)
-    assert [p.split(":")[0] for p in problems] == ["hit@5", "citation_recall"]
+def test_gate_flags_only_changes_beyond_tolerance_in_the_bad_direction() -> None:
+    baseline = {"tolerances": {"hit@5": 0.02},
+                "metrics": {"hit@5": 0.90, "mrr@10": 0.70, "citation_recall": 1.0, "noise_rate": 0.10}}
+    assert compare({"hit@5": 0.885, "mrr@10": 0.75, "citation_recall": 0.98, "noise_rate": 0.0}, baseline) == []
+    problems = compare({"hit@5": 0.87, "mrr@10": 0.70, "citation_recall": None, "noise_rate": 0.14}, baseline)
+    assert [p.split(":")[0] for p in problems] == ["hit@5", "citation_recall", "noise_rate"]
+
+
+def test_baseline_file_cannot_drop_a_gated_metric() -> None:
+    # mrr@10 is absent from the file's tolerances but still gated with the default tolerance.
+    baseline = {"tolerances": {"hit@5": 0.5}, "metrics": {"hit@5": 0.9, "mrr@10": 0.7}}
+    assert [p.split(":")[0] for p in compare({"hit@5": 0.5, "mrr@10": 0.6}, baseline)] == ["mrr@10"]

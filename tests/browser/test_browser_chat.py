@@ -12,13 +12,11 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
 
-from testing.live_server import LiveServer, chromium_missing
+from testing.live_server import LiveServer
 from tests.browser.corpus import XSS_DOC_ID, XSS_IMG, XSS_SCRIPT
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(chromium_missing(), reason="Debian chromium + chromium-driver not installed"),
-]
+# Without Debian chromium + chromium-driver the `driver` fixture skips (locally) or fails (CI=true).
+pytestmark = [pytest.mark.browser]
 QUESTION = "为什么大模型 To B 项目试用期后丢单？"
 WAIT = 60
 # Is the element's box inside its scroll container's visible box?
@@ -183,13 +181,12 @@ def test_unsupported_sentences_are_marked(driver: Any, live_server: LiveServer) 
     assert result["bold"] == 0 and result["text"].endswith("[2]<b>x</b>")
 
 
-def test_abstention_is_shown_as_such(driver: Any, live_server: LiveServer, screenshots: Path) -> None:
+def test_abstention_is_shown_as_such(driver: Any, abstaining_server: LiveServer, screenshots: Path) -> None:
     question = "How do I bake sourdough bread?"
-    verdict = httpx.post(f"{live_server.url}/api/chat", json={"question": question}, timeout=30).json()
-    if not verdict["abstained"]:
-        pytest.skip("the configured abstain threshold answers this question")
+    verdict = httpx.post(f"{abstaining_server.url}/api/chat", json={"question": question}, timeout=30).json()
+    assert verdict["abstained"]
     viewport(driver, 1280, 900)
-    driver.get(live_server.url + "/")
+    driver.get(abstaining_server.url + "/")
     answer = ask(driver, question)
     assert "abstained" in answer.get_attribute("class").split()
     assert answer.find_element(By.CSS_SELECTOR, ".abstain-label").is_displayed()
