@@ -18,7 +18,6 @@ import numpy as np
 
 from assistant.embed.embedder import Embedder, Kind
 from assistant.store.build_store import IndexUnavailable, load_index
-from ingest.writer import search_text
 
 KEYS = "keys.json"
 VECTORS = "vectors.npy"
@@ -116,7 +115,7 @@ def seed_from_index(store: VectorStore, index_dir: Path, embedder_params: dict[s
     if index.manifest.get("params", {}).get("embedder") != embedder_params:
         return 0
     before = len(store)
-    store.seed([search_text(c) for c in index.chunks], np.asarray(index.vectors))
+    store.seed([c.search_text() for c in index.chunks], np.asarray(index.vectors))
     store.seed([index.documents[s.doc_id].text[s.start:s.end] for s in index.sentences],
                np.asarray(index.sentence_vectors))
     return len(store) - before
