@@ -15,7 +15,6 @@ import hashlib
 import hmac
 import html
 import json
-from http.cookies import SimpleCookie
 from typing import Any
 from urllib.parse import parse_qs, urlencode
 
@@ -23,6 +22,7 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.exceptions import HTTPException
+from starlette.requests import cookie_parser
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from assistant.core.settings import Settings
@@ -53,13 +53,9 @@ def authorized(headers: dict[str, str], keys: list[str]) -> bool:
     scheme, _, credential = headers.get("authorization", "").partition(" ")
     if scheme.lower() == "bearer" and credential and _matches(credential.strip(), keys):
         return True
-    cookie = SimpleCookie()
-    try:
-        cookie.load(headers.get("cookie", ""))
-    except Exception:  # noqa: BLE001 - a malformed cookie header is simply not a session
-        return False
-    session = cookie.get(COOKIE)
-    return session is not None and _matches(session.value, [session_token(k) for k in keys])
+    # Starlette's lenient parser: SimpleCookie drops every cookie when one neighbour is odd.
+    session = cookie_parser(headers.get("cookie", "")).get(COOKIE)
+    return session is not None and _matches(session, [session_token(k) for k in keys])
 
 
 async def _send_json(send: Send, status: int, detail: str, headers: list[tuple[bytes, bytes]]) -> None:
