@@ -12,6 +12,7 @@ from assistant.core.settings import Settings, get_settings
 from assistant.service.history import HistoryStore
 from assistant.service.pipeline import Pipeline, build_pipeline
 from assistant.store.build_store import IndexUnavailable
+from assistant.surfaces.errors import install_error_handlers
 from assistant.surfaces.routes import api, slack, web
 from assistant.surfaces.security import install_security
 
@@ -37,6 +38,7 @@ def create_app(settings: Settings | None = None, pipeline: Pipeline | None = Non
     app = FastAPI(title="Hindsight", version="0.1.0", lifespan=lifespan,
                   description="Cited answers from the lessons of delivering AI projects to enterprises.")
     app.include_router(api.router)
+    install_error_handlers(app)  # before security: its middleware must run inside the body limit
     install_security(app, settings)  # API keys for /api/*, body limit, CORS
     app.include_router(web.router)
     app.include_router(slack.router)  # signed by Slack; 503 until a signing secret is set

@@ -9,6 +9,7 @@ from fastapi import Depends, HTTPException, Request
 from assistant.core.settings import Settings
 from assistant.service.history import HistoryStore
 from assistant.service.pipeline import Pipeline
+from assistant.surfaces.errors import issue
 
 
 def get_pipeline(request: Request) -> Pipeline:
@@ -34,6 +35,5 @@ SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 def check_question(question: str, settings: Settings) -> None:
     """422 when a question is longer than the configured limit."""
     if len(question) > settings.max_question_chars:
-        raise HTTPException(
-            422, f"question is {len(question)} characters; the limit is {settings.max_question_chars}"
-        )
+        msg = f"question is {len(question)} characters; the limit is {settings.max_question_chars}"
+        raise HTTPException(422, [issue(["body", "question"], msg)])

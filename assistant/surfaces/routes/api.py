@@ -147,13 +147,14 @@ def conversation(
 
 
 @router.post("/api/feedback", status_code=201)
-def add_feedback(req: FeedbackRequest, store: StoreDep, source: str = "web") -> dict[str, Any]:
+def add_feedback(req: FeedbackRequest, store: StoreDep) -> dict[str, Any]:
     """Store a thumbs up/down (+ comment) with the question, answer, citations and config."""
     values = req.model_dump()
     values["citations_json"] = values.pop("citations")
     values["config_json"] = values.pop("config")
     try:
-        feedback_id = store.add_feedback(**values, source=source[:16])
+        # The surface names itself: this route is the web/API one; Slack records its own clicks.
+        feedback_id = store.add_feedback(**values, source="web")
     except IntegrityError as exc:  # found by fuzzing: an unknown message_id was a 500
         raise HTTPException(422, f"message_id {req.message_id} does not exist") from exc
     return {"id": feedback_id}
@@ -179,8 +180,21 @@ def _csv(rows: list[dict[str, Any]]) -> str:
     writer = csv.DictWriter(out, fieldnames=fields, extrasaction="ignore")
     writer.writeheader()
     for row in rows:
-        writer.writerow({**row, "citations": json.dumps(row["citations"], ensure_ascii=False),
-                         "config": json.dumps(row["config"], ensure_ascii=False)})
+        cells = {**row, "citations": json.dumps(row["citations"], ensure_ascii=False),
+                 "config": json.dumps(row["config"], ensure_ascii=False)}
+        writer.writerow({key: spreadsheet_safe(value) for key, value in cells.items()})
     return out.getvalue()
+
+
+# OWASP "CSV Injection": a cell starting with one of these is read as a formula by Excel,
+# LibreOffice or Sheets (full-width forms too, in CJK locales).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
+
+
+def spreadsheet_safe(value: Any) -> Any:
+    """A text cell that would start a formula, prefixed with ' so it stays text (numbers untouched)."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
 
 
