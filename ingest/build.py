@@ -28,7 +28,7 @@ from assistant.store.build_store import (
     current_build,
     read_manifest,
 )
-from ingest.loaders import LoadError, SourceFile, discover, load_document
+from ingest.loaders import LoadError, SourceFile, load_document, scan
 from ingest.plan import Plan, PreviousBuild, plan_documents
 
 if TYPE_CHECKING:  # the writer pulls llama-index (chunker); imported only when something changed
@@ -55,6 +55,7 @@ class IngestReport:
     unchanged: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     failures: list[dict[str, str]] = field(default_factory=list)
+    skipped: list[dict[str, str]] = field(default_factory=list)  # links out, hidden files: not read
     embedded: int = 0
     seconds: float = 0.0
     build_id: str | None = None
@@ -105,13 +106,17 @@ def run_ingest(
 def _ingest_locked(
     settings: Settings, embedder_factory: Callable[[], Embedder], rebuild: bool, progress: bool
 ) -> IngestReport:
-    sources = discover(settings.corpus_dir)
+    found = scan(settings.corpus_dir)
+    sources = found.files
     params = build_params(settings)
     previous = None if rebuild else _previous_build(settings.index_dir, params)
     if previous and previous.same_sources(sources):
-        return _unchanged_report(previous)
+        report = _unchanged_report(previous)
+        report.skipped = found.skipped
+        return report
     plan = plan_documents(sources, previous, _load)
     report = _report_from_plan(plan, previous, sources)
+    report.skipped = found.skipped
     if not plan.ready:
         return report
     from ingest.writer import assemble
