@@ -13,6 +13,7 @@ from assistant.service.history import HistoryStore
 from assistant.service.pipeline import Pipeline, build_pipeline
 from assistant.store.build_store import IndexUnavailable
 from assistant.surfaces.errors import install_error_handlers
+from assistant.surfaces.limits import ConversationLimiter
 from assistant.surfaces.routes import api, slack, web
 from assistant.surfaces.security import install_security
 
@@ -28,6 +29,7 @@ def create_app(settings: Settings | None = None, pipeline: Pipeline | None = Non
         app.state.settings = settings
         app.state.pipeline = pipeline or build_pipeline(settings)
         app.state.store = HistoryStore(settings.sqlalchemy_url)
+        app.state.conversation_limiter = ConversationLimiter(settings.max_new_conversations_per_minute)
         try:
             app.state.pipeline.holder.get()  # load the index now, not on the first request
         except IndexUnavailable as exc:

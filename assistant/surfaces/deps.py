@@ -10,6 +10,7 @@ from assistant.core.settings import Settings
 from assistant.service.history import HistoryStore
 from assistant.service.pipeline import Pipeline
 from assistant.surfaces.errors import issue
+from assistant.surfaces.limits import ConversationLimiter, check_new_conversation
 
 
 def get_pipeline(request: Request) -> Pipeline:
@@ -20,6 +21,12 @@ def get_pipeline(request: Request) -> Pipeline:
 def get_store(request: Request) -> HistoryStore:
     store: HistoryStore = request.app.state.store
     return store
+
+
+def new_conversation_allowed(request: Request) -> None:
+    """429 when a request that starts a conversation exceeds the client's per-minute cap."""
+    limiter: ConversationLimiter = request.app.state.conversation_limiter
+    check_new_conversation(request, limiter)
 
 
 def get_app_settings(request: Request) -> Settings:

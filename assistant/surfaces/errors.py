@@ -11,9 +11,11 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException
 from starlette.routing import Match
 
+from assistant.service.history import StoreUnavailable
 from assistant.surfaces.strict_json import StrictJsonMiddleware
 
 
@@ -53,8 +55,17 @@ def _allowed_methods(request: Request) -> list[str]:
     return sorted(methods)
 
 
+async def store_unavailable(request: Request, exc: Exception) -> JSONResponse:
+    """503: the write could not be made durable, so the client must not believe it was."""
+    reason = str(exc) if isinstance(exc, StoreUnavailable) else f"{type(exc).__name__}: {getattr(exc, 'orig', '')}"
+    return JSONResponse({"detail": f"database unavailable: {reason}"}, status_code=503,
+                        headers={"Retry-After": "30"})
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Register the handlers and the strict JSON check on app."""
+    app.add_exception_handler(StoreUnavailable, store_unavailable)
+    app.add_exception_handler(OperationalError, store_unavailable)  # disk full, read-only, locked
     app.add_exception_handler(RequestValidationError, validation_error)  # type: ignore[arg-type]
     app.add_exception_handler(HTTPException, http_error)  # type: ignore[arg-type]
     app.add_middleware(StrictJsonMiddleware, skip_prefixes=("/slack/",))  # signed: parsed after the check

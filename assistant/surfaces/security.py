@@ -6,6 +6,7 @@ gets an HttpOnly, SameSite=Lax cookie holding an HMAC of that key (never the key
 the page's fetches to /api/* work unchanged. Lax, not Strict: a source link clicked in Slack is a
 cross-site top-level GET and must carry the session; cross-site POSTs still carry no cookie.
 /sources/* shows whole documents, so it needs a session too (a browser is redirected to sign in).
+/docs, /redoc and /openapi.json follow the same key setting as /api/*.
 /slack/* is authenticated by Slack's signature alone; /, /static, /healthz and /auth stay open.
 """
 
@@ -29,6 +30,9 @@ from assistant.core.settings import Settings
 
 PROTECTED_PREFIX = "/api/"
 PAGE_PREFIX = "/sources/"
+# The API's description and its browsers need the same key as the API (open when keys are unset).
+SCHEMA_PATHS = {"/openapi.json"}
+DOC_PAGES = {"/docs", "/docs/oauth2-redirect", "/redoc"}
 COOKIE = "hindsight_session"
 SESSION_CONTEXT = b"hindsight-web-session/1"
 
@@ -74,7 +78,8 @@ class ApiKeyMiddleware:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope["path"] if scope["type"] == "http" else ""
-        api, page = path.startswith(PROTECTED_PREFIX), path.startswith(PAGE_PREFIX)
+        api = path.startswith(PROTECTED_PREFIX) or path in SCHEMA_PATHS
+        page = path.startswith(PAGE_PREFIX) or path in DOC_PAGES
         if (api or page) and scope.get("method") != "OPTIONS":
             headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
             if not authorized(headers, self.keys):

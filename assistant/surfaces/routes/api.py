@@ -8,7 +8,7 @@ import json
 from collections.abc import Iterator
 from typing import Any, Literal
 
-from fastapi import APIRouter, HTTPException, Path, Query, Response
+from fastapi import APIRouter, HTTPException, Path, Query, Request, Response
 from fastapi.responses import JSONResponse, StreamingResponse
 from sqlalchemy.exc import IntegrityError
 
@@ -16,7 +16,13 @@ from assistant.retrieve.retriever import Filters
 from assistant.service.chat import ChatService, ConversationNotFound, StreamEvent
 from assistant.store.build_store import IndexUnavailable
 from assistant.surfaces.api_models import ChatRequest, FeedbackRequest, FilterModel, SearchRequest
-from assistant.surfaces.deps import PipelineDep, SettingsDep, StoreDep, check_question
+from assistant.surfaces.deps import (
+    PipelineDep,
+    SettingsDep,
+    StoreDep,
+    check_question,
+    new_conversation_allowed,
+)
 from assistant.surfaces.security import check_limits
 
 router = APIRouter()
@@ -37,17 +43,17 @@ def _unavailable(exc: IndexUnavailable) -> HTTPException:
 
 
 @router.get("/healthz")
-def healthz(pipeline: PipelineDep) -> JSONResponse:
-    """ok with the serving build, or 503 degraded with the reason."""
+def healthz(pipeline: PipelineDep, store: StoreDep) -> JSONResponse:
+    """ok with the serving build, or 503 degraded with the reason (no index, or no durable database)."""
     try:
         index = pipeline.holder.get()
     except IndexUnavailable as exc:
         return JSONResponse({"status": "degraded", "reason": str(exc), "index": None}, status_code=503)
     counts = index.manifest.get("counts", {})
-    return JSONResponse({
-        "status": "ok", "reason": pipeline.holder.error,
-        "index": {"build_id": index.build_id, **counts, "embedder": index.manifest.get("embedder")},
-    })
+    about = {"build_id": index.build_id, **counts, "embedder": index.manifest.get("embedder")}
+    if problem := store.problem():
+        return JSONResponse({"status": "degraded", "reason": problem, "index": about}, status_code=503)
+    return JSONResponse({"status": "ok", "reason": pipeline.holder.error, "index": about})
 
 
 @router.post("/api/search")
@@ -67,10 +73,14 @@ def search(
 
 
 @router.post("/api/chat")
-def chat(req: ChatRequest, pipeline: PipelineDep, store: StoreDep, settings: SettingsDep) -> dict[str, Any]:
+def chat(
+    req: ChatRequest, pipeline: PipelineDep, store: StoreDep, settings: SettingsDep, request: Request
+) -> dict[str, Any]:
     """A cited answer: {answer, citations, sentences, abstained, answerer, conversation_id, …}."""
     check_question(req.question, settings)
     check_limits(settings, history=req.history)
+    if req.conversation_id is None:
+        new_conversation_allowed(request)
     service = ChatService(pipeline, store)
     history = [t.model_dump() for t in req.history] if req.history is not None else None
     try:
@@ -84,10 +94,14 @@ def chat(req: ChatRequest, pipeline: PipelineDep, store: StoreDep, settings: Set
 
 
 @router.post("/api/chat/stream")
-def chat_stream(req: ChatRequest, pipeline: PipelineDep, store: StoreDep, settings: SettingsDep) -> StreamingResponse:
+def chat_stream(
+    req: ChatRequest, pipeline: PipelineDep, store: StoreDep, settings: SettingsDep, request: Request
+) -> StreamingResponse:
     """Server-Sent Events: meta, delta… , final (answer with citations), or error."""
     check_question(req.question, settings)
     check_limits(settings, history=req.history)
+    if req.conversation_id is None:
+        new_conversation_allowed(request)
     filters = _filters(req.filters)
     history = [t.model_dump() for t in req.history] if req.history is not None else None
     events = ChatService(pipeline, store).ask_stream(
