@@ -14,6 +14,7 @@ from assistant.service.pipeline import Pipeline, build_pipeline
 from assistant.store.build_store import IndexUnavailable
 from assistant.surfaces.errors import install_error_handlers
 from assistant.surfaces.limits import ConversationLimiter
+from assistant.surfaces.openapi import publish_limits
 from assistant.surfaces.routes import api, slack, web
 from assistant.surfaces.security import install_security
 
@@ -45,6 +46,7 @@ def create_app(settings: Settings | None = None, pipeline: Pipeline | None = Non
     app.include_router(web.router)
     app.include_router(slack.router)  # signed by Slack; 503 until a signing secret is set
     app.mount("/static", web.static_files(), name="static")
+    publish_limits(app, settings)  # the schema states this server's limits, not the models' ceilings
     return app
 
 

@@ -19,6 +19,9 @@ from assistant.service.history import StoreUnavailable
 from assistant.surfaces.strict_json import StrictJsonMiddleware
 
 
+METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
 def issue(loc: list[str | int], msg: str, kind: str = "value_error") -> dict[str, Any]:
     """One entry of a 422 `detail` list (the schema's ValidationError)."""
     return {"loc": loc, "msg": msg, "type": kind}
@@ -45,14 +48,14 @@ async def http_error(request: Request, exc: HTTPException) -> Response:
 
 
 def _allowed_methods(request: Request) -> list[str]:
-    """Every method some route serves at this path (Starlette names only the first route's)."""
-    methods: set[str] = set()
-    for route in request.app.router.routes:
-        match, _ = route.matches({**request.scope, "method": "GET"})
-        route_methods = getattr(route, "methods", None)
-        if match is not Match.NONE and route_methods:
-            methods |= set(route_methods)
-    return sorted(methods)
+    """Every method some route serves at this path (Starlette names only the first route's).
+
+    Each method is tried against the routes as the router itself would match it, so routes in
+    included routers (and added later) count too.
+    """
+    routes = request.app.router.routes
+    return [method for method in METHODS
+            if any(route.matches({**request.scope, "method": method})[0] is Match.FULL for route in routes)]
 
 
 async def store_unavailable(request: Request, exc: Exception) -> JSONResponse:

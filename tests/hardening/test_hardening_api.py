@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import csv
 import io
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+
+from assistant.core.settings import Settings
+from assistant.service.pipeline import Pipeline
+from assistant.surfaces.app import create_app
 
 QUESTION = "试用期客户不断提出新需求怎么办？"
 # What Python's json accepts but JSON, UTF-8 and our stores cannot carry.
@@ -63,3 +68,33 @@ def test_feedback_source_is_set_by_the_server_not_the_client(client: TestClient)
     assert client.post("/api/feedback?source=slack", json={"rating": 1}).status_code == 201
     assert client.post("/api/feedback", json={"rating": 1, "source": "slack"}).status_code == 422
     assert [row["source"] for row in client.get("/api/feedback").json()] == ["web"]
+
+
+def test_the_schema_states_the_configured_limits(real_settings: Settings, real_pipeline: Pipeline,
+                                                 tmp_path: Path) -> None:
+    settings = real_settings.model_copy(update={"data_dir": tmp_path / "data", "max_question_chars": 50,
+                                                "max_k": 10, "max_history_turns": 3})
+    with TestClient(create_app(settings, pipeline=real_pipeline)) as client:
+        models = client.get("/openapi.json").json()["components"]["schemas"]
+        assert models["SearchRequest"]["properties"]["question"]["maxLength"] == 50
+        assert models["SearchRequest"]["properties"]["k"]["maximum"] == 10
+        history = models["ChatRequest"]["properties"]["history"]["anyOf"][0]
+        assert history["maxItems"] == 3
+        assert models["FeedbackRequest"]["properties"]["question"]["maxLength"] == 20_000  # stored, not asked
+
+
+def test_every_documented_route_declares_its_responses(client: TestClient) -> None:
+    paths = client.get("/openapi.json").json()["paths"]
+    for path, operations in paths.items():
+        for method, operation in operations.items():
+            ok = operation["responses"].get("200") or operation["responses"].get("201")
+            assert ok and ok.get("content"), (method, path)
+            assert path == "/healthz" or any(code.startswith("4") for code in operation["responses"]), path
+    stream = paths["/api/chat/stream"]["post"]["responses"]["200"]["content"]
+    assert list(stream) == ["text/event-stream"]
+    assert "text/csv" in paths["/api/feedback"]["get"]["responses"]["200"]["content"]
+
+
+def test_405_names_every_method_of_the_path(client: TestClient) -> None:
+    response = client.delete("/api/feedback")
+    assert response.status_code == 405 and response.headers["allow"] == "GET, POST"

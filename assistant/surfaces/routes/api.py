@@ -15,7 +15,21 @@ from sqlalchemy.exc import IntegrityError
 from assistant.retrieve.retriever import Filters
 from assistant.service.chat import ChatService, ConversationNotFound, StreamEvent
 from assistant.store.build_store import IndexUnavailable
-from assistant.surfaces.api_models import ChatRequest, FeedbackRequest, FilterModel, SearchRequest
+from assistant.surfaces.api_models import (
+    ChatRequest,
+    ChatResponse,
+    ConversationOut,
+    ConversationSummary,
+    DocumentOut,
+    DocumentSummary,
+    FeedbackCreated,
+    FeedbackRequest,
+    FeedbackRow,
+    FilterModel,
+    Health,
+    Passage,
+    SearchRequest,
+)
 from assistant.surfaces.deps import (
     PipelineDep,
     SettingsDep,
@@ -23,10 +37,17 @@ from assistant.surfaces.deps import (
     check_question,
     new_conversation_allowed,
 )
+from assistant.surfaces.openapi import errors, event_stream, text_body
 from assistant.surfaces.security import check_limits
 
 router = APIRouter()
 DOC_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"
+
+
+class EventStream(StreamingResponse):
+    """text/event-stream, so the schema declares the stream's content type."""
+
+    media_type = "text/event-stream"
 
 
 def _filters(model: FilterModel | None) -> Filters | None:
@@ -42,7 +63,8 @@ def _unavailable(exc: IndexUnavailable) -> HTTPException:
     return HTTPException(503, f"index unavailable: {exc}")
 
 
-@router.get("/healthz")
+@router.get("/healthz", response_model=Health,
+            responses={503: {"model": Health, "description": "degraded: no usable index or database"}})
 def healthz(pipeline: PipelineDep, store: StoreDep) -> JSONResponse:
     """ok with the serving build, or 503 degraded with the reason (no index, or no durable database)."""
     try:
@@ -56,7 +78,7 @@ def healthz(pipeline: PipelineDep, store: StoreDep) -> JSONResponse:
     return JSONResponse({"status": "ok", "reason": pipeline.holder.error, "index": about})
 
 
-@router.post("/api/search")
+@router.post("/api/search", response_model=list[Passage], responses=errors(401, 413, 422, 503))
 def search(
     req: SearchRequest, pipeline: PipelineDep, settings: SettingsDep, response: Response
 ) -> list[dict[str, Any]]:
@@ -72,7 +94,7 @@ def search(
     return [h.to_json() for h in hits]
 
 
-@router.post("/api/chat")
+@router.post("/api/chat", response_model=ChatResponse, responses=errors(401, 404, 413, 422, 429, 503))
 def chat(
     req: ChatRequest, pipeline: PipelineDep, store: StoreDep, settings: SettingsDep, request: Request
 ) -> dict[str, Any]:
@@ -93,7 +115,9 @@ def chat(
         raise _unavailable(exc) from exc
 
 
-@router.post("/api/chat/stream")
+@router.post("/api/chat/stream", response_class=EventStream, responses={
+    **event_stream("Server-Sent Events: meta, delta…, then final or error"),
+    **errors(401, 413, 422, 429)})
 def chat_stream(
     req: ChatRequest, pipeline: PipelineDep, store: StoreDep, settings: SettingsDep, request: Request
 ) -> StreamingResponse:
@@ -107,8 +131,7 @@ def chat_stream(
     events = ChatService(pipeline, store).ask_stream(
         req.question, filters, conversation_id=req.conversation_id, history=history
     )
-    return StreamingResponse(_sse(events), media_type="text/event-stream",
-                             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+    return EventStream(_sse(events), headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
 
 
 def _sse(events: Iterator[StreamEvent]) -> Iterator[str]:
@@ -116,7 +139,7 @@ def _sse(events: Iterator[StreamEvent]) -> Iterator[str]:
         yield f"event: {event.event}\ndata: {json.dumps(event.data, ensure_ascii=False)}\n\n"
 
 
-@router.get("/api/documents/{doc_id}")
+@router.get("/api/documents/{doc_id}", response_model=DocumentOut, responses=errors(401, 404, 422, 503))
 def document(
     pipeline: PipelineDep, doc_id: str = Path(max_length=128, pattern=DOC_ID_PATTERN)
 ) -> dict[str, Any]:
@@ -131,7 +154,7 @@ def document(
     return {"doc_id": doc.doc_id, "title": doc.metadata.get("title"), "text": doc.text, "metadata": doc.metadata}
 
 
-@router.get("/api/documents")
+@router.get("/api/documents", response_model=list[DocumentSummary], responses=errors(401, 503))
 def documents(pipeline: PipelineDep) -> list[dict[str, Any]]:
     """Every indexed document's id, title, type and tags (for filters and browsing)."""
     try:
@@ -145,22 +168,26 @@ def documents(pipeline: PipelineDep) -> list[dict[str, Any]]:
     ]
 
 
-@router.get("/api/conversations")
+@router.get("/api/conversations", response_model=list[ConversationSummary], responses=errors(401, 422, 503))
 def conversations(store: StoreDep, limit: int = Query(50, ge=1, le=500)) -> list[dict[str, Any]]:
+    """The most recently active conversations, newest first."""
     return store.list_conversations(limit)
 
 
-@router.get("/api/conversations/{conversation_id}")
+@router.get("/api/conversations/{conversation_id}", response_model=ConversationOut,
+            responses=errors(401, 404, 422, 503))
 def conversation(
     store: StoreDep, conversation_id: str = Path(max_length=64, pattern=r"^[A-Za-z0-9._:-]+$")
 ) -> dict[str, Any]:
+    """One conversation with its messages (each answer with its citations)."""
     found = store.get_conversation(conversation_id)
     if found is None:
         raise HTTPException(404, f"conversation {conversation_id} not found")
     return found
 
 
-@router.post("/api/feedback", status_code=201)
+@router.post("/api/feedback", status_code=201, response_model=FeedbackCreated,
+             responses=errors(401, 404, 413, 422, 503))
 def add_feedback(req: FeedbackRequest, store: StoreDep) -> dict[str, Any]:
     """Store a thumbs up/down (+ comment) with the question, answer, citations and config."""
     values = req.model_dump()
@@ -170,19 +197,21 @@ def add_feedback(req: FeedbackRequest, store: StoreDep) -> dict[str, Any]:
         # The surface names itself: this route is the web/API one; Slack records its own clicks.
         feedback_id = store.add_feedback(**values, source="web")
     except IntegrityError as exc:  # found by fuzzing: an unknown message_id was a 500
-        raise HTTPException(422, f"message_id {req.message_id} does not exist") from exc
+        raise HTTPException(404, f"message_id {req.message_id} does not exist") from exc
     return {"id": feedback_id}
 
 
-@router.get("/api/feedback")
+@router.get("/api/feedback", response_model=list[FeedbackRow], responses={
+    **text_body("text/csv", "JSON rows, or with format=csv a CSV file"),
+    **errors(401, 422, 503)})
 def export_feedback(
     store: StoreDep, format: Literal["json", "csv"] = "json",
     rating: int | None = Query(None, ge=-1, le=1, description="only this rating: 1 or -1"),
-) -> Response:
+) -> Any:
     """All feedback (or one rating) as JSON or CSV, for turning bad answers into evaluation questions."""
     rows = [r for r in store.list_feedback() if rating is None or r["rating"] == rating]
     if format == "json":
-        return JSONResponse(rows)
+        return rows
     return Response(_csv(rows), media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": "attachment; filename=feedback.csv"})
 

@@ -18,6 +18,8 @@ from fastapi import APIRouter, FastAPI, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
 
 from assistant.core.settings import Settings
+from assistant.surfaces.api_models import SlackAck
+from assistant.surfaces.openapi import errors
 from assistant.surfaces.strict_json import BadJson, loads_strict
 
 log = logging.getLogger("hindsight.slack")
@@ -42,6 +44,7 @@ async def slack_lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 
 router = APIRouter(prefix="/slack", tags=["slack"], lifespan=slack_lifespan)
+SLACK_ERRORS = errors(400, 401, 404, 413, 503)
 
 
 async def _verified(request: Request) -> tuple[Any, bytes]:
@@ -83,7 +86,7 @@ def _json_object(raw: bytes | str, what: str) -> dict[str, Any]:
     return data
 
 
-@router.post("/events")
+@router.post("/events", response_model=SlackAck, responses=SLACK_ERRORS)
 async def events(request: Request) -> dict[str, Any]:
     """url_verification → challenge; event_callback → queued once (retries are acknowledged only)."""
     bot, body = await _verified(request)
@@ -100,7 +103,7 @@ async def events(request: Request) -> dict[str, Any]:
     return {"ok": True, "status": status}
 
 
-@router.post("/commands")
+@router.post("/commands", response_model=SlackAck, responses=SLACK_ERRORS)
 async def commands(request: Request) -> dict[str, Any]:
     """/hindsight <question>: ephemeral "Searching…" now, the answer on response_url later."""
     bot, body = await _verified(request)
@@ -110,7 +113,7 @@ async def commands(request: Request) -> dict[str, Any]:
     return result
 
 
-@router.post("/interactions")
+@router.post("/interactions", response_model=SlackAck, responses=SLACK_ERRORS)
 async def interactions(request: Request) -> dict[str, Any]:
     """block_actions from the 👍/👎 buttons, stored as feedback with source "slack"."""
     bot, body = await _verified(request)
