@@ -18,7 +18,6 @@ from starlette.routing import Match
 from assistant.service.history import StoreUnavailable
 from assistant.surfaces.strict_json import StrictJsonMiddleware
 
-
 METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 
 
