@@ -26,7 +26,7 @@ def get_store(request: Request) -> HistoryStore:
 def new_conversation_allowed(request: Request) -> None:
     """429 when a request that starts a conversation exceeds the client's per-minute cap."""
     limiter: ConversationLimiter = request.app.state.conversation_limiter
-    check_new_conversation(request, limiter)
+    check_new_conversation(request, limiter, keyed=bool(get_app_settings(request).api_keys))
 
 
 def get_app_settings(request: Request) -> Settings:

@@ -47,17 +47,21 @@ class ConversationLimiter:
             self._starts = {k: v for k, v in self._starts.items() if v and now - v[-1] < WINDOW_SECONDS}
 
 
-def client_key(request: Request) -> str:
-    """Who is asking: a hash of the credential it sends, else its address."""
+def client_key(request: Request, keyed: bool) -> str:
+    """Who is asking: with API keys on, the (already verified) credential; else the address.
+
+    Without keys any Authorization header is accepted unchecked, so it cannot name the client:
+    a script could otherwise send a fresh one per request and never meet the cap.
+    """
     credential = request.headers.get("authorization") or request.cookies.get("hindsight_session")
-    if credential:
+    if keyed and credential:
         return "key:" + hashlib.sha256(credential.encode("utf-8", "replace")).hexdigest()[:16]
     return "ip:" + (request.client.host if request.client else "unknown")
 
 
-def check_new_conversation(request: Request, limiter: ConversationLimiter) -> None:
+def check_new_conversation(request: Request, limiter: ConversationLimiter, keyed: bool) -> None:
     """429 with Retry-After when this client started its quota of conversations this minute."""
-    wait = limiter.allow(client_key(request))
+    wait = limiter.allow(client_key(request, keyed))
     if wait is not None:
         raise HTTPException(
             429, f"too many new conversations: at most {limiter.per_minute} per minute per client; "

@@ -140,3 +140,19 @@ def test_docs_and_schema_follow_the_api_key_setting(built: Settings) -> None:
         assert client.get("/docs", headers=authed).status_code == 200
     with TestClient(create_app(built, pipeline=build_pipeline(built))) as client:
         assert client.get("/openapi.json").status_code == 200 and client.get("/docs").status_code == 200
+
+
+def test_without_keys_a_made_up_credential_does_not_escape_the_cap(capped: TestClient) -> None:
+    statuses = [capped.post("/api/chat", json={"question": QUESTION}, headers={"Authorization": f"Bearer x{i}"})
+                .status_code for i in range(4)]
+    assert statuses == [200, 200, 200, 429]
+
+
+def test_with_keys_each_key_has_its_own_cap(built: Settings) -> None:
+    keys = ["a" * 20, "b" * 20]
+    settings = built.model_copy(update={"max_new_conversations_per_minute": 1, "api_keys": keys})
+    with TestClient(create_app(settings, pipeline=build_pipeline(settings))) as client:
+        def ask(key: str) -> int:
+            return client.post("/api/chat", json={"question": QUESTION},
+                               headers={"Authorization": f"Bearer {key}"}).status_code
+        assert [ask(keys[0]), ask(keys[0]), ask(keys[1])] == [200, 429, 200]
