@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from assistant.core.settings import Settings
 from assistant.store.build_store import FORMAT_VERSION, compatible_build
 from assistant.store.build_writer import StoreBusy, new_manifest, publish_build, writer_lock
-from ingest.loaders import LoadError, SourceFile, discover, load_document
+from ingest.loaders import LoadError, SourceFile, load_document, scan
 from ingest.plan import Plan, PreviousBuild, plan_documents
 
 if TYPE_CHECKING:  # assemble pulls llama-index (chunker); imported only when something changed
@@ -41,6 +41,7 @@ class IngestReport:
     unchanged: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     failures: list[dict[str, str]] = field(default_factory=list)
+    skipped: list[dict[str, str]] = field(default_factory=list)  # links out, hidden files: not read
     embedded: int = 0
     seconds: float = 0.0
     build_id: str | None = None
@@ -93,13 +94,17 @@ def run_ingest(
 def _ingest_locked(
     settings: Settings, embedder_factory: Callable[[], Embedder], rebuild: bool, progress: bool
 ) -> IngestReport:
-    sources = discover(settings.corpus_dir)
+    found = scan(settings.corpus_dir)
+    sources = found.files
     params = build_params(settings)
     previous = None if rebuild else _previous_build(settings.index_dir, params)
     if previous and previous.same_sources(sources):
-        return _unchanged_report(previous)
+        report = _unchanged_report(previous)
+        report.skipped = found.skipped
+        return report
     plan = plan_documents(sources, previous, _load)
     report = _report_from_plan(plan, previous, sources)
+    report.skipped = found.skipped
     if not plan.ready:
         return report
     # lazy: llama-index (chunker) is only needed when something changed; unchanged re-ingest stays fast

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import hashlib
+import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 import yaml
 
@@ -37,25 +39,106 @@ class SourceFile:
     content_hash: str
 
 
+@dataclass
+class Scan:
+    """What discovery found: files to ingest, and entries refused with the reason (never silent)."""
+
+    files: list[SourceFile] = field(default_factory=list)
+    skipped: list[dict[str, str]] = field(default_factory=list)
+
+
 def discover(corpus_dir: Path) -> list[SourceFile]:
     """Corpus files in a stable order, each with the hash of its bytes."""
-    files = []
-    for path in sorted(corpus_dir.rglob("*")):
-        rel = path.relative_to(corpus_dir)
-        if any(part.startswith(".") for part in rel.parts) or not path.is_file():
-            continue
-        if path.suffix.lower() not in SUFFIXES or path.name.lower() in SKIP_NAMES:
-            continue
-        files.append(SourceFile(path, rel.as_posix(), _hash_file(path)))
-    return files
+    return scan(corpus_dir).files
+
+
+def scan(corpus_dir: Path) -> Scan:
+    """Walk the corpus without following links out of it; every refusal is reported with a reason.
+
+    A symlink is ingested only when it resolves to a regular file inside the corpus root;
+    symlinked directories are never entered (no escapes, no loops). Hidden entries are reported.
+    """
+    root = corpus_dir.resolve()
+    found = Scan()
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+        here = Path(dirpath)
+        for name in sorted(dirnames):
+            if reason := _refused_dir(here / name):
+                found.skipped.append({"path": _rel(here / name, root), "reason": reason})
+                dirnames.remove(name)
+        dirnames.sort()
+        for name in sorted(filenames):
+            _consider(here / name, root, found)
+    found.files.sort(key=lambda f: f.relpath)
+    found.skipped.sort(key=lambda s: s["path"])
+    return found
+
+
+def _refused_dir(path: Path) -> str | None:
+    if path.name.startswith("."):
+        return "hidden directory (name starts with '.') not read"
+    if path.is_symlink():
+        return "symlinked directory not followed (it could lead outside the corpus or loop)"
+    return None
+
+
+def _consider(path: Path, root: Path, found: Scan) -> None:
+    rel = _rel(path, root)
+    if path.name.startswith("."):
+        found.skipped.append({"path": rel, "reason": "hidden file (name starts with '.') not read"})
+        return
+    if path.suffix.lower() not in SUFFIXES or path.name.lower() in SKIP_NAMES:
+        return  # not a document type, or documentation beside the documents
+    target, reason = _inside(path, root)
+    if target is None:
+        found.skipped.append({"path": rel, "reason": reason})
+        return
+    try:
+        found.files.append(SourceFile(target, rel, _hash_file(target)))
+    except OSError as exc:
+        found.skipped.append({"path": rel, "reason": f"unreadable: {exc.strerror or exc}"})
+
+
+def _inside(path: Path, root: Path) -> tuple[Path | None, str]:
+    """(the real regular file inside root that path names, "") or (None, why it is refused)."""
+    try:
+        target = path.resolve(strict=True)
+    except RuntimeError:
+        return None, "symlink loop"
+    except OSError as exc:
+        if path.is_symlink():
+            return None, "broken symlink" if not _loops(path) else "symlink loop"
+        return None, f"unreadable: {exc.strerror or exc}"
+    if not target.is_relative_to(root):
+        return None, "symlink pointing outside the corpus; not read"
+    if not target.is_file():
+        return None, "not a regular file"
+    return target, ""
+
+
+def _loops(path: Path) -> bool:
+    try:
+        os.stat(path)
+    except OSError as exc:
+        return exc.errno == errno.ELOOP
+    return False
+
+
+def _rel(path: Path, root: Path) -> str:
+    return path.relative_to(root).as_posix()
 
 
 def _hash_file(path: Path) -> str:
     digest = hashlib.sha256()
-    with path.open("rb") as handle:
+    with _open_no_follow(path) as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+def _open_no_follow(path: Path) -> BinaryIO:
+    """Open a resolved path for reading, refusing it if it was swapped for a symlink meanwhile."""
+    return os.fdopen(os.open(path, os.O_RDONLY | os.O_NOFOLLOW), "rb")
 
 
 def load_document(source: SourceFile, max_bytes: int = MAX_FILE_BYTES) -> Document:
@@ -76,11 +159,14 @@ def load_document(source: SourceFile, max_bytes: int = MAX_FILE_BYTES) -> Docume
 
 def _read_bytes(path: Path, max_bytes: int) -> bytes:
     try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            raise LoadError(f"file too large ({size} bytes > {max_bytes})")
-        raw = path.read_bytes()
+        with _open_no_follow(path) as handle:
+            size = os.fstat(handle.fileno()).st_size
+            if size > max_bytes:
+                raise LoadError(f"file too large ({size} bytes > {max_bytes})")
+            raw = handle.read()
     except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise LoadError("became a symlink after discovery; not read") from exc
         raise LoadError(f"unreadable: {exc.strerror or exc}") from exc
     if b"\x00" in raw[:8192]:
         raise LoadError("binary file (NUL bytes), not text")

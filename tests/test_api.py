@@ -52,7 +52,7 @@ def test_bad_requests_get_422_with_a_reason(client: TestClient) -> None:
         response = client.post("/api/search", json=body)
         assert response.status_code == 422, body
         assert response.json()["detail"]
-    assert "limit is 1000" in client.post("/api/chat", json={"question": "问" * 1001}).json()["detail"]
+    assert "limit is 1000" in client.post("/api/chat", json={"question": "问" * 1001}).json()["detail"][0]["msg"]
 
 
 def test_documents_404_and_no_path_traversal(client: TestClient) -> None:

@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from typing import BinaryIO
 
 import pytest
 
 from assistant.core.settings import Settings
 from assistant.embed.embedder import create_embedder
 from assistant.store.build_store import current_build, load_index
+from ingest import loaders
 from ingest.build import IngestError, IngestReport, run_ingest
 from testing.fakes import HashEmbedder
 
@@ -123,14 +125,16 @@ def test_bad_files_are_reported_with_reason_and_the_rest_ingested(fake_settings:
 
 def test_unreadable_file_is_reported(fake_settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
     target = fake_settings.corpus_dir / "articles" / "pricing-trad.md"
-    real_read = Path.read_bytes
+    real_open = loaders._open_no_follow
+    opened: list[Path] = []
 
-    def read_bytes(self: Path) -> bytes:
-        if self == target:
+    def open_once(path: Path) -> BinaryIO:  # hashed at discovery, then unreadable when loaded
+        opened.append(path)
+        if path == target and opened.count(path) > 1:
             raise PermissionError(13, "Permission denied")
-        return real_read(self)
+        return real_open(path)
 
-    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    monkeypatch.setattr(loaders, "_open_no_follow", open_once)
     report, _ = ingest(fake_settings)
     assert [f["reason"] for f in report.failures] == ["unreadable: Permission denied"]
     assert "pricing-trad" not in report.new and report.ok

@@ -110,13 +110,13 @@ def test_limits_give_clear_4xx_reasons(real_settings: Settings, real_pipeline: P
     with _client(real_settings, real_pipeline, tmp_path, max_k=10, max_history_turns=2,
                  max_question_chars=50) as c:
         long_q = c.post("/api/search", json={"question": "问" * 51})
-        assert long_q.status_code == 422 and "limit is 50" in long_q.json()["detail"]
+        assert long_q.status_code == 422 and "limit is 50" in long_q.json()["detail"][0]["msg"]
         big_k = c.post("/api/search", json={"question": "试用期", "k": 11})
-        assert big_k.status_code == 422 and "limit is 10" in big_k.json()["detail"]
+        assert big_k.status_code == 422 and "limit is 10" in big_k.json()["detail"][0]["msg"]
         turns = [{"role": "user", "content": "hi"}] * 3
         for path in ("/api/chat", "/api/chat/stream"):
             history = c.post(path, json={"question": "试用期", "history": turns})
-            assert history.status_code == 422 and "3 turns" in history.json()["detail"], path
+            assert history.status_code == 422 and "3 turns" in history.json()["detail"][0]["msg"], path
         assert c.post("/api/search", json={"question": "试用期", "k": 10}).status_code == 200
 
 

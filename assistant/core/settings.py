@@ -109,6 +109,9 @@ class Settings(BaseSettings):
     )
     max_body_bytes: int = Field(default=1_000_000, ge=1024, le=100_000_000)
     max_history_turns: int = Field(default=20, ge=0, le=50)
+    max_new_conversations_per_minute: int = Field(
+        default=60, ge=0, le=100_000, description="per client (API key or IP); 0: no cap (docs/security.md)"
+    )
 
     # Serving.
     host: str = "127.0.0.1"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -9,7 +10,7 @@ from typing import Any
 from assistant.answer.base import Delta
 from assistant.core.types import Answer
 from assistant.retrieve.retriever import Filters
-from assistant.service.history import HistoryStore
+from assistant.service.history import HistoryStore, StoreUnavailable
 from assistant.service.pipeline import Pipeline
 
 
@@ -19,10 +20,15 @@ class ConversationNotFound(LookupError):
 
 @dataclass
 class ChatTurn:
-    """The conversation a turn belongs to and the history it was asked with."""
+    """The conversation a turn belongs to and the history it was asked with.
+
+    A new conversation is only written with its first finished turn (new=(title, source)), so a
+    cancelled or failed answer leaves no empty conversation behind.
+    """
 
     conversation_id: str
     history: list[dict[str, str]]
+    new: tuple[str, str] | None = None
 
 
 @dataclass
@@ -50,19 +56,15 @@ class ChatService:
         """Find or start the conversation; explicit history wins over stored history."""
         if conversation_id and self.store.conversation_exists(conversation_id):
             stored = self.store.history(conversation_id, self.HISTORY_TURNS)
-        elif conversation_id and not create_missing:
+            return ChatTurn(conversation_id, history if history is not None else stored)
+        if conversation_id and not create_missing:
             raise ConversationNotFound(conversation_id)
-        else:
-            conversation_id = self.store.create_conversation(question[:80], source, conversation_id)
-            stored = []
-        turn = ChatTurn(conversation_id, history if history is not None else stored)
-        return turn
+        return ChatTurn(conversation_id or uuid.uuid4().hex, history or [], new=(question[:80], source))
 
     def finish(self, turn: ChatTurn, question: str, answer: Answer) -> dict[str, Any]:
         """Persist the turn and return the answer JSON with its conversation and message ids."""
-        self.store.add_message(turn.conversation_id, "user", question)
         body = answer.to_json()
-        message_id = self.store.add_message(turn.conversation_id, "assistant", answer.text, body)
+        message_id = self.store.add_turn(turn.conversation_id, question, answer.text, body, turn.new)
         return {**body, "conversation_id": turn.conversation_id, "message_id": message_id}
 
     def ask(self, question: str, filters: Filters | None = None, **kwargs: Any) -> dict[str, Any]:
@@ -82,5 +84,7 @@ class ChatService:
                     yield StreamEvent("final", self.finish(turn, question, item))
         except ConversationNotFound as exc:
             yield StreamEvent("error", {"detail": f"conversation {exc} not found", "status": 404})
+        except StoreUnavailable as exc:
+            yield StreamEvent("error", {"detail": f"database unavailable: {exc}", "status": 503})
         except Exception as exc:  # noqa: BLE001 - the stream must end with an event, not a dropped socket
             yield StreamEvent("error", {"detail": f"{type(exc).__name__}: {exc}", "status": 500})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import uuid
 from pathlib import Path
 from typing import Any
@@ -24,7 +25,7 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import OperationalError
 
 metadata = MetaData()
@@ -97,34 +98,74 @@ def _create_schema(engine: Engine, attempts: int = 3) -> None:
                 raise
 
 
+class StoreUnavailable(RuntimeError):
+    """A write could not be made durable (database file gone, replaced or unwritable)."""
+
+
+def _sqlite_file(url: str) -> Path | None:
+    path = url.removeprefix("sqlite:///") if url.startswith("sqlite:///") else ""
+    return Path(path) if path and path != ":memory:" else None
+
+
+def _identity(path: Path) -> tuple[int, int] | None:
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return None
+    return stat.st_dev, stat.st_ino
+
+
 class HistoryStore:
     """Conversation history and answer feedback; one instance per app, thread-safe via the pool."""
 
     def __init__(self, url: str) -> None:
         self.engine = make_engine(url)
         _create_schema(self.engine)
+        # SQLite keeps writing to an unlinked file: writes "succeed" and vanish. Remember the file.
+        self._file = _sqlite_file(url)
+        self._file_id = _identity(self._file) if self._file else None
+
+    def problem(self) -> str | None:
+        """Why writes cannot persist right now, or None (checked before every write and by /healthz)."""
+        if self._file is None:
+            return None
+        current = _identity(self._file)
+        if current is None:
+            return f"database file {self._file} was deleted; restart Hindsight to recreate it"
+        if current != self._file_id:
+            return f"database file {self._file} was replaced; restart Hindsight to reopen it"
+        return None
+
+    def _check_writable(self) -> None:
+        if reason := self.problem():
+            raise StoreUnavailable(reason)
 
     def create_conversation(self, title: str = "", source: str = "web", conversation_id: str | None = None) -> str:
+        self._check_writable()
         cid = conversation_id or uuid.uuid4().hex
-        now = _now()
         with self.engine.begin() as conn:
-            conn.execute(insert(conversations).values(
-                id=cid, title=title[:200], source=source, created_at=now, updated_at=now))
+            _insert_conversation(conn, cid, title, source)
         return cid
+
+    def add_turn(self, cid: str, question: str, answer_text: str, answer: dict[str, Any],
+                 new: tuple[str, str] | None = None) -> int:
+        """Store question and answer in one transaction, first creating the conversation when
+        new=(title, source); returns the answer's message id. Nothing is stored half-way."""
+        self._check_writable()
+        with self.engine.begin() as conn:
+            if new is not None:
+                _insert_conversation(conn, cid, *new)
+            _insert_message(conn, cid, "user", question, None)
+            return _insert_message(conn, cid, "assistant", answer_text, answer)
 
     def conversation_exists(self, cid: str) -> bool:
         with self.engine.connect() as conn:
             return conn.execute(select(conversations.c.id).where(conversations.c.id == cid)).first() is not None
 
     def add_message(self, cid: str, role: str, content: str, answer: dict[str, Any] | None = None) -> int:
+        self._check_writable()
         with self.engine.begin() as conn:
-            result = conn.execute(insert(messages).values(
-                conversation_id=cid, role=role, content=content,
-                answer_json=json.dumps(answer, ensure_ascii=False) if answer else None,
-                created_at=_now(),
-            ))
-            conn.execute(update(conversations).where(conversations.c.id == cid).values(updated_at=_now()))
-            return int(result.inserted_primary_key[0])  # type: ignore[index]
+            return _insert_message(conn, cid, role, content, answer)
 
     def history(self, cid: str, limit: int = 20) -> list[dict[str, str]]:
         """The last `limit` messages as {role, content}, oldest first."""
@@ -156,6 +197,7 @@ class HistoryStore:
         return data
 
     def add_feedback(self, **values: Any) -> int:
+        self._check_writable()
         values.setdefault("created_at", _now())
         for key in ("citations_json", "config_json"):
             if not isinstance(values.get(key, ""), str):
@@ -172,6 +214,21 @@ class HistoryStore:
     def count(self, table: Table) -> int:
         with self.engine.connect() as conn:
             return int(conn.execute(select(func.count()).select_from(table)).scalar_one())
+
+
+def _insert_conversation(conn: Connection, cid: str, title: str, source: str) -> None:
+    now = _now()
+    conn.execute(insert(conversations).values(
+        id=cid, title=title[:200], source=source, created_at=now, updated_at=now))
+
+
+def _insert_message(conn: Connection, cid: str, role: str, content: str, answer: dict[str, Any] | None) -> int:
+    result = conn.execute(insert(messages).values(
+        conversation_id=cid, role=role, content=content,
+        answer_json=json.dumps(answer, ensure_ascii=False) if answer else None, created_at=_now(),
+    ))
+    conn.execute(update(conversations).where(conversations.c.id == cid).values(updated_at=_now()))
+    return int(result.inserted_primary_key[0])  # type: ignore[index]
 
 
 def _conversation_json(row: Any) -> dict[str, Any]:

@@ -35,6 +35,7 @@ class IndexHolder:
         self._index: LoadedIndex | None = None
         self._target: str | None = None
         self._checked = 0.0
+        self._failed: str | None = None  # the link target that last failed to load
         self.error: str | None = None
 
     def get(self) -> LoadedIndex:
@@ -51,14 +52,17 @@ class IndexHolder:
             self._checked = now
             target = current_target(self.settings.index_dir)
             if self._index is not None and target == self._target:
+                self.error = None  # the build we serve is current again: no stale reason
                 return
+            if target is not None and target == self._failed:
+                return  # builds are immutable: a target that failed to load fails again
             try:
                 loaded = load_index(self.settings.index_dir)
             except IndexUnavailable as exc:
                 # Keep serving the build we have; report why the new one is unusable.
-                self.error = str(exc)
+                self.error, self._failed = str(exc), target
                 return
-            self._index, self._target, self.error = loaded, target, None
+            self._index, self._target, self.error, self._failed = loaded, target, None, None
 
 
 @dataclass

@@ -1,8 +1,13 @@
-"""Request/response models of the HTTP API (the JSON shapes are a contract)."""
+"""Request/response models of the HTTP API (the JSON shapes are a contract, typed once).
+
+Requests state their limits so the OpenAPI does; settings may lower some of them, and
+assistant/surfaces/openapi.py writes the configured values into the published schema.
+Responses allow extra fields: an answer may carry more than listed, never less.
+"""
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -10,6 +15,13 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 MAX_QUESTION_CHARS = 20_000
 MAX_HISTORY_TURNS = 50
 MAX_COMMENT_CHARS = 4_000
+MAX_TURN_CHARS = 8_000  # one history turn; keeps a full history well under the body limit
+MAX_FILTER_VALUES = 50
+MAX_FILTER_CHARS = 200
+NOT_BLANK = r"\S"  # stated in the schema; enforced by the validators with str.strip()
+
+FilterValue = Annotated[str, Field(max_length=MAX_FILTER_CHARS)]
+FilterValues = str | Annotated[list[FilterValue], Field(max_length=MAX_FILTER_VALUES)] | None
 
 
 class FilterModel(BaseModel):
@@ -17,20 +29,20 @@ class FilterModel(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    doc_type: str | list[str] | None = None
-    doc_id: str | list[str] | None = None
-    industry: str | list[str] | None = None
-    phase: str | list[str] | None = None
-    outcome: str | list[str] | None = None
-    language: str | list[str] | None = None
-    customer_segment: str | list[str] | None = None
-    tags: list[str] | None = None
+    doc_type: FilterValues = None
+    doc_id: FilterValues = None
+    industry: FilterValues = None
+    phase: FilterValues = None
+    outcome: FilterValues = None
+    language: FilterValues = None
+    customer_segment: FilterValues = None
+    tags: Annotated[list[FilterValue], Field(max_length=MAX_FILTER_VALUES)] | None = None
 
 
 class QuestionRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    question: str = Field(min_length=1, max_length=MAX_QUESTION_CHARS)
+    question: str = Field(min_length=1, max_length=MAX_QUESTION_CHARS, json_schema_extra={"pattern": NOT_BLANK})
     filters: FilterModel | None = None
 
     @field_validator("question")
@@ -50,7 +62,7 @@ class Turn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     role: Literal["user", "assistant"]
-    content: str = Field(max_length=MAX_QUESTION_CHARS)
+    content: str = Field(max_length=MAX_TURN_CHARS)
 
 
 class ChatRequest(QuestionRequest):
@@ -70,3 +82,152 @@ class FeedbackRequest(BaseModel):
     answer: str = Field(default="", max_length=200_000)
     citations: list[dict[str, Any]] = Field(default_factory=list, max_length=100)
     config: dict[str, Any] = Field(default_factory=dict)
+
+
+# ---- responses -----------------------------------------------------------------------------
+class Open(BaseModel):
+    """A response object that may carry more fields than it lists (answers grow; clients ignore)."""
+
+    model_config = ConfigDict(extra="allow")
+
+
+class ErrorResponse(BaseModel):
+    """Every non-422 error: the reason, for a person to read."""
+
+    detail: str
+
+
+class ValidationIssue(BaseModel):
+    """One problem with a request: where (loc), what (msg) and its kind (type); never the input."""
+
+    loc: list[str | int]
+    msg: str
+    type: str
+
+
+class ValidationErrorResponse(BaseModel):
+    """A 422: every problem found in the request."""
+
+    detail: list[ValidationIssue]
+
+
+class Passage(Open):
+    """A retrieved passage: the verbatim slice [start, end) of doc_id, and how it ranked."""
+
+    chunk_id: str
+    doc_id: str
+    title: str
+    url: str | None = None
+    section: str
+    text: str
+    score: float
+    start: int
+    end: int
+    doc_type: str | None = None
+    dense_rank: int | None = None
+    bm25_rank: int | None = None
+
+
+class CitationOut(Open):
+    """Source n of an answer: the cited passage and where it was published."""
+
+    n: int
+    doc_id: str
+    title: str
+    text: str
+    start: int
+    end: int
+    url: str | None = None
+    section: str | None = None
+    source: Any = None
+    published: Any = None
+
+
+class SentenceOut(Open):
+    text: str
+    citations: list[int]
+
+
+class ChatResponse(Open):
+    """A cited answer (or an abstention) and the conversation turn it was stored as."""
+
+    answer: str
+    citations: list[CitationOut]
+    sentences: list[SentenceOut]
+    abstained: bool
+    answerer: str
+    trace: dict[str, Any]
+    conversation_id: str
+    message_id: int
+
+
+class DocumentSummary(Open):
+    doc_id: str
+    title: str | None = None
+    doc_type: str | None = None
+    tags: list[Any] = Field(default_factory=list)
+    industry: Any = None
+
+
+class DocumentOut(BaseModel):
+    """A document's original text and metadata (front-matter plus what ingest adds)."""
+
+    doc_id: str
+    title: str | None = None
+    text: str
+    metadata: dict[str, Any]
+
+
+class ConversationSummary(Open):
+    id: str
+    title: str
+    source: str
+    created_at: str
+    updated_at: str
+
+
+class MessageOut(Open):
+    id: int
+    role: str
+    content: str
+    answer: dict[str, Any] | None = None
+    created_at: str
+
+
+class ConversationOut(ConversationSummary):
+    messages: list[MessageOut]
+
+
+class FeedbackCreated(BaseModel):
+    id: int
+
+
+class FeedbackRow(Open):
+    id: int
+    created_at: str
+    source: str
+    rating: int
+    comment: str
+    question: str
+    answer: str
+    citations: list[Any]
+    config: dict[str, Any]
+    conversation_id: str | None = None
+    message_id: int | None = None
+
+
+class IndexInfo(Open):
+    build_id: str
+
+
+class Health(BaseModel):
+    """ok: serving a build with a durable database; degraded (503): why not."""
+
+    status: Literal["ok", "degraded"]
+    reason: str | None = None
+    index: IndexInfo | None = None
+
+
+class SlackAck(Open):
+    """What a Slack endpoint answers Slack (challenge, ephemeral text, or what was recorded)."""
+

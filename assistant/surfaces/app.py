@@ -12,6 +12,9 @@ from assistant.core.settings import Settings, get_settings
 from assistant.service.history import HistoryStore
 from assistant.service.pipeline import Pipeline, build_pipeline
 from assistant.store.build_store import IndexUnavailable
+from assistant.surfaces.errors import install_error_handlers
+from assistant.surfaces.limits import ConversationLimiter
+from assistant.surfaces.openapi import publish_limits
 from assistant.surfaces.routes import api, slack, web
 from assistant.surfaces.security import install_security
 
@@ -27,6 +30,7 @@ def create_app(settings: Settings | None = None, pipeline: Pipeline | None = Non
         app.state.settings = settings
         app.state.pipeline = pipeline or build_pipeline(settings)
         app.state.store = HistoryStore(settings.sqlalchemy_url)
+        app.state.conversation_limiter = ConversationLimiter(settings.max_new_conversations_per_minute)
         try:
             app.state.pipeline.holder.get()  # load the index now, not on the first request
         except IndexUnavailable as exc:
@@ -37,10 +41,12 @@ def create_app(settings: Settings | None = None, pipeline: Pipeline | None = Non
     app = FastAPI(title="Hindsight", version="0.1.0", lifespan=lifespan,
                   description="Cited answers from the lessons of delivering AI projects to enterprises.")
     app.include_router(api.router)
+    install_error_handlers(app)  # before security: its middleware must run inside the body limit
     install_security(app, settings)  # API keys for /api/*, body limit, CORS
     app.include_router(web.router)
     app.include_router(slack.router)  # signed by Slack; 503 until a signing secret is set
     app.mount("/static", web.static_files(), name="static")
+    publish_limits(app, settings)  # the schema states this server's limits, not the models' ceilings
     return app
 
 

@@ -9,6 +9,8 @@ from fastapi import Depends, HTTPException, Request
 from assistant.core.settings import Settings
 from assistant.service.history import HistoryStore
 from assistant.service.pipeline import Pipeline
+from assistant.surfaces.errors import issue
+from assistant.surfaces.limits import ConversationLimiter, check_new_conversation
 
 
 def get_pipeline(request: Request) -> Pipeline:
@@ -19,6 +21,12 @@ def get_pipeline(request: Request) -> Pipeline:
 def get_store(request: Request) -> HistoryStore:
     store: HistoryStore = request.app.state.store
     return store
+
+
+def new_conversation_allowed(request: Request) -> None:
+    """429 when a request that starts a conversation exceeds the client's per-minute cap."""
+    limiter: ConversationLimiter = request.app.state.conversation_limiter
+    check_new_conversation(request, limiter, keyed=bool(get_app_settings(request).api_keys))
 
 
 def get_app_settings(request: Request) -> Settings:
@@ -34,6 +42,5 @@ SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 def check_question(question: str, settings: Settings) -> None:
     """422 when a question is longer than the configured limit."""
     if len(question) > settings.max_question_chars:
-        raise HTTPException(
-            422, f"question is {len(question)} characters; the limit is {settings.max_question_chars}"
-        )
+        msg = f"question is {len(question)} characters; the limit is {settings.max_question_chars}"
+        raise HTTPException(422, [issue(["body", "question"], msg)])

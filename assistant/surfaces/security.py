@@ -6,6 +6,7 @@ gets an HttpOnly, SameSite=Lax cookie holding an HMAC of that key (never the key
 the page's fetches to /api/* work unchanged. Lax, not Strict: a source link clicked in Slack is a
 cross-site top-level GET and must carry the session; cross-site POSTs still carry no cookie.
 /sources/* shows whole documents, so it needs a session too (a browser is redirected to sign in).
+/docs, /redoc and /openapi.json follow the same key setting as /api/*.
 /slack/* is authenticated by Slack's signature alone; /, /static, /healthz and /auth stay open.
 """
 
@@ -15,7 +16,6 @@ import hashlib
 import hmac
 import html
 import json
-from http.cookies import SimpleCookie
 from typing import Any
 from urllib.parse import parse_qs, urlencode
 
@@ -23,12 +23,16 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.exceptions import HTTPException
+from starlette.requests import cookie_parser
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from assistant.core.settings import Settings
 
 PROTECTED_PREFIX = "/api/"
 PAGE_PREFIX = "/sources/"
+# The API's description and its browsers need the same key as the API (open when keys are unset).
+SCHEMA_PATHS = {"/openapi.json"}
+DOC_PAGES = {"/docs", "/docs/oauth2-redirect", "/redoc"}
 COOKIE = "hindsight_session"
 SESSION_CONTEXT = b"hindsight-web-session/1"
 
@@ -53,13 +57,9 @@ def authorized(headers: dict[str, str], keys: list[str]) -> bool:
     scheme, _, credential = headers.get("authorization", "").partition(" ")
     if scheme.lower() == "bearer" and credential and _matches(credential.strip(), keys):
         return True
-    cookie = SimpleCookie()
-    try:
-        cookie.load(headers.get("cookie", ""))
-    except Exception:  # noqa: BLE001 - a malformed cookie header is simply not a session
-        return False
-    session = cookie.get(COOKIE)
-    return session is not None and _matches(session.value, [session_token(k) for k in keys])
+    # Starlette's lenient parser: SimpleCookie drops every cookie when one neighbour is odd.
+    session = cookie_parser(headers.get("cookie", "")).get(COOKIE)
+    return session is not None and _matches(session, [session_token(k) for k in keys])
 
 
 async def _send_json(send: Send, status: int, detail: str, headers: list[tuple[bytes, bytes]]) -> None:
@@ -78,7 +78,8 @@ class ApiKeyMiddleware:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope["path"] if scope["type"] == "http" else ""
-        api, page = path.startswith(PROTECTED_PREFIX), path.startswith(PAGE_PREFIX)
+        api = path.startswith(PROTECTED_PREFIX) or path in SCHEMA_PATHS
+        page = path.startswith(PAGE_PREFIX) or path in DOC_PAGES
         if (api or page) and scope.get("method") != "OPTIONS":
             headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
             if not authorized(headers, self.keys):

@@ -8,19 +8,46 @@ import json
 from collections.abc import Iterator
 from typing import Any, Literal
 
-from fastapi import APIRouter, HTTPException, Path, Query, Response
+from fastapi import APIRouter, HTTPException, Path, Query, Request, Response
 from fastapi.responses import JSONResponse, StreamingResponse
 from sqlalchemy.exc import IntegrityError
 
 from assistant.retrieve.retriever import Filters
 from assistant.service.chat import ChatService, ConversationNotFound, StreamEvent
 from assistant.store.build_store import IndexUnavailable
-from assistant.surfaces.api_models import ChatRequest, FeedbackRequest, FilterModel, SearchRequest
-from assistant.surfaces.deps import PipelineDep, SettingsDep, StoreDep, check_question
+from assistant.surfaces.api_models import (
+    ChatRequest,
+    ChatResponse,
+    ConversationOut,
+    ConversationSummary,
+    DocumentOut,
+    DocumentSummary,
+    FeedbackCreated,
+    FeedbackRequest,
+    FeedbackRow,
+    FilterModel,
+    Health,
+    Passage,
+    SearchRequest,
+)
+from assistant.surfaces.deps import (
+    PipelineDep,
+    SettingsDep,
+    StoreDep,
+    check_question,
+    new_conversation_allowed,
+)
+from assistant.surfaces.openapi import errors, event_stream, text_body
 from assistant.surfaces.security import check_limits
 
 router = APIRouter()
 DOC_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"
+
+
+class EventStream(StreamingResponse):
+    """text/event-stream, so the schema declares the stream's content type."""
+
+    media_type = "text/event-stream"
 
 
 def _filters(model: FilterModel | None) -> Filters | None:
@@ -36,21 +63,22 @@ def _unavailable(exc: IndexUnavailable) -> HTTPException:
     return HTTPException(503, f"index unavailable: {exc}")
 
 
-@router.get("/healthz")
-def healthz(pipeline: PipelineDep) -> JSONResponse:
-    """ok with the serving build, or 503 degraded with the reason."""
+@router.get("/healthz", response_model=Health,
+            responses={503: {"model": Health, "description": "degraded: no usable index or database"}})
+def healthz(pipeline: PipelineDep, store: StoreDep) -> JSONResponse:
+    """ok with the serving build, or 503 degraded with the reason (no index, or no durable database)."""
     try:
         index = pipeline.holder.get()
     except IndexUnavailable as exc:
         return JSONResponse({"status": "degraded", "reason": str(exc), "index": None}, status_code=503)
     counts = index.manifest.get("counts", {})
-    return JSONResponse({
-        "status": "ok", "reason": pipeline.holder.error,
-        "index": {"build_id": index.build_id, **counts, "embedder": index.manifest.get("embedder")},
-    })
+    about = {"build_id": index.build_id, **counts, "embedder": index.manifest.get("embedder")}
+    if problem := store.problem():
+        return JSONResponse({"status": "degraded", "reason": problem, "index": about}, status_code=503)
+    return JSONResponse({"status": "ok", "reason": pipeline.holder.error, "index": about})
 
 
-@router.post("/api/search")
+@router.post("/api/search", response_model=list[Passage], responses=errors(401, 413, 422, 503))
 def search(
     req: SearchRequest, pipeline: PipelineDep, settings: SettingsDep, response: Response
 ) -> list[dict[str, Any]]:
@@ -66,11 +94,15 @@ def search(
     return [h.to_json() for h in hits]
 
 
-@router.post("/api/chat")
-def chat(req: ChatRequest, pipeline: PipelineDep, store: StoreDep, settings: SettingsDep) -> dict[str, Any]:
+@router.post("/api/chat", response_model=ChatResponse, responses=errors(401, 404, 413, 422, 429, 503))
+def chat(
+    req: ChatRequest, pipeline: PipelineDep, store: StoreDep, settings: SettingsDep, request: Request
+) -> dict[str, Any]:
     """A cited answer: {answer, citations, sentences, abstained, answerer, conversation_id, …}."""
     check_question(req.question, settings)
     check_limits(settings, history=req.history)
+    if req.conversation_id is None:
+        new_conversation_allowed(request)
     service = ChatService(pipeline, store)
     history = [t.model_dump() for t in req.history] if req.history is not None else None
     try:
@@ -83,18 +115,23 @@ def chat(req: ChatRequest, pipeline: PipelineDep, store: StoreDep, settings: Set
         raise _unavailable(exc) from exc
 
 
-@router.post("/api/chat/stream")
-def chat_stream(req: ChatRequest, pipeline: PipelineDep, store: StoreDep, settings: SettingsDep) -> StreamingResponse:
+@router.post("/api/chat/stream", response_class=EventStream, responses={
+    **event_stream("Server-Sent Events: meta, delta…, then final or error"),
+    **errors(401, 413, 422, 429)})
+def chat_stream(
+    req: ChatRequest, pipeline: PipelineDep, store: StoreDep, settings: SettingsDep, request: Request
+) -> StreamingResponse:
     """Server-Sent Events: meta, delta… , final (answer with citations), or error."""
     check_question(req.question, settings)
     check_limits(settings, history=req.history)
+    if req.conversation_id is None:
+        new_conversation_allowed(request)
     filters = _filters(req.filters)
     history = [t.model_dump() for t in req.history] if req.history is not None else None
     events = ChatService(pipeline, store).ask_stream(
         req.question, filters, conversation_id=req.conversation_id, history=history
     )
-    return StreamingResponse(_sse(events), media_type="text/event-stream",
-                             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+    return EventStream(_sse(events), headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
 
 
 def _sse(events: Iterator[StreamEvent]) -> Iterator[str]:
@@ -102,7 +139,7 @@ def _sse(events: Iterator[StreamEvent]) -> Iterator[str]:
         yield f"event: {event.event}\ndata: {json.dumps(event.data, ensure_ascii=False)}\n\n"
 
 
-@router.get("/api/documents/{doc_id}")
+@router.get("/api/documents/{doc_id}", response_model=DocumentOut, responses=errors(401, 404, 422, 503))
 def document(
     pipeline: PipelineDep, doc_id: str = Path(max_length=128, pattern=DOC_ID_PATTERN)
 ) -> dict[str, Any]:
@@ -117,7 +154,7 @@ def document(
     return {"doc_id": doc.doc_id, "title": doc.metadata.get("title"), "text": doc.text, "metadata": doc.metadata}
 
 
-@router.get("/api/documents")
+@router.get("/api/documents", response_model=list[DocumentSummary], responses=errors(401, 503))
 def documents(pipeline: PipelineDep) -> list[dict[str, Any]]:
     """Every indexed document's id, title, type and tags (for filters and browsing)."""
     try:
@@ -131,43 +168,50 @@ def documents(pipeline: PipelineDep) -> list[dict[str, Any]]:
     ]
 
 
-@router.get("/api/conversations")
+@router.get("/api/conversations", response_model=list[ConversationSummary], responses=errors(401, 422, 503))
 def conversations(store: StoreDep, limit: int = Query(50, ge=1, le=500)) -> list[dict[str, Any]]:
+    """The most recently active conversations, newest first."""
     return store.list_conversations(limit)
 
 
-@router.get("/api/conversations/{conversation_id}")
+@router.get("/api/conversations/{conversation_id}", response_model=ConversationOut,
+            responses=errors(401, 404, 422, 503))
 def conversation(
     store: StoreDep, conversation_id: str = Path(max_length=64, pattern=r"^[A-Za-z0-9._:-]+$")
 ) -> dict[str, Any]:
+    """One conversation with its messages (each answer with its citations)."""
     found = store.get_conversation(conversation_id)
     if found is None:
         raise HTTPException(404, f"conversation {conversation_id} not found")
     return found
 
 
-@router.post("/api/feedback", status_code=201)
-def add_feedback(req: FeedbackRequest, store: StoreDep, source: str = "web") -> dict[str, Any]:
+@router.post("/api/feedback", status_code=201, response_model=FeedbackCreated,
+             responses=errors(401, 404, 413, 422, 503))
+def add_feedback(req: FeedbackRequest, store: StoreDep) -> dict[str, Any]:
     """Store a thumbs up/down (+ comment) with the question, answer, citations and config."""
     values = req.model_dump()
     values["citations_json"] = values.pop("citations")
     values["config_json"] = values.pop("config")
     try:
-        feedback_id = store.add_feedback(**values, source=source[:16])
+        # The surface names itself: this route is the web/API one; Slack records its own clicks.
+        feedback_id = store.add_feedback(**values, source="web")
     except IntegrityError as exc:  # found by fuzzing: an unknown message_id was a 500
-        raise HTTPException(422, f"message_id {req.message_id} does not exist") from exc
+        raise HTTPException(404, f"message_id {req.message_id} does not exist") from exc
     return {"id": feedback_id}
 
 
-@router.get("/api/feedback")
+@router.get("/api/feedback", response_model=list[FeedbackRow], responses={
+    **text_body("text/csv", "JSON rows, or with format=csv a CSV file"),
+    **errors(401, 422, 503)})
 def export_feedback(
     store: StoreDep, format: Literal["json", "csv"] = "json",
     rating: int | None = Query(None, ge=-1, le=1, description="only this rating: 1 or -1"),
-) -> Response:
+) -> Any:
     """All feedback (or one rating) as JSON or CSV, for turning bad answers into evaluation questions."""
     rows = [r for r in store.list_feedback() if rating is None or r["rating"] == rating]
     if format == "json":
-        return JSONResponse(rows)
+        return rows
     return Response(_csv(rows), media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": "attachment; filename=feedback.csv"})
 
@@ -179,8 +223,21 @@ def _csv(rows: list[dict[str, Any]]) -> str:
     writer = csv.DictWriter(out, fieldnames=fields, extrasaction="ignore")
     writer.writeheader()
     for row in rows:
-        writer.writerow({**row, "citations": json.dumps(row["citations"], ensure_ascii=False),
-                         "config": json.dumps(row["config"], ensure_ascii=False)})
+        cells = {**row, "citations": json.dumps(row["citations"], ensure_ascii=False),
+                 "config": json.dumps(row["config"], ensure_ascii=False)}
+        writer.writerow({key: spreadsheet_safe(value) for key, value in cells.items()})
     return out.getvalue()
+
+
+# OWASP "CSV Injection": a cell starting with one of these is read as a formula by Excel,
+# LibreOffice or Sheets (full-width forms too, in CJK locales).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
+
+
+def spreadsheet_safe(value: Any) -> Any:
+    """A text cell that would start a formula, prefixed with ' so it stays text (numbers untouched)."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
 
 

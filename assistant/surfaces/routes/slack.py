@@ -1,7 +1,8 @@
 """Slack endpoints: Events API, the /hindsight slash command and interactivity, all signed.
 
 Each request is verified on its raw body before anything is parsed, acknowledged at once, and
-answered in the SlackBot's worker pool. Without a signing secret every endpoint answers 503.
+answered in the SlackBot's worker pool. Without a signing secret (or without slack-sdk) the
+integration does not exist on this server and every endpoint answers 404.
 """
 
 from __future__ import annotations
@@ -17,6 +18,9 @@ from fastapi import APIRouter, FastAPI, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
 
 from assistant.core.settings import Settings
+from assistant.surfaces.api_models import SlackAck
+from assistant.surfaces.openapi import errors
+from assistant.surfaces.strict_json import BadJson, loads_strict
 
 log = logging.getLogger("hindsight.slack")
 MAX_BODY = 1 << 20
@@ -40,16 +44,17 @@ async def slack_lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 
 router = APIRouter(prefix="/slack", tags=["slack"], lifespan=slack_lifespan)
+SLACK_ERRORS = errors(400, 401, 404, 413, 503)
 
 
 async def _verified(request: Request) -> tuple[Any, bytes]:
-    """(bot, raw body) of a request proven to come from Slack; 503 when disabled, 401 when unsigned."""
+    """(bot, raw body) of a request proven to come from Slack; 404 when disabled, 401 when unsigned."""
     settings: Settings = request.app.state.settings
     if settings.slack_signing_secret is None:
-        raise HTTPException(503, "Slack integration disabled: HINDSIGHT_SLACK_SIGNING_SECRET is not set")
+        raise HTTPException(404, "Slack integration disabled: HINDSIGHT_SLACK_SIGNING_SECRET is not set")
     bot = getattr(request.app.state, "slack_bot", None)
     if bot is None:
-        raise HTTPException(503, getattr(request.app.state, "slack_unavailable", None) or "Slack bot not started")
+        raise HTTPException(404, getattr(request.app.state, "slack_unavailable", None) or "Slack bot not started")
     body = await request.body()
     if len(body) > MAX_BODY:
         raise HTTPException(413, "request body over 1 MiB")
@@ -71,15 +76,17 @@ def _form(body: bytes) -> dict[str, str]:
 
 def _json_object(raw: bytes | str, what: str) -> dict[str, Any]:
     try:
-        data = json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        data = loads_strict(raw)  # bounded nesting: a signed 100,000-deep payload was a RecursionError
+    except BadJson as exc:
+        raise HTTPException(400, f"{what} refused: {exc}") from exc
+    except json.JSONDecodeError as exc:
         raise HTTPException(400, f"{what} is not valid JSON: {exc}") from exc
     if not isinstance(data, dict):
         raise HTTPException(400, f"{what} must be a JSON object")
     return data
 
 
-@router.post("/events")
+@router.post("/events", response_model=SlackAck, responses=SLACK_ERRORS)
 async def events(request: Request) -> dict[str, Any]:
     """url_verification → challenge; event_callback → queued once (retries are acknowledged only)."""
     bot, body = await _verified(request)
@@ -96,18 +103,35 @@ async def events(request: Request) -> dict[str, Any]:
     return {"ok": True, "status": status}
 
 
-@router.post("/commands")
+@router.post("/commands", response_model=SlackAck, responses=SLACK_ERRORS)
 async def commands(request: Request) -> dict[str, Any]:
     """/hindsight <question>: ephemeral "Searching…" now, the answer on response_url later."""
     bot, body = await _verified(request)
-    result: dict[str, Any] = await run_in_threadpool(bot.accept_command, _form(body))
+    form = _form(body)
+    keys = _replay_keys(request, "command", form.get("team_id"), form.get("trigger_id"))
+    result: dict[str, Any] = await run_in_threadpool(bot.accept_command, form, keys)
     return result
 
 
-@router.post("/interactions")
+@router.post("/interactions", response_model=SlackAck, responses=SLACK_ERRORS)
 async def interactions(request: Request) -> dict[str, Any]:
     """block_actions from the 👍/👎 buttons, stored as feedback with source "slack"."""
     bot, body = await _verified(request)
     payload = _json_object(_form(body).get("payload", ""), "payload")
-    ids = await run_in_threadpool(bot.accept_interaction, payload)
+    team = payload.get("team")
+    team_id = team.get("id") if isinstance(team, dict) else None
+    keys = _replay_keys(request, "interaction", team_id, payload.get("trigger_id"))
+    ids = await run_in_threadpool(bot.accept_interaction, payload, keys)
     return {"ok": True, "feedback_ids": ids}
+
+
+def _replay_keys(request: Request, kind: str, team: object, trigger_id: object) -> tuple[str, ...]:
+    """Ledger keys of one delivery: its signature (an exact replay) and Slack's trigger_id (a retry).
+
+    A signature covers timestamp and body, so it is unique per signed request; Slack re-signs
+    a retry with a new timestamp, but the trigger_id of the user's action stays the same.
+    """
+    keys = [f"sig:{request.headers.get('x-slack-signature', '')}"]
+    if isinstance(trigger_id, str) and trigger_id:
+        keys.append(f"{kind}:{team}:{trigger_id}")
+    return tuple(keys)

@@ -21,9 +21,20 @@ def escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+# RFC 3986 reserved and unreserved characters, plus %; everything else (|, <, >, space…) is
+# percent-encoded, since Slack ends the URL of <url|label> at the first | or >.
+URL_SAFE = ":/?#[]@!$&'()*+,;=%~-._"
+
+
+def safe_url(url: str) -> str:
+    """url percent-encoded so no character can end the <url|label> part early, then escaped."""
+    return escape(quote(url, safe=URL_SAFE))
+
+
 def link(url: str, label: str) -> str:
-    """A mrkdwn link whose label cannot break out of the <url|label> syntax."""
-    return f"<{escape(url)}|{escape(label.replace('|', '¦')).strip() or escape(url)}>"
+    """A mrkdwn link whose url and label cannot break out of the <url|label> syntax."""
+    target = safe_url(url)
+    return f"<{target}|{escape(label.replace('|', '¦')).strip() or target}>"
 
 
 def source_url(base_url: str, citation: dict[str, Any]) -> str:

@@ -128,8 +128,13 @@ class SlackBot:
             return self.chat.ask(question, **kwargs)
 
     # ---- slash command ---------------------------------------------------------------------
-    def accept_command(self, form: dict[str, str]) -> dict[str, Any]:
-        """The immediate (ephemeral) response to /hindsight; the answer follows on response_url."""
+    def accept_command(self, form: dict[str, str], keys: tuple[str, ...] = ()) -> dict[str, Any]:
+        """The immediate (ephemeral) response to /hindsight; the answer follows on response_url.
+
+        keys identify the delivery (signature, trigger_id): a replay or retry is answered once.
+        """
+        if keys and not self.ledger.claim(*keys):
+            return {"response_type": "ephemeral", "text": "Already received; the answer is on its way."}
         question = clean_text(form.get("text", ""))  # Slack escapes &, <, > in command text too
         problem = self.check(question)
         if problem or not form.get("response_url"):
@@ -150,9 +155,17 @@ class SlackBot:
             log.error("response_url refused the answer: %s %s", response.status_code, response.body)
 
     # ---- interactivity ---------------------------------------------------------------------
-    def accept_interaction(self, payload: dict[str, Any]) -> list[int]:
-        """Store 👍/👎 clicks as feedback (source=slack); thank the user. Returns feedback row ids."""
-        ids = [record_feedback(self.store, payload, action) for action in feedback_actions(payload)]
+    def accept_interaction(self, payload: dict[str, Any], keys: tuple[str, ...] = ()) -> list[int]:
+        """Store 👍/👎 clicks as feedback (source=slack); thank the user. Returns feedback row ids.
+
+        Each click is claimed by its action_ts too, so a replayed or retried payload stores nothing.
+        """
+        actions = feedback_actions(payload)
+        user = (payload.get("user") or {}).get("id") if isinstance(payload.get("user"), dict) else None
+        clicks = [f"action:{user}:{a.get('action_id')}:{a.get('action_ts')}" for a in actions]
+        if (keys or clicks) and not self.ledger.claim(*keys, *clicks):
+            return []
+        ids = [record_feedback(self.store, payload, action) for action in actions]
         response_url = payload.get("response_url")
         if ids and isinstance(response_url, str):
             self.submit(_thank, response_url)

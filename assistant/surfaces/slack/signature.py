@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Mapping
 
 from slack_sdk.signature import SignatureVerifier
 
 MAX_AGE_SECONDS = 5 * 60
+# Unix seconds are 10 digits until the year 2286; 12 leaves room and keeps int() cheap and exact.
+TIMESTAMP = re.compile(r"[0-9]{1,12}")
 
 
 class SignatureError(Exception):
@@ -20,7 +23,8 @@ def verify_request(secret: str, body: bytes, headers: Mapping[str, str], now: fl
     signature = headers.get("x-slack-signature")
     if not timestamp or not signature:
         raise SignatureError("missing X-Slack-Signature or X-Slack-Request-Timestamp")
-    if not timestamp.isdigit():
+    # str.isdigit() accepts "²" and "١٢٣", which int() then rejects or reads; only ASCII digits count.
+    if not TIMESTAMP.fullmatch(timestamp):
         raise SignatureError("X-Slack-Request-Timestamp is not a Unix time")
     now = time.time() if now is None else now
     # Checked here too (the verifier checks it again) so a replay gets its own reason.
