@@ -96,12 +96,12 @@ def headline(run: RunResult) -> Table:
 def breakdown(config: ConfigResult, group: str, label: str) -> Table:
     """Every metric per question type or language (all questions of both splits)."""
     rows = [[name, *(fmt(v.get(k)) for k in BREAKDOWN)] for name, v in config.summary[group].items()]
-    return Table(f"By {label} (`{config.name}`, dev + test)", [label, *(SHORT.get(k, k) for k in BREAKDOWN)], rows)
+    return Table(f"By {label} ({config.name}, dev + test)", [label, *(SHORT.get(k, k) for k in BREAKDOWN)], rows)
 
 
 def latency(config: ConfigResult) -> Table:
     rows = [[s, fmt(v["p50"]), fmt(v["p95"])] for s, v in config.summary["latency"].items()]
-    return Table(f"Latency (`{config.name}`, ms)", ["stage", "p50", "p95"], rows)
+    return Table(f"Latency ({config.name}, ms)", ["stage", "p50", "p95"], rows)
 
 
 def charts(run: RunResult) -> list[Chart]:
