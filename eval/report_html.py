@@ -92,6 +92,12 @@ def _cited(citations: list[dict[str, Any]], limit: int = 120) -> str:
                        f'<span class="muted">{escape(c.get("text", "")[:limit])}</span>' for c in citations) or "–"
 
 
+def _abstained(q: QuestionRow) -> str:
+    if not q.abstained:
+        return "no"
+    return "yes" + (f'<br><span class="muted">{escape(q.abstain_reason)}</span>' if q.abstain_reason else "")
+
+
 def question_table(questions: list[QuestionRow]) -> str:
     """Question, answer, cited passages, which gold spans the citations hold, abstained, failures."""
     head = "".join(f"<th>{h}</th>" for h in ("id", "split", "type/lang", "question", "answer", "cited passages",
@@ -103,7 +109,7 @@ def question_table(questions: list[QuestionRow]) -> str:
             f'<tr class="{cls}"><td><a href="#{escape(q.id)}">{escape(q.id)}</a></td><td>{q.split}</td>'
             f"<td>{escape(q.type)}/{escape(q.lang)}</td><td>{escape(q.question)}</td>"
             f"<td>{escape(q.answer)}</td><td>{_cited(q.citations)}</td><td>{_gold(q)}</td>"
-            f"<td>{'yes' if q.abstained else 'no'}</td><td class=\"bad\">{escape('; '.join(q.failures))}</td></tr>")
+            f"<td>{_abstained(q)}</td><td class=\"bad\">{escape('; '.join(q.failures))}</td></tr>")
     return f'<table class="questions"><tr>{head}</tr>{"".join(rows)}</table>'
 
 
