@@ -109,6 +109,13 @@ def test_gate_flags_only_changes_beyond_tolerance_in_the_bad_direction() -> None
     assert [p.split(":")[0] for p in problems] == ["hit@5", "citation_recall", "noise_rate"]
 
 
+def test_gate_fails_when_the_question_set_changed() -> None:
+    baseline = {"tolerances": {}, "metrics": {"hit@5": 0.9, "questions": 86}}
+    assert compare({"hit@5": 0.9, "questions": 86}, baseline) == []
+    (problem,) = compare({"hit@5": 0.95, "questions": 90}, baseline)
+    assert problem.startswith("questions: 90 != baseline 86") and "--update-baseline" in problem
+
+
 def test_baseline_file_cannot_drop_a_gated_metric() -> None:
     # mrr@10 is absent from the file's tolerances but still gated with the default tolerance.
     baseline = {"tolerances": {"hit@5": 0.5}, "metrics": {"hit@5": 0.9, "mrr@10": 0.7}}
