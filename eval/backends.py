@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx
+
 from assistant.core.settings import Settings
 from assistant.embed.embedder import create_embedder
 from assistant.retrieve.retriever import Filters
@@ -69,14 +71,10 @@ class HttpBackend(Backend):
     """A running Hindsight server: POST /api/chat, then POST /api/search."""
 
     def __init__(self, url: str, api_key: str | None = None, timeout: float = 120.0, client: Any = None) -> None:
-        import httpx
-
         headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
         self.client = client or httpx.Client(base_url=url.rstrip("/"), headers=headers, timeout=timeout)
 
     def ask(self, question: Question) -> Outcome:
-        import httpx
-
         body: dict[str, Any] = {"question": question.question}
         if question.filters:
             body["filters"] = question.filters

@@ -22,16 +22,19 @@ from typing import Any
 import numpy as np
 
 from assistant.answer.support import LEXICAL_THRESHOLD, SEMANTIC_THRESHOLD, lexical_containment
+from assistant.core.settings import Settings
+from assistant.retrieve.retriever import Filters
+from assistant.service.pipeline import build_pipeline
 from assistant.text import CJK
+from eval.backends import IngestModel, index_for
 from eval.cli import EVAL_DIR
+from eval.questions import load_questions
 
 Row = tuple[bool, bool, float, str, str]  # (is CJK, answerable, evidence, id, split)
 
 
 def evidence_by_question(pipeline: Any, questions: list) -> list[Row]:
     """(is CJK, answerable, evidence, id, split) per question, with abstention switched off."""
-    from assistant.retrieve.retriever import Filters
-
     out = []
     for q in questions:
         answer = pipeline.answer(q.question, filters=Filters.from_json(q.filters))
@@ -111,11 +114,6 @@ def report_support(index: Any, embedder: Any, samples: int = 300, seed: int = 7)
 
 
 def main() -> None:
-    from assistant.core.settings import Settings
-    from assistant.service.pipeline import build_pipeline
-    from eval.backends import IngestModel, index_for
-    from eval.questions import load_questions
-
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--questions", type=Path, default=EVAL_DIR / "questions.jsonl")
     args = parser.parse_args()

@@ -39,6 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def run(argv: list[str]) -> int:
     """Entry point; returns the process exit code."""
+    # lazy: `hindsight --help` and argument errors must not load the pipeline, FAISS or a model.
     from eval import configs as cfg
     from eval.backends import EvalError
     from eval.questions import QuestionError, load_questions
@@ -70,6 +71,7 @@ def _select(questions: list, args: argparse.Namespace) -> list:
 
 
 def _run(args: argparse.Namespace, configs: list, questions: list) -> int:
+    # lazy: see run().
     from assistant.core.settings import Settings
     from eval import gate
     from eval.configs import DEFAULT_CONFIG
@@ -102,7 +104,7 @@ def _run(args: argparse.Namespace, configs: list, questions: list) -> int:
 
 
 def _gate(path: Path, metrics: dict) -> int:
-    from eval import gate
+    from eval import gate  # lazy: see run()
 
     try:
         baseline = gate.load_baseline(path)

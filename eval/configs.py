@@ -46,7 +46,9 @@ def unavailable_reason(config: EvalConfig, settings: Any = None) -> str | None:
     """Why a configuration cannot run here (None when it can)."""
     if config.answerer == "extractive":
         return None
-    from assistant.service.pipeline import ANSWERERS
+    from assistant.service.pipeline import (
+        ANSWERERS,  # lazy: `hindsight eval --list` needs no pipeline
+    )
 
     if config.answerer not in ANSWERERS:
         return f"answerer {config.answerer!r} is not registered"

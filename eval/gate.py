@@ -29,6 +29,8 @@ TOLERANCES = {metric: tol for family in FAMILIES.values() for metric, tol in fam
 
 def family_of(metric: str) -> str:
     """The family a gated metric belongs to."""
+    if metric == "questions":
+        return "question set"
     return next((f for f, metrics in FAMILIES.items() if metric in metrics), "other")
 
 
@@ -50,6 +52,10 @@ def compare(metrics: dict[str, Any], baseline: dict[str, Any]) -> list[str]:
     The baseline file may change a tolerance but cannot drop a gated metric.
     """
     problems = []
+    before_n, now_n = baseline["metrics"].get("questions"), metrics.get("questions")
+    if before_n is not None and now_n != before_n:
+        problems.append(f"questions: {now_n} != baseline {before_n} (the question set changed; "
+                        "rewrite the baseline on purpose with --update-baseline)")
     tolerances = {**TOLERANCES, **baseline["tolerances"]}
     for name, tolerance in tolerances.items():
         before, now = baseline["metrics"].get(name), metrics.get(name)

@@ -205,6 +205,7 @@ def aggregate(records: list[Record]) -> dict[str, Any]:
     out["abstain_rate"] = _round(m.mean([r.metrics.get("abstained") for r in ok]))
     abst = m.abstention_metrics([(r.question.answerable, r.abstained) for r in ok])
     out.update({k: _round(v) for k, v in abst.items()})
+    out["total_ms_p50"] = m.percentiles([r.latency["total_ms"] for r in ok if "total_ms" in r.latency])["p50"]
     out.update(questions=len(records), answerable=len(answerable), errors=len(records) - len(ok))
     return out
 

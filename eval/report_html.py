@@ -16,7 +16,7 @@ COLORS = ["#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b0
 CSS = """
 body{font:14px/1.5 system-ui,sans-serif;margin:24px;color:#222;max-width:1400px}
 table{border-collapse:collapse;margin:8px 0}td,th{border:1px solid #ccc;padding:3px 8px;text-align:right;vertical-align:top}
-td:first-child,th:first-child,.questions td{text-align:left}mark{background:#ffe066}
+td:first-child,th:first-child,.questions td,.questions th{text-align:left}mark{background:#ffe066}
 details{border:1px solid #ddd;border-radius:6px;margin:6px 0;padding:6px 10px}
 details.fail>summary{color:#b00}.passage{white-space:pre-wrap;background:#f7f7f7;padding:6px;margin:4px 0}
 .passage.gold{border-left:4px solid #59a14f}.cmp td:last-child{text-align:left}.bad{color:#b00}.muted{color:#777}
@@ -39,8 +39,8 @@ def table_html(table: Table, cls: str = "") -> str:
 def bar_chart(chart: Chart) -> str:
     """Grouped vertical bars (values in 0..1), one colour per series, as inline SVG."""
     groups, series = chart.groups, chart.series
-    bar, gap, height, top = max(3, min(12, 90 // max(1, len(series)))), 18, 160, 24
-    group_w = bar * len(series) + gap
+    bar, gap, height, top = max(2, min(12, 60 // max(1, len(series)))), 14, 160, 24
+    group_w = max(44, bar * len(series) + gap)  # room for the rotated group label
     width = 40 + group_w * len(groups) + 160
     parts = [f'<svg role="img" aria-label="{escape(chart.title)}" width="{width}" height="{height + top + 80}">',
              f'<text x="4" y="14" font-weight="bold">{escape(chart.title)}</text>']
@@ -92,6 +92,12 @@ def _cited(citations: list[dict[str, Any]], limit: int = 120) -> str:
                        f'<span class="muted">{escape(c.get("text", "")[:limit])}</span>' for c in citations) or "–"
 
 
+def _abstained(q: QuestionRow) -> str:
+    if not q.abstained:
+        return "no"
+    return "yes" + (f'<br><span class="muted">{escape(q.abstain_reason)}</span>' if q.abstain_reason else "")
+
+
 def question_table(questions: list[QuestionRow]) -> str:
     """Question, answer, cited passages, which gold spans the citations hold, abstained, failures."""
     head = "".join(f"<th>{h}</th>" for h in ("id", "split", "type/lang", "question", "answer", "cited passages",
@@ -103,7 +109,7 @@ def question_table(questions: list[QuestionRow]) -> str:
             f'<tr class="{cls}"><td><a href="#{escape(q.id)}">{escape(q.id)}</a></td><td>{q.split}</td>'
             f"<td>{escape(q.type)}/{escape(q.lang)}</td><td>{escape(q.question)}</td>"
             f"<td>{escape(q.answer)}</td><td>{_cited(q.citations)}</td><td>{_gold(q)}</td>"
-            f"<td>{'yes' if q.abstained else 'no'}</td><td class=\"bad\">{escape('; '.join(q.failures))}</td></tr>")
+            f"<td>{_abstained(q)}</td><td class=\"bad\">{escape('; '.join(q.failures))}</td></tr>")
     return f'<table class="questions"><tr>{head}</tr>{"".join(rows)}</table>'
 
 
@@ -133,7 +139,7 @@ def render_html(data: ReportData) -> str:
             f"<h1>Evaluation run {escape(data.name)}</h1><ul>{skipped}</ul>"
             + "".join(table_html(t) for t in data.tables)
             + "<h2>Charts</h2>" + "\n".join(bar_chart(c) for c in data.charts)
-            + f"<h2>Questions ({escape(data.first)})</h2>"
+            + f"<h2 id=\"questions\">Questions ({escape(data.first)})</h2>"
             '<label><input type="checkbox" id="only-fail"> only questions with failures</label>'
             + question_table(data.questions)
             + '<div id="drill">' + "\n".join(_details(q, data.first) for q in data.questions)

@@ -13,12 +13,13 @@ from eval.runner import ConfigResult, RunResult
 HEADLINE = ["hit@1", "hit@5", "recall@5", "mrr@10", "ndcg@10", "citation_recall", "citation_precision",
             "key_facts", "abstain_recall", "false_abstain_rate", "noise_rate", "language_match"]
 BREAKDOWN = ["questions", "hit@1", "hit@5", "recall@5", "mrr@10", "ndcg@10", "citation_recall",
-             "citation_precision", "support_recall", "key_facts", "abstain_rate", "abstain_recall",
-             "false_abstain_rate", "noise_rate", "language_match", "answer_chars"]
+             "citation_precision", "support_recall", "support_precision", "key_facts", "abstain_rate",
+             "abstain_recall", "abstain_precision", "false_abstain_rate", "noise_rate", "language_match",
+             "answer_chars", "total_ms_p50"]
 SHORT = {"citation_recall": "cite_R", "citation_precision": "cite_P", "support_recall": "support_R",
          "abstain_precision": "abst_P", "abstain_recall": "abst_R", "false_abstain_rate": "false_abst",
          "abstain_rate": "abst_rate", "key_facts": "facts", "noise_rate": "noise", "language_match": "lang_ok",
-         "answer_chars": "chars"}
+         "answer_chars": "chars", "support_precision": "support_P", "total_ms_p50": "p50 ms"}
 CHARTS_BY_GROUP = {"by_type": ["hit@5", "citation_recall", "key_facts", "abstain_rate"],
                    "by_lang": ["hit@5", "key_facts", "noise_rate", "language_match"]}
 
@@ -57,6 +58,7 @@ class QuestionRow:
     question: str
     answerable: bool
     abstained: bool
+    abstain_reason: str
     answer: str
     citations: list[dict[str, Any]]
     gold: list[dict[str, Any]]  # doc_id, span, cited (held by a cited passage), rank (retrieval)
@@ -96,12 +98,12 @@ def headline(run: RunResult) -> Table:
 def breakdown(config: ConfigResult, group: str, label: str) -> Table:
     """Every metric per question type or language (all questions of both splits)."""
     rows = [[name, *(fmt(v.get(k)) for k in BREAKDOWN)] for name, v in config.summary[group].items()]
-    return Table(f"By {label} (`{config.name}`, dev + test)", [label, *(SHORT.get(k, k) for k in BREAKDOWN)], rows)
+    return Table(f"By {label} ({config.name}, dev + test)", [label, *(SHORT.get(k, k) for k in BREAKDOWN)], rows)
 
 
 def latency(config: ConfigResult) -> Table:
     rows = [[s, fmt(v["p50"]), fmt(v["p95"])] for s, v in config.summary["latency"].items()]
-    return Table(f"Latency (`{config.name}`, ms)", ["stage", "p50", "p95"], rows)
+    return Table(f"Latency ({config.name}, ms)", ["stage", "p50", "p95"], rows)
 
 
 def charts(run: RunResult) -> list[Chart]:
@@ -143,7 +145,7 @@ def question_row(record: Record, configs: list[ConfigResult]) -> QuestionRow:
                 for i, h in enumerate(record.hits[:DRILL_K], start=1)]
     return QuestionRow(
         q.id, q.split, q.type, q.lang, q.question, q.answerable, record.abstained,
-        answer.get("answer", record.error or ""), list(answer.get("citations", [])), gold, q.key_facts,
+        str(answer.get("trace", {}).get("abstain_reason") or ""), answer.get("answer", record.error or ""), list(answer.get("citations", [])), gold, q.key_facts,
         passages, record.unsupported, record.noise, record.failures, _per_config(q.id, configs))
 
 

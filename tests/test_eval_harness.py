@@ -30,7 +30,8 @@ def answer(sentences: list[tuple[str, list[int]]], cited: dict[int, str], abstai
         "abstained": abstained,
         "citations": [{"n": n, "doc_id": "d", "chunk_id": f"d:{n}", "text": t} for n, t in cited.items()],
         "sentences": [{"text": s, "citations": c} for s, c in sentences],
-        "trace": {"embed_ms": 2.0, "faiss_ms": 1.0, "bm25_ms": 3.0, "answer_ms": 4.0, "mode": "hybrid"},
+        "trace": {"embed_ms": 2.0, "faiss_ms": 1.0, "bm25_ms": 3.0, "answer_ms": 4.0, "mode": "hybrid",
+                  **({"abstain_reason": "evidence 0.31 < 0.87"} if abstained else {})},
     }
 
 
@@ -152,7 +153,7 @@ def test_reports_escape_corpus_text_and_highlight_gold(records: list, tmp_path: 
     # 1 chart of configurations + 4 per type + 4 per language; a drill-down per question.
     assert parser.tags.count("svg") == 9 and parser.tags.count("details") == 4
     assert page.count('<tr class="q') == 4 and "✓ 客户转向了服务更成熟的大厂" in page and "✗ 试用合同只有三十万元" in page
-    assert "By type" in page and "By language" in page
+    assert "By type" in page and "By language" in page and page.count("evidence 0.31 &lt; 0.87") == 2
     assert summary["configs"]["fake"]["metrics"]["mrr@10"] == 0.5
     assert [r["gold"] for r in summary["questions"]["fake"][0]["retrieved"]] == [False, True]
     assert json.loads((tmp_path / "summary.json").read_text(encoding="utf-8"))["skipped"] == {"llm": "not configured"}

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import math
 
 import pytest
 
 from eval import metrics as m
 from eval.gate import compare
+from eval.questions import Question, split_of
 
 P = m.Passage
 
@@ -109,7 +111,23 @@ def test_gate_flags_only_changes_beyond_tolerance_in_the_bad_direction() -> None
     assert [p.split(":")[0] for p in problems] == ["hit@5", "citation_recall", "noise_rate"]
 
 
+def test_gate_fails_when_the_question_set_changed() -> None:
+    baseline = {"tolerances": {}, "metrics": {"hit@5": 0.9, "questions": 86}}
+    assert compare({"hit@5": 0.9, "questions": 86}, baseline) == []
+    (problem,) = compare({"hit@5": 0.95, "questions": 90}, baseline)
+    assert problem.startswith("questions: 90 != baseline 86") and "--update-baseline" in problem
+
+
 def test_baseline_file_cannot_drop_a_gated_metric() -> None:
     # mrr@10 is absent from the file's tolerances but still gated with the default tolerance.
     baseline = {"tolerances": {"hit@5": 0.5}, "metrics": {"hit@5": 0.9, "mrr@10": 0.7}}
     assert [p.split(":")[0] for p in compare({"hit@5": 0.5, "mrr@10": 0.6}, baseline)] == ["mrr@10"]
+
+
+def test_split_is_fixed_by_the_first_byte_of_sha256_of_the_id() -> None:
+    # Pinned values: other branches and the committed baseline rely on this exact split.
+    assert {qid: split_of(qid) for qid in ("t1", "t2", "t8", "t9")} == {
+        "t1": "dev", "t2": "dev", "t8": "test", "t9": "test"}
+    assert all(split_of(q) == ("dev" if hashlib.sha256(q.encode("utf-8")).digest()[0] % 2 == 0 else "test")
+               for q in (f"q{i:03d}" for i in range(1, 300)))
+    assert Question("q1", "?", "fact", "en", False).split == split_of("q1")

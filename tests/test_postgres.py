@@ -13,18 +13,18 @@ from assistant.core.settings import Settings
 from assistant.service.history import HistoryStore, conversations, feedback, messages
 from assistant.service.pipeline import Pipeline
 from assistant.surfaces.app import create_app
+from testing.optional import installed, require
 
 SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "start-postgres.sh"
 
-pytest.importorskip("psycopg", reason="psycopg not installed (pip install '.[test]')")
+require(installed("psycopg"), "psycopg not installed (pip install '.[test]')")
 
 
 @pytest.fixture(scope="module")
 def pg_url() -> Iterator[str]:
     """A throwaway PostgreSQL on 127.0.0.1, stopped and removed after the module."""
     proc = subprocess.run(["bash", str(SCRIPT)], capture_output=True, text=True, timeout=120)
-    if proc.returncode == 3:
-        pytest.skip("PostgreSQL binaries absent: apt-get install -y postgresql")
+    require(proc.returncode != 3, "PostgreSQL binaries absent: apt-get install -y postgresql")
     assert proc.returncode == 0, proc.stderr
     directory, url = proc.stdout.split()[-2:]
     try:
