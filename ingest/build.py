@@ -14,12 +14,14 @@ import shutil
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from assistant.core.settings import Settings
+from assistant.index.factory import vector_store
+from assistant.index.pgvector import PgVectorStore
 from assistant.store.build_store import (
     BUILDS,
     CURRENT,
@@ -30,6 +32,7 @@ from assistant.store.build_store import (
 )
 from ingest.loaders import LoadError, SourceFile, discover, load_document
 from ingest.plan import Plan, PreviousBuild, plan_documents
+from ingest.push import ensure_pushed, push_build
 
 if TYPE_CHECKING:  # the writer pulls llama-index (chunker); imported only when something changed
     from llama_index.core.schema import Document
@@ -109,6 +112,7 @@ def _ingest_locked(
     params = build_params(settings)
     previous = None if rebuild else _previous_build(settings.index_dir, params)
     if previous and previous.same_sources(sources):
+        _ensure_vector_rows(settings, previous)
         return _unchanged_report(previous)
     plan = plan_documents(sources, previous, _load)
     report = _report_from_plan(plan, previous, sources)
@@ -198,11 +202,23 @@ def _publish(
     from ingest.writer import write_build
 
     write_build(staging, parts, manifest)
+    store = vector_store(settings)
+    if store is not None:  # the rows are ready before any replica can see the build
+        assert parts.vectors is not None
+        with closing(store):
+            push_build(store, build_id, parts.chunks, parts.vectors)
     final = builds / build_id
     staging.rename(final)
     _swap_current(settings.index_dir, final)
-    _collect_garbage(builds, keep=final)
+    _collect_garbage(builds, keep=final, store=vector_store(settings))
     return build_id
+
+
+def _ensure_vector_rows(settings: Settings, previous: PreviousBuild) -> None:
+    store = vector_store(settings)
+    if store is not None:
+        with closing(store):
+            ensure_pushed(store, previous.path, previous.manifest["build_id"])
 
 
 def _swap_current(index_dir: Path, build: Path) -> None:
@@ -223,14 +239,20 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def _collect_garbage(builds: Path, keep: Path) -> None:
-    """Keep the newest builds (the previous one may still be served) and drop staging leftovers."""
+def _collect_garbage(builds: Path, keep: Path, store: PgVectorStore | None = None) -> None:
+    """Keep the newest builds (the previous one may still be served) and drop staging leftovers.
+
+    A dropped build's pgvector rows go with it.
+    """
     finished = sorted((p for p in builds.iterdir() if not p.name.startswith(".")), reverse=True)
-    for old in finished[KEEP_BUILDS:]:
-        if old != keep:
-            shutil.rmtree(old, ignore_errors=True)
-    for stale in builds.glob(".tmp-*"):
-        shutil.rmtree(stale, ignore_errors=True)
+    dropped = [old for old in finished[KEEP_BUILDS:] if old != keep]
+    dropped += list(builds.glob(".tmp-*"))
+    for old in dropped:
+        shutil.rmtree(old, ignore_errors=True)
+    if store is not None:
+        with closing(store):
+            for old in dropped:
+                store.drop(old.name.removeprefix(".tmp-"))
 
 
 @contextmanager

@@ -72,6 +72,18 @@ class Settings(BaseSettings):
     faiss_pq_m: int = Field(default=48, ge=1, le=384, description="PQ sub-quantisers (must divide dim)")
     faiss_ivf_refine: int = Field(default=100, ge=0, le=1000, description="IVF-PQ exact re-rank factor; 0: off")
 
+    # Where the dense index lives: local FAISS files (default) or PostgreSQL + pgvector shared by
+    # replicas (docs/scaling.md). pgvector needs `pip install '.[pgvector]'` and a database URL.
+    vector_store: Literal["faiss", "pgvector"] = "faiss"
+    pgvector_url: str | None = Field(
+        default=None, description="PostgreSQL URL for pgvector; default: database_url"
+    )
+    pgvector_hnsw_m: int = Field(default=16, ge=4, le=100)
+    pgvector_ef_construction: int = Field(default=64, ge=8, le=1000)
+    # Raised to k per query: pgvector's HNSW returns at most ef_search rows (bench/scale.py).
+    pgvector_ef_search: int = Field(default=100, ge=1, le=1000)
+    pgvector_pool_size: int = Field(default=8, ge=1, le=100, description="connections per process")
+
     # Answering.
     answer_passages: int = Field(default=5, ge=1, le=20)
     answer_sentences: int = Field(default=5, ge=1, le=20)
@@ -146,6 +158,12 @@ class Settings(BaseSettings):
     def _overlap_below_size(self) -> Settings:
         if self.chunk_overlap >= self.chunk_size:
             raise ValueError("chunk_overlap must be smaller than chunk_size")
+        return self
+
+    @model_validator(mode="after")
+    def _pgvector_has_url(self) -> Settings:
+        if self.vector_store == "pgvector" and not (self.pgvector_url or self.database_url):
+            raise ValueError("vector_store=pgvector needs HINDSIGHT_PGVECTOR_URL or HINDSIGHT_DATABASE_URL")
         return self
 
     @property

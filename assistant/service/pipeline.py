@@ -16,6 +16,7 @@ from assistant.answer.llm_answerer import create_llm_answerer
 from assistant.core.settings import Settings
 from assistant.core.types import Answer, Hit
 from assistant.embed.embedder import Embedder, create_embedder
+from assistant.index.factory import dense_opener
 from assistant.llm.client import create_llm_client
 from assistant.retrieve.glossary import Glossary
 from assistant.retrieve.retriever import Filters, HybridRetriever
@@ -37,6 +38,7 @@ class IndexHolder:
         self._target: str | None = None
         self._checked = 0.0
         self.error: str | None = None
+        self._open_dense = dense_opener(settings)
 
     def get(self) -> LoadedIndex:
         """The current index snapshot; raises IndexUnavailable when none can be loaded."""
@@ -54,7 +56,7 @@ class IndexHolder:
             if self._index is not None and target == self._target:
                 return
             try:
-                loaded = load_index(self.settings.index_dir)
+                loaded = load_index(self.settings.index_dir, self._open_dense)
             except IndexUnavailable as exc:
                 # Keep serving the build we have; report why the new one is unusable.
                 self.error = str(exc)
