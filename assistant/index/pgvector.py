@@ -42,6 +42,7 @@ def table_name(build_id: str) -> str:
 def _configure(conn: Any) -> None:
     from pgvector.psycopg import register_vector  # lazy: optional dependency (extra "pgvector")
 
+    conn.execute("CREATE EXTENSION IF NOT EXISTS vector")  # a no-op (no privilege needed) once present
     register_vector(conn)
 
 
@@ -88,9 +89,8 @@ class PgVectorStore:
             self._pool = None
 
     def setup(self) -> None:
-        """The extension and the registry table (idempotent)."""
+        """The registry table (idempotent; each connection creates the extension if missing)."""
         with self.connection() as conn:
-            conn.execute("CREATE EXTENSION IF NOT EXISTS vector")
             conn.execute(f"""CREATE TABLE IF NOT EXISTS {REGISTRY} (
                 build_id text PRIMARY KEY, table_name text NOT NULL, dim int NOT NULL,
                 rows int NOT NULL, hnsw_m int NOT NULL, ef_construction int NOT NULL,

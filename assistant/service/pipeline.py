@@ -17,6 +17,7 @@ from assistant.core.settings import Settings
 from assistant.core.types import Answer, Hit
 from assistant.embed.embedder import Embedder, create_embedder
 from assistant.index.factory import dense_opener
+from assistant.index.pgvector import VectorStoreError
 from assistant.llm.client import create_llm_client
 from assistant.retrieve.glossary import Glossary
 from assistant.retrieve.retriever import Filters, HybridRetriever
@@ -123,7 +124,10 @@ class Pipeline:
         retriever = self.retriever(index)
         query = retriever.prepare(question, trace)
         k = k or max(self.settings.top_k, self.settings.answer_passages)
-        hits = retriever.search(query, k, filters, mode, trace)
+        try:
+            hits = retriever.search(query, k, filters, mode, trace)
+        except VectorStoreError as exc:  # the shared pgvector database is down: 503, not 500
+            raise IndexUnavailable(str(exc)) from exc
         trace["build_id"] = index.build_id
         return Context(question, query, hits, index, history or [], trace)
 
