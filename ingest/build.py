@@ -244,7 +244,8 @@ def _collect_garbage(builds: Path, keep: Path, store: PgVectorStore | None = Non
 
     A dropped build's pgvector rows go with it.
     """
-    finished = sorted((p for p in builds.iterdir() if not p.name.startswith(".")), reverse=True)
+    # Newest first by when the manifest was written: build ids only have second resolution.
+    finished = sorted((p for p in builds.iterdir() if not p.name.startswith(".")), key=_written, reverse=True)
     dropped = [old for old in finished[KEEP_BUILDS:] if old != keep]
     dropped += list(builds.glob(".tmp-*"))
     for old in dropped:
@@ -253,6 +254,13 @@ def _collect_garbage(builds: Path, keep: Path, store: PgVectorStore | None = Non
         with closing(store):
             for old in dropped:
                 store.drop(old.name.removeprefix(".tmp-"))
+
+
+def _written(build: Path) -> tuple[int, str]:
+    try:
+        return (build / "manifest.json").stat().st_mtime_ns, build.name
+    except OSError:
+        return 0, build.name
 
 
 @contextmanager

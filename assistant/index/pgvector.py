@@ -11,8 +11,9 @@ Plain SQL through psycopg, not llama-index's PGVectorStore: see docs/scaling.md 
 
 from __future__ import annotations
 
-import json
+import contextlib
 import re
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -22,7 +23,6 @@ import numpy as np
 from assistant.index.indexes import Index, Query, Ranked
 
 REGISTRY = "hindsight_dense_builds"
-COPY_BLOCK = 5_000
 
 
 class VectorStoreError(RuntimeError):
@@ -40,9 +40,13 @@ def table_name(build_id: str) -> str:
 
 
 def _configure(conn: Any) -> None:
-    from pgvector.psycopg import register_vector  # lazy: optional dependency (extra "pgvector")
+    """Each new connection: the extension present (created on a fresh database), vector type known."""
+    import psycopg  # lazy: optional dependency (extra "pgvector")
+    from pgvector.psycopg import register_vector  # lazy: as above
 
-    conn.execute("CREATE EXTENSION IF NOT EXISTS vector")  # a no-op (no privilege needed) once present
+    if conn.execute("SELECT 1 FROM pg_extension WHERE extname = 'vector'").fetchone() is None:
+        with contextlib.suppress(psycopg.errors.UniqueViolation):  # another connection just did
+            conn.execute("CREATE EXTENSION IF NOT EXISTS vector")
     register_vector(conn)
 
 
@@ -50,11 +54,14 @@ class PgVectorStore:
     """Connections to one database: pushes, opens and drops builds' dense tables."""
 
     def __init__(self, url: str, hnsw_m: int = 16, ef_construction: int = 64, ef_search: int = 100,
-                 pool_size: int = 8) -> None:
+                 pool_size: int = 8, connect_timeout: float = 10.0) -> None:
         self.url = libpq_url(url)
         self.hnsw_m, self.ef_construction, self.ef_search = hnsw_m, ef_construction, ef_search
-        self.pool_size = pool_size
-        self._pool: Any = None
+        self.pool_size, self.connect_timeout = pool_size, connect_timeout
+        # A small thread-free pool: idle connections reused LIFO, at most pool_size in use.
+        self._idle: list[Any] = []
+        self._lock = threading.Lock()
+        self._slots = threading.BoundedSemaphore(pool_size)
 
     @classmethod
     def from_settings(cls, s: Any) -> PgVectorStore:
@@ -66,27 +73,37 @@ class PgVectorStore:
 
     @contextmanager
     def connection(self) -> Iterator[Any]:
-        """A pooled connection (opened on first use); errors become VectorStoreError."""
+        """A pooled connection; database errors become VectorStoreError."""
         import psycopg  # lazy: optional dependency (extra "pgvector")
 
+        if not self._slots.acquire(timeout=self.connect_timeout):
+            raise VectorStoreError(f"pgvector: all {self.pool_size} connections busy for {self.connect_timeout}s")
+        conn = None
         try:
-            with self._get_pool().connection() as conn:
-                yield conn
+            with self._lock:
+                conn = self._idle.pop() if self._idle else None
+            conn = conn or self._connect()
+            yield conn
         except psycopg.Error as exc:
             raise VectorStoreError(f"pgvector: {exc}".strip()) from exc
+        finally:
+            if conn is not None and not (conn.closed or conn.broken):
+                with self._lock:
+                    self._idle.append(conn)
+            self._slots.release()
 
-    def _get_pool(self) -> Any:
-        if self._pool is None:
-            from psycopg_pool import ConnectionPool  # lazy: optional dependency (extra "pgvector")
+    def _connect(self) -> Any:
+        import psycopg  # lazy: optional dependency (extra "pgvector")
 
-            self._pool = ConnectionPool(self.url, min_size=1, max_size=self.pool_size, open=True,
-                                        configure=_configure, kwargs={"autocommit": True}, timeout=10)
-        return self._pool
+        conn = psycopg.connect(self.url, autocommit=True, connect_timeout=max(1, int(self.connect_timeout)))
+        _configure(conn)
+        return conn
 
     def close(self) -> None:
-        if self._pool is not None:
-            self._pool.close()
-            self._pool = None
+        with self._lock:
+            idle, self._idle = self._idle, []
+        for conn in idle:
+            conn.close()
 
     def setup(self) -> None:
         """The registry table (idempotent; each connection creates the extension if missing)."""
@@ -157,13 +174,14 @@ def _copy_rows(conn: Any, table: Any, vectors: np.ndarray, doc_ids: Sequence[str
                metas: Sequence[dict[str, Any]]) -> None:
     """Binary COPY: the fastest way in; vectors go as float32, unchanged."""
     from psycopg import sql  # lazy: optional dependency (extra "pgvector")
+    from psycopg.types.json import Jsonb  # lazy: as above
 
     vectors = np.asarray(vectors, dtype=np.float32)
     stmt = sql.SQL("COPY {} (row, doc_id, embedding, meta) FROM STDIN WITH (FORMAT BINARY)").format(table)
     with conn.cursor().copy(stmt) as copy:
         copy.set_types(["int4", "text", "vector", "jsonb"])
         for i in range(len(vectors)):
-            copy.write_row((i, doc_ids[i], vectors[i], json.dumps(metas[i], ensure_ascii=False)))
+            copy.write_row((i, doc_ids[i], vectors[i], Jsonb(metas[i])))
 
 
 class PgVectorIndex(Index):
