@@ -45,9 +45,7 @@ class LiveServer:
         """Start and wait until /healthz answers ok."""
         log = self.log_path.open("ab")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "assistant.surfaces.app:app_from_env", "--factory",
-             "--host", "127.0.0.1", "--port", str(self.port), "--log-level", "warning"],
-            env=self.env, cwd=self.workdir, stdout=log, stderr=subprocess.STDOUT,
+            self.command(), env=self.env, cwd=self.workdir, stdout=log, stderr=subprocess.STDOUT,
         )
         log.close()
         deadline = time.monotonic() + timeout
@@ -62,6 +60,11 @@ class LiveServer:
             time.sleep(0.2)
         self.stop()
         raise RuntimeError(f"server not ready in {timeout}s: {self.log_path.read_text(errors='replace')[-2000:]}")
+
+    def command(self) -> list[str]:
+        """The server process's argv."""
+        return [sys.executable, "-m", "uvicorn", "assistant.surfaces.app:app_from_env", "--factory",
+                "--host", "127.0.0.1", "--port", str(self.port), "--log-level", "warning"]
 
     def stop(self) -> None:
         """Terminate the process (kill it if it does not exit)."""
@@ -78,3 +81,10 @@ class LiveServer:
     def restart(self) -> None:
         self.stop()
         self.start()
+
+
+class ServeReplica(LiveServer):
+    """`hindsight serve` itself (the CLI a deployment runs), one replica of several."""
+
+    def command(self) -> list[str]:
+        return [sys.executable, "-m", "assistant.cli", "serve", "--host", "127.0.0.1", "--port", str(self.port)]
