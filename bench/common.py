@@ -115,3 +115,18 @@ def _wait_ready(url: str, proc: subprocess.Popen[bytes], timeout: float) -> None
             pass
         time.sleep(0.2)
     raise RuntimeError(f"server at {url} not ready after {timeout}s")
+
+
+@contextmanager
+def postgres() -> Iterator[str]:
+    """A throwaway PostgreSQL 16 + pgvector (pgserver wheel's binaries); yields its SQLAlchemy URL."""
+    import pgserver  # lazy: test/bench-only dependency
+
+    script = ROOT / "scripts" / "start-postgres.sh"
+    env = {**os.environ, "PG_BINDIR": str(Path(pgserver.__file__).parent / "pginstall" / "bin")}
+    proc = subprocess.run(["bash", str(script)], capture_output=True, text=True, timeout=120, env=env, check=True)
+    directory, url = proc.stdout.split()[-2:]
+    try:
+        yield url
+    finally:
+        subprocess.run(["bash", str(script), "--stop", directory], timeout=60, check=False, env=env)

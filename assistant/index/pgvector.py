@@ -54,10 +54,11 @@ class PgVectorStore:
     """Connections to one database: pushes, opens and drops builds' dense tables."""
 
     def __init__(self, url: str, hnsw_m: int = 16, ef_construction: int = 64, ef_search: int = 100,
-                 pool_size: int = 8, connect_timeout: float = 10.0) -> None:
+                 pool_size: int = 8, connect_timeout: float = 10.0, build_memory_mb: int = 1024) -> None:
         self.url = libpq_url(url)
         self.hnsw_m, self.ef_construction, self.ef_search = hnsw_m, ef_construction, ef_search
         self.pool_size, self.connect_timeout = pool_size, connect_timeout
+        self.build_memory_mb = build_memory_mb
         # A small thread-free pool: idle connections reused LIFO, at most pool_size in use.
         self._idle: list[Any] = []
         self._lock = threading.Lock()
@@ -128,6 +129,8 @@ class PgVectorStore:
                                  "embedding vector({}) NOT NULL, meta jsonb NOT NULL)")
                          .format(table, sql.Literal(dim)))
             _copy_rows(conn, table, vectors, doc_ids, metas)
+            # HNSW builds far faster when the graph fits in memory (pgvector warns otherwise).
+            conn.execute(f"SET LOCAL maintenance_work_mem = '{self.build_memory_mb:d}MB'")
             conn.execute(sql.SQL("CREATE INDEX ON {} USING hnsw (embedding vector_ip_ops) "
                                  "WITH (m = {}, ef_construction = {})")
                          .format(table, sql.Literal(self.hnsw_m), sql.Literal(self.ef_construction)))
