@@ -1,13 +1,19 @@
 """Bounded HTTP load on 127.0.0.1: N concurrent clients, capped in requests and seconds.
 
-Every request carries a distinct question (a real one plus a request number), so the
-server's query-embedding cache never answers: this is the uncached worst case.
+Every request of the whole run carries a distinct question (a real one plus a run-wide
+request number), so the server's query-embedding cache never answers: the uncached worst case.
+(Until 2026-11-30 the number restarted at 0 for every row, so later rows on the same server
+re-sent earlier rows' questions; with 2 workers each process's 256-entry cache held its half
+of them, which is where the 146 req/s at 32 clients came from.)
+Each row is printed beside the embedding-bound limit measured in the same run: cores ÷ the
+time one uncached query embedding takes on one core.
 Also measures /healthz while a full `hindsight ingest --rebuild` runs against the served index.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 import subprocess
 import time
 from dataclasses import dataclass, field
@@ -26,6 +32,7 @@ class LoadResult:
     latencies_ms: list[float] = field(default_factory=list)
     errors: int = 0
     seconds: float = 0.0
+    sent: int = 0
 
     @property
     def throughput(self) -> float:
@@ -39,6 +46,7 @@ async def _client(http: httpx.AsyncClient, path: str, qs: list[str], counter: li
         if n >= limit:
             return
         counter[0] += 1
+        result.sent += 1
         started = time.perf_counter()
         try:
             response = await http.post(path, json={"question": f"{qs[n % len(qs)]} {n}"})
@@ -52,16 +60,20 @@ async def _client(http: httpx.AsyncClient, path: str, qs: list[str], counter: li
 
 
 async def run_load(url: str, clients: int, workers: int, path: str = "/api/search",
-                   requests: int = 300, seconds: float = 20.0) -> LoadResult:
-    """Drive `clients` concurrent clients until `requests` are sent or `seconds` pass."""
+                   requests: int = 300, seconds: float = 20.0, first: int = 0,
+                   qs: list[str] | None = None) -> LoadResult:
+    """Drive `clients` concurrent clients until `requests` are sent or `seconds` pass.
+
+    Request numbers start at `first`: give each row of a run its own range, or questions repeat.
+    """
     result = LoadResult(clients, workers)
-    qs = questions()
+    qs = qs or questions()
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
     async with httpx.AsyncClient(base_url=url, timeout=60, limits=limits) as http:
         started = time.perf_counter()
         deadline = time.monotonic() + seconds
-        counter = [0]
-        await asyncio.gather(*(_client(http, path, qs, counter, requests, deadline, result)
+        counter = [first]
+        await asyncio.gather(*(_client(http, path, qs, counter, first + requests, deadline, result)
                                for _ in range(clients)))
         result.seconds = time.perf_counter() - started
     return result
@@ -96,27 +108,60 @@ def measure(index_dir: Path, data_dir: Path, corpus_dir: Path, levels: tuple[int
             workers: tuple[int, ...] = (1, 2), requests: int = 300, seconds: float = 20.0) -> dict[str, Any]:
     env = bench_env(index_dir, data_dir, corpus_dir)
     results: list[LoadResult] = []
+    limit = embed_bound(index_dir)
+    sent = 0
     for w in workers:
         with server(env, workers=w) as url:
             for clients in levels:
-                results.append(asyncio.run(run_load(url, clients, w, requests=requests, seconds=seconds)))
+                results.append(asyncio.run(run_load(url, clients, w, requests=requests, seconds=seconds,
+                                                    first=sent)))
+                sent += results[-1].sent
     with server(env, workers=1) as url:
         health = healthz_during_ingest(url, env)
-    return {"load": results, "healthz": health}
+    return {"load": results, "healthz": health, "embed": limit}
+
+
+def embed_bound(index_dir: Path, n: int = 40) -> dict[str, float]:
+    """Per-query embedding ms (median, one thread, uncached questions) and cores ÷ that, in req/s."""
+    from assistant.core.settings import Settings
+    from assistant.embed.embedder import create_embedder
+
+    embedder = create_embedder(Settings(index_dir=index_dir, threads=1))
+    qs = questions()
+    embedder.embed_batch(["warm-up"], "query")
+    times = []
+    for i in range(n):
+        started = time.perf_counter()
+        embedder.embed_batch([f"{qs[i % len(qs)]} embed-bound {i}"], "query")
+        times.append((time.perf_counter() - started) * 1000)
+    ms = summary(times)["p50"]
+    cores = os.cpu_count() or 1
+    return {"embed_ms": ms, "cores": cores, "limit_rps": cores * 1000 / ms}
 
 
 def render(result: dict[str, Any]) -> str:
+    return render_load(result["load"], result["embed"]) + "\n\n" + render_healthz(result["healthz"])
+
+
+def render_load(load: list[LoadResult], embed: dict[str, float]) -> str:
+    """The load rows beside the embedding-bound limit of the same run, as a ratio."""
     rows = []
-    for r in result["load"]:
+    for r in load:
         s = summary(r.latencies_ms)
-        rows.append([r.workers, r.clients, len(r.latencies_ms), r.errors, r.throughput,
-                     s["p50"], s["p95"], s["p99"]])
-    h = result["healthz"]
+        rows.append([r.workers, r.clients, len(r.latencies_ms), r.errors, r.throughput, embed["limit_rps"],
+                     f"{r.throughput / embed['limit_rps']:.2f}", s["p50"], s["p95"], s["p99"]])
+    return (
+        f"POST /api/search, every question distinct in the whole run (ms). Embedding bound measured in "
+        f"the same run: one uncached query embedding took {embed['embed_ms']:.1f} ms (p50, one thread), "
+        f"so {embed['cores']} cores cap throughput near {embed['limit_rps']:.1f} req/s:\n\n"
+        + table(["workers", "clients", "ok", "errors", "req/s", "embed-bound req/s", "ratio", "p50", "p95",
+                 "p99"], rows))
+
+
+def render_healthz(h: dict[str, Any]) -> str:
     lat = h["latency"]
     return (
-        "POST /api/search, uncached questions (ms):\n\n"
-        + table(["workers", "clients", "ok", "errors", "req/s", "p50", "p95", "p99"], rows)
-        + "\n\n/healthz polled every 100 ms while `hindsight ingest --rebuild` ran on the served index:\n\n"
+        "/healthz polled every 100 ms while `hindsight ingest --rebuild` ran on the served index:\n\n"
         + table(["ingest s", "polls", "errors", "p50 ms", "p95 ms", "max ms", "build ids seen"],
                 [[h["ingest_s"], h["polls"], h["errors"], lat["p50"], lat["p95"], h["max_ms"],
                   h["builds_seen"]]])

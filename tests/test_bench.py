@@ -77,10 +77,18 @@ def test_load_and_http_latency_against_a_real_server(real_settings: Settings, tm
         http = query_latency.over_http(url, questions(4))
     assert len(result.latencies_ms) == 9 and result.errors == 0 and result.throughput > 0
     assert len(http["/api/search"]) == 2 and len(http["/api/chat"]) == 2
-    rendered = load.render({"load": [result], "healthz": {
+    assert result.sent == 9
+    embed = {"embed_ms": 40.0, "cores": 2, "limit_rps": 50.0}
+    rendered = load.render({"load": [result], "embed": embed, "healthz": {
         "ingest_s": 1.0, "polls": 3, "errors": 0, "latency": summary([1.0, 2.0]), "max_ms": 2.0,
         "builds_seen": 2}})
     assert "| 1 | 3 | 9 | 0 |" in rendered
+    assert f"| 50.0 | {result.throughput / 50:.2f} |" in rendered  # every row beside the bound
+
+
+def test_embed_bound_is_cores_over_one_query_embedding(real_settings: Settings) -> None:
+    bound = load.embed_bound(real_settings.index_dir, n=3)
+    assert bound["embed_ms"] > 0 and bound["limit_rps"] == bound["cores"] * 1000 / bound["embed_ms"]
 
 
 def test_ingest_bench_scenarios_on_a_tiny_corpus(tmp_path: Path) -> None:
