@@ -166,3 +166,39 @@ def render_healthz(h: dict[str, Any]) -> str:
                 [[h["ingest_s"], h["polls"], h["errors"], lat["p50"], lat["p95"], h["max_ms"],
                   h["builds_seen"]]])
     )
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m bench.load --index-dir DIR [--workers 1,2] [--clients 1,8,32]`: the load table alone.
+
+    --restart-numbering reproduces the old bench (numbers restart per row, so questions repeat).
+    """
+    import argparse
+    import tempfile
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("--index-dir", type=Path, required=True)
+    parser.add_argument("--workers", default="1,2")
+    parser.add_argument("--clients", default="1,8,32,64")
+    parser.add_argument("--requests", type=int, default=300)
+    parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--restart-numbering", action="store_true")
+    parser.add_argument("--env", action="append", default=[], help="extra KEY=VALUE for the server")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="hindsight-load-") as tmp:
+        env = {**bench_env(args.index_dir, Path(tmp)), **dict(e.split("=", 1) for e in args.env)}
+        embed = embed_bound(args.index_dir)
+        rows, sent = [], 0
+        for w in (int(x) for x in args.workers.split(",")):
+            with server(env, workers=w) as url:
+                for clients in (int(x) for x in args.clients.split(",")):
+                    first = 0 if args.restart_numbering else sent
+                    rows.append(asyncio.run(run_load(url, clients, w, requests=args.requests,
+                                                     seconds=args.seconds, first=first)))
+                    sent += rows[-1].sent
+    print(render_load(rows, embed))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

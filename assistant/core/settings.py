@@ -37,6 +37,10 @@ class Settings(BaseSettings):
     )
     embed_batch_size: int = Field(default=32, ge=1, le=1024)
     threads: int = Field(default=1, ge=1, le=64, description="torch/FAISS/OpenMP threads")
+    query_batch_wait_ms: float = Field(
+        default=0.0, ge=0.0, le=100.0,
+        description="micro-batch concurrent query embeddings, waiting up to this long; 0: off",
+    )
 
     # Chunking (characters; Chinese text has no spaces so characters are the natural unit).
     chunk_size: int = Field(default=350, ge=50, le=8000)

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import os
+import queue
+import threading
 from abc import ABC, abstractmethod
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Future
 from typing import Literal
 
 import numpy as np
@@ -57,6 +60,61 @@ class Embedder(ABC):
     def identity(self) -> dict[str, object]:
         """What must match for stored vectors to be reusable."""
         return {"name": self.name, "dim": self.dim}
+
+
+class BatchingEmbedder(Embedder):
+    """Wraps an embedder; single query embeddings wait up to `wait_ms` to be batched with others.
+
+    One daemon thread per process runs the model on whatever queries queued up meanwhile
+    (at most `max_batch`). Passages (ingest) go straight through.
+    """
+
+    def __init__(self, inner: Embedder, wait_ms: float, max_batch: int = 32) -> None:
+        super().__init__()
+        self.inner, self.wait, self.max_batch = inner, wait_ms / 1000, max_batch
+        self.name, self.dim = inner.name, inner.dim
+        self._queue: queue.SimpleQueue[tuple[str, Future[np.ndarray]]] = queue.SimpleQueue()
+        self._start = threading.Lock()
+        self._worker: threading.Thread | None = None
+        self.batch_sizes: list[int] = []  # what the batcher saw, for bench/load.py
+
+    def embed_batch(self, texts: Sequence[str], kind: Kind) -> np.ndarray:
+        if kind != "query" or len(texts) != 1:
+            return self.inner.embed_batch(texts, kind)
+        future: Future[np.ndarray] = Future()
+        self._ensure_worker()
+        self._queue.put((texts[0], future))
+        return future.result()[None, :]
+
+    def identity(self) -> dict[str, object]:
+        return self.inner.identity()
+
+    def _ensure_worker(self) -> None:
+        with self._start:
+            if self._worker is None:
+                self._worker = threading.Thread(target=self._run, name="query-batcher", daemon=True)
+                self._worker.start()
+
+    def _run(self) -> None:
+        while True:
+            batch = [self._queue.get()]
+            try:
+                while len(batch) < self.max_batch:
+                    batch.append(self._queue.get(timeout=self.wait))
+            except queue.Empty:
+                pass
+            self._embed(batch)
+
+    def _embed(self, batch: list[tuple[str, Future[np.ndarray]]]) -> None:
+        self.batch_sizes.append(len(batch))
+        try:
+            vectors = self.inner.embed_batch([text for text, _ in batch], "query")
+        except Exception as exc:  # noqa: BLE001 - every waiting request gets the error
+            for _, future in batch:
+                future.set_exception(exc)
+            return
+        for (_, future), vector in zip(batch, vectors, strict=True):
+            future.set_result(vector)
 
 
 def _batches(items: Sequence[str], size: int) -> Iterable[Sequence[str]]:
@@ -143,4 +201,7 @@ def create_embedder(settings: Settings) -> Embedder:
         factory = EMBEDDERS[settings.embedder]
     except KeyError:
         raise ValueError(f"unknown embedder {settings.embedder!r}; known: {sorted(EMBEDDERS)}") from None
-    return factory(settings)
+    embedder = factory(settings)
+    if settings.query_batch_wait_ms > 0:
+        return BatchingEmbedder(embedder, settings.query_batch_wait_ms)
+    return embedder
