@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
+from fastapi.testclient import TestClient
 from pydantic import ValidationError
 
 from assistant.core.settings import Settings
 from assistant.index.factory import dense_opener
 from assistant.index.indexes import Query
 from assistant.index.pgvector import PgVectorIndex, PgVectorStore, table_name
+from assistant.service.pipeline import build_pipeline
 from assistant.store.build_store import BUILDS, IndexUnavailable, current_build, load_index
+from assistant.surfaces.app import create_app
 from ingest.build import KEEP_BUILDS, IngestReport, run_ingest
 from ingest.push import chunk_meta
 from testing.fakes import HashEmbedder
@@ -113,3 +117,17 @@ def test_unreachable_database_makes_the_index_unavailable_with_the_reason(pg_set
     with pytest.raises(IndexUnavailable, match="pgvector"):
         load_index(pg_settings.index_dir, lambda build, build_id: down.open(build_id))
     down.close()
+
+
+def test_database_down_while_serving_is_a_503_with_the_reason(
+    pg_settings: Settings, tmp_path: Path
+) -> None:
+    ingest(pg_settings)
+    pipeline = build_pipeline(pg_settings, embedder=HashEmbedder())
+    loaded = pipeline.holder.get()
+    down = PgVectorStore("postgresql://hindsight@127.0.0.1:9/postgres", connect_timeout=1)
+    loaded.dense = PgVectorIndex(down, loaded.build_id, len(loaded.chunks))  # the server went away
+    settings = pg_settings.model_copy(update={"data_dir": tmp_path / "data"})
+    with TestClient(create_app(settings, pipeline=pipeline)) as client:
+        reply = client.post("/api/search", json={"question": "试用期为什么失败？", "mode": "dense"})
+    assert reply.status_code == 503 and "pgvector" in reply.json()["detail"]
