@@ -47,6 +47,12 @@ def test_passages_bypass_the_batcher_and_errors_reach_the_caller() -> None:
         BatchingEmbedder(Failing(), wait_ms=1).embed_query("x")
 
 
-def test_setting_turns_batching_on() -> None:
-    assert isinstance(create_embedder(Settings(embedder="fake", query_batch_wait_ms=2)), BatchingEmbedder)
-    assert not isinstance(create_embedder(Settings(embedder="fake")), BatchingEmbedder)
+def test_batching_is_on_by_default_and_can_be_turned_off() -> None:
+    assert isinstance(create_embedder(Settings(embedder="fake")), BatchingEmbedder)
+    assert not isinstance(create_embedder(Settings(embedder="fake", query_batching=False)), BatchingEmbedder)
+
+
+def test_without_a_wait_a_lone_query_is_embedded_at_once_and_cached() -> None:
+    batching = BatchingEmbedder(HashEmbedder(), wait_ms=0)
+    first = batching.embed_query("试用期")
+    assert np.array_equal(batching.embed_query("试用期"), first) and batching.batch_sizes == [1]

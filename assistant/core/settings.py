@@ -37,9 +37,10 @@ class Settings(BaseSettings):
     )
     embed_batch_size: int = Field(default=32, ge=1, le=1024)
     threads: int = Field(default=1, ge=1, le=64, description="torch/FAISS/OpenMP threads")
+    # Concurrent questions share one model call (bit-identical vectors; docs/performance.md).
+    query_batching: bool = Field(default=True, description="micro-batch concurrent query embeddings")
     query_batch_wait_ms: float = Field(
-        default=0.0, ge=0.0, le=100.0,
-        description="micro-batch concurrent query embeddings, waiting up to this long; 0: off",
+        default=0.0, ge=0.0, le=100.0, description="extra wait for more queries to batch; 0: none"
     )
 
     # Chunking (characters; Chinese text has no spaces so characters are the natural unit).
