@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from assistant.core.settings import Settings
-from assistant.embed.embedder import BatchingEmbedder, Kind, create_embedder
+from assistant.embed.embedder import BatchingEmbedder, Kind, create_embedder, create_query_embedder
 from testing.fakes import HashEmbedder
 
 
@@ -47,9 +47,10 @@ def test_passages_bypass_the_batcher_and_errors_reach_the_caller() -> None:
         BatchingEmbedder(Failing(), wait_ms=1).embed_query("x")
 
 
-def test_batching_is_on_by_default_and_can_be_turned_off() -> None:
-    assert isinstance(create_embedder(Settings(embedder="fake")), BatchingEmbedder)
-    assert not isinstance(create_embedder(Settings(embedder="fake", query_batching=False)), BatchingEmbedder)
+def test_serving_batches_by_default_and_can_be_turned_off() -> None:
+    assert isinstance(create_query_embedder(Settings(embedder="fake")), BatchingEmbedder)
+    assert isinstance(create_query_embedder(Settings(embedder="fake", query_batching=False)), HashEmbedder)
+    assert isinstance(create_embedder(Settings(embedder="fake")), HashEmbedder)  # ingest: no batcher
 
 
 def test_without_a_wait_a_lone_query_is_embedded_at_once_and_cached() -> None:

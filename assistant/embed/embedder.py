@@ -204,7 +204,12 @@ def create_embedder(settings: Settings) -> Embedder:
         factory = EMBEDDERS[settings.embedder]
     except KeyError:
         raise ValueError(f"unknown embedder {settings.embedder!r}; known: {sorted(EMBEDDERS)}") from None
-    embedder = factory(settings)
+    return factory(settings)
+
+
+def create_query_embedder(settings: Settings) -> Embedder:
+    """The embedder a server answers questions with: micro-batched unless turned off."""
+    embedder = create_embedder(settings)
     if settings.query_batching:
         return BatchingEmbedder(embedder, settings.query_batch_wait_ms)
     return embedder

@@ -15,7 +15,7 @@ from assistant.answer.extractive import ExtractiveAnswerer
 from assistant.answer.llm_answerer import create_llm_answerer
 from assistant.core.settings import Settings
 from assistant.core.types import Answer, Hit
-from assistant.embed.embedder import Embedder, create_embedder
+from assistant.embed.embedder import Embedder, create_query_embedder
 from assistant.index.factory import dense_opener
 from assistant.index.pgvector import VectorStoreError
 from assistant.llm.client import create_llm_client
@@ -157,7 +157,7 @@ def build_pipeline(settings: Settings, embedder: Embedder | None = None, answere
 
     The answerer defaults to "llm" when an LLM base URL is configured, else "extractive".
     """
-    embedder = embedder or create_embedder(settings)
+    embedder = embedder or create_query_embedder(settings)
     answerer = answerer or ("llm" if settings.llm_base_url else "extractive")
     condenser = create_condenser(create_llm_client(settings), settings.llm_condense)
     return Pipeline(
