@@ -53,7 +53,7 @@ def _configure(conn: Any) -> None:
 class PgVectorStore:
     """Connections to one database: pushes, opens and drops builds' dense tables."""
 
-    def __init__(self, url: str, hnsw_m: int = 16, ef_construction: int = 64, ef_search: int = 100,
+    def __init__(self, url: str, hnsw_m: int = 16, ef_construction: int = 64, ef_search: int = 200,
                  pool_size: int = 8, connect_timeout: float = 10.0, build_memory_mb: int = 1024) -> None:
         self.url = libpq_url(url)
         self.hnsw_m, self.ef_construction, self.ef_search = hnsw_m, ef_construction, ef_search
