@@ -83,7 +83,7 @@ def test_load_and_http_latency_against_a_real_server(real_settings: Settings, tm
         "ingest_s": 1.0, "polls": 3, "errors": 0, "latency": summary([1.0, 2.0]), "max_ms": 2.0,
         "builds_seen": 2}})
     assert "| 1 | 3 | 9 | 0 |" in rendered
-    assert f"| 50.0 | {result.throughput / 50:.2f} |" in rendered  # every row beside the bound
+    assert f"| 40.0 | 50.0 | {result.throughput / 50:.2f} |" in rendered  # every row beside the bound
 
 
 def test_embed_bound_is_cores_over_one_query_embedding(real_settings: Settings) -> None:
