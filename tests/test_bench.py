@@ -59,6 +59,22 @@ def test_dense_rows_report_exact_flat_and_recall_for_approximate(base: scale.Bas
     assert "recall@10 vs Flat" in scale.render(rows)
 
 
+def test_pgvector_rows_measure_recall_against_flat_and_drop_their_table(
+    base: scale.Base, pgvector_url: str
+) -> None:
+    from assistant.index.pgvector import PgVectorStore
+
+    vectors = scale.synth_vectors(base.vectors, 400)
+    queries = vectors[:5] + 0.01
+    truth = scale._exact(vectors, queries, 10)
+    rows = scale.pgvector_rows(vectors, queries, truth, pgvector_url, ef_searches=(10, 400))
+    assert [r["kind"] for r in rows] == ["pgvector hnsw, ef_search=10", "pgvector hnsw, ef_search=400"]
+    assert rows[1]["recall"] == 1.0 and rows[0]["bytes_per_chunk"] > 1536
+    store = PgVectorStore(pgvector_url)
+    assert "bench-400" not in store.builds()
+    store.close()
+
+
 def test_bm25_row_builds_mmap_index_from_token_ids(base: scale.Base) -> None:
     row = scale.bm25_row(base, 300, [tokenize("试用期 客户", "bigram")])
     assert row["n"] == 300 and row["bytes_per_chunk"] > 0 and row["latency"]["n"] == 1
