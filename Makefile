@@ -41,7 +41,8 @@ eval-gate: setup-test
 
 test: lint typecheck pytest eval-gate
 
-bench: setup
+# setup-test: the scale and replica benches start a throwaway PostgreSQL + pgvector (pgserver wheel).
+bench: setup-test
 	$(PY) -m bench.run_all
 
 clean:

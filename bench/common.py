@@ -79,13 +79,19 @@ def bench_env(index_dir: Path, data_dir: Path, corpus_dir: Path | None = None) -
 
 
 @contextmanager
-def server(env: dict[str, str], workers: int = 1, timeout: float = 90.0) -> Iterator[str]:
-    """A real `hindsight serve` on 127.0.0.1; yields its base URL and stops it afterwards."""
+def server(env: dict[str, str], workers: int = 1, timeout: float = 90.0,
+           pids: list[int] | None = None) -> Iterator[str]:
+    """A real `hindsight serve` on 127.0.0.1; yields its base URL and stops it afterwards.
+
+    `pids` (if given) receives the server's process id (with one worker, the serving process).
+    """
     port = free_port()
     cmd = [*HINDSIGHT, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)]
     proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                             start_new_session=True)
     url = f"http://127.0.0.1:{port}"
+    if pids is not None:
+        pids.append(proc.pid)
     try:
         _wait_ready(url, proc, timeout)
         yield url
@@ -110,3 +116,18 @@ def _wait_ready(url: str, proc: subprocess.Popen[bytes], timeout: float) -> None
             pass
         time.sleep(0.2)
     raise RuntimeError(f"server at {url} not ready after {timeout}s")
+
+
+@contextmanager
+def postgres() -> Iterator[str]:
+    """A throwaway PostgreSQL 16 + pgvector (pgserver wheel's binaries); yields its SQLAlchemy URL."""
+    import pgserver  # lazy: test/bench-only dependency
+
+    script = ROOT / "scripts" / "start-postgres.sh"
+    env = {**os.environ, "PG_BINDIR": str(Path(pgserver.__file__).parent / "pginstall" / "bin")}
+    proc = subprocess.run(["bash", str(script)], capture_output=True, text=True, timeout=120, env=env, check=True)
+    directory, url = proc.stdout.split()[-2:]
+    try:
+        yield url
+    finally:
+        subprocess.run(["bash", str(script), "--stop", directory], timeout=60, check=False, env=env)

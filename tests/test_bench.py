@@ -59,6 +59,22 @@ def test_dense_rows_report_exact_flat_and_recall_for_approximate(base: scale.Bas
     assert "recall@10 vs Flat" in scale.render(rows)
 
 
+def test_pgvector_rows_measure_recall_against_flat_and_drop_their_table(
+    base: scale.Base, pgvector_url: str
+) -> None:
+    from assistant.index.pgvector import PgVectorStore
+
+    vectors = scale.synth_vectors(base.vectors, 400)
+    queries = vectors[:5] + 0.01
+    truth = scale._exact(vectors, queries, 10)
+    rows = scale.pgvector_rows(vectors, queries, truth, pgvector_url, ef_searches=(10, 400))
+    assert [r["kind"] for r in rows] == ["pgvector hnsw, ef_search=10", "pgvector hnsw, ef_search=400"]
+    assert rows[1]["recall"] == 1.0 and rows[0]["bytes_per_chunk"] > 1536
+    store = PgVectorStore(pgvector_url)
+    assert "bench-400" not in store.builds()
+    store.close()
+
+
 def test_bm25_row_builds_mmap_index_from_token_ids(base: scale.Base) -> None:
     row = scale.bm25_row(base, 300, [tokenize("试用期 客户", "bigram")])
     assert row["n"] == 300 and row["bytes_per_chunk"] > 0 and row["latency"]["n"] == 1
@@ -77,10 +93,18 @@ def test_load_and_http_latency_against_a_real_server(real_settings: Settings, tm
         http = query_latency.over_http(url, questions(4))
     assert len(result.latencies_ms) == 9 and result.errors == 0 and result.throughput > 0
     assert len(http["/api/search"]) == 2 and len(http["/api/chat"]) == 2
-    rendered = load.render({"load": [result], "healthz": {
+    assert result.sent == 9
+    embed = {"embed_ms": 40.0, "cores": 2, "limit_rps": 50.0}
+    rendered = load.render({"load": [result], "embed": embed, "healthz": {
         "ingest_s": 1.0, "polls": 3, "errors": 0, "latency": summary([1.0, 2.0]), "max_ms": 2.0,
         "builds_seen": 2}})
     assert "| 1 | 3 | 9 | 0 |" in rendered
+    assert f"| 40.0 | 50.0 | {result.throughput / 50:.2f} |" in rendered  # every row beside the bound
+
+
+def test_embed_bound_is_cores_over_one_query_embedding(real_settings: Settings) -> None:
+    bound = load.embed_bound(real_settings.index_dir, n=3)
+    assert bound["embed_ms"] > 0 and bound["limit_rps"] == bound["cores"] * 1000 / bound["embed_ms"]
 
 
 def test_ingest_bench_scenarios_on_a_tiny_corpus(tmp_path: Path) -> None:

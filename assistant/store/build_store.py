@@ -26,7 +26,9 @@ from typing import Any
 import numpy as np
 
 from assistant.core.types import Chunk, Sentence
-from assistant.index.indexes import DenseIndex, LexicalIndex
+from assistant.index.factory import DenseOpener, open_faiss
+from assistant.index.indexes import Index, LexicalIndex
+from assistant.index.pgvector import VectorStoreError
 
 FORMAT_VERSION = 1
 CURRENT = "current"
@@ -58,7 +60,7 @@ class LoadedIndex:
     vectors: np.ndarray
     sentences: list[Sentence]
     sentence_vectors: np.ndarray
-    dense: DenseIndex
+    dense: Index  # FAISS files or pgvector rows (assistant/index/factory.py)
     lexical: LexicalIndex
 
     @property
@@ -111,21 +113,23 @@ def read_jsonl(path: Path) -> Iterator[dict[str, Any]]:
                 yield json.loads(line)
 
 
-def load_index(index_dir: Path) -> LoadedIndex:
+def load_index(index_dir: Path, open_dense: DenseOpener = open_faiss) -> LoadedIndex:
     """Load the current build, checking that its parts agree with each other and the manifest."""
     build = current_build(index_dir)
     if build is None:
         raise IndexUnavailable(f"no index at {index_dir}; run `hindsight ingest`")
     manifest = read_manifest(build)
     try:
-        loaded = _load_parts(build, manifest)
+        loaded = _load_parts(build, manifest, open_dense)
+    except VectorStoreError as exc:
+        raise IndexUnavailable(f"dense index of build {build.name} unavailable: {exc}") from exc
     except (OSError, ValueError, KeyError, RuntimeError) as exc:
         raise IndexUnavailable(f"corrupt index {build.name}: {exc}") from exc
     _check_consistent(loaded)
     return loaded
 
 
-def _load_parts(build: Path, manifest: dict[str, Any]) -> LoadedIndex:
+def _load_parts(build: Path, manifest: dict[str, Any], open_dense: DenseOpener) -> LoadedIndex:
     docs = {d["doc_id"]: StoredDocument(**d) for d in read_jsonl(build / "documents.jsonl")}
     return LoadedIndex(
         path=build,
@@ -135,7 +139,7 @@ def _load_parts(build: Path, manifest: dict[str, Any]) -> LoadedIndex:
         vectors=np.load(build / "vectors.npy", mmap_mode="r"),
         sentences=[Sentence(**s) for s in read_jsonl(build / "sentences.jsonl")],
         sentence_vectors=np.load(build / "sentence_vectors.npy", mmap_mode="r"),
-        dense=DenseIndex.load(build),
+        dense=open_dense(build, str(manifest.get("build_id"))),
         lexical=LexicalIndex.load(build),
     )
 

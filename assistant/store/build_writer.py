@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -45,6 +45,16 @@ class BuildParts:
     embedded: int = 0
     tokenizer: str = "bigram"
     dense: DenseSpec = field(default_factory=DenseSpec)
+
+
+class BuildMirror(Protocol):
+    """A copy of each build's rows kept outside the directory (e.g. a shared vector database)."""
+
+    def push(self, build_id: str, parts: BuildParts) -> None:
+        """Store the build's rows; called before the build becomes `current`."""
+
+    def drop(self, build_id: str) -> None:
+        """Forget a build that garbage collection removed."""
 
 
 @dataclass
@@ -86,17 +96,26 @@ def new_manifest(parts: BuildParts, fields: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def publish_build(index_dir: Path, parts: BuildParts, manifest: dict[str, Any]) -> str:
-    """Write the build, make it `current` atomically, drop old builds; returns the build id."""
+def publish_build(
+    index_dir: Path, parts: BuildParts, manifest: dict[str, Any], mirror: BuildMirror | None = None
+) -> str:
+    """Write the build, make it `current` atomically, drop old builds; returns the build id.
+
+    A mirror receives the rows before the swap, so no reader can see a build it lacks.
+    """
     builds = index_dir / BUILDS
     builds.mkdir(parents=True, exist_ok=True)
     build_id = str(manifest["build_id"])
     staging = builds / f".tmp-{build_id}"
     write_build(staging, parts, manifest)
+    if mirror is not None:
+        mirror.push(build_id, parts)
     final = builds / build_id
     staging.rename(final)
     _swap_current(index_dir, final)
-    _collect_garbage(builds, keep=final)
+    for dropped in _collect_garbage(builds, keep=final):
+        if mirror is not None:
+            mirror.drop(dropped)
     return build_id
 
 
@@ -139,14 +158,22 @@ def _swap_current(index_dir: Path, build: Path) -> None:
     _fsync_dir(index_dir)
 
 
-def _collect_garbage(builds: Path, keep: Path) -> None:
-    """Keep the newest builds (the previous one may still be served) and drop staging leftovers."""
-    finished = sorted((p for p in builds.iterdir() if not p.name.startswith(".")), reverse=True)
-    for old in finished[KEEP_BUILDS:]:
-        if old != keep:
-            shutil.rmtree(old, ignore_errors=True)
-    for stale in builds.glob(".tmp-*"):
-        shutil.rmtree(stale, ignore_errors=True)
+def _collect_garbage(builds: Path, keep: Path) -> list[str]:
+    """Keep the newest builds (the previous one may still be served), drop the rest and staging
+    leftovers; returns the dropped build ids."""
+    # Newest first by when the manifest was written: build ids only have second resolution.
+    finished = sorted((p for p in builds.iterdir() if not p.name.startswith(".")), key=_written, reverse=True)
+    dropped = [old for old in finished[KEEP_BUILDS:] if old != keep] + list(builds.glob(".tmp-*"))
+    for old in dropped:
+        shutil.rmtree(old, ignore_errors=True)
+    return [old.name.removeprefix(".tmp-") for old in dropped]
+
+
+def _written(build: Path) -> tuple[int, str]:
+    try:
+        return (build / "manifest.json").stat().st_mtime_ns, build.name
+    except OSError:
+        return 0, build.name
 
 
 def _write_jsonl(path: Path, rows: list[dict[str, Any]]) -> None:
