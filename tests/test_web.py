@@ -107,10 +107,29 @@ def test_source_page_highlights_the_cited_span(client: TestClient) -> None:
     tree = Tree(response.text)
     (mark,) = tree.find("mark")
     assert mark.attrs["id"] == "cited" and mark.text == text[start:end]
-    assert tree.find("div", class_="doc-text")[0].text == text
+    body = tree.find("div", class_="doc-text markdown")[0]
+    assert "## " not in body.text and "团队疲于奔命" in body.text  # Markdown rendered, not shown raw
+    assert [h.text for h in tree.find("h2")] == ["为什么试用后丢单", "怎么避免", "数据准备"]
     assert tree.find("h1")[0].text == "试用期转化的三个教训"
+    header = tree.find("p", class_="doc-meta")[0].text
+    assert all(part in header for part in ("测试夹具", "测试作者", "2024-05-01", "试用期", "转化"))
     assert tree.find("a", class_="doc-link")[0].attrs["href"] == "https://example.com/trial-conversion"
     assert not Tree(client.get("/sources/trial-conversion").text).find("mark")
+
+
+def test_document_view_api_marks_passage_and_sentence(client: TestClient) -> None:
+    text = client.get("/api/documents/trial-conversion").json()["text"]
+    start, end = text.index("试用开始前"), text.index("让价值被看见。") + 7
+    s_start = text.index("新增需求")
+    s_end = text.index("！", s_start) + 1
+    view = client.get("/api/documents/trial-conversion/view", params={
+        "start": start, "end": end, "sentence_start": s_start, "sentence_end": s_end}).json()
+    tree = Tree(view["html"])
+    assert "".join(m.text for m in tree.find("mark", class_="passage")) == text[start:end]
+    assert tree.find("mark", class_="sentence-mark")[0].text == text[s_start:s_end]
+    assert view["title"] == "试用期转化的三个教训" and view["metadata"]["author"] == "测试作者"
+    bad = client.get("/api/documents/trial-conversion/view", params={"start": 5, "end": len(text) + 1})
+    assert bad.status_code == 422 and "not inside the document" in bad.json()["detail"]
 
 
 def test_source_page_rejects_bad_spans_and_unknown_documents(client: TestClient) -> None:
@@ -134,7 +153,7 @@ def test_markup_in_documents_is_escaped(tmp_path: Path) -> None:
     assert [s.attrs["src"].split("?")[0] for s in tree.find("script")] == ["/static/source.js"]
     assert not tree.find("img") and not tree.find("b")
     assert XSS_SCRIPT in tree.find("h1")[0].text
-    assert XSS_IMG in tree.find("div", class_="doc-text")[0].text
+    assert XSS_IMG in tree.find("div", class_="doc-text markdown")[0].text
     assert not tree.find("a", class_="doc-link")  # its url is javascript:
 
 

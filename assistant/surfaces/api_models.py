@@ -70,3 +70,12 @@ class FeedbackRequest(BaseModel):
     answer: str = Field(default="", max_length=200_000)
     citations: list[dict[str, Any]] = Field(default_factory=list, max_length=100)
     config: dict[str, Any] = Field(default_factory=dict)
+
+
+class DocumentView(BaseModel):
+    """A document rendered for reading: its Markdown as safe HTML with the cited span marked."""
+
+    doc_id: str
+    title: str
+    html: str = Field(description="server-rendered (markdown-it, raw HTML off); <mark id=cited> on the span")
+    metadata: dict[str, Any]

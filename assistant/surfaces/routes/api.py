@@ -15,8 +15,15 @@ from sqlalchemy.exc import IntegrityError
 from assistant.retrieve.retriever import Filters
 from assistant.service.chat import ChatService, ConversationNotFound, StreamEvent
 from assistant.store.build_store import IndexUnavailable
-from assistant.surfaces.api_models import ChatRequest, FeedbackRequest, FilterModel, SearchRequest
+from assistant.surfaces.api_models import (
+    ChatRequest,
+    DocumentView,
+    FeedbackRequest,
+    FilterModel,
+    SearchRequest,
+)
 from assistant.surfaces.deps import PipelineDep, SettingsDep, StoreDep, check_question
+from assistant.surfaces.doc_render import cited_span, render_markdown
 from assistant.surfaces.security import check_limits
 
 router = APIRouter()
@@ -115,6 +122,29 @@ def document(
     if doc is None:
         raise HTTPException(404, f"no document {doc_id!r}")
     return {"doc_id": doc.doc_id, "title": doc.metadata.get("title"), "text": doc.text, "metadata": doc.metadata}
+
+
+@router.get("/api/documents/{doc_id}/view", response_model=DocumentView)
+def document_view(
+    pipeline: PipelineDep, doc_id: str = Path(max_length=128, pattern=DOC_ID_PATTERN),
+    start: int | None = Query(None, ge=0), end: int | None = Query(None, ge=0),
+    sentence_start: int | None = Query(None, ge=0), sentence_end: int | None = Query(None, ge=0),
+) -> DocumentView:
+    """The document as rendered Markdown with the cited passage (and quoted sentence) highlighted."""
+    try:
+        doc = pipeline.holder.get().documents.get(doc_id)
+    except IndexUnavailable as exc:
+        raise _unavailable(exc) from exc
+    if doc is None:
+        raise HTTPException(404, f"no document {doc_id!r}")
+    try:
+        passage = cited_span(doc.text, start, end, "passage")
+        sentence = cited_span(doc.text, sentence_start, sentence_end, "sentence-mark")
+    except ValueError as exc:
+        raise HTTPException(422, str(exc)) from exc
+    html = render_markdown(doc.text, passage, sentence)
+    return DocumentView(doc_id=doc.doc_id, title=str(doc.metadata.get("title") or doc.doc_id),
+                        html=html, metadata=doc.metadata)
 
 
 @router.get("/api/documents")

@@ -12,10 +12,12 @@ from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
 
 import web
-from assistant.store.build_store import IndexUnavailable
+from assistant.store.build_store import IndexUnavailable, StoredDocument
 from assistant.surfaces.deps import PipelineDep
+from assistant.surfaces.doc_render import cited_span, render_markdown
 from assistant.surfaces.routes.api import DOC_ID_PATTERN
 
 # __path__ (not __file__): also right when an older editable install saw web/ as a namespace.
@@ -91,25 +93,20 @@ def source_page(
     if doc is None:
         return render("error.html", 404, message=f"no document {doc_id!r}")
     try:
-        before, marked, after = split_span(doc.text, start, end)
+        passage = cited_span(doc.text, start, end, "passage")
     except ValueError as exc:
         return render("error.html", 422, message=str(exc))
+    # markdown-it escapes all text and drops raw HTML, so its output is safe to embed as is.
+    body = Markup(render_markdown(doc.text, passage))
+    return render("source.html", body_html=body, **document_header(doc))
+
+
+def document_header(doc: StoredDocument) -> dict[str, Any]:
+    """What the source view shows above a document: title, source, author, date, url, tags."""
     meta = doc.metadata
-    return render(
-        "source.html", doc_id=doc.doc_id, title=meta.get("title") or doc.doc_id,
-        source=meta.get("source") or meta.get("author"), author=meta.get("author"),
-        published=meta.get("published") or meta.get("date"), doc_type=meta.get("doc_type"),
-        tags=meta.get("tags") or [], url=safe_url(meta.get("url")),
-        before=before, marked=marked, after=after,
-    )
-
-
-def split_span(text: str, start: int | None, end: int | None) -> tuple[str, str, str]:
-    """text cut around [start, end); ValueError when the span does not lie inside the text."""
-    if start is None and end is None:
-        return text, "", ""
-    lo = 0 if start is None else start
-    hi = len(text) if end is None else end
-    if not lo <= hi <= len(text):
-        raise ValueError(f"span [{lo}, {hi}) is not inside the document (0..{len(text)} characters)")
-    return text[:lo], text[lo:hi], text[hi:]
+    return {
+        "doc_id": doc.doc_id, "title": meta.get("title") or doc.doc_id,
+        "source": meta.get("source") or meta.get("author"), "author": meta.get("author"),
+        "published": meta.get("published") or meta.get("date"), "doc_type": meta.get("doc_type"),
+        "tags": meta.get("tags") or [], "url": safe_url(meta.get("url")),
+    }
