@@ -30,7 +30,7 @@ def read_pdf(path: Path) -> tuple[dict[str, Any], str]:
         if reader.is_encrypted and not reader.decrypt(""):
             raise LoadError("encrypted PDF (password-protected): save an unprotected copy and add that")
         pages = [page.extract_text() or "" for page in reader.pages]
-        info = reader.metadata or {}
+        info: Any = reader.metadata or {}
     except FileNotDecryptedError as exc:
         raise LoadError("encrypted PDF (password-protected): save an unprotected copy and add that") from exc
     except (PdfReadError, PdfStreamError, ValueError, KeyError, TypeError, OSError) as exc:
