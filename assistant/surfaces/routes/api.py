@@ -12,14 +12,18 @@ from fastapi import APIRouter, HTTPException, Path, Query, Response
 from fastapi.responses import JSONResponse, StreamingResponse
 from sqlalchemy.exc import IntegrityError
 
+from assistant.retrieve.facets import facets
 from assistant.retrieve.retriever import Filters
 from assistant.service.chat import ChatService, ConversationNotFound, StreamEvent
 from assistant.store.build_store import IndexUnavailable
 from assistant.surfaces.api_models import (
     ChatRequest,
     DocumentView,
+    FacetValue,
     FeedbackRequest,
     FilterModel,
+    FilterOptions,
+    RenameRequest,
     SearchRequest,
 )
 from assistant.surfaces.deps import PipelineDep, SettingsDep, StoreDep, check_question
@@ -161,19 +165,52 @@ def documents(pipeline: PipelineDep) -> list[dict[str, Any]]:
     ]
 
 
+@router.get("/api/filters", response_model=FilterOptions)
+def filter_options(pipeline: PipelineDep) -> FilterOptions:
+    """The values the chat's filters panel offers, with how many documents have each."""
+    try:
+        found = facets(pipeline.holder.get())
+    except IndexUnavailable as exc:
+        raise _unavailable(exc) from exc
+    return FilterOptions(**{
+        name: [FacetValue(value=v, count=n) for v, n in found[name].most_common()]
+        for name in FilterOptions.model_fields
+    })
+
+
+CONVERSATION_ID = Path(max_length=64, pattern=r"^[A-Za-z0-9._:-]+$")
+
+
 @router.get("/api/conversations")
-def conversations(store: StoreDep, limit: int = Query(50, ge=1, le=500)) -> list[dict[str, Any]]:
-    return store.list_conversations(limit)
+def conversations(
+    store: StoreDep, limit: int = Query(50, ge=1, le=500),
+    q: str = Query("", max_length=200, description="only conversations whose title or messages contain this"),
+) -> list[dict[str, Any]]:
+    return store.list_conversations(limit, q)
 
 
 @router.get("/api/conversations/{conversation_id}")
-def conversation(
-    store: StoreDep, conversation_id: str = Path(max_length=64, pattern=r"^[A-Za-z0-9._:-]+$")
-) -> dict[str, Any]:
+def conversation(store: StoreDep, conversation_id: str = CONVERSATION_ID) -> dict[str, Any]:
     found = store.get_conversation(conversation_id)
     if found is None:
         raise HTTPException(404, f"conversation {conversation_id} not found")
     return found
+
+
+@router.patch("/api/conversations/{conversation_id}")
+def rename_conversation(req: RenameRequest, store: StoreDep, conversation_id: str = CONVERSATION_ID) -> dict[str, Any]:
+    """Give a conversation a new title."""
+    if not store.rename_conversation(conversation_id, req.title):
+        raise HTTPException(404, f"conversation {conversation_id} not found")
+    return {"id": conversation_id, "title": req.title}
+
+
+@router.delete("/api/conversations/{conversation_id}", status_code=204)
+def delete_conversation(store: StoreDep, conversation_id: str = CONVERSATION_ID) -> Response:
+    """Delete a conversation and its messages (feedback given on them is kept)."""
+    if not store.delete_conversation(conversation_id):
+        raise HTTPException(404, f"conversation {conversation_id} not found")
+    return Response(status_code=204)
 
 
 @router.post("/api/feedback", status_code=201)
