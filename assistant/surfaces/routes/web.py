@@ -66,11 +66,17 @@ def render(name: str, status_code: int = 200, lang: Lang = "zh", **context: Any)
     """
     table = strings(lang)
     html = templates.get_template(name).render(
-        asset_version=ASSET_VERSION, t=table, strings_json=json.dumps(table, ensure_ascii=False), **context)
+        asset_version=ASSET_VERSION, t=table, strings_json=script_json(table), **context)
     return HTMLResponse(html, status_code=status_code, headers={
         "Content-Security-Policy": CSP, "X-Content-Type-Options": "nosniff",
         "Referrer-Policy": "same-origin",
     })
+
+
+def script_json(value: Any) -> Markup:
+    """JSON that can sit inside <script type="application/json">: no <, > or & to end the element."""
+    text = json.dumps(value, ensure_ascii=False)
+    return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
 
 
 def safe_url(url: Any) -> str | None:
