@@ -32,6 +32,10 @@ class AlreadyExists(CorpusWriteError):
     pass
 
 
+class TooLarge(CorpusWriteError):
+    pass
+
+
 def inside(corpus_dir: Path, relpath: str) -> Path:
     """corpus_dir/relpath resolved; CorpusWriteError when it would land outside the corpus."""
     root = corpus_dir.resolve()
@@ -56,7 +60,7 @@ def safe_filename(name: str) -> str:
 def add_file(corpus_dir: Path, relpath: str, data: bytes, max_bytes: int) -> str:
     """Write data as corpus_dir/relpath after checking it loads; returns relpath."""
     if len(data) > max_bytes:
-        raise CorpusWriteError(f"file is {len(data)} bytes; the limit is {max_bytes}")
+        raise TooLarge(f"file is {len(data)} bytes, which exceeds the limit of {max_bytes}")
     target = inside(corpus_dir, relpath)
     if target.suffix.lower() not in SUFFIXES:
         raise CorpusWriteError(f"{target.name}: not a type the corpus reads")

@@ -60,8 +60,6 @@ def _hash_file(path: Path) -> str:
 def load_document(source: SourceFile, max_bytes: int = MAX_FILE_BYTES) -> Document:
     """Parse one file into a Document whose text is the verbatim body; raise LoadError if bad."""
     meta, body = read_file(source.path, max_bytes)
-    if not body.strip():
-        raise LoadError("empty document (no text after front-matter)")
     metadata = _metadata(meta, source)
     from llama_index.core.schema import Document
 
@@ -78,9 +76,10 @@ def read_file(path: Path, max_bytes: int = MAX_FILE_BYTES) -> tuple[dict[str, An
 
         return read_pdf(path) if suffix == ".pdf" else read_docx(path)
     text = _decode(_read_bytes(path, max_bytes))
-    if suffix in {".html", ".htm"}:
-        return html_to_text(text)
-    return split_front_matter(text)
+    meta, body = html_to_text(text) if suffix in {".html", ".htm"} else split_front_matter(text)
+    if not body.strip():
+        raise LoadError("empty document (no text after front-matter)")
+    return meta, body
 
 
 def _check_size(path: Path, max_bytes: int) -> None:
@@ -152,6 +151,8 @@ def _metadata(meta: dict[str, Any], source: SourceFile) -> dict[str, Any]:
 def _slug(relpath: str) -> str:
     stem = relpath.rsplit(".", 1)[0]
     slug = re.sub(r"[^A-Za-z0-9._-]+", "-", stem).strip("-.")
+    if not stem.isascii():  # "uploads/复盘.docx" and "uploads/周报.docx" must not share an id
+        slug = f"{slug}-{hashlib.sha1(relpath.encode()).hexdigest()[:8]}".strip("-")
     return slug or "doc-" + hashlib.sha1(relpath.encode()).hexdigest()[:10]
 
 

@@ -21,7 +21,7 @@ from assistant.surfaces.library_models import (
 )
 from assistant.surfaces.routes.api import DOC_ID_PATTERN
 from assistant.surfaces.routes.web import language, render
-from ingest.corpus_files import AlreadyExists, CorpusWriteError
+from ingest.corpus_files import AlreadyExists, CorpusWriteError, TooLarge
 from ingest.postmortem_form import PostmortemForm
 
 router = APIRouter()
@@ -53,7 +53,8 @@ def _job(job: IngestJob) -> Job:
 
 
 def _refused(exc: CorpusWriteError) -> HTTPException:
-    return HTTPException(409 if isinstance(exc, AlreadyExists) else 422, str(exc))
+    status = 409 if isinstance(exc, AlreadyExists) else 413 if isinstance(exc, TooLarge) else 422
+    return HTTPException(status, str(exc))
 
 
 @router.get("/library", response_class=HTMLResponse, include_in_schema=False)
