@@ -64,7 +64,7 @@ function item(c) {
       el("button", { type: "button", class: "icon-button small rename", title: t("rename"), "aria-label": `${t("rename")}: ${title}`,
         onclick: () => startRename(node, c) }, "✎"),
       el("button", { type: "button", class: "icon-button small delete", title: t("delete"), "aria-label": `${t("delete")}: ${title}`,
-        onclick: () => remove(c) }, "🗑")));
+        onclick: () => remove(c) }, "✕")));
   return node;
 }
 

@@ -54,6 +54,12 @@ async function refresh() {
   $("library-rows").replaceChildren(...listing.documents.map(row));
   $("jobs-section").hidden = !listing.jobs.length;
   $("jobs").replaceChildren(...listing.jobs.map(jobItem));
+  for (const box of document.querySelectorAll(".form-status[data-job-id]")) {
+    const job = listing.jobs.find((j) => j.id === box.dataset.jobId);
+    if (!job) continue;
+    box.textContent = `${t(`job_${job.state}`)}: ${job.target} — ${job.message}`;
+    box.classList.toggle("error", job.state === "failed");
+  }
   const busy = listing.jobs.some((j) => j.state === "queued" || j.state === "running");
   if (busy && !polling) polling = setInterval(refresh, 700);
   if (!busy && polling) {
@@ -64,6 +70,7 @@ async function refresh() {
 
 async function submitJob(statusBox, request) {
   statusBox.className = "form-status";
+  delete statusBox.dataset.jobId;
   statusBox.textContent = t("job_queued");
   const response = await request();
   if (!response.ok) {
