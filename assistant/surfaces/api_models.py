@@ -100,3 +100,8 @@ class RenameRequest(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     title: str = Field(min_length=1, max_length=200)
+
+
+class ConversationTitle(BaseModel):
+    id: str
+    title: str

@@ -254,3 +254,73 @@ def test_write_a_postmortem_in_the_form_then_find_it(driver: Any, workspace: Liv
     driver.get(workspace.url + "/")
     answer = ask(driver, "订单数据的审批为什么让零售客服试点停滞？")
     assert "零售客服试点因数据权限审批停滞" in cited_titles(answer), answer.text
+
+
+KINDS_JS = """
+const done = arguments[arguments.length - 1];
+import('/static/render.js').then(({ renderAnswerText, renderSources }) => {
+  const citations = [
+    { n: 1, doc_id: "a", title: "试用期转化", section_path: ["试用期转化", "怎么避免"], snippet: "写清验收指标" },
+    { n: 2, doc_id: "a", title: "试用期转化", section: "试用期转化 > 数据准备", text: "很多客户的数据还停留在纸质单据" },
+  ];
+  const answer = {
+    answer: "plain text fallback",
+    citations,
+    sentences: [
+      { kind: "frame", text: "2 sources (in Chinese) give these reasons:", citations: [] },
+      { kind: "lead", text: "试用期要先写清验收指标。", citations: [1] },
+      { kind: "point", text: "1. 新增需求单独报价。[1]", citations: [1] },
+      { kind: "point", text: "2. 先看数据基础。", citations: [2] },
+      { kind: "label", text: "观点不一致：", citations: [] },
+      { kind: "point", text: "客户一定会续约。", citations: [2], supported: false, support: 0.1 },
+    ],
+  };
+  const clicked = [];
+  const root = renderAnswerText(answer, (c, i) => clicked.push([c.n, i]));
+  const sources = renderSources(citations, () => {});
+  document.body.append(root, sources);
+  root.querySelectorAll(".cite").forEach((b) => b.click());
+  done({
+    frame: root.querySelector(".answer-frame").textContent,
+    lead: root.querySelector(".answer-lead").textContent,
+    spans: [...root.querySelectorAll(".sentence")].map((s) => s.firstChild.textContent),
+    lists: [...root.querySelectorAll("ol.answer-points")].map((ol) => [...ol.children].map((li) => li.textContent)),
+    label: root.querySelector(".answer-label").textContent,
+    unsupported: root.querySelectorAll(".sentence.unsupported").length,
+    clicked,
+    sections: [...sources.querySelectorAll(".source-section")].map((s) => s.textContent),
+    snippets: [...sources.querySelectorAll(".source-snippet")].map((s) => s.textContent),
+  });
+});
+"""
+
+
+def test_answers_render_by_kind_and_sources_tell_themselves_apart(driver: Any, workspace: LiveServer) -> None:
+    driver.get(workspace.url + "/")
+    result = driver.execute_async_script(KINDS_JS)
+    assert result["frame"] == "2 sources (in Chinese) give these reasons:"
+    assert result["lead"] == "试用期要先写清验收指标。[1]"
+    assert result["lists"] == [["新增需求单独报价。[1]", "先看数据基础。[2]"], ["客户一定会续约。⚠ Not supported by its sources[2]"]]
+    assert result["label"] == "观点不一致：" and result["unsupported"] == 1
+    assert result["spans"] == ["试用期要先写清验收指标。", "新增需求单独报价。", "先看数据基础。", "客户一定会续约。"]
+    assert result["clicked"] == [[1, 1], [1, 2], [2, 3], [2, 5]]
+    assert result["sections"] == [" › 怎么避免", " › 数据准备"]  # the title is not repeated as a section
+    assert result["snippets"] == ["写清验收指标", "很多客户的数据还停留在纸质单据"]
+
+
+def test_composer_keys_and_copy(driver: Any, workspace: LiveServer) -> None:
+    viewport(driver, 1280, 900)
+    driver.get(workspace.url + "/")
+    box = driver.find_element(By.ID, "question")
+    box.send_keys("第一行", Keys.SHIFT, Keys.ENTER, Keys.NULL, "第二行")
+    assert box.get_attribute("value") == "第一行\n第二行"
+    assert not driver.find_elements(By.CSS_SELECTOR, ".message")  # Shift+Enter did not send
+    box.send_keys(Keys.CONTROL, "a")
+    box.send_keys(Keys.BACKSPACE)
+    answer = ask(driver, "排他条款为什么拖住合同？")
+    button = answer.find_element(By.CSS_SELECTOR, ".copy-answer")
+    button.click()
+    wait(driver, lambda d: button.get_attribute("data-copied"))
+    copied = button.get_attribute("data-copied")
+    text = answer.find_element(By.CSS_SELECTOR, ".answer-text").text
+    assert copied.startswith(text.split("[")[0]) and "[1]" in copied and "Sources:" in copied

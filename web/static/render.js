@@ -45,11 +45,12 @@ function renderByKind(answer, onCite) {
       points = null;
       return;
     }
-    const span = sentenceSpan({ ...sentence, text: "" }, i);
-    const text = kind === "point" ? sentence.text.replace(POINT_NUMBER, "") : sentence.text;
-    appendWithMarkers(span, text, byN, i, onCite);
-    const shown = new Set([...text.matchAll(MARKER)].map((m) => Number(m[1])));
-    for (const n of sentence.citations || []) if (!shown.has(n)) span.append(citeButton(byN.get(n), n, i, onCite));
+    const raw = kind === "point" ? sentence.text.replace(POINT_NUMBER, "") : sentence.text;
+    const numbers = [...new Set([...[...raw.matchAll(MARKER)].map((m) => Number(m[1])), ...(sentence.citations || [])])];
+    // The sentence span holds the sentence alone; its [n] buttons follow it, as in plain answers.
+    const span = el("span", { class: "sentence-with-cites" },
+      sentenceSpan({ ...sentence, text: raw.replace(MARKER, "").trim() }, i),
+      ...numbers.map((n) => citeButton(byN.get(n), n, i, onCite)));
     if (kind === "lead") {
       if (!lead) root.append((lead = el("p", { class: "answer-lead" })));
       lead.append(span);

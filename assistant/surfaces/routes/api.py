@@ -18,6 +18,7 @@ from assistant.service.chat import ChatService, ConversationNotFound, StreamEven
 from assistant.store.build_store import IndexUnavailable
 from assistant.surfaces.api_models import (
     ChatRequest,
+    ConversationTitle,
     DocumentView,
     FacetValue,
     FeedbackRequest,
@@ -197,12 +198,14 @@ def conversation(store: StoreDep, conversation_id: str = CONVERSATION_ID) -> dic
     return found
 
 
-@router.patch("/api/conversations/{conversation_id}")
-def rename_conversation(req: RenameRequest, store: StoreDep, conversation_id: str = CONVERSATION_ID) -> dict[str, Any]:
+@router.patch("/api/conversations/{conversation_id}", response_model=ConversationTitle)
+def rename_conversation(
+    req: RenameRequest, store: StoreDep, conversation_id: str = CONVERSATION_ID
+) -> ConversationTitle:
     """Give a conversation a new title."""
     if not store.rename_conversation(conversation_id, req.title):
         raise HTTPException(404, f"conversation {conversation_id} not found")
-    return {"id": conversation_id, "title": req.title}
+    return ConversationTitle(id=conversation_id, title=req.title)
 
 
 @router.delete("/api/conversations/{conversation_id}", status_code=204)
