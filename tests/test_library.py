@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import re
 import time
 from collections.abc import Iterator
@@ -12,6 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from assistant.core.settings import Settings
+from assistant.service.ingest_jobs import IngestJobs
 from assistant.surfaces.app import create_app
 from ingest.build import run_ingest
 from testing.fakes import HashEmbedder
@@ -234,3 +236,23 @@ def test_conversations_rename_delete_and_search(admin: tuple[TestClient, Setting
     assert client.delete(f"/api/conversations/{cid}").status_code == 204
     assert client.get(f"/api/conversations/{cid}").status_code == 404
     assert [r["comment"] for r in client.get("/api/feedback").json()] == [""]  # feedback is kept
+
+
+def test_jobs_are_shared_by_worker_processes_and_wait_for_the_ingest_lock(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path, embedder="fake")
+    assert run_ingest(settings, HashEmbedder, progress=False).ok
+    published: list[int] = []
+    first = IngestJobs(settings, HashEmbedder, lambda: published.append(1))
+    second = IngestJobs(settings, HashEmbedder, lambda: None)  # another worker process's view
+    (settings.corpus_dir / "articles" / "new.md").write_text("---\nid: new-doc\n---\n新文档的正文。\n", encoding="utf-8")
+    with (settings.index_dir / ".ingest.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # e.g. a `hindsight ingest` running in a shell
+        job = first.submit("add", "articles/new.md")
+        deadline = time.monotonic() + 30
+        while (seen := second.get(job.id)) is not None and seen.state == "queued" and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert seen is not None and seen.state == "running"  # waiting for the lock, not failed
+    while (seen := second.get(job.id)) is not None and seen.state == "running" and time.monotonic() < deadline + 30:
+        time.sleep(0.05)
+    assert seen is not None and seen.state == "done" and published == [1]
+    assert [j.id for j in second.recent()] == [job.id]
