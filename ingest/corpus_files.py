@@ -86,8 +86,9 @@ def add_file(corpus_dir: Path, relpath: str, data: bytes, max_bytes: int) -> str
 def move_to_trash(corpus_dir: Path, relpath: str, trash_dir: Path) -> Path:
     """Move corpus_dir/relpath into trash_dir/<timestamp>/relpath; returns where it went."""
     source = inside(corpus_dir, relpath)
-    if not source.is_file():
-        raise CorpusWriteError(f"{relpath} is not in the corpus")
+    hidden = any(part.startswith(".") for part in source.relative_to(corpus_dir.resolve()).parts)
+    if not source.is_file() or hidden or source.suffix.lower() not in SUFFIXES:
+        raise CorpusWriteError(f"{relpath} is not a document of the corpus")
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:4]
     destination = trash_dir / stamp / relpath
     destination.parent.mkdir(parents=True, exist_ok=True)

@@ -256,3 +256,19 @@ def test_jobs_are_shared_by_worker_processes_and_wait_for_the_ingest_lock(tmp_pa
         time.sleep(0.05)
     assert seen is not None and seen.state == "done" and published == [1]
     assert [j.id for j in second.recent()] == [job.id]
+
+
+def test_a_file_that_failed_to_ingest_can_be_deleted_by_path(admin: tuple[TestClient, Settings]) -> None:
+    client, settings = admin
+    duplicate = b"---\nid: trial-conversion\ntitle: dup\n---\n\nsame id as an existing article\n"
+    response = client.post("/api/library/documents", headers=ADMIN, files={"file": ("dup.md", duplicate, "text/markdown")})
+    job = wait_for(client, response.json())
+    assert job["state"] == "failed" and "duplicate id 'trial-conversion'" in job["message"]
+    entry = next(d for d in client.get("/api/library").json()["documents"] if d["path"] == "uploads/dup.md")
+    assert entry["status"] == "failed" and "duplicate id" in entry["reason"]
+    for bad in ("glossary.tsv", "../outside.md", ".incoming/x.md", "uploads/none.md"):
+        assert client.delete("/api/library/files", params={"path": bad}, headers=ADMIN).status_code == 404, bad
+    response = client.delete("/api/library/files", params={"path": "uploads/dup.md"}, headers=ADMIN)
+    assert response.status_code == 202 and wait_for(client, response.json())["state"] == "done"
+    paths = {d["path"] for d in client.get("/api/library").json()["documents"]}
+    assert "uploads/dup.md" not in paths and "articles/trial-conversion.md" in paths

@@ -29,8 +29,8 @@ function row(doc) {
     statusCell(doc),
   ];
   if (signedIn) {
-    cells.push(el("td", {}, doc.doc_id && doc.status === "indexed" ? el("button", {
-      type: "button", class: "link-button danger delete-doc", dataset: { docId: doc.doc_id },
+    cells.push(el("td", {}, doc.status !== "removing" ? el("button", {
+      type: "button", class: "link-button danger delete-doc", dataset: { docId: doc.doc_id || "", path: doc.path },
       onclick: () => removeDocument(doc),
     }, t("delete")) : null));
   }
@@ -87,7 +87,8 @@ async function submitJob(statusBox, request) {
 
 async function removeDocument(doc) {
   if (!window.confirm(`${t("confirm_delete_document")}\n${doc.title}`)) return;
-  const response = await write(`/api/library/documents/${encodeURIComponent(doc.doc_id)}`, { method: "DELETE" });
+  const url = `/api/library/files?${new URLSearchParams({ path: doc.path })}`;
+  const response = await write(url, { method: "DELETE" });
   if (!response.ok) window.alert(await errorDetail(response));
   await refresh();
 }

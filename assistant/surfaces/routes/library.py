@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Form, HTTPException, Path, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, HTTPException, Path, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse
 
 from assistant.service.ingest_jobs import IngestJob, IngestJobs
@@ -121,6 +121,17 @@ def delete_document(
         return _job(library.delete(entry["path"]))
     except CorpusWriteError as exc:
         raise _refused(exc) from exc
+
+
+@router.delete("/api/library/files", response_model=Job, status_code=202)
+def delete_file(
+    _: WriterDep, library: LibraryDep, path: str = Query(max_length=1000, description="path inside the corpus"),
+) -> Job:
+    """Move a corpus file to the trash by path (also one that failed to ingest) and re-ingest."""
+    try:
+        return _job(library.delete(path))
+    except CorpusWriteError as exc:
+        raise HTTPException(404, str(exc)) from exc
 
 
 @router.get("/api/library/jobs/{job_id}", response_model=Job)
