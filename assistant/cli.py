@@ -1,8 +1,13 @@
-"""`hindsight` command line: ingest, search, ask, serve, eval."""
+"""`hindsight` command line: ingest, search, ask, docs, serve, eval.
+
+The index, retrieval and ingest modules are imported inside the commands: FAISS and the
+embedder fix their thread counts when loaded, and _limit_threads must run before that.
+"""
 
 from __future__ import annotations
 
 import argparse
+import importlib.metadata
 import json
 import os
 import re
@@ -11,6 +16,8 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
+
+from assistant.core.settings import Settings
 
 THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
@@ -21,9 +28,29 @@ def _limit_threads(threads: int) -> None:
         os.environ.setdefault(var, str(threads))
 
 
-def _settings(args: argparse.Namespace) -> Any:
-    from assistant.core.settings import Settings
+class UsageError(Exception):
+    """Bad input on the command line: exit 2 with the message."""
 
+
+def positive_int(text: str) -> int:
+    """argparse type for -k: a whole number of at least 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def question_text(text: str) -> str:
+    """argparse type for the question: refuse an empty or whitespace-only one."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("the question is empty; ask something, e.g. hindsight ask \"为什么试用期后丢单？\"")
+    return text.strip()
+
+
+def _settings(args: argparse.Namespace) -> Settings:
     overrides = {
         k: v for k, v in {
             "corpus_dir": getattr(args, "corpus", None),
@@ -33,22 +60,30 @@ def _settings(args: argparse.Namespace) -> Any:
     return Settings(**overrides)
 
 
-def _filters(pairs: Sequence[str] | None) -> Any:
+def _filters(pairs: Sequence[str] | None, pipeline: Any) -> Any:
+    """--filter key=value pairs checked against the index: a typo is an error, not a no-op."""
+    # lazy: imports FAISS, whose thread count is fixed on load (see the module docstring).
+    from assistant.retrieve.facets import facets, unknown_filter_values
     from assistant.retrieve.retriever import Filters
 
     data: dict[str, list[str]] = {}
     for pair in pairs or []:
         key, _, value = pair.partition("=")
-        if not value:
-            raise SystemExit(f"--filter takes key=value, got {pair!r}")
+        if not value.strip() or not key.strip():
+            raise UsageError(f"--filter takes key=value, got {pair!r}")
         data.setdefault(key.strip(), []).append(value.strip())
     try:
-        return Filters.from_json(data)
+        filters = Filters.from_json(data)
     except ValueError as exc:
-        raise SystemExit(str(exc)) from exc
+        raise UsageError(str(exc)) from exc
+    problems = unknown_filter_values(filters, facets(pipeline.holder.get())) if data else []
+    if problems:
+        raise UsageError("\n".join(problems))
+    return filters if data else None
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
+    # lazy: ingest uses every core, so its thread settings differ from the query commands'.
     from assistant.embed.embedder import create_embedder
     from ingest.build import IngestError, dumps, run_ingest, summary_line
 
@@ -69,12 +104,14 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 
 def _pipeline(args: argparse.Namespace) -> Any:
+    # lazy: loads FAISS and the embedder after _limit_threads has set their thread counts.
     from assistant.service.pipeline import build_pipeline
 
     return build_pipeline(_settings(args))
 
 
 def _ensure_index(pipeline: Any) -> bool:
+    # lazy: see _pipeline.
     from assistant.store.build_store import IndexUnavailable
 
     try:
@@ -86,18 +123,30 @@ def _ensure_index(pipeline: Any) -> bool:
 
 
 def cmd_search(args: argparse.Namespace) -> int:
+    # lazy: see _pipeline.
+    from assistant.retrieve.facets import relevance
+
     pipeline = _pipeline(args)
     if not _ensure_index(pipeline):
         return 2
-    hits = pipeline.search(args.question, k=args.k, filters=_filters(args.filter), mode=args.mode)
-    if args.json:
+    hits = pipeline.search(args.question, k=args.k, filters=_filters(args.filter, pipeline), mode=args.mode)
+    if args.json:  # raw fused scores for scripts; people get rank and relevance below
         print(json.dumps([h.to_json() for h in hits], ensure_ascii=False, indent=2))
         return 0
+    if not hits:
+        print("no passages match", file=sys.stderr)
     for i, hit in enumerate(hits, start=1):
         c = hit.chunk
-        print(f"{i}. [{hit.score:.4f}] {c.title} › {c.section or '—'}  ({c.doc_id} {c.start}-{c.end})")
+        score = relevance(hit.score, pipeline.settings, args.mode)
+        print(f"{i}. relevance {score:>3}/100  {_where(c.title, c.section)}  ({c.doc_id} {c.start}-{c.end})")
         print("   " + c.text.replace("\n", " ")[:300])
     return 0
+
+
+def _where(title: str, section: str | None) -> str:
+    """title › section, without a section that merely repeats the title."""
+    parts = [p.strip() for p in (section or "").split(">") if p.strip() and p.strip() != title]
+    return " › ".join([title, *parts])
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
@@ -106,7 +155,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
         return 2
     if args.conversation:
         return _ask_in_conversation(args, pipeline)
-    answer = pipeline.answer(args.question, filters=_filters(args.filter))
+    answer = pipeline.answer(args.question, filters=_filters(args.filter, pipeline))
     if args.json:
         print(json.dumps(answer.to_json(), ensure_ascii=False, indent=2))
         return 0
@@ -115,21 +164,22 @@ def cmd_ask(args: argparse.Namespace) -> int:
         print("\nSources:")
     for cite in answer.citations:
         c = cite.hit.chunk
-        print(f"[{cite.n}] {c.title} › {c.section or '—'}\n    {c.url or c.doc_id}")
+        print(f"[{cite.n}] {_where(c.title, c.section)}\n    {c.url or c.doc_id}")
         print("    " + c.text.replace("\n", " ")[:400])
     return 0
 
 
 def _ask_in_conversation(args: argparse.Namespace, pipeline: Any) -> int:
     """A turn of a conversation kept in the same SQLite history as the API (created if new)."""
+    # lazy: see _pipeline.
     from assistant.service.chat import ChatService
     from assistant.service.history import HistoryStore
 
     if not re.fullmatch(r"[A-Za-z0-9._:-]{1,64}", args.conversation):
-        raise SystemExit("--conversation takes 1-64 characters of A-Z a-z 0-9 . _ : -")
+        raise UsageError("--conversation takes 1-64 characters of A-Z a-z 0-9 . _ : -")
     store = HistoryStore(pipeline.settings.sqlalchemy_url)
     body = ChatService(pipeline, store).ask(
-        args.question, _filters(args.filter), conversation_id=args.conversation, source="cli",
+        args.question, _filters(args.filter, pipeline), conversation_id=args.conversation, source="cli",
         create_missing=True,
     )
     if args.json:
@@ -137,12 +187,53 @@ def _ask_in_conversation(args: argparse.Namespace, pipeline: Any) -> int:
         return 0
     print(body["answer"])
     for cite in body["citations"]:
-        print(f"[{cite['n']}] {cite['title']} › {cite['section'] or '—'}\n    {cite['url'] or cite['doc_id']}")
+        print(f"[{cite['n']}] {_where(cite['title'], cite['section'])}\n    {cite['url'] or cite['doc_id']}")
     print(f"\n(conversation {body['conversation_id']}, answered by {body['answerer']})", file=sys.stderr)
     return 0
 
 
+def cmd_docs(args: argparse.Namespace) -> int:
+    """`docs list`: every document with its status; `docs show ID`: one document's metadata and text."""
+    # lazy: see _pipeline.
+    from assistant.service.library import list_library
+    from assistant.store.build_store import IndexUnavailable, load_index
+
+    settings = _settings(args)
+    try:
+        index = load_index(settings.index_dir)
+    except IndexUnavailable as exc:
+        if args.action == "show":
+            raise UsageError(str(exc)) from exc
+        index = None
+    if args.action == "show":
+        return _show_document(index, args.doc_id, args.json)
+    entries = list_library(settings, index)
+    if args.json:
+        print(json.dumps([e.to_json() for e in entries], ensure_ascii=False, indent=2))
+        return 0
+    for e in entries:
+        print(f"{e.doc_id or '-':<28} {e.status:<8} {e.doc_type or '-':<10} {e.date or '-':<10} "
+              f"{e.chunks:>4} chunks  {e.title}" + (f"  ({e.reason})" if e.reason else ""))
+    return 0
+
+
+def _show_document(index: Any, doc_id: str, as_json: bool) -> int:
+    doc = index.documents.get(doc_id)
+    if doc is None:
+        raise UsageError(f"no document {doc_id!r}; `hindsight docs list` shows the ids")
+    if as_json:
+        print(json.dumps(doc.to_json(), ensure_ascii=False, indent=2))
+        return 0
+    for key, value in doc.metadata.items():
+        if key not in ("content_hash",):
+            print(f"{key}: {value}")
+    print()
+    print(doc.text)
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
+    # lazy: uvicorn is only needed to serve.
     import uvicorn
 
     settings = _settings(args)
@@ -164,6 +255,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def cmd_eval(args: argparse.Namespace) -> int:
     try:
+        # lazy: the harness is optional in an installed copy (eval/ may be absent).
         from eval.cli import run as run_eval
     except ImportError as exc:
         print(f"error: evaluation harness unavailable: {exc}", file=sys.stderr)
@@ -178,14 +270,15 @@ def _common(p: argparse.ArgumentParser) -> None:
 
 
 def _query_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("question")
+    p.add_argument("question", type=question_text)
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.add_argument("--filter", action="append", metavar="KEY=VALUE",
                    help="metadata filter, e.g. doc_type=postmortem or tags=试用期 (repeatable)")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="hindsight", description=__doc__)
+    parser = argparse.ArgumentParser(prog="hindsight", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"hindsight {_version()}")
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("ingest", help="build or update the index from the corpus")
     _common(p)
@@ -195,13 +288,22 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("search", help="show ranked passages")
     _common(p)
     _query_args(p)
-    p.add_argument("-k", type=int, default=5)
+    p.add_argument("-k", type=positive_int, default=5, help="how many passages (at least 1)")
     p.add_argument("--mode", choices=["hybrid", "dense", "bm25"])
     p = sub.add_parser("ask", help="answer with cited sources")
     _common(p)
     _query_args(p)
     p.add_argument("--conversation", metavar="ID",
                    help="continue (or start) conversation ID; follow-ups use its history (docs/llm.md)")
+    p = sub.add_parser("docs", help="the document library: list, or show one document")
+    docs = p.add_subparsers(dest="action", required=True)
+    listing = docs.add_parser("list", help="every document with type, date, chunks and ingest status")
+    listing.add_argument("--json", action="store_true")
+    _common(listing)
+    show = docs.add_parser("show", help="one document's metadata and text")
+    show.add_argument("doc_id", metavar="ID")
+    show.add_argument("--json", action="store_true")
+    _common(show)
     p = sub.add_parser("serve", help="serve the API and web chat")
     _common(p)
     p.add_argument("--host")
@@ -214,8 +316,23 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
-    "ingest": cmd_ingest, "search": cmd_search, "ask": cmd_ask, "serve": cmd_serve, "eval": cmd_eval,
+    "ingest": cmd_ingest, "search": cmd_search, "ask": cmd_ask, "docs": cmd_docs,
+    "serve": cmd_serve, "eval": cmd_eval,
 }
+
+
+def _version() -> str:
+    try:
+        return importlib.metadata.version("hindsight")
+    except importlib.metadata.PackageNotFoundError:
+        return "unknown (not installed)"
+
+
+def _quiet_on_closed_pipe() -> int:
+    """`hindsight … | head`: the reader left; stop without a traceback (exit like SIGPIPE)."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())  # Python's final flush would fail again otherwise
+    return 141
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -227,10 +344,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     else:
         args = build_parser().parse_args(argv)
     if args.command != "ingest":
-        from assistant.core.settings import Settings
-
         _limit_threads(Settings().threads)
-    return COMMANDS[args.command](args)
+    try:
+        return COMMANDS[args.command](args)
+    except UsageError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:
+        return _quiet_on_closed_pipe()
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""Read corpus files (.md, .txt, .html) into llama-index Documents, or say exactly why not."""
+"""Read corpus files (.md, .txt, .html, .pdf, .docx) into llama-index Documents, or say exactly why not."""
 
 from __future__ import annotations
 
@@ -16,9 +16,12 @@ import yaml
 if TYPE_CHECKING:  # llama-index costs ~1 s to import; an unchanged re-ingest never needs it
     from llama_index.core.schema import Document  # lazy: ~1 s import, unchanged re-ingest skips it
 
+from ingest.errors import LoadError
 from ingest.html_text import html_to_text
 
-SUFFIXES = {".md", ".markdown", ".txt", ".html", ".htm"}
+TEXT_SUFFIXES = {".md", ".markdown", ".txt", ".html", ".htm"}
+BINARY_SUFFIXES = {".pdf", ".docx"}
+SUFFIXES = TEXT_SUFFIXES | BINARY_SUFFIXES
 # Documentation that lives beside the documents but is not knowledge.
 SKIP_NAMES = {"readme.md", "template.md"}
 DOC_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
@@ -26,10 +29,6 @@ FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re
 DOC_TYPE_BY_FOLDER = {"articles": "article", "postmortems": "postmortem"}
 MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_FRONT_MATTER_CHARS = 64_000
-
-
-class LoadError(Exception):
-    """A file that cannot be ingested; the message says why."""
 
 
 @dataclass(frozen=True)
@@ -143,18 +142,36 @@ def _open_no_follow(path: Path) -> BinaryIO:
 
 def load_document(source: SourceFile, max_bytes: int = MAX_FILE_BYTES) -> Document:
     """Parse one file into a Document whose text is the verbatim body; raise LoadError if bad."""
-    raw = _read_bytes(source.path, max_bytes)
-    text = _decode(raw)
-    if source.path.suffix.lower() in {".html", ".htm"}:
-        meta, body = html_to_text(text)
-    else:
-        meta, body = split_front_matter(text)
-    if not body.strip():
-        raise LoadError("empty document (no text after front-matter)")
+    meta, body = read_file(source.path, max_bytes)
     metadata = _metadata(meta, source)
     from llama_index.core.schema import Document
 
     return Document(id_=metadata["doc_id"], text=body, metadata=metadata)
+
+
+def read_file(path: Path, max_bytes: int = MAX_FILE_BYTES) -> tuple[dict[str, Any], str]:
+    """A file's metadata and text body, by type; LoadError with the reason when it cannot be read."""
+    suffix = path.suffix.lower()
+    if suffix in BINARY_SUFFIXES:
+        _check_size(path, max_bytes)
+        # lazy: pypdf + python-docx cost ~0.5 s to import; most ingests read no PDF or Word file.
+        from ingest.office_docs import read_docx, read_pdf
+
+        return read_pdf(path) if suffix == ".pdf" else read_docx(path)
+    text = _decode(_read_bytes(path, max_bytes))
+    meta, body = html_to_text(text) if suffix in {".html", ".htm"} else split_front_matter(text)
+    if not body.strip():
+        raise LoadError("empty document (no text after front-matter)")
+    return meta, body
+
+
+def _check_size(path: Path, max_bytes: int) -> None:
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise LoadError(f"unreadable: {exc.strerror or exc}") from exc
+    if size > max_bytes:
+        raise LoadError(f"file too large ({size} bytes > {max_bytes})")
 
 
 def _read_bytes(path: Path, max_bytes: int) -> bytes:
@@ -220,6 +237,8 @@ def _metadata(meta: dict[str, Any], source: SourceFile) -> dict[str, Any]:
 def _slug(relpath: str) -> str:
     stem = relpath.rsplit(".", 1)[0]
     slug = re.sub(r"[^A-Za-z0-9._-]+", "-", stem).strip("-.")
+    if not stem.isascii():  # "uploads/复盘.docx" and "uploads/周报.docx" must not share an id
+        slug = f"{slug}-{hashlib.sha1(relpath.encode()).hexdigest()[:8]}".strip("-")
     return slug or "doc-" + hashlib.sha1(relpath.encode()).hexdigest()[:10]
 
 

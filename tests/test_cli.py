@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -78,3 +79,86 @@ def test_search_without_index_explains_what_to_do(tmp_path: Path, cli_env: dict[
     env = {**cli_env, "HINDSIGHT_INDEX_DIR": str(tmp_path / "none")}
     result = hindsight(env, "search", "试用期")
     assert result.returncode == 2 and "hindsight ingest" in result.stderr
+
+
+@pytest.mark.parametrize("question", ["", "   ", "\t\n"])
+def test_empty_question_is_a_usage_error(cli_env: dict[str, str], question: str) -> None:
+    for command in ("ask", "search"):
+        result = hindsight(cli_env, command, question)
+        assert result.returncode == 2 and "question is empty" in result.stderr, result.stderr
+        assert "Traceback" not in result.stderr
+
+
+def test_unknown_filter_value_lists_the_valid_ones(cli_env: dict[str, str]) -> None:
+    hindsight(cli_env, "ingest", "--quiet")
+    typo = hindsight(cli_env, "search", "排他条款", "--filter", "doc_type=artcle")
+    assert typo.returncode == 2 and not typo.stdout
+    assert "doc_type='artcle'" in typo.stderr and "article" in typo.stderr and "postmortem" in typo.stderr
+    field = hindsight(cli_env, "ask", "排他条款", "--filter", "doctype=article")
+    assert field.returncode == 2 and "unknown filter fields" in field.stderr and "doc_type" in field.stderr
+    tag = hindsight(cli_env, "search", "排他条款", "--filter", "tags=不存在的标签")
+    assert tag.returncode == 2 and "排他条款" in tag.stderr  # the valid tags are listed
+    ok = hindsight(cli_env, "search", "排他条款", "--filter", "doc_type=postmortem", "--json")
+    assert ok.returncode == 0 and {h["doc_type"] for h in json.loads(ok.stdout)} == {"postmortem"}
+
+
+@pytest.mark.parametrize("k", ["0", "-3", "two"])
+def test_k_must_be_a_positive_whole_number(cli_env: dict[str, str], k: str) -> None:
+    result = hindsight(cli_env, "search", "排他条款", "-k", k)
+    assert result.returncode == 2 and "-k" in result.stderr
+
+
+def test_closed_pipe_exits_quietly(cli_env: dict[str, str]) -> None:
+    hindsight(cli_env, "ingest", "--quiet")
+    proc = subprocess.Popen([sys.executable, "-m", "assistant.cli", "docs", "show", "trial-conversion"],
+                            env=cli_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.read(10)
+    proc.stdout.close()  # like `| head -c 10`: the reader goes away mid-output
+    stderr = proc.stderr.read().decode()
+    assert proc.wait(60) in (0, 141) and "Traceback" not in stderr and "BrokenPipe" not in stderr
+
+
+def test_search_shows_rank_and_relevance_json_keeps_raw_scores(cli_env: dict[str, str]) -> None:
+    hindsight(cli_env, "ingest", "--quiet")
+    lines = hindsight(cli_env, "search", "排他条款", "-k", "2").stdout.splitlines()
+    ranked = [line for line in lines if re.match(r"^\d+\. relevance ", line)]
+    scores = [int(re.search(r"relevance +(\d+)/100", line).group(1)) for line in ranked]  # type: ignore[union-attr]
+    assert [line.split(".")[0] for line in ranked] == ["1", "2"]
+    assert all(0 <= s <= 100 for s in scores) and scores == sorted(scores, reverse=True)
+    assert "0.0" not in "\n".join(ranked)  # no raw fusion score like 0.0243
+    raw = json.loads(hindsight(cli_env, "search", "排他条款", "-k", "2", "--json").stdout)
+    assert all(0 < h["score"] < 1 for h in raw)
+
+
+def test_version(cli_env: dict[str, str]) -> None:
+    result = hindsight(cli_env, "--version")
+    assert result.returncode == 0 and re.fullmatch(r"hindsight \d+\.\d+\.\d+\n", result.stdout)
+
+
+def test_docs_list_and_show(cli_env: dict[str, str]) -> None:
+    hindsight(cli_env, "ingest", "--quiet")
+    listing = json.loads(hindsight(cli_env, "docs", "list", "--json").stdout)
+    by_id = {d["doc_id"]: d for d in listing}
+    assert set(by_id) == {"pm-bank-exclusivity", "pricing-trad", "trial-conversion"}
+    entry = by_id["trial-conversion"]
+    assert (entry["status"], entry["doc_type"], entry["date"]) == ("indexed", "article", "2024-05-01")
+    assert entry["chunks"] >= 1 and entry["tags"] == ["试用期", "转化"]
+    text = hindsight(cli_env, "docs", "list").stdout
+    assert "trial-conversion" in text and "试用期转化的三个教训" in text
+    shown = hindsight(cli_env, "docs", "show", "trial-conversion")
+    assert shown.returncode == 0 and "title: 试用期转化的三个教训" in shown.stdout and "团队疲于奔命" in shown.stdout
+    missing = hindsight(cli_env, "docs", "show", "no-such-doc")
+    assert missing.returncode == 2 and "docs list" in missing.stderr
+
+
+def test_docs_list_shows_pending_and_failed_files(tmp_path: Path, cli_env: dict[str, str]) -> None:
+    corpus = tmp_path / "corpus"
+    shutil.copytree(FIXTURE_CORPUS, corpus)
+    env = {**cli_env, "HINDSIGHT_CORPUS_DIR": str(corpus), "HINDSIGHT_INDEX_DIR": str(tmp_path / "ix")}
+    (corpus / "articles" / "broken.md").write_bytes(b"\xff\xfe broken")
+    hindsight(env, "ingest", "--quiet")
+    (corpus / "articles" / "later.md").write_text("---\nid: later\n---\n后来加的文档。\n", encoding="utf-8")
+    status = {d["path"]: (d["status"], d["reason"]) for d in json.loads(hindsight(env, "docs", "list", "--json").stdout)}
+    assert status["articles/later.md"] == ("pending", None)
+    assert status["articles/broken.md"][0] == "failed" and "UTF-8" in status["articles/broken.md"][1]

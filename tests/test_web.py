@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -12,7 +13,7 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 
 from assistant.surfaces.app import create_app
-from assistant.surfaces.routes.web import EXAMPLE_QUESTIONS, safe_url
+from assistant.surfaces.routes.web import safe_url
 from ingest.build import run_ingest
 from testing.fakes import HashEmbedder
 from tests.browser.corpus import XSS_DOC_ID, XSS_IMG, XSS_SCRIPT, write_markup_corpus
@@ -76,18 +77,36 @@ def test_chat_page_is_complete_accessible_html(client: TestClient) -> None:
     assert question.tag == "textarea" and question.attrs["maxlength"] == "1000"
     assert tree.find("label", for_="question")
     assert tree.by_id("send").attrs["type"] == "submit"
-    assert [e.attrs["data-question"] for e in tree.find("button", class_="example")] == list(EXAMPLE_QUESTIONS)
+    examples = [e.attrs["data-question"] for e in tree.find("button", class_="example")]
+    assert len(examples) == 3 and "为什么试用后丢单？" in examples  # a heading of the fixture corpus
     assert {e.attrs["value"] for e in tree.find("input", name="doc_type")} == {"article", "postmortem"}
-    scripts = tree.find("script")
+    assert "open" not in tree.by_id("filters").attrs  # filters start collapsed, conversations first
+    order = [e.attrs.get("id") for e in tree.elements if e.attrs.get("id") in ("conversations", "filters")]
+    assert order == ["conversations", "filters"]
+    scripts = [s for s in tree.find("script") if s.attrs.get("type") != "application/json"]
     assert scripts and all(s.attrs.get("src", "").startswith("/static/") and not s.text.strip() for s in scripts)
     assert tree.by_id("source-panel").attrs.get("hidden") == ""
     assert any(e.attrs.get("href") == "/api/feedback?format=csv" for e in tree.find("a"))
 
 
+def test_page_language_follows_the_browser(client: TestClient) -> None:
+    english = Tree(client.get("/", headers={"Accept-Language": "en-US,en;q=0.9,zh;q=0.5"}).text)
+    assert english.find("html")[0].attrs["lang"] == "en"
+    assert english.by_id("send").text.strip() == "Send"
+    assert all(e.attrs["data-question"].startswith("What") or "?" in e.attrs["data-question"]
+               for e in english.find("button", class_="example"))
+    chinese = Tree(client.get("/", headers={"Accept-Language": "zh-TW,zh;q=0.9,en;q=0.8"}).text)
+    assert chinese.find("html")[0].attrs["lang"] == "zh-CN" and chinese.by_id("send").text.strip() == "发送"
+    strings = json.loads(english.by_id("ui-strings").text)
+    assert strings["send"] == "Send" and strings["copy"] == "Copy answer"
+
+
 def test_every_referenced_asset_is_served(client: TestClient) -> None:
-    tree = Tree(client.get("/").text)
-    urls = [e.attrs["src"] for e in tree.find("script")]
-    urls += [e.attrs["href"] for e in tree.find("link", rel="stylesheet")]
+    urls: list[str] = []
+    for page in ("/", "/library"):
+        tree = Tree(client.get(page).text)
+        urls += [e.attrs["src"] for e in tree.find("script") if "src" in e.attrs]
+        urls += [e.attrs["href"] for e in tree.find("link", rel="stylesheet")]
     static = Path(__file__).resolve().parent.parent / "web" / "static"
     for module in static.glob("*.js"):
         urls += [f"/static/{m}" for m in re.findall(r'from "\./([\w.-]+)"', module.read_text())]
@@ -107,10 +126,29 @@ def test_source_page_highlights_the_cited_span(client: TestClient) -> None:
     tree = Tree(response.text)
     (mark,) = tree.find("mark")
     assert mark.attrs["id"] == "cited" and mark.text == text[start:end]
-    assert tree.find("div", class_="doc-text")[0].text == text
+    body = tree.find("div", class_="doc-text markdown")[0]
+    assert "## " not in body.text and "团队疲于奔命" in body.text  # Markdown rendered, not shown raw
+    assert [h.text for h in tree.find("h2")] == ["为什么试用后丢单", "怎么避免", "数据准备"]
     assert tree.find("h1")[0].text == "试用期转化的三个教训"
+    header = tree.find("p", class_="doc-meta")[0].text
+    assert all(part in header for part in ("测试夹具", "测试作者", "2024-05-01", "试用期", "转化"))
     assert tree.find("a", class_="doc-link")[0].attrs["href"] == "https://example.com/trial-conversion"
     assert not Tree(client.get("/sources/trial-conversion").text).find("mark")
+
+
+def test_document_view_api_marks_passage_and_sentence(client: TestClient) -> None:
+    text = client.get("/api/documents/trial-conversion").json()["text"]
+    start, end = text.index("试用开始前"), text.index("让价值被看见。") + 7
+    s_start = text.index("新增需求")
+    s_end = text.index("！", s_start) + 1
+    view = client.get("/api/documents/trial-conversion/view", params={
+        "start": start, "end": end, "sentence_start": s_start, "sentence_end": s_end}).json()
+    tree = Tree(view["html"])
+    assert "".join(m.text for m in tree.find("mark", class_="passage")) == text[start:end]
+    assert tree.find("mark", class_="sentence-mark")[0].text == text[s_start:s_end]
+    assert view["title"] == "试用期转化的三个教训" and view["metadata"]["author"] == "测试作者"
+    bad = client.get("/api/documents/trial-conversion/view", params={"start": 5, "end": len(text) + 1})
+    assert bad.status_code == 422 and "not inside the document" in bad.json()["detail"]
 
 
 def test_source_page_rejects_bad_spans_and_unknown_documents(client: TestClient) -> None:
@@ -131,10 +169,12 @@ def test_markup_in_documents_is_escaped(tmp_path: Path) -> None:
     with TestClient(create_app(settings)) as client:
         html = client.get(f"/sources/{XSS_DOC_ID}?start=0&end=20").text
     tree = Tree(html)
-    assert [s.attrs["src"].split("?")[0] for s in tree.find("script")] == ["/static/source.js"]
+    scripts = tree.find("script")
+    assert [s.attrs.get("src", "").split("?")[0] for s in scripts] == ["", "/static/source.js"]
+    assert scripts[0].attrs["type"] == "application/json" and "<" not in scripts[0].text  # UI strings only
     assert not tree.find("img") and not tree.find("b")
     assert XSS_SCRIPT in tree.find("h1")[0].text
-    assert XSS_IMG in tree.find("div", class_="doc-text")[0].text
+    assert XSS_IMG in tree.find("div", class_="doc-text markdown")[0].text
     assert not tree.find("a", class_="doc-link")  # its url is javascript:
 
 

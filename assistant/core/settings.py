@@ -130,6 +130,11 @@ class Settings(BaseSettings):
     max_new_conversations_per_minute: int = Field(
         default=60, ge=0, le=100_000, description="per client (API key or IP); 0: no cap (docs/security.md)"
     )
+    # Library writes (upload, postmortem form, delete at /library); off while no token is set.
+    admin_token: SecretStr | None = Field(
+        default=None, description="token that unlocks library writes (>= 16 chars); unset: read-only"
+    )
+    max_upload_bytes: int = Field(default=20_000_000, ge=1024, le=200_000_000)
 
     # Serving.
     host: str = "127.0.0.1"
@@ -163,6 +168,18 @@ class Settings(BaseSettings):
             raise ValueError("each API key must be at least 16 characters")
         return value
 
+    @field_validator("admin_token", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        return None if value == "" else value
+
+    @field_validator("admin_token")
+    @classmethod
+    def _strong_admin_token(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < 16:
+            raise ValueError("the admin token must be at least 16 characters")
+        return value
+
     @model_validator(mode="after")
     def _overlap_below_size(self) -> Settings:
         if self.chunk_overlap >= self.chunk_size:
@@ -183,6 +200,11 @@ class Settings(BaseSettings):
     def public_url(self) -> str:
         """Base URL for links back to the web chat, without a trailing slash."""
         return (self.public_base_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+    @property
+    def trash_dir(self) -> Path:
+        """Where library deletions go (documents are moved, never destroyed)."""
+        return self.data_dir / "trash"
 
     @property
     def sqlalchemy_url(self) -> str:

@@ -19,9 +19,11 @@ from sqlalchemy import (
     Table,
     Text,
     create_engine,
+    delete,
     event,
     func,
     insert,
+    or_,
     select,
     update,
 )
@@ -177,12 +179,31 @@ class HistoryStore:
             ).all()
         return [{"role": r.role, "content": r.content} for r in reversed(rows)]
 
-    def list_conversations(self, limit: int = 50) -> list[dict[str, Any]]:
+    def list_conversations(self, limit: int = 50, query: str = "") -> list[dict[str, Any]]:
+        """Newest first; with query, only those whose title or any message contains it."""
+        stmt = select(conversations).order_by(conversations.c.updated_at.desc()).limit(limit)
+        if query.strip():
+            pattern = "%" + query.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            in_messages = select(messages.c.conversation_id).where(messages.c.content.like(pattern, escape="\\"))
+            stmt = stmt.where(or_(conversations.c.title.like(pattern, escape="\\"), conversations.c.id.in_(in_messages)))
         with self.engine.connect() as conn:
-            rows = conn.execute(
-                select(conversations).order_by(conversations.c.updated_at.desc()).limit(limit)
-            ).mappings().all()
+            rows = conn.execute(stmt).mappings().all()
         return [_conversation_json(r) for r in rows]
+
+    def rename_conversation(self, cid: str, title: str) -> bool:
+        """Set a conversation's title; False when it does not exist."""
+        with self.engine.begin() as conn:
+            result = conn.execute(update(conversations).where(conversations.c.id == cid).values(title=title[:200]))
+        return bool(result.rowcount)
+
+    def delete_conversation(self, cid: str) -> bool:
+        """Remove a conversation and its messages; feedback on them is kept (detached from the message)."""
+        with self.engine.begin() as conn:
+            ids = select(messages.c.id).where(messages.c.conversation_id == cid)
+            conn.execute(update(feedback).where(feedback.c.message_id.in_(ids)).values(message_id=None))
+            conn.execute(delete(messages).where(messages.c.conversation_id == cid))
+            result = conn.execute(delete(conversations).where(conversations.c.id == cid))
+        return bool(result.rowcount)
 
     def get_conversation(self, cid: str) -> dict[str, Any] | None:
         with self.engine.connect() as conn:

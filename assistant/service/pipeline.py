@@ -50,6 +50,10 @@ class IndexHolder:
             raise IndexUnavailable(self.error or "index not loaded")
         return self._index
 
+    def reload(self) -> None:
+        """Pick up a build just published in this process now, not at the next check interval."""
+        self._refresh(time.monotonic())
+
     def _refresh(self, now: float) -> None:
         with self._lock:
             self._checked = now

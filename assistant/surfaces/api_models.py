@@ -231,3 +231,39 @@ class Health(BaseModel):
 class SlackAck(Open):
     """What a Slack endpoint answers Slack (challenge, ephemeral text, or what was recorded)."""
 
+    pass
+
+
+class DocumentView(BaseModel):
+    """A document rendered for reading: its Markdown as safe HTML with the cited span marked."""
+
+    doc_id: str
+    title: str
+    html: str = Field(description="server-rendered (markdown-it, raw HTML off); <mark id=cited> on the span")
+    metadata: dict[str, Any]
+
+
+class FacetValue(BaseModel):
+    value: str
+    count: int = Field(description="documents with this value")
+
+
+class FilterOptions(BaseModel):
+    """Every value each filter field takes in the served index, most common first."""
+
+    doc_type: list[FacetValue]
+    industry: list[FacetValue]
+    phase: list[FacetValue]
+    outcome: list[FacetValue]
+    tags: list[FacetValue]
+
+
+class RenameRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    title: str = Field(min_length=1, max_length=200)
+
+
+class ConversationTitle(BaseModel):
+    id: str
+    title: str

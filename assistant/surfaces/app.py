@@ -9,13 +9,17 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from assistant.core.settings import Settings, get_settings
+from assistant.embed.embedder import create_embedder
 from assistant.service.history import HistoryStore
+from assistant.service.ingest_jobs import IngestJobs
+from assistant.service.library import Library
 from assistant.service.pipeline import Pipeline, build_pipeline
 from assistant.store.build_store import IndexUnavailable
+from assistant.surfaces.admin import admin_router
 from assistant.surfaces.errors import install_error_handlers
 from assistant.surfaces.limits import ConversationLimiter
 from assistant.surfaces.openapi import publish_limits
-from assistant.surfaces.routes import api, slack, web
+from assistant.surfaces.routes import api, library, slack, web
 from assistant.surfaces.security import install_security
 
 log = logging.getLogger("hindsight")
@@ -31,6 +35,7 @@ def create_app(settings: Settings | None = None, pipeline: Pipeline | None = Non
         app.state.pipeline = pipeline or build_pipeline(settings)
         app.state.store = HistoryStore(settings.sqlalchemy_url)
         app.state.conversation_limiter = ConversationLimiter(settings.max_new_conversations_per_minute)
+        app.state.jobs, app.state.library = _library(settings, app.state.pipeline)
         try:
             app.state.pipeline.holder.get()  # load the index now, not on the first request
         except IndexUnavailable as exc:
@@ -44,10 +49,20 @@ def create_app(settings: Settings | None = None, pipeline: Pipeline | None = Non
     install_error_handlers(app)  # before security: its middleware must run inside the body limit
     install_security(app, settings)  # API keys for /api/*, body limit, CORS
     app.include_router(web.router)
+    app.include_router(library.router)
+    app.include_router(admin_router(settings))
     app.include_router(slack.router)  # signed by Slack; 503 until a signing secret is set
     app.mount("/static", web.static_files(), name="static")
     publish_limits(app, settings)  # the schema states this server's limits, not the models' ceilings
     return app
+
+
+def _library(settings: Settings, pipeline: Pipeline) -> tuple[IngestJobs, Library]:
+    """Library writes go to the served pipeline's corpus; its ingests publish to its index."""
+    served = pipeline.settings.model_copy(update={
+        "data_dir": settings.data_dir, "max_upload_bytes": settings.max_upload_bytes})
+    jobs = IngestJobs(served, lambda: create_embedder(served), pipeline.holder.reload)
+    return jobs, Library(served, jobs)
 
 
 def app_from_env() -> FastAPI:

@@ -116,19 +116,24 @@ class BodyTooLarge(HTTPException):
 
 
 class BodyLimitMiddleware:
-    """413 for bodies over the limit, by Content-Length or by counting a chunked upload."""
+    """413 for bodies over the limit, by Content-Length or by counting a chunked upload.
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    Paths in `larger` (file uploads) get their own, higher limit.
+    """
+
+    def __init__(self, app: ASGIApp, max_bytes: int, larger: dict[str, int] | None = None) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.larger = larger or {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        detail = f"request body exceeds {self.max_bytes} bytes"
+        limit = self.larger.get(scope["path"], self.max_bytes)
+        detail = f"request body exceeds {limit} bytes"
         length = dict(scope["headers"]).get(b"content-length", b"0")
-        if not length.isdigit() or int(length) > self.max_bytes:
+        if not length.isdigit() or int(length) > limit:
             await _send_json(send, 413, detail if length.isdigit() else "bad Content-Length", [])
             return
         received = 0
@@ -138,8 +143,8 @@ class BodyLimitMiddleware:
             nonlocal received
             message = await receive()
             received += len(message.get("body", b""))
-            if received > self.max_bytes:
-                raise BodyTooLarge(self.max_bytes)
+            if received > limit:
+                raise BodyTooLarge(limit)
             return message
 
         async def tracked(message: Message) -> None:
@@ -202,7 +207,9 @@ def install_security(app: FastAPI, settings: Settings) -> None:
             allow_methods=["GET", "POST"], allow_headers=["Authorization", "Content-Type"],
         )
     # Added last so it runs first: an oversized body is refused before anything reads it.
-    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    # Uploads may be larger: the file limit plus room for the multipart envelope.
+    uploads = {"/api/library/documents": settings.max_upload_bytes + 64 * 1024}
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes, larger=uploads)
 
 
 def check_limits(settings: Settings, k: int | None = None, history: list[Any] | None = None) -> None:

@@ -1,11 +1,14 @@
 // The chat page: streamed answers, conversations, filters; wiring only — rendering lives in modules.
-import { el, typeLabel } from "./dom.js";
+import { initConversations } from "./conversations.js";
+import { el, errorDetail } from "./dom.js";
 import { renderFeedback } from "./feedback.js";
+import { currentFilters, initFilters, loadFilters } from "./filters.js";
+import { t } from "./i18n.js";
 import { closeSource, openSource } from "./panel.js";
 import { renderAnswerText, renderSources } from "./render.js";
 import { readEvents } from "./sse.js";
 
-const state = { conversationId: null, busy: false };
+const state = { conversationId: null, busy: false, controller: null };
 const $ = (id) => document.getElementById(id);
 
 function onCite(answer) {
@@ -16,16 +19,39 @@ function onCite(answer) {
   };
 }
 
+/** Copy the answer's plain text (with [n] markers and the source list) to the clipboard. */
+function copyButton(answer) {
+  const button = el("button", { type: "button", class: "button small copy-answer" }, t("copy"));
+  button.addEventListener("click", async () => {
+    const sources = (answer.citations || []).map((c) => `[${c.n}] ${c.title || c.doc_id}${c.url ? ` ${c.url}` : ""}`);
+    const text = [answer.answer || "", sources.length ? `\n${t("sources")}:\n${sources.join("\n")}` : ""].join("\n").trim();
+    try {
+      await navigator.clipboard.writeText(text);
+    } catch {
+      const area = el("textarea", { class: "visually-hidden" }, text);
+      document.body.append(area);
+      area.select();
+      document.execCommand("copy");
+      area.remove();
+    }
+    button.dataset.copied = text;
+    button.textContent = t("copied");
+    setTimeout(() => { button.textContent = t("copy"); }, 1500);
+  });
+  return button;
+}
+
 /** Replace an assistant bubble's content with the finished, cited answer. */
 function showAnswer(bubble, answer, turn) {
   const cite = onCite(answer);
   const parts = [];
   if (answer.abstained) {
     bubble.classList.add("abstained");
-    parts.push(el("p", { class: "abstain-label" }, "未找到依据 · No supporting sources"));
+    parts.push(el("p", { class: "abstain-label" }, t("abstained")));
   }
   parts.push(renderAnswerText(answer, cite));
   if (!answer.abstained && (answer.citations || []).length) parts.push(renderSources(answer.citations, cite));
+  parts.push(el("div", { class: "answer-tools" }, copyButton(answer)));
   parts.push(renderFeedback({ ...turn, answer }));
   bubble.replaceChildren(...parts);
   bubble.dataset.state = "final";
@@ -38,26 +64,6 @@ function addBubble(role, ...children) {
   return bubble;
 }
 
-function currentFilters() {
-  const checked = (sel) => [...document.querySelectorAll(sel)].filter((i) => i.checked).map((i) => i.value);
-  const filters = {};
-  const types = checked('input[name="doc_type"]');
-  const tags = checked('input[name="tag"]');
-  if (types.length) filters.doc_type = types;
-  if (tags.length) filters.tags = tags;
-  return Object.keys(filters).length ? filters : null;
-}
-
-function showFilterSummary() {
-  const f = currentFilters();
-  const box = $("filter-summary");
-  box.hidden = !f;
-  if (f) {
-    const types = (f.doc_type || []).map(typeLabel).join("、");
-    box.textContent = `筛选 Filtered: ${[types, (f.tags || []).map((t) => `#${t}`).join(" ")].filter(Boolean).join(" · ")}`;
-  }
-}
-
 /** fetch, showing the sign-in banner when the server wants an API key session (401). */
 async function api(url, options) {
   const response = await fetch(url, options);
@@ -65,18 +71,23 @@ async function api(url, options) {
   return response;
 }
 
-async function errorDetail(response) {
-  const body = await response.json().catch(() => null);
-  const detail = body && body.detail;
-  if (Array.isArray(detail)) return detail.map((d) => d.msg || JSON.stringify(d)).join("; ");
-  return detail || `HTTP ${response.status}`;
+function setBusy(busy) {
+  state.busy = busy;
+  $("send").disabled = busy;
+  $("send").hidden = busy;
+  $("stop").hidden = !busy;
+}
+
+/** Stop the answer being streamed (Esc or the Stop button). */
+function stopStream() {
+  if (state.controller) state.controller.abort();
 }
 
 /** Ask: stream deltas into a new bubble, then render the final answer with citations. */
 async function ask(question) {
   if (state.busy || !question.trim()) return;
-  state.busy = true;
-  $("send").disabled = true;
+  setBusy(true);
+  state.controller = new AbortController();
   const filters = currentFilters();
   addBubble("user", el("p", {}, question));
   const live = el("div", { class: "answer-text streaming" });
@@ -88,6 +99,7 @@ async function ask(question) {
     const response = await api("/api/chat/stream", {
       method: "POST", headers: { "Content-Type": "application/json", Accept: "text/event-stream" },
       body: JSON.stringify({ question, conversation_id: state.conversationId, filters }),
+      signal: state.controller.signal,
     });
     if (!response.ok) throw new Error(await errorDetail(response));
     for await (const { event, data } of readEvents(response)) {
@@ -102,44 +114,33 @@ async function ask(question) {
         showAnswer(bubble, data, { question, messageId: data.message_id, conversationId: data.conversation_id, filters });
       } else if (event === "error") throw new Error(data.detail || "error");
     }
-    if (!gotFinal) throw new Error("连接中断 The answer stream ended early");
+    if (!gotFinal) throw new Error(t("stream_ended"));
   } catch (error) {
-    bubble.dataset.state = "error";
-    bubble.append(el("p", { class: "error", role: "alert" }, `出错了 Error: ${error.message}`));
+    if (error.name === "AbortError") {
+      bubble.dataset.state = "stopped";
+      live.classList.remove("streaming");
+      bubble.append(el("p", { class: "muted stopped" }, t("stopped")));
+    } else {
+      bubble.dataset.state = "error";
+      bubble.append(el("p", { class: "error", role: "alert" }, `${t("error")}: ${error.message}`));
+    }
   } finally {
-    state.busy = false;
-    $("send").disabled = false;
+    state.controller = null;
+    setBusy(false);
     bubble.scrollIntoView({ block: "nearest" });
-    loadConversations();
+    conversations.reload();
   }
 }
 
 function resetChat() {
+  stopStream();
   state.conversationId = null;
   closeSource();
   $("messages").replaceChildren($("empty-state"));
   $("empty-state").hidden = false;
-  markActive();
+  conversations.markActive();
   toggleSidebar(false);
   $("question").focus();
-}
-
-function markActive() {
-  for (const b of document.querySelectorAll(".conversation")) {
-    if (b.dataset.id === state.conversationId) b.setAttribute("aria-current", "true");
-    else b.removeAttribute("aria-current");
-  }
-}
-
-async function loadConversations() {
-  const response = await api("/api/conversations");
-  if (!response.ok) return;
-  const items = (await response.json()).map((c) => el("li", {}, el("button", {
-    type: "button", class: "conversation", dataset: { id: c.id }, onclick: () => openConversation(c.id),
-  }, el("span", { class: "conversation-title" }, c.title || "（无标题 untitled）"),
-  el("time", { class: "conversation-date" }, new Date(c.updated_at).toLocaleString()))));
-  $("conversations").replaceChildren(...(items.length ? items : [el("li", { class: "muted" }, "还没有对话 No conversations yet")]));
-  markActive();
 }
 
 /** Show a stored conversation; its answers keep their citations and can still be rated. */
@@ -158,21 +159,7 @@ async function openConversation(id) {
       showAnswer(addBubble("assistant"), m.answer, { question, messageId: m.id, conversationId: id });
     } else addBubble("assistant", el("div", { class: "answer-text" }, m.content));
   }
-  markActive();
-}
-
-async function loadTags() {
-  const box = $("tag-filters");
-  const response = await api("/api/documents");
-  if (!response.ok) {
-    box.replaceChildren(el("span", { class: "muted" }, "索引不可用 Index unavailable"));
-    return;
-  }
-  const counts = new Map();
-  for (const doc of await response.json()) for (const t of doc.tags || []) counts.set(t, (counts.get(t) || 0) + 1);
-  const tags = [...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
-  box.replaceChildren(...tags.map(([tag, n]) => el("label", { class: "tag-option" },
-    el("input", { type: "checkbox", name: "tag", value: tag }), ` ${tag} `, el("span", { class: "count" }, `${n}`))));
+  conversations.markActive();
 }
 
 function toggleSidebar(open) {
@@ -180,6 +167,10 @@ function toggleSidebar(open) {
   document.body.classList.toggle("sidebar-open", show);
   $("menu-toggle").setAttribute("aria-expanded", String(show));
 }
+
+const conversations = initConversations({
+  open: openConversation, deleted: resetChat, current: () => state.conversationId, api,
+});
 
 function wire() {
   const input = $("question");
@@ -197,21 +188,21 @@ function wire() {
       $("ask-form").requestSubmit();
     }
   });
-  for (const b of document.querySelectorAll(".example")) {
-    b.addEventListener("click", () => ask(b.dataset.question));
-  }
+  for (const b of document.querySelectorAll(".example")) b.addEventListener("click", () => ask(b.dataset.question));
   $("new-chat").addEventListener("click", resetChat);
   $("new-chat-top").addEventListener("click", resetChat);
+  $("stop").addEventListener("click", stopStream);
   $("menu-toggle").addEventListener("click", () => toggleSidebar());
   $("close-source").addEventListener("click", closeSource);
-  document.querySelector(".filters").addEventListener("change", showFilterSummary);
   document.addEventListener("keydown", (event) => {
     if (event.key !== "Escape") return;
-    if (!$("source-panel").hidden) closeSource();
+    if (state.busy) stopStream();
+    else if (!$("source-panel").hidden) closeSource();
     else toggleSidebar(false);
   });
+  initFilters();
 }
 
 wire();
-loadTags();
-loadConversations();
+loadFilters(api);
+conversations.reload();

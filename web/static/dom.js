@@ -1,4 +1,5 @@
 // DOM building without HTML strings: corpus and model text only ever become text nodes.
+import { t } from "./i18n.js";
 
 /** el("a", {class: "x", href: "/"}, "text", child) — attributes set one by one, children appended. */
 export function el(tag, attrs = {}, ...children) {
@@ -26,9 +27,17 @@ export function safeUrl(url) {
   }
 }
 
-export const DOC_TYPES = { article: "文章 Article", postmortem: "复盘 Postmortem" };
-
-/** Human label for a doc_type. */
+/** Human label for a doc_type, in the page language. */
 export function typeLabel(type) {
-  return DOC_TYPES[type] || type || "";
+  if (!type) return "";
+  const label = t(`type_${type}`);
+  return label === `type_${type}` ? type : label;
+}
+
+/** The error message of a failed fetch response ({detail} from FastAPI, or the status). */
+export async function errorDetail(response) {
+  const body = await response.json().catch(() => null);
+  const detail = body && body.detail;
+  if (Array.isArray(detail)) return detail.map((d) => `${(d.loc || []).slice(1).join(".")}: ${d.msg}`).join("; ");
+  return detail || `HTTP ${response.status}`;
 }

@@ -1,5 +1,6 @@
 // Thumbs up/down with an optional comment, stored with the question, answer, citations and config.
 import { el } from "./dom.js";
+import { t } from "./i18n.js";
 
 async function send(payload) {
   const response = await fetch("/api/feedback", {
@@ -18,9 +19,9 @@ export function renderFeedback(turn) {
   const status = el("span", { class: "feedback-status", role: "status" });
   const comment = el("textarea", {
     class: "feedback-comment", rows: "2", maxlength: "4000",
-    "aria-label": "补充说明（可选） Comment (optional)", placeholder: "补充说明（可选） Comment (optional)",
+    "aria-label": t("comment"), placeholder: t("comment"),
   });
-  const submit = el("button", { type: "submit", class: "button small" }, "提交反馈 Send feedback");
+  const submit = el("button", { type: "submit", class: "button small" }, t("send_feedback"));
   const form = el("form", { class: "feedback-form", hidden: true }, comment, submit);
   const thumb = (value, symbol, label) => el("button", {
     type: "button", class: "thumb", "aria-pressed": "false", "aria-label": label, title: label,
@@ -33,7 +34,7 @@ export function renderFeedback(turn) {
     },
   }, symbol);
   const box = el("div", { class: "feedback" },
-    thumb(1, "▲ 有用", "有用 Helpful"), thumb(-1, "▼ 没用", "没用 Not helpful"), form, status);
+    thumb(1, `▲ ${t("helpful")}`, t("helpful")), thumb(-1, `▼ ${t("not_helpful")}`, t("not_helpful")), form, status);
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     submit.disabled = true;
@@ -49,10 +50,10 @@ export function renderFeedback(turn) {
       box.dataset.state = "saved";
       form.hidden = true;
       box.querySelectorAll(".thumb").forEach((b) => { b.disabled = true; });
-      status.textContent = "已记录，谢谢 Saved — thank you";
+      status.textContent = t("saved_thanks");
     } catch (error) {
       submit.disabled = false;
-      status.textContent = `未能保存 Not saved: ${error.message}`;
+      status.textContent = `${t("not_saved")}: ${error.message}`;
     }
   });
   comment.addEventListener("keydown", (event) => {

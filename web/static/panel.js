@@ -1,21 +1,23 @@
-// The source panel: a cited document with the passage (and quoted sentence) highlighted.
-import { el, safeUrl, typeLabel } from "./dom.js";
-import { renderDocument } from "./render.js";
+// The source panel: a cited document rendered from Markdown, passage (and quoted sentence) highlighted.
+import { el, errorDetail, safeUrl, typeLabel } from "./dom.js";
+import { t } from "./i18n.js";
+import { sectionPath } from "./render.js";
 
-const documents = new Map();
 let returnFocus = null;
 
-async function fetchDocument(docId) {
-  if (!documents.has(docId)) {
-    const response = await fetch(`/api/documents/${encodeURIComponent(docId)}`);
-    if (!response.ok) throw new Error(`${response.status}: ${await response.text()}`);
-    documents.set(docId, await response.json());
+async function fetchView(citation, sentence) {
+  const params = new URLSearchParams({ start: citation.start, end: citation.end });
+  if (sentence) {
+    params.set("sentence_start", sentence.start);
+    params.set("sentence_end", sentence.end);
   }
-  return documents.get(docId);
+  const response = await fetch(`/api/documents/${encodeURIComponent(citation.doc_id)}/view?${params}`);
+  if (!response.ok) throw new Error(await errorDetail(response));
+  return response.json();
 }
 
-function metaLine(citation, doc) {
-  const meta = doc.metadata || {};
+function metaLine(citation, view) {
+  const meta = view.metadata || {};
   const source = citation.source || meta.source || meta.author;
   const date = citation.published || meta.published || meta.date;
   const parts = [];
@@ -23,19 +25,20 @@ function metaLine(citation, doc) {
   if (meta.author && meta.author !== source) parts.push(el("span", { class: "doc-author" }, meta.author));
   if (date) parts.push(el("time", { class: "doc-date" }, String(date)));
   if (citation.doc_type) parts.push(el("span", { class: "badge" }, typeLabel(citation.doc_type)));
-  if (citation.section) parts.push(el("span", { class: "doc-section" }, citation.section));
+  const path = sectionPath(citation);
+  if (path.length) parts.push(el("span", { class: "doc-section" }, path.join(" › ")));
+  for (const tag of Array.isArray(meta.tags) ? meta.tags : []) parts.push(el("span", { class: "tag" }, tag));
   return parts;
 }
 
-function links(citation, doc) {
+function links(citation, view) {
   const parts = [];
-  const url = safeUrl(citation.url || (doc.metadata || {}).url);
+  const url = safeUrl(citation.url || (view.metadata || {}).url);
   if (url) {
-    parts.push(el("a", { href: url, target: "_blank", rel: "noopener noreferrer", class: "doc-link" },
-      "原文 Original ↗"));
+    parts.push(el("a", { href: url, target: "_blank", rel: "noopener noreferrer", class: "doc-link" }, t("open_original")));
   }
   const page = `/sources/${encodeURIComponent(citation.doc_id)}?start=${citation.start}&end=${citation.end}`;
-  parts.push(el("a", { href: page, target: "_blank", class: "page-link" }, "单独打开 Open as page"));
+  parts.push(el("a", { href: page, target: "_blank", class: "page-link" }, t("open_page")));
   return parts;
 }
 
@@ -51,18 +54,20 @@ export async function openSource(citation, sentence, trigger) {
   panel.hidden = false;
   document.body.classList.add("panel-open");
   panel.dataset.state = "loading";
-  textBox.replaceChildren(el("p", { class: "muted" }, "加载中… Loading…"));
+  textBox.replaceChildren(el("p", { class: "muted" }, t("loading")));
   try {
-    const doc = await fetchDocument(citation.doc_id);
-    document.getElementById("source-meta").replaceChildren(...metaLine(citation, doc));
-    document.getElementById("source-links").replaceChildren(...links(citation, doc));
-    const target = renderDocument(textBox, doc.text, citation, sentence);
+    const view = await fetchView(citation, sentence);
+    document.getElementById("source-meta").replaceChildren(...metaLine(citation, view));
+    document.getElementById("source-links").replaceChildren(...links(citation, view));
+    // Rendered by the server with markdown-it, raw HTML disabled: all document text arrives escaped.
+    textBox.replaceChildren(...new DOMParser().parseFromString(view.html, "text/html").body.childNodes);
     panel.dataset.docId = citation.doc_id;
     panel.dataset.state = "ready";
-    target.scrollIntoView({ block: "center" });
+    const target = textBox.querySelector("#cited-sentence") || textBox.querySelector("#cited");
+    if (target) target.scrollIntoView({ block: "center" });
   } catch (error) {
     panel.dataset.state = "error";
-    textBox.replaceChildren(el("p", { class: "error" }, `无法加载来源 Could not load the source: ${error.message}`));
+    textBox.replaceChildren(el("p", { class: "error" }, `${t("load_failed")}: ${error.message}`));
   }
   title.focus({ preventScroll: true });
 }

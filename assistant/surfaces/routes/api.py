@@ -12,6 +12,7 @@ from fastapi import APIRouter, HTTPException, Path, Query, Request, Response
 from fastapi.responses import JSONResponse, StreamingResponse
 from sqlalchemy.exc import IntegrityError
 
+from assistant.retrieve.facets import facets
 from assistant.retrieve.retriever import Filters
 from assistant.service.chat import ChatService, ConversationNotFound, StreamEvent
 from assistant.store.build_store import IndexUnavailable
@@ -20,14 +21,19 @@ from assistant.surfaces.api_models import (
     ChatResponse,
     ConversationOut,
     ConversationSummary,
+    ConversationTitle,
     DocumentOut,
     DocumentSummary,
+    DocumentView,
+    FacetValue,
     FeedbackCreated,
     FeedbackRequest,
     FeedbackRow,
     FilterModel,
+    FilterOptions,
     Health,
     Passage,
+    RenameRequest,
     SearchRequest,
 )
 from assistant.surfaces.deps import (
@@ -37,6 +43,7 @@ from assistant.surfaces.deps import (
     check_question,
     new_conversation_allowed,
 )
+from assistant.surfaces.doc_render import cited_span, render_markdown
 from assistant.surfaces.openapi import errors, event_stream, text_body
 from assistant.surfaces.security import check_limits
 
@@ -154,6 +161,29 @@ def document(
     return {"doc_id": doc.doc_id, "title": doc.metadata.get("title"), "text": doc.text, "metadata": doc.metadata}
 
 
+@router.get("/api/documents/{doc_id}/view", response_model=DocumentView, responses=errors(401, 404, 422, 503))
+def document_view(
+    pipeline: PipelineDep, doc_id: str = Path(max_length=128, pattern=DOC_ID_PATTERN),
+    start: int | None = Query(None, ge=0), end: int | None = Query(None, ge=0),
+    sentence_start: int | None = Query(None, ge=0), sentence_end: int | None = Query(None, ge=0),
+) -> DocumentView:
+    """The document as rendered Markdown with the cited passage (and quoted sentence) highlighted."""
+    try:
+        doc = pipeline.holder.get().documents.get(doc_id)
+    except IndexUnavailable as exc:
+        raise _unavailable(exc) from exc
+    if doc is None:
+        raise HTTPException(404, f"no document {doc_id!r}")
+    try:
+        passage = cited_span(doc.text, start, end, "passage")
+        sentence = cited_span(doc.text, sentence_start, sentence_end, "sentence-mark")
+    except ValueError as exc:
+        raise HTTPException(422, str(exc)) from exc
+    html = render_markdown(doc.text, passage, sentence)
+    return DocumentView(doc_id=doc.doc_id, title=str(doc.metadata.get("title") or doc.doc_id),
+                        html=html, metadata=doc.metadata)
+
+
 @router.get("/api/documents", response_model=list[DocumentSummary], responses=errors(401, 503))
 def documents(pipeline: PipelineDep) -> list[dict[str, Any]]:
     """Every indexed document's id, title, type and tags (for filters and browsing)."""
@@ -168,22 +198,58 @@ def documents(pipeline: PipelineDep) -> list[dict[str, Any]]:
     ]
 
 
+@router.get("/api/filters", response_model=FilterOptions)
+def filter_options(pipeline: PipelineDep) -> FilterOptions:
+    """The values the chat's filters panel offers, with how many documents have each."""
+    try:
+        found = facets(pipeline.holder.get())
+    except IndexUnavailable as exc:
+        raise _unavailable(exc) from exc
+    return FilterOptions(**{
+        name: [FacetValue(value=v, count=n) for v, n in found[name].most_common()]
+        for name in FilterOptions.model_fields
+    })
+
+
+CONVERSATION_ID = Path(max_length=64, pattern=r"^[A-Za-z0-9._:-]+$")
+
+
 @router.get("/api/conversations", response_model=list[ConversationSummary], responses=errors(401, 422, 503))
-def conversations(store: StoreDep, limit: int = Query(50, ge=1, le=500)) -> list[dict[str, Any]]:
-    """The most recently active conversations, newest first."""
-    return store.list_conversations(limit)
+def conversations(
+    store: StoreDep, limit: int = Query(50, ge=1, le=500),
+    q: str = Query("", max_length=200, description="only conversations whose title or messages contain this"),
+) -> list[dict[str, Any]]:
+    """The most recently active conversations, newest first (optionally only those matching q)."""
+    return store.list_conversations(limit, q)
 
 
 @router.get("/api/conversations/{conversation_id}", response_model=ConversationOut,
             responses=errors(401, 404, 422, 503))
-def conversation(
-    store: StoreDep, conversation_id: str = Path(max_length=64, pattern=r"^[A-Za-z0-9._:-]+$")
-) -> dict[str, Any]:
+def conversation(store: StoreDep, conversation_id: str = CONVERSATION_ID) -> dict[str, Any]:
     """One conversation with its messages (each answer with its citations)."""
     found = store.get_conversation(conversation_id)
     if found is None:
         raise HTTPException(404, f"conversation {conversation_id} not found")
     return found
+
+
+@router.patch("/api/conversations/{conversation_id}", response_model=ConversationTitle,
+              responses=errors(401, 404, 422, 503))
+def rename_conversation(
+    req: RenameRequest, store: StoreDep, conversation_id: str = CONVERSATION_ID
+) -> ConversationTitle:
+    """Give a conversation a new title."""
+    if not store.rename_conversation(conversation_id, req.title):
+        raise HTTPException(404, f"conversation {conversation_id} not found")
+    return ConversationTitle(id=conversation_id, title=req.title)
+
+
+@router.delete("/api/conversations/{conversation_id}", status_code=204, responses=errors(401, 404, 422, 503))
+def delete_conversation(store: StoreDep, conversation_id: str = CONVERSATION_ID) -> Response:
+    """Delete a conversation and its messages (feedback given on them is kept)."""
+    if not store.delete_conversation(conversation_id):
+        raise HTTPException(404, f"conversation {conversation_id} not found")
+    return Response(status_code=204)
 
 
 @router.post("/api/feedback", status_code=201, response_model=FeedbackCreated,

@@ -3,29 +3,29 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
 
 import web
-from assistant.store.build_store import IndexUnavailable
+from assistant.store.build_store import IndexUnavailable, StoredDocument
 from assistant.surfaces.deps import PipelineDep
+from assistant.surfaces.doc_render import cited_span, render_markdown
+from assistant.surfaces.examples import example_questions
+from assistant.surfaces.i18n import Lang, pick_language, strings
 from assistant.surfaces.routes.api import DOC_ID_PATTERN
 
 # __path__ (not __file__): also right when an older editable install saw web/ as a namespace.
 WEB_DIR = Path(next(iter(web.__path__))).resolve()
 STATIC_DIR = WEB_DIR / "static"
-EXAMPLE_QUESTIONS = (
-    "为什么大模型 To B 项目试用期后丢单？",
-    "What did we learn about scope creep?",
-    "排他条款为什么会拖住合同？",
-)
 # Corpus and model text never becomes markup: no inline script, no foreign origins.
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
@@ -54,13 +54,29 @@ def static_files() -> StaticFiles:
     return StaticFiles(directory=STATIC_DIR)
 
 
-def render(name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
-    """A template rendered with autoescaping, served with a strict Content-Security-Policy."""
-    html = templates.get_template(name).render(asset_version=ASSET_VERSION, **context)
+def language(request: Request) -> Lang:
+    """The page language: the browser's Accept-Language, Chinese unless it prefers another."""
+    return pick_language(request.headers.get("accept-language"))
+
+
+def render(name: str, status_code: int = 200, lang: Lang = "zh", **context: Any) -> HTMLResponse:
+    """A template rendered with autoescaping, served with a strict Content-Security-Policy.
+
+    `t` holds the UI strings in lang; `strings_json` gives the same strings to the page scripts.
+    """
+    table = strings(lang)
+    html = templates.get_template(name).render(
+        asset_version=ASSET_VERSION, t=table, strings_json=script_json(table), **context)
     return HTMLResponse(html, status_code=status_code, headers={
         "Content-Security-Policy": CSP, "X-Content-Type-Options": "nosniff",
         "Referrer-Policy": "same-origin",
     })
+
+
+def script_json(value: Any) -> Markup:
+    """JSON that can sit inside <script type="application/json">: no <, > or & to end the element."""
+    text = json.dumps(value, ensure_ascii=False)
+    return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
 
 
 def safe_url(url: Any) -> str | None:
@@ -71,14 +87,19 @@ def safe_url(url: Any) -> str | None:
 
 
 @router.get("/", response_class=HTMLResponse)
-def chat_page() -> HTMLResponse:
+def chat_page(request: Request, pipeline: PipelineDep) -> HTMLResponse:
     """The chat: conversations, filters, example questions, streamed cited answers."""
-    return render("index.html", examples=EXAMPLE_QUESTIONS)
+    lang = language(request)
+    try:
+        examples = example_questions(pipeline.holder.get(), lang)
+    except IndexUnavailable:
+        examples = []
+    return render("index.html", lang=lang, examples=examples)
 
 
 @router.get("/sources/{doc_id}", response_class=HTMLResponse)
 def source_page(
-    pipeline: PipelineDep,
+    request: Request, pipeline: PipelineDep,
     doc_id: str = PathParam(max_length=128, pattern=DOC_ID_PATTERN),
     start: int | None = Query(None, ge=0), end: int | None = Query(None, ge=0),
 ) -> HTMLResponse:
@@ -91,25 +112,20 @@ def source_page(
     if doc is None:
         return render("error.html", 404, message=f"no document {doc_id!r}")
     try:
-        before, marked, after = split_span(doc.text, start, end)
+        passage = cited_span(doc.text, start, end, "passage")
     except ValueError as exc:
         return render("error.html", 422, message=str(exc))
+    # markdown-it escapes all text and drops raw HTML, so its output is safe to embed as is.
+    body = Markup(render_markdown(doc.text, passage))
+    return render("source.html", lang=language(request), body_html=body, **document_header(doc))
+
+
+def document_header(doc: StoredDocument) -> dict[str, Any]:
+    """What the source view shows above a document: title, source, author, date, url, tags."""
     meta = doc.metadata
-    return render(
-        "source.html", doc_id=doc.doc_id, title=meta.get("title") or doc.doc_id,
-        source=meta.get("source") or meta.get("author"), author=meta.get("author"),
-        published=meta.get("published") or meta.get("date"), doc_type=meta.get("doc_type"),
-        tags=meta.get("tags") or [], url=safe_url(meta.get("url")),
-        before=before, marked=marked, after=after,
-    )
-
-
-def split_span(text: str, start: int | None, end: int | None) -> tuple[str, str, str]:
-    """text cut around [start, end); ValueError when the span does not lie inside the text."""
-    if start is None and end is None:
-        return text, "", ""
-    lo = 0 if start is None else start
-    hi = len(text) if end is None else end
-    if not lo <= hi <= len(text):
-        raise ValueError(f"span [{lo}, {hi}) is not inside the document (0..{len(text)} characters)")
-    return text[:lo], text[lo:hi], text[hi:]
+    return {
+        "doc_id": doc.doc_id, "title": meta.get("title") or doc.doc_id,
+        "source": meta.get("source") or meta.get("author"), "author": meta.get("author"),
+        "published": meta.get("published") or meta.get("date"), "doc_type": meta.get("doc_type"),
+        "tags": meta.get("tags") or [], "url": safe_url(meta.get("url")),
+    }
