@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 
 from assistant.core.settings import Settings
 from assistant.service.ingest_jobs import IngestJobs
+from assistant.service.pipeline import IndexHolder
 from assistant.surfaces.app import create_app
 from ingest.build import run_ingest
 from testing.fakes import HashEmbedder
@@ -272,3 +273,15 @@ def test_a_file_that_failed_to_ingest_can_be_deleted_by_path(admin: tuple[TestCl
     assert response.status_code == 202 and wait_for(client, response.json())["state"] == "done"
     paths = {d["path"] for d in client.get("/api/library").json()["documents"]}
     assert "uploads/dup.md" not in paths and "articles/trial-conversion.md" in paths
+
+
+def test_index_holder_reload_picks_up_a_new_build_at_once(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path, embedder="fake")
+    assert run_ingest(settings, HashEmbedder, progress=False).ok
+    holder = IndexHolder(settings, check_interval=3600)
+    before = holder.get().build_id
+    (settings.corpus_dir / "articles" / "new.md").write_text("---\nid: new-doc\n---\n新文档的正文。\n", encoding="utf-8")
+    assert run_ingest(settings, HashEmbedder, progress=False).published
+    assert holder.get().build_id == before  # between checks the snapshot stays put
+    holder.reload()
+    assert holder.get().build_id != before and "new-doc" in holder.get().documents
