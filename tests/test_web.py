@@ -148,7 +148,7 @@ def test_document_view_api_marks_passage_and_sentence(client: TestClient) -> Non
     assert tree.find("mark", class_="sentence-mark")[0].text == text[s_start:s_end]
     assert view["title"] == "试用期转化的三个教训" and view["metadata"]["author"] == "测试作者"
     bad = client.get("/api/documents/trial-conversion/view", params={"start": 5, "end": len(text) + 1})
-    assert bad.status_code == 422 and "not inside the document" in bad.json()["detail"]
+    assert bad.status_code == 422 and "not inside the document" in str(bad.json()["detail"])
 
 
 def test_source_page_rejects_bad_spans_and_unknown_documents(client: TestClient) -> None:
