@@ -1,0 +1,130 @@
+"""Composition: turn the selected units into the answer shape (lead, points, labels, frames).
+
+- every answer: a lead (the best unit, cited), then distinct points, numbered;
+- compare / agree questions: the points grouped per source under a label naming it;
+- Chinese questions: quotes converted (OpenCC) into the question's script; citations keep the
+  original span and text;
+- English questions: an English frame ("2 sources (in Chinese) give these reasons:"), English
+  labels, and a closing line glossing the glossary terms the quotes use; quotes stay Chinese;
+- follow-ups: a frame showing how the question was read;
+- the points stop at `max_chars` characters; the lead is always kept.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from assistant.answer.analysis import QuestionAnalysis, to_script
+from assistant.answer.select import Scored
+from assistant.core.types import AnswerSentence, Citation, Hit
+from assistant.retrieve.glossary import Glossary
+
+EN_FRAMES = {
+    "why": "give these reasons", "how": "suggest this", "list": "list these",
+    "compare": "compare them as follows", "agree": "say the following", "number": "give these figures",
+}
+SNIPPET_CHARS = 48
+
+
+@dataclass
+class Composition:
+    """The answer sentences (in display order) and the citations they use."""
+
+    sentences: list[AnswerSentence]
+    citations: list[Citation]
+
+
+def compose(
+    analysis: QuestionAnalysis, chosen: list[Scored], hits: list[Hit], max_chars: int,
+    glossary: Glossary | None = None, read_as: str | None = None,
+) -> Composition:
+    """The answer's sentences and citations for the chosen units (lead first)."""
+    numbers: dict[int, int] = {}
+    snippets: dict[int, str] = {}
+    lead, *points = chosen
+    points = _within(points, max_chars - len(lead.unit.text))
+    body = [_quote(lead, "lead", analysis, numbers, snippets)]
+    if analysis.qtype in ("compare", "agree") and len({p.unit.doc_id for p in chosen}) > 1:
+        body += _per_source(lead, points, hits, analysis, numbers, snippets)
+    else:
+        if points and analysis.english:
+            body.append(_label("Further points:"))
+        body += [_quote(p, "point", analysis, numbers, snippets) for p in points]
+    frames = _frames(analysis, chosen, read_as)
+    closing = _glosses(analysis, chosen, glossary)
+    citations = [Citation(n, hits[rank], snippet=snippets[rank]) for rank, n in numbers.items()]
+    return Composition(frames + body + closing, citations)
+
+
+def _within(points: list[Scored], budget: int) -> list[Scored]:
+    kept = []
+    for point in points:
+        budget -= len(point.unit.text)
+        if budget < 0:
+            break
+        kept.append(point)
+    return kept
+
+
+def _quote(s: Scored, kind: str, analysis: QuestionAnalysis, numbers: dict[int, int], snippets: dict[int, str]) -> AnswerSentence:
+    u = s.unit
+    n = numbers.setdefault(u.hit_rank, len(numbers) + 1)
+    snippets.setdefault(u.hit_rank, _shorten(u.text))
+    return AnswerSentence(
+        text=to_script(u.text, analysis.script), citations=[n], supported=True, support=1.0,
+        doc_id=u.doc_id, start=u.start, end=u.end, kind=kind,
+    )
+
+
+def _per_source(
+    lead: Scored, points: list[Scored], hits: list[Hit], analysis: QuestionAnalysis,
+    numbers: dict[int, int], snippets: dict[int, str],
+) -> list[AnswerSentence]:
+    """Points grouped under a label per source, sources in order of their best unit."""
+    out: list[AnswerSentence] = []
+    order = list(dict.fromkeys(p.unit.doc_id for p in [lead, *points]))
+    for doc_id in order:
+        group = [p for p in points if p.unit.doc_id == doc_id]
+        if not group:
+            continue
+        title = next(h.chunk.title for h in hits if h.chunk.doc_id == doc_id)
+        out.append(_label(f"Source: {title}" if analysis.english else f"《{to_script(title, analysis.script)}》："))
+        out += [_quote(p, "point", analysis, numbers, snippets) for p in group]
+    return out
+
+
+def _frames(analysis: QuestionAnalysis, chosen: list[Scored], read_as: str | None) -> list[AnswerSentence]:
+    frames = []
+    if read_as:
+        frames.append(_frame(f"(Read as: {read_as})" if analysis.english else f"（按“{read_as}”理解）"))
+    if analysis.english:
+        n = len({s.unit.doc_id for s in chosen})
+        verb = EN_FRAMES.get(analysis.qtype, "say this")
+        frames.append(_frame(f"{n} source{'s' if n > 1 else ''} (in Chinese) {verb}:"))
+    return frames
+
+
+def _glosses(analysis: QuestionAnalysis, chosen: list[Scored], glossary: Glossary | None) -> list[AnswerSentence]:
+    """English questions: the glossary terms of the question that the quotes use, glossed."""
+    if not analysis.english or glossary is None:
+        return []
+    quoted = "".join(s.unit.text for s in chosen)
+    pairs: list[str] = []
+    for pattern, terms in glossary.entries:
+        match = pattern.search(analysis.question)
+        used = [t for t in terms if t in quoted or to_script(t, "hant") in quoted]
+        if match and used:
+            pairs.append(f"{used[0]} = {match.group(0).lower()}")
+    return [_frame("Key terms: " + "; ".join(dict.fromkeys(pairs)))] if pairs else []
+
+
+def _label(text: str) -> AnswerSentence:
+    return AnswerSentence(text=text, citations=[], supported=True, support=1.0, kind="label")
+
+
+def _frame(text: str) -> AnswerSentence:
+    return AnswerSentence(text=text, citations=[], supported=True, support=1.0, kind="frame")
+
+
+def _shorten(text: str) -> str:
+    return text if len(text) <= SNIPPET_CHARS else text[: SNIPPET_CHARS - 1] + "…"

@@ -1,0 +1,173 @@
+"""Evidence selection: score units for the question, then pick a lead and distinct points.
+
+relevance = cosine(unit sentence, question) + LEXICAL_WEIGHT · share of the question's
+bigrams in the unit + answer-type cue bonus − quality penalty − RANK_PRIOR · hit rank.
+Units that cannot be an answer (headings, questions, fragments, keyword lists, bylines) are
+dropped. Picking: the best unit leads; the best unit of the top-ranked passage is always kept
+(retrieval's best evidence is never dropped for a weaker unit); list / compare / agree
+questions first take the best unit of each source; the rest is filled by maximal marginal
+relevance among units within MARGIN of the best. Weights were fitted on the dev split.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from assistant.answer.analysis import QuestionAnalysis
+from assistant.answer.units import EvidenceUnit
+from assistant.index.indexes import Query
+from assistant.store.build_store import LoadedIndex
+from assistant.text import char_ngrams, normalize
+
+LEXICAL_WEIGHT = 0.1
+CUE_BONUS = 0.03
+SECTION_BONUS = 0.02
+RANK_PRIOR = 0.01
+MARGIN = 0.06
+SOURCE_MARGIN = 0.08
+REDUNDANT = 0.6  # bigram overlap above which a unit repeats one already picked
+MIN_CONTENT = 8
+
+# Answer-type cues: ordinary connectives and markers, in folded (simplified) form.
+TYPE_CUES = {
+    "why": re.compile(r"因为|由于|原因|导致|所以|因此|造成|在于|使得|以致|根因|缺乏|没有|不足|太|过于"),
+    "how": re.compile(r"建议|应该|应当|需要|必须|要|做法|方法|避免|确保|不要|可以|先|优先|务必"),
+    "number": re.compile(r"\d|[一二三四五六七八九十百千万亿]+(个|家|次|人|周|月|年|万|亿|倍|成)"),
+    "when": re.compile(r"\d{4}年|\d{1,2}月|第\s*\d+\s*周|年初|年底|年中|季度"),
+    "list": re.compile(r"项目|客户|[a-z]项目|其一|其二|第[一二三四五]"),
+}
+SECTION_CUES = {
+    "why": re.compile(r"原因|根因|为什么|问题|经过|失败|困境|挑战"),
+    "how": re.compile(r"教训|建议|经验|行动|做法|方法|策略|如何|反思"),
+}
+CHROME = re.compile(
+    r"^(撰文|编辑|作者|责编|编者|来源|原标题|出品|图片来源|本文|转载|关键词|关键字|文章关键词|标签|tags?)"
+    r"\s*[|｜:：]|公众号|ID[:：]|扫码|点击|关注我们",
+    re.I,
+)
+QUOTED = re.compile(r"[“「\"][^”」\"]*[”」\"]")
+EMOJI = re.compile("[\U0001F300-\U0001FAFF\u2600-\u27BF]")
+SENTENCE_END = "。！!；;…」”’）)"
+
+
+@dataclass
+class Scored:
+    """A unit with its relevance and the parts it was made of (for the trace)."""
+
+    unit: EvidenceUnit
+    relevance: float
+    cosine: float
+    vector: np.ndarray
+
+    def to_trace(self) -> dict[str, object]:
+        u = self.unit
+        return {"doc_id": u.doc_id, "start": u.start, "end": u.end, "rank": u.hit_rank,
+                "relevance": round(self.relevance, 4), "cosine": round(self.cosine, 4)}
+
+
+def score_units(units: list[EvidenceUnit], analysis: QuestionAnalysis, query: Query, index: LoadedIndex) -> list[Scored]:
+    """Relevance of every answerable unit, best first."""
+    if not units or query.vector is None:
+        return []
+    vectors = np.asarray(index.sentence_vectors[[u.sentence_id for u in units]])
+    cosines = vectors @ query.vector
+    qgrams = {t for t in query.tokens if len(t) == 2 and not t.isascii()} or char_ngrams(normalize(query.text), 2)
+    scored = []
+    for unit, vector, cosine in zip(units, vectors, cosines, strict=True):
+        penalty = quality_penalty(unit)
+        if penalty is None:
+            continue
+        folded = normalize(unit.text)
+        overlap = len(qgrams & char_ngrams(folded, 2)) / len(qgrams) if qgrams else 0.0
+        relevance = (float(cosine) + LEXICAL_WEIGHT * overlap + type_bonus(unit, folded, analysis.qtype)
+                     - penalty - RANK_PRIOR * unit.hit_rank)
+        scored.append(Scored(unit, relevance, float(cosine), vector))
+    return sorted(scored, key=lambda s: -s.relevance)
+
+
+def quality_penalty(unit: EvidenceUnit) -> float | None:
+    """How much worse than its relevance a unit reads as an answer; None: never quote it."""
+    text = unit.text
+    content = sum(ch.isalnum() for ch in text)
+    if content < MIN_CONTENT or unit.heading or CHROME.search(text) or text.rstrip(SENTENCE_END)[-1:] in "？?":
+        return None
+    if not text.endswith(tuple(SENTENCE_END)) and content < 24 and not unit.list_item:
+        return None  # an unpunctuated short line: a sub-title or a caption
+    if text.count("、") >= 4 and content / (text.count("、") + 1) < 5:
+        return None  # a keyword list
+    penalty = 0.0
+    if text.endswith(("：", ":")):
+        penalty += 0.06  # announces a list instead of saying something
+    quoted = sum(len(m) for m in QUOTED.findall(text))
+    if quoted > 0.6 * len(text):
+        penalty += 0.04  # reported speech / anecdote more than a claim
+    if EMOJI.search(text):
+        penalty += 0.05
+    if content < 14:
+        penalty += 0.03
+    if unit.checkbox:
+        penalty += 0.02  # an action item: a plan, not a finding
+    return penalty
+
+
+def type_bonus(unit: EvidenceUnit, folded: str, qtype: str) -> float:
+    """Bonus for units that carry the kind of content the question asks for."""
+    bonus = 0.0
+    cue = TYPE_CUES.get(qtype)
+    if cue and cue.search(folded):
+        bonus += CUE_BONUS
+    section = SECTION_CUES.get(qtype)
+    if section and section.search(normalize(unit.section)):
+        bonus += SECTION_BONUS
+    if qtype == "list" and unit.list_item:
+        bonus += CUE_BONUS
+    return bonus
+
+
+def select(scored: list[Scored], analysis: QuestionAnalysis, limit: int, lam: float) -> list[Scored]:
+    """The lead (first) and up to limit-1 distinct points, best first."""
+    if not scored:
+        return []
+    best = scored[0].relevance
+    chosen = [scored[0]]
+    for must in _must_keep(scored, analysis):
+        if len(chosen) < limit and not _repeats(must, chosen):
+            chosen.append(must)
+    pool = [s for s in scored if s.relevance >= best - MARGIN and s not in chosen]
+    while pool and len(chosen) < limit:
+        pick = max(pool, key=lambda s: lam * s.relevance - (1 - lam) * _similarity(s, chosen))
+        pool.remove(pick)
+        if not _repeats(pick, chosen):
+            chosen.append(pick)
+    return chosen
+
+
+def _must_keep(scored: list[Scored], analysis: QuestionAnalysis) -> list[Scored]:
+    """The top passage's best unit, and for synthesis questions the best unit of each source."""
+    best = scored[0].relevance
+    keep = [next((s for s in scored if s.unit.hit_rank == 0), scored[0])]
+    if analysis.synthesis:
+        seen = {scored[0].unit.doc_id}
+        for s in scored:
+            if s.unit.doc_id not in seen and s.relevance >= best - SOURCE_MARGIN:
+                seen.add(s.unit.doc_id)
+                keep.append(s)
+    return keep
+
+
+def _similarity(candidate: Scored, chosen: list[Scored]) -> float:
+    return max(float(candidate.vector @ c.vector) for c in chosen)
+
+
+def _repeats(candidate: Scored, chosen: list[Scored]) -> bool:
+    """Same span, or most of its bigrams already said by a picked unit."""
+    grams = char_ngrams(normalize(candidate.unit.text), 2)
+    for c in chosen:
+        if c.unit.doc_id == candidate.unit.doc_id and c.unit.start == candidate.unit.start:
+            return True
+        if grams and len(grams & char_ngrams(normalize(c.unit.text), 2)) / len(grams) > REDUNDANT:
+            return True
+    return False

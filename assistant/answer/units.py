@@ -1,0 +1,111 @@
+"""Evidence units: the whole sentences, clauses and list items an answer may quote.
+
+Each unit is a span [start, end) of its document. Display text is cleaned of markdown (list
+and checkbox marks, headings, emphasis, links) and of action-item tails ("—— owner —— date");
+the span is narrowed to what is shown, so citation highlighting lands on the quoted words.
+A sentence longer than LONG_UNIT characters is cut after commas into clauses of at least
+MIN_CLAUSE characters, so a quote can be one self-contained clause instead of a wall of text.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from assistant.core.types import Hit
+from assistant.store.build_store import LoadedIndex
+
+LEAD_MARKS = re.compile(
+    r"(?:\s+|#{1,6}\s*|>\s*|[-*+•·]\s+|\[[ xX]\]\s*|\d{1,2}[.)）、](?!\d)\s*|[（(]\d{1,2}[）)]\s*"
+    r"|[a-h][.、)]\s+|[*_]{1,3}\s*|[“\"](?=\*))"
+)
+HEADING_MARK = re.compile(r"^\s*#{1,6}\s")
+CHECKBOX = re.compile(r"^\s*[-*+]\s+\[[ xX]\]")
+LIST_MARK = re.compile(r"^\s*(?:[-*+•·]\s|\d{1,2}[.)）、]|[（(]\d{1,2}[）)]|[a-h][.、)]\s)")
+ACTION_TAIL = re.compile(r"\s*——\s*[^—\n]{1,30}\s*——\s*\d{4}[-/.]\d{1,2}[-/.]\d{1,2}\s*$")
+TRAILING = re.compile(r"[\s*_]+$")
+INLINE = re.compile(r"\*\*|__|`|!\[[^\]]*\]\([^)]*\)")
+LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)")
+LONG_UNIT = 110
+MIN_CLAUSE = 30
+CLAUSE_BREAKS = "，,"
+
+
+@dataclass(frozen=True)
+class EvidenceUnit:
+    """A quotable span of a retrieved passage and how it looked in the source."""
+
+    sentence_id: int  # row of index.sentences / sentence_vectors it belongs to
+    hit_rank: int  # 0-based rank of the hit that retrieved it
+    doc_id: str
+    start: int
+    end: int
+    text: str  # cleaned display text
+    section: str
+    heading: bool = False
+    list_item: bool = False
+    checkbox: bool = False
+
+
+def clean_span(document: str, start: int, end: int) -> tuple[int, int, str]:
+    """Narrow [start, end) past markdown marks and action-item tails; the cleaned display text."""
+    while True:
+        mark = LEAD_MARKS.match(document, start, end)
+        if not mark or mark.end() == start:
+            break
+        start = mark.end()
+    tail = ACTION_TAIL.search(document, start, end)
+    if tail:
+        end = tail.start()
+    trailing = TRAILING.search(document, start, end)
+    if trailing and trailing.start() > start:
+        end = trailing.start()
+    text = LINK.sub(r"\1", INLINE.sub("", document[start:end]))
+    return start, end, " ".join(text.split())
+
+
+def clauses(document: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Cut a long span after commas into pieces of at least MIN_CLAUSE characters."""
+    if end - start <= LONG_UNIT:
+        return [(start, end)]
+    pieces: list[tuple[int, int]] = []
+    piece_start = start
+    for i in range(start, end):
+        if document[i] in CLAUSE_BREAKS and i + 1 - piece_start >= MIN_CLAUSE and end - i - 1 >= MIN_CLAUSE:
+            pieces.append((piece_start, i + 1))
+            piece_start = i + 1
+    pieces.append((piece_start, end))
+    return pieces
+
+
+def evidence_units(index: LoadedIndex, hits: list[Hit]) -> list[EvidenceUnit]:
+    """The units of the hits' sentences, each once (credited to the best-ranked hit)."""
+    seen: set[int] = set()
+    units: list[EvidenceUnit] = []
+    for rank, hit in enumerate(hits):
+        for sid in hit.chunk.sentence_ids:
+            if sid in seen:
+                continue
+            seen.add(sid)
+            units.extend(_sentence_units(index, sid, rank, hit.chunk.section))
+    return units
+
+
+def _sentence_units(index: LoadedIndex, sid: int, rank: int, section: str) -> list[EvidenceUnit]:
+    sentence = index.sentences[sid]
+    document = index.documents[sentence.doc_id].text
+    line_start = document.rfind("\n", 0, sentence.start) + 1
+    prefix = document[line_start : sentence.end]
+    flags = {
+        "heading": bool(HEADING_MARK.match(prefix)),
+        # Only the line's first sentence carries its list mark.
+        "list_item": line_start == sentence.start and bool(LIST_MARK.match(prefix)),
+        "checkbox": bool(CHECKBOX.match(prefix)),
+    }
+    start, end, _ = clean_span(document, sentence.start, sentence.end)
+    units = []
+    for s, e in clauses(document, start, end):
+        s, e, text = clean_span(document, s, e)
+        if text:
+            units.append(EvidenceUnit(sid, rank, sentence.doc_id, s, e, text, section, **flags))
+    return units
