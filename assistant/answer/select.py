@@ -6,7 +6,8 @@ Units that cannot be an answer (headings, questions, fragments, keyword lists, b
 dropped. Picking: the best unit leads; the best unit of the top-ranked passage is always kept
 (retrieval's best evidence is never dropped for a weaker unit); list / compare / agree
 questions first take the best unit of each source; the rest is filled by maximal marginal
-relevance among units within MARGIN of the best. Weights were fitted on the dev split.
+relevance among units within MARGIN of the best (NEW_SOURCE_MARGIN when the unit would
+add a passage not yet cited). Weights were fitted on the dev split (docs/answers.md).
 """
 
 from __future__ import annotations
@@ -24,9 +25,9 @@ from assistant.text import char_ngrams, normalize
 
 LEXICAL_WEIGHT = 0.1
 CUE_BONUS = 0.03
-SECTION_BONUS = 0.02
 RANK_PRIOR = 0.01
-MARGIN = 0.06
+MARGIN = 0.1
+NEW_SOURCE_MARGIN = 0.03
 SOURCE_MARGIN = 0.08
 REDUNDANT = 0.6  # bigram overlap above which a unit repeats one already picked
 MIN_CONTENT = 8
@@ -37,11 +38,7 @@ TYPE_CUES = {
     "how": re.compile(r"建议|应该|应当|需要|必须|要|做法|方法|避免|确保|不要|可以|先|优先|务必"),
     "number": re.compile(r"\d|[一二三四五六七八九十百千万亿]+(个|家|次|人|周|月|年|万|亿|倍|成)"),
     "when": re.compile(r"\d{4}年|\d{1,2}月|第\s*\d+\s*周|年初|年底|年中|季度"),
-    "list": re.compile(r"项目|客户|[a-z]项目|其一|其二|第[一二三四五]"),
-}
-SECTION_CUES = {
-    "why": re.compile(r"原因|根因|为什么|问题|经过|失败|困境|挑战"),
-    "how": re.compile(r"教训|建议|经验|行动|做法|方法|策略|如何|反思"),
+    "list": re.compile(r"其一|其二|第[一二三四五六七八九]|首先|其次|最后"),
 }
 CHROME = re.compile(
     r"^(撰文|编辑|作者|责编|编者|来源|原标题|出品|图片来源|本文|转载|关键词|关键字|文章关键词|标签|tags?)"
@@ -119,16 +116,17 @@ def type_bonus(unit: EvidenceUnit, folded: str, qtype: str) -> float:
     cue = TYPE_CUES.get(qtype)
     if cue and cue.search(folded):
         bonus += CUE_BONUS
-    section = SECTION_CUES.get(qtype)
-    if section and section.search(normalize(unit.section)):
-        bonus += SECTION_BONUS
     if qtype == "list" and unit.list_item:
         bonus += CUE_BONUS
     return bonus
 
 
 def select(scored: list[Scored], analysis: QuestionAnalysis, limit: int, lam: float) -> list[Scored]:
-    """The lead (first) and up to limit-1 distinct points, best first."""
+    """The lead (first) and up to limit-1 distinct points, best first.
+
+    A point from a passage already cited may be up to MARGIN below the best unit; one that
+    would add a new source must be within NEW_SOURCE_MARGIN, so weak passages are not cited.
+    """
     if not scored:
         return []
     best = scored[0].relevance
@@ -138,7 +136,11 @@ def select(scored: list[Scored], analysis: QuestionAnalysis, limit: int, lam: fl
             chosen.append(must)
     pool = [s for s in scored if s.relevance >= best - MARGIN and s not in chosen]
     while pool and len(chosen) < limit:
-        pick = max(pool, key=lambda s: lam * s.relevance - (1 - lam) * _similarity(s, chosen))
+        cited = {c.unit.hit_rank for c in chosen}
+        eligible = [s for s in pool if s.unit.hit_rank in cited or s.relevance >= best - NEW_SOURCE_MARGIN]
+        if not eligible:
+            break
+        pick = max(eligible, key=lambda s: lam * s.relevance - (1 - lam) * _similarity(s, chosen))
         pool.remove(pick)
         if not _repeats(pick, chosen):
             chosen.append(pick)
@@ -163,10 +165,10 @@ def _similarity(candidate: Scored, chosen: list[Scored]) -> float:
 
 
 def _repeats(candidate: Scored, chosen: list[Scored]) -> bool:
-    """Same span, or most of its bigrams already said by a picked unit."""
+    """Another clause of a picked sentence, or most of its bigrams already said by a picked unit."""
     grams = char_ngrams(normalize(candidate.unit.text), 2)
     for c in chosen:
-        if c.unit.doc_id == candidate.unit.doc_id and c.unit.start == candidate.unit.start:
+        if c.unit.sentence_id == candidate.unit.sentence_id:
             return True
         if grams and len(grams & char_ngrams(normalize(c.unit.text), 2)) / len(grams) > REDUNDANT:
             return True

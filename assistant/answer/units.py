@@ -26,9 +26,11 @@ ACTION_TAIL = re.compile(r"\s*——\s*[^—\n]{1,30}\s*——\s*\d{4}[-/.]\d{1,
 TRAILING = re.compile(r"[\s*_]+$")
 INLINE = re.compile(r"\*\*|__|`|!\[[^\]]*\]\([^)]*\)")
 LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)")
-LONG_UNIT = 110
+LONG_UNIT = 160
 MIN_CLAUSE = 30
 CLAUSE_BREAKS = "，,"
+OPENERS = "（(“「『《"
+CLOSERS = "）)”」』》"
 
 
 @dataclass(frozen=True)
@@ -65,13 +67,16 @@ def clean_span(document: str, start: int, end: int) -> tuple[int, int, str]:
 
 
 def clauses(document: str, start: int, end: int) -> list[tuple[int, int]]:
-    """Cut a long span after commas into pieces of at least MIN_CLAUSE characters."""
+    """Cut a long span after commas outside brackets and quotes, into pieces ≥ MIN_CLAUSE chars."""
     if end - start <= LONG_UNIT:
         return [(start, end)]
     pieces: list[tuple[int, int]] = []
-    piece_start = start
+    piece_start, depth = start, 0
     for i in range(start, end):
-        if document[i] in CLAUSE_BREAKS and i + 1 - piece_start >= MIN_CLAUSE and end - i - 1 >= MIN_CLAUSE:
+        ch = document[i]
+        depth += (ch in OPENERS) - (ch in CLOSERS and depth > 0)
+        if (depth == 0 and ch in CLAUSE_BREAKS and i + 1 - piece_start >= MIN_CLAUSE
+                and end - i - 1 >= MIN_CLAUSE):
             pieces.append((piece_start, i + 1))
             piece_start = i + 1
     pieces.append((piece_start, end))
