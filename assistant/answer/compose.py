@@ -109,13 +109,14 @@ def _glosses(analysis: QuestionAnalysis, chosen: list[Scored], glossary: Glossar
     if not analysis.english or glossary is None:
         return []
     quoted = "".join(s.unit.text for s in chosen)
-    pairs: list[str] = []
+    pairs: list[tuple[int, str]] = []
     for pattern, terms in glossary.entries:
         match = pattern.search(analysis.question)
         used = [t for t in terms if t in quoted or to_script(t, "hant") in quoted]
         if match and used:
-            pairs.append(f"{used[0]} = {match.group(0).lower()}")
-    return [_frame("Key terms: " + "; ".join(dict.fromkeys(pairs)))] if pairs else []
+            pairs.append((match.start(), f"{used[0]} = {match.group(0).lower()}"))
+    glosses = dict.fromkeys(text for _, text in sorted(pairs))  # in the question's order
+    return [_frame("Key terms: " + "; ".join(glosses))] if glosses else []
 
 
 def _label(text: str) -> AnswerSentence:
