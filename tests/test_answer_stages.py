@@ -138,7 +138,7 @@ def test_english_questions_get_an_english_frame_labels_and_glosses(tmp_path: Pat
     hits = [_hit("d1", "复盘", "根因", "x"), _hit("d2", "文章", "", "y")]
     chosen = [_scored(_unit("试用期内需求蔓延。", "d1", 0, 1), 0.9, [1, 0]),
               _scored(_unit("竞品进场。", "d2", 1, 2), 0.85, [0, 1])]
-    (tmp_path / "glossary.tsv").write_text("trial period\t试用期\nscope creep\t需求蔓延|需求变更\n", "utf-8")
+    (tmp_path / "glossary.tsv").write_text("trial\t试用期|试用\ntrial period\t试用期\nscope creep\t需求蔓延|需求变更\n", "utf-8")
     glossary = Glossary.load(tmp_path / "glossary.tsv")
     made = compose(analyse("Why did scope creep kill the trial period?"), chosen, hits, 600, glossary)
     kinds = [s.kind for s in made.sentences]
@@ -183,3 +183,14 @@ def test_citation_section_path_drops_placeholders_and_the_title() -> None:
     assert citation.section_path == ["经历", "c. 项目"]
     assert citation.to_json()["section_path"] == ["经历", "c. 项目"] and citation.to_json()["snippet"] == "正文内容。"
     assert Citation(1, _hit("d", "标题", "—", "x")).section_path == []
+
+
+def test_list_answers_lead_with_the_introduction_and_keep_source_order() -> None:
+    hits = [_hit("a", "甲文", "", "x")]
+    doc = [("其中最有希望的三个项目如下：", 0), ("A项目因需求蔓延而放弃；", 20), ("C项目客户准备不足；", 60), ("B项目卡在排他条款；", 40)]
+    chosen = [_scored(EvidenceUnit(i, 0, "a", start, start + len(t), t, ""), 0.9 - i / 100, [1.0])
+              for i, (t, start) in enumerate(doc)]
+    chosen.insert(0, chosen.pop(2))  # the best unit is the C item
+    made = compose(analyse("文章提到了哪些没成单的项目？"), chosen, hits, 600)
+    assert [s.text[:1] for s in made.sentences] == ["其", "A", "B", "C"]
+    assert made.sentences[0].kind == "lead"

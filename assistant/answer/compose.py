@@ -1,6 +1,8 @@
 """Composition: turn the selected units into the answer shape (lead, points, labels, frames).
 
 - every answer: a lead (the best unit, cited), then distinct points, numbered;
+- list questions: a chosen sentence introducing the list ("…三个项目：") leads, items follow in
+  source order;
 - compare / agree questions: the points grouped per source under a label naming it;
 - Chinese questions: quotes converted (OpenCC) into the question's script; citations keep the
   original span and text;
@@ -41,7 +43,7 @@ def compose(
     """The answer's sentences and citations for the chosen units (lead first)."""
     numbers: dict[int, int] = {}
     snippets: dict[int, str] = {}
-    lead, *points = chosen
+    lead, *points = _list_order(chosen) if analysis.qtype == "list" else chosen
     points = _within(points, max_chars - len(lead.unit.text))
     body = [_quote(lead, "lead", analysis, numbers, snippets)]
     if analysis.qtype in ("compare", "agree") and len({p.unit.doc_id for p in chosen}) > 1:
@@ -54,6 +56,13 @@ def compose(
     closing = _glosses(analysis, chosen, glossary)
     citations = [Citation(n, hits[rank], snippet=snippets[rank]) for rank, n in numbers.items()]
     return Composition(frames + body + closing, citations)
+
+
+def _list_order(chosen: list[Scored]) -> list[Scored]:
+    """List answers: a chosen sentence that introduces the list leads; items in source order."""
+    intro = next((s for s in chosen if s.unit.text.endswith(("：", ":"))), None)
+    items = sorted((s for s in chosen if s is not intro), key=lambda s: (s.unit.hit_rank, s.unit.start))
+    return [intro, *items] if intro else [chosen[0], *[s for s in items if s is not chosen[0]]]
 
 
 def _within(points: list[Scored], budget: int) -> list[Scored]:
@@ -110,10 +119,12 @@ def _glosses(analysis: QuestionAnalysis, chosen: list[Scored], glossary: Glossar
         return []
     quoted = "".join(s.unit.text for s in chosen)
     pairs: list[tuple[int, str]] = []
-    for pattern, terms in glossary.entries:
+    taken: set[int] = set()  # question characters already glossed: "trial period" before "trial"
+    for pattern, terms in glossary.entries:  # longest phrases first
         match = pattern.search(analysis.question)
         used = [t for t in terms if t in quoted or to_script(t, "hant") in quoted]
-        if match and used:
+        if match and used and not taken & set(range(*match.span())):
+            taken |= set(range(*match.span()))
             pairs.append((match.start(), f"{used[0]} = {match.group(0).lower()}"))
     glosses = dict.fromkeys(text for _, text in sorted(pairs))  # in the question's order
     return [_frame("Key terms: " + "; ".join(glosses))] if glosses else []
