@@ -61,6 +61,7 @@ def test_clean_span_drops_markdown_and_action_tails_and_keeps_offsets() -> None:
     assert text == "成效：效率提升了三成。"
     assert doc[start:end].startswith("成效**：")  # the span still addresses the original
     assert clean_span("3.5亿元的项目。", 0, 9)[2] == "3.5亿元的项目。"  # a number is not a list mark
+    assert clean_span("占 20%\\*20%。", 0, 11)[2] == "占 20%*20%。"  # a markdown escape is unescaped
 
 
 def test_long_sentences_split_at_commas_outside_brackets() -> None:
@@ -90,6 +91,9 @@ def test_content_sentences_pass_and_weaker_forms_are_penalised() -> None:
     intro = quality_penalty(_unit("复盘之后我们把今年上半年最有希望签下来的几个项目整理如下："))
     anecdote = quality_penalty(_unit("“前阵子我们差点顶不住了，和客户之间无休止地扯皮”"))
     assert intro is not None and intro > 0 and anecdote is not None and anecdote > 0
+    book = quality_penalty(_unit("《大模型训练实战》：这本书介绍了大模型训练与部署的详细技术实现和实际案例。"))
+    announcement = quality_penalty(_unit("以下将探讨如何评估大模型商业模式的可持续性并提出策略。"))
+    assert book is not None and book > 0 and announcement is not None and announcement > 0
 
 
 def _scored(unit: EvidenceUnit, relevance: float, vector: list[float]) -> Scored:

@@ -20,11 +20,15 @@ from assistant.answer.analysis import QuestionAnalysis, to_script
 from assistant.answer.select import Scored
 from assistant.core.types import AnswerSentence, Citation, Hit
 from assistant.retrieve.glossary import Glossary
+from assistant.text import CJK
 
+# English frame verbs per question type: (one source, several sources).
 EN_FRAMES = {
-    "why": "give these reasons", "how": "suggest this", "list": "list these",
-    "compare": "compare them as follows", "agree": "say the following", "number": "give these figures",
+    "why": ("gives this reason", "give these reasons"), "how": ("suggests this", "suggest this"),
+    "list": ("lists these", "list these"), "compare": ("compares them so", "compare them so"),
+    "agree": ("says this", "say the following"), "number": ("gives these figures", "give these figures"),
 }
+DEFAULT_FRAME = ("says this", "say this")
 SNIPPET_CHARS = 48
 
 
@@ -108,7 +112,7 @@ def _frames(analysis: QuestionAnalysis, chosen: list[Scored], read_as: str | Non
         frames.append(_frame(f"(Read as: {read_as})" if analysis.english else f"（按“{read_as}”理解）"))
     if analysis.english:
         n = len({s.unit.doc_id for s in chosen})
-        verb = EN_FRAMES.get(analysis.qtype, "say this")
+        verb = EN_FRAMES.get(analysis.qtype, DEFAULT_FRAME)[n > 1]
         frames.append(_frame(f"{n} source{'s' if n > 1 else ''} (in Chinese) {verb}:"))
     return frames
 
@@ -122,7 +126,7 @@ def _glosses(analysis: QuestionAnalysis, chosen: list[Scored], glossary: Glossar
     taken: set[int] = set()  # question characters already glossed: "trial period" before "trial"
     for pattern, terms in glossary.entries:  # longest phrases first
         match = pattern.search(analysis.question)
-        used = [t for t in terms if t in quoted or to_script(t, "hant") in quoted]
+        used = [t for t in terms if CJK.search(t) and (t in quoted or to_script(t, "hant") in quoted)]
         if match and used and not taken & set(range(*match.span())):
             taken |= set(range(*match.span()))
             pairs.append((match.start(), f"{used[0]} = {match.group(0).lower()}"))

@@ -45,6 +45,8 @@ CHROME = re.compile(
     r"\s*[|｜:：]|公众号|ID[:：]|扫码|点击|关注我们",
     re.I,
 )
+BOOK_ENTRY = re.compile(r"^《[^》]{1,40}》")  # a reading-list entry names a title, not a finding
+ANNOUNCEMENT = re.compile(r"^(以下|下面|本文|本节|这里只|接下来)")  # says what the text will say
 QUOTED = re.compile(r"[“「\"][^”」\"]*[”」\"]")
 EMOJI = re.compile("[\U0001F300-\U0001FAFF\u2600-\u27BF]")
 SENTENCE_END = "。！!；;…」”’）)"
@@ -101,6 +103,10 @@ def quality_penalty(unit: EvidenceUnit) -> float | None:
     quoted = sum(len(m) for m in QUOTED.findall(text))
     if quoted > 0.6 * len(text):
         penalty += 0.04  # reported speech / anecdote more than a claim
+    if BOOK_ENTRY.match(text):
+        penalty += 0.06
+    if ANNOUNCEMENT.match(text):
+        penalty += 0.04
     if EMOJI.search(text):
         penalty += 0.05
     if content < 14:

@@ -25,6 +25,7 @@ LIST_MARK = re.compile(r"^\s*(?:[-*+•·]\s|\d{1,2}[.)）、]|[（(]\d{1,2}[）
 ACTION_TAIL = re.compile(r"\s*——\s*[^—\n]{1,30}\s*——\s*\d{4}[-/.]\d{1,2}[-/.]\d{1,2}\s*$")
 TRAILING = re.compile(r"[\s*_]+$")
 INLINE = re.compile(r"\*\*|__|`|!\[[^\]]*\]\([^)]*\)")
+ESCAPED = re.compile(r"\\([*_#\[\]`>])")  # markdown escapes: "20%\*20%" shows as "20%*20%"
 LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)")
 LONG_UNIT = 160
 MIN_CLAUSE = 30
@@ -62,7 +63,7 @@ def clean_span(document: str, start: int, end: int) -> tuple[int, int, str]:
     trailing = TRAILING.search(document, start, end)
     if trailing and trailing.start() > start:
         end = trailing.start()
-    text = LINK.sub(r"\1", INLINE.sub("", document[start:end]))
+    text = LINK.sub(r"\1", INLINE.sub("", ESCAPED.sub(r"\1", document[start:end])))
     return start, end, " ".join(text.split())
 
 
