@@ -1,7 +1,8 @@
 """Evidence selection: score units for the question, then pick a lead and distinct points.
 
 relevance = cosine(unit sentence, question) + LEXICAL_WEIGHT · share of the question's
-bigrams in the unit + answer-type cue bonus − quality penalty − RANK_PRIOR · hit rank.
+bigrams in the unit (each weighted by its rarity among the candidate units) + answer-type
+cue bonus − quality penalty − RANK_PRIOR · hit rank.
 Units that cannot be an answer (headings, questions, fragments, keyword lists, bylines) are
 dropped. Picking: the best unit leads; the best unit of the top-ranked passage is always kept
 (retrieval's best evidence is never dropped for a weaker unit); list / compare / agree
@@ -12,6 +13,7 @@ add a passage not yet cited). Weights were fitted on the dev split (docs/answers
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 
@@ -74,17 +76,26 @@ def score_units(units: list[EvidenceUnit], analysis: QuestionAnalysis, query: Qu
     vectors = np.asarray(index.sentence_vectors[[u.sentence_id for u in units]])
     cosines = vectors @ query.vector
     qgrams = {t for t in query.tokens if len(t) == 2 and not t.isascii()} or char_ngrams(normalize(query.text), 2)
+    folded = [normalize(u.text) for u in units]
+    grams = [char_ngrams(f, 2) for f in folded]
+    weights = _rarity(qgrams, grams)
+    total = sum(weights.values())
     scored = []
-    for unit, vector, cosine in zip(units, vectors, cosines, strict=True):
+    for unit, text, unit_grams, vector, cosine in zip(units, folded, grams, vectors, cosines, strict=True):
         penalty = quality_penalty(unit)
         if penalty is None:
             continue
-        folded = normalize(unit.text)
-        overlap = len(qgrams & char_ngrams(folded, 2)) / len(qgrams) if qgrams else 0.0
-        relevance = (float(cosine) + LEXICAL_WEIGHT * overlap + type_bonus(unit, folded, analysis.qtype)
+        overlap = sum(weights[g] for g in qgrams & unit_grams) / total if total else 0.0
+        relevance = (float(cosine) + LEXICAL_WEIGHT * overlap + type_bonus(unit, text, analysis.qtype)
                      - penalty - RANK_PRIOR * unit.hit_rank)
         scored.append(Scored(unit, relevance, float(cosine), vector))
     return sorted(scored, key=lambda s: -s.relevance)
+
+
+def _rarity(qgrams: set[str], grams: list[set[str]]) -> dict[str, float]:
+    """Weight of each question bigram: rarer among the candidate units means more telling."""
+    n = len(grams)
+    return {g: math.log(1 + n / (1 + sum(g in u for u in grams))) for g in qgrams}
 
 
 def quality_penalty(unit: EvidenceUnit) -> float | None:
