@@ -37,7 +37,7 @@ MIN_CONTENT = 8
 # Answer-type cues: ordinary connectives and markers, in folded (simplified) form.
 TYPE_CUES = {
     "why": re.compile(r"因为|由于|原因|导致|所以|因此|造成|在于|使得|以致|根因|缺乏|没有|不足|太|过于"),
-    "how": re.compile(r"建议|应该|应当|需要|必须|要|做法|方法|避免|确保|不要|可以|先|优先|务必"),
+    "how": re.compile(r"建议|应该|应当|需要|必须|做法|方法|避免|确保|不要|可以|优先|务必|最好|之前先"),
     "number": re.compile(r"\d|[一二三四五六七八九十百千万亿]+(个|家|次|人|周|月|年|万|亿|倍|成)"),
     "when": re.compile(r"\d{4}年|\d{1,2}月|第\s*\d+\s*周|年初|年底|年中|季度"),
     "list": re.compile(r"其一|其二|第[一二三四五六七八九]|首先|其次|最后"),
