@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from types import SimpleNamespace
+from typing import cast
 
 import numpy as np
 import pytest
@@ -12,9 +14,11 @@ from assistant.answer.analysis import analyse, detect_script, question_type, to_
 from assistant.answer.base import render_pieces
 from assistant.answer.compose import compose
 from assistant.answer.select import Scored, quality_penalty, select
-from assistant.answer.units import EvidenceUnit, clauses, clean_span
-from assistant.core.types import AnswerSentence, Chunk, Citation, Hit
+from assistant.answer.units import EvidenceUnit, clauses, clean_span, evidence_units
+from assistant.core.types import AnswerSentence, Chunk, Citation, Hit, Sentence
 from assistant.retrieve.glossary import Glossary
+from assistant.store.build_store import LoadedIndex
+from assistant.text import split_sentences
 
 MARKDOWN = re.compile(r"\*\*|^\s*#{1,6}\s|\[[ xX]\]|\]\(|^\s*[-*+]\s", re.M)
 
@@ -198,3 +202,20 @@ def test_list_answers_lead_with_the_introduction_and_keep_source_order() -> None
     made = compose(analyse("文章提到了哪些没成单的项目？"), chosen, hits, 600)
     assert [s.text[:1] for s in made.sentences] == ["其", "A", "B", "C"]
     assert made.sentences[0].kind == "lead"
+
+
+def test_units_rejoin_semicolon_halves_of_a_line_and_keep_list_items_apart() -> None:
+    doc = ("## 根因\n"
+           "- 没有识别真正的决策人；竞品给出更多承诺时，我们拿不出已达标的成果回应。\n"
+           "1）A项目，客户需求蔓延，最终放弃；\n"
+           "2）B项目，合同卡在排他条款；\n")
+    spans = split_sentences(doc)
+    index = SimpleNamespace(sentences=[Sentence("d", s, e) for s, e in spans],
+                            documents={"d": SimpleNamespace(text=doc)})
+    chunk = Chunk("d#0", "d", doc, 0, len(doc), "根因", "标题", None, sentence_ids=tuple(range(len(spans))))
+    units = evidence_units(cast(LoadedIndex, index), [Hit(chunk, 1.0)])
+    texts = [u.text for u in units]
+    assert texts == ["根因", "没有识别真正的决策人；竞品给出更多承诺时，我们拿不出已达标的成果回应。",
+                     "A项目，客户需求蔓延，最终放弃；", "B项目，合同卡在排他条款；"]
+    assert units[0].heading and units[2].list_item and units[3].list_item
+    assert len(units[1].sentences) == 2 and doc[units[1].start : units[1].end] == texts[1]

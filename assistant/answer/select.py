@@ -73,8 +73,14 @@ def score_units(units: list[EvidenceUnit], analysis: QuestionAnalysis, query: Qu
     """Relevance of every answerable unit, best first."""
     if not units or query.vector is None:
         return []
-    vectors = np.asarray(index.sentence_vectors[[u.sentence_id for u in units]])
-    cosines = vectors @ query.vector
+    ids = sorted({sid for u in units for sid in u.sentences})
+    row = {sid: i for i, sid in enumerate(ids)}
+    stored = np.asarray(index.sentence_vectors[ids])
+    per_sentence = stored @ query.vector
+    # A unit spanning several stored sentences counts as its best-matching one.
+    best = [max(u.sentences, key=lambda sid: per_sentence[row[sid]]) for u in units]
+    vectors = stored[[row[sid] for sid in best]]
+    cosines = per_sentence[[row[sid] for sid in best]]
     qgrams = {t for t in query.tokens if len(t) == 2 and not t.isascii()} or char_ngrams(normalize(query.text), 2)
     folded = [normalize(u.text) for u in units]
     grams = [char_ngrams(f, 2) for f in folded]
@@ -185,7 +191,7 @@ def _repeats(candidate: Scored, chosen: list[Scored]) -> bool:
     """Another clause of a picked sentence, or most of its bigrams already said by a picked unit."""
     grams = char_ngrams(normalize(candidate.unit.text), 2)
     for c in chosen:
-        if c.unit.sentence_id == candidate.unit.sentence_id:
+        if set(c.unit.sentences) & set(candidate.unit.sentences):
             return True
         if grams and len(grams & char_ngrams(normalize(c.unit.text), 2)) / len(grams) > REDUNDANT:
             return True

@@ -4,7 +4,9 @@ Each unit is a span [start, end) of its document. Display text is cleaned of mar
 and checkbox marks, headings, emphasis, links) and of action-item tails ("—— owner —— date");
 the span is narrowed to what is shown, so citation highlighting lands on the quoted words.
 A sentence longer than LONG_UNIT characters is cut after commas into clauses of at least
-MIN_CLAUSE characters, so a quote can be one self-contained clause instead of a wall of text.
+MIN_CLAUSE characters, so a quote can be one self-contained clause instead of a wall of text;
+sentences that the splitter cut at "；" within one line are rejoined (up to LONG_UNIT), so a
+list item's halves ("没有识别真正的决策人；竞品给出更多承诺时……") stay together.
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ CLOSERS = "）)”」』》"
 class EvidenceUnit:
     """A quotable span of a retrieved passage and how it looked in the source."""
 
-    sentence_id: int  # row of index.sentences / sentence_vectors it belongs to
+    sentence_id: int  # first row of index.sentences / sentence_vectors it belongs to
     hit_rank: int  # 0-based rank of the hit that retrieved it
     doc_id: str
     start: int
@@ -48,6 +50,11 @@ class EvidenceUnit:
     heading: bool = False
     list_item: bool = False
     checkbox: bool = False
+    sentence_ids: tuple[int, ...] = ()  # every stored sentence the unit spans (default: sentence_id)
+
+    @property
+    def sentences(self) -> tuple[int, ...]:
+        return self.sentence_ids or (self.sentence_id,)
 
 
 def clean_span(document: str, start: int, end: int) -> tuple[int, int, str]:
@@ -89,16 +96,34 @@ def evidence_units(index: LoadedIndex, hits: list[Hit]) -> list[EvidenceUnit]:
     seen: set[int] = set()
     units: list[EvidenceUnit] = []
     for rank, hit in enumerate(hits):
-        for sid in hit.chunk.sentence_ids:
-            if sid in seen:
-                continue
-            seen.add(sid)
-            units.extend(_sentence_units(index, sid, rank, hit.chunk.section))
+        fresh = [sid for sid in hit.chunk.sentence_ids if sid not in seen]
+        seen.update(fresh)
+        for group in _semicolon_groups(index, fresh):
+            units.extend(_group_units(index, group, rank, hit.chunk.section))
     return units
 
 
-def _sentence_units(index: LoadedIndex, sid: int, rank: int, section: str) -> list[EvidenceUnit]:
-    sentence = index.sentences[sid]
+def _semicolon_groups(index: LoadedIndex, sids: list[int]) -> list[list[int]]:
+    """Sentences split at "；" within one line rejoin (up to LONG_UNIT): one clause rarely stands alone."""
+    groups: list[list[int]] = []
+    for sid in sids:
+        if groups and _continues(index, groups[-1], sid):
+            groups[-1].append(sid)
+        else:
+            groups.append([sid])
+    return groups
+
+
+def _continues(index: LoadedIndex, group: list[int], sid: int) -> bool:
+    first, last, nxt = index.sentences[group[0]], index.sentences[group[-1]], index.sentences[sid]
+    if nxt.doc_id != last.doc_id or nxt.end - first.start > LONG_UNIT:
+        return False
+    document = index.documents[last.doc_id].text
+    return document[last.start : last.end].rstrip().endswith(("；", ";")) and "\n" not in document[last.end : nxt.start]
+
+
+def _group_units(index: LoadedIndex, group: list[int], rank: int, section: str) -> list[EvidenceUnit]:
+    sentence, last = index.sentences[group[0]], index.sentences[group[-1]]
     document = index.documents[sentence.doc_id].text
     line_start = document.rfind("\n", 0, sentence.start) + 1
     prefix = document[line_start : sentence.end]
@@ -108,10 +133,11 @@ def _sentence_units(index: LoadedIndex, sid: int, rank: int, section: str) -> li
         "list_item": line_start == sentence.start and bool(LIST_MARK.match(prefix)),
         "checkbox": bool(CHECKBOX.match(prefix)),
     }
-    start, end, _ = clean_span(document, sentence.start, sentence.end)
+    start, end, _ = clean_span(document, sentence.start, last.end)
     units = []
     for s, e in clauses(document, start, end):
         s, e, text = clean_span(document, s, e)
         if text:
-            units.append(EvidenceUnit(sid, rank, sentence.doc_id, s, e, text, section, **flags))
+            units.append(EvidenceUnit(group[0], rank, sentence.doc_id, s, e, text, section,
+                                      sentence_ids=tuple(group), **flags))
     return units
