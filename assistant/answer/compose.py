@@ -1,8 +1,9 @@
 """Composition: turn the selected units into the answer shape (lead, points, labels, frames).
 
 - every answer: a lead (the best unit, cited), then distinct points, numbered;
-- list questions: a chosen sentence introducing the list ("…三个项目：") leads, items follow in
-  source order;
+- list questions: the best item leads, the other items follow in source order;
+- a quoted list item or action item without closing punctuation gets a full stop, so every
+  lead and point reads as a sentence;
 - compare / agree questions: the points grouped per source under a label naming it;
 - Chinese questions: quotes converted (OpenCC) into the question's script; citations keep the
   original span and text;
@@ -30,6 +31,8 @@ EN_FRAMES = {
 }
 DEFAULT_FRAME = ("says this", "say this")
 SNIPPET_CHARS = 48
+TERMINAL = "。！？；.!?;…"
+CLOSING = "”’」』）)]》\"' "
 
 
 @dataclass
@@ -63,10 +66,9 @@ def compose(
 
 
 def _list_order(chosen: list[Scored]) -> list[Scored]:
-    """List answers: a chosen sentence that introduces the list leads; items in source order."""
-    intro = next((s for s in chosen if s.unit.text.endswith(("：", ":"))), None)
-    items = sorted((s for s in chosen if s is not intro), key=lambda s: (s.unit.hit_rank, s.unit.start))
-    return [intro, *items] if intro else [chosen[0], *[s for s in items if s is not chosen[0]]]
+    """List answers: the best item leads, the other items follow in source order."""
+    lead, *items = chosen
+    return [lead, *sorted(items, key=lambda s: (s.unit.hit_rank, s.unit.start))]
 
 
 def _within(points: list[Scored], budget: int) -> list[Scored]:
@@ -84,7 +86,7 @@ def _quote(s: Scored, kind: str, analysis: QuestionAnalysis, numbers: dict[int, 
     n = numbers.setdefault(u.hit_rank, len(numbers) + 1)
     snippets.setdefault(u.hit_rank, _shorten(u.text))
     return AnswerSentence(
-        text=to_script(u.text, analysis.script), citations=[n], supported=True, support=1.0,
+        text=_closed(to_script(u.text, analysis.script)), citations=[n], supported=True, support=1.0,
         doc_id=u.doc_id, start=u.start, end=u.end, kind=kind,
     )
 
@@ -132,6 +134,14 @@ def _glosses(analysis: QuestionAnalysis, chosen: list[Scored], glossary: Glossar
             pairs.append((match.start(), f"{used[0]} = {match.group(0).lower()}"))
     glosses = dict.fromkeys(text for _, text in sorted(pairs))  # in the question's order
     return [_frame("Key terms: " + "; ".join(glosses))] if glosses else []
+
+
+def _closed(text: str) -> str:
+    """A unit that ends without a sentence end (a list or action item) gets a full stop."""
+    core = text.rstrip(CLOSING)
+    if core and core[-1] in TERMINAL:
+        return text
+    return text + ("。" if CJK.search(text) else ".")
 
 
 def _label(text: str) -> AnswerSentence:

@@ -47,6 +47,7 @@ CHROME = re.compile(
     r"\s*[|｜:：]|公众号|ID[:：]|扫码|点击|关注我们",
     re.I,
 )
+URL_PIECE = re.compile(r"https?://|www\.|[?&_]\w+=|\w+=[\w%-]+&|\.(?:com|cn|html?)\b")
 BOOK_ENTRY = re.compile(r"^《[^》]{1,40}》")  # a reading-list entry names a title, not a finding
 ANNOUNCEMENT = re.compile(r"^(以下|下面|本文|本节|这里只|接下来)")  # says what the text will say
 QUOTED = re.compile(r"[“「\"][^”」\"]*[”」\"]")
@@ -108,15 +109,15 @@ def quality_penalty(unit: EvidenceUnit) -> float | None:
     """How much worse than its relevance a unit reads as an answer; None: never quote it."""
     text = unit.text
     content = sum(ch.isalnum() for ch in text)
-    if content < MIN_CONTENT or unit.heading or CHROME.search(text) or text.rstrip(SENTENCE_END)[-1:] in "？?":
-        return None
+    if content < MIN_CONTENT or unit.heading or CHROME.search(text) or URL_PIECE.search(text):
+        return None  # too short, a heading, a byline, or a piece of a link
+    if text.rstrip(SENTENCE_END)[-1:] in "？?" or text.endswith(("：", ":")):
+        return None  # a question, or a line that only announces what follows
     if not text.endswith(tuple(SENTENCE_END)) and content < 24 and not unit.list_item:
         return None  # an unpunctuated short line: a sub-title or a caption
     if text.count("、") >= 4 and content / (text.count("、") + 1) < 5:
         return None  # a keyword list
     penalty = 0.0
-    if text.endswith(("：", ":")):
-        penalty += 0.06  # announces a list instead of saying something
     quoted = sum(len(m) for m in QUOTED.findall(text))
     if quoted > 0.6 * len(text):
         penalty += 0.04  # reported speech / anecdote more than a claim
