@@ -222,3 +222,11 @@ def test_units_rejoin_semicolon_halves_of_a_line_and_keep_list_items_apart() -> 
                      "A项目，客户需求蔓延，最终放弃；", "B项目，合同卡在排他条款；"]
     assert units[0].heading and units[2].list_item and units[3].list_item
     assert len(units[1].sentences) == 2 and doc[units[1].start : units[1].end] == texts[1]
+
+
+def test_list_questions_keep_parallel_items_that_other_questions_treat_as_repeats() -> None:
+    items = ["广告变现模式：C端应用可以通过广告变现模式获取收益。", "订阅模式：C端应用可以通过订阅模式获取收益。",
+             "数据变现模式：C端应用可以通过数据变现模式获取收益。"]
+    scored = [_scored(_unit(t, rank=0, sid=i), 0.95 - i / 100, [1, 0.1 * i]) for i, t in enumerate(items)]
+    assert len(select(scored, analyse("C端应用有哪些变现方式？"), 5, 0.7)) == 3
+    assert len(select(scored, analyse("C端应用怎么变现？"), 5, 0.7)) < 3

@@ -32,6 +32,10 @@ MARGIN = 0.1
 NEW_SOURCE_MARGIN = 0.03
 SOURCE_MARGIN = 0.08
 REDUNDANT = 0.6  # bigram overlap above which a unit repeats one already picked
+# List items are parallel ("订阅模式：…获取收益" / "广告变现模式：…获取收益"): for list questions
+# similarity is not redundancy, so only near-copies are skipped and MMR weighs relevance alone.
+LIST_REDUNDANT = 0.9
+LIST_LAMBDA = 1.0
 MIN_CONTENT = 8
 
 # Answer-type cues: ordinary connectives and markers, in folded (simplified) form.
@@ -153,10 +157,12 @@ def select(scored: list[Scored], analysis: QuestionAnalysis, limit: int, lam: fl
     """
     if not scored:
         return []
+    listing = analysis.qtype == "list"
+    lam, redundant = (LIST_LAMBDA, LIST_REDUNDANT) if listing else (lam, REDUNDANT)
     best = scored[0].relevance
     chosen = [scored[0]]
     for must in _must_keep(scored, analysis):
-        if len(chosen) < limit and not _repeats(must, chosen):
+        if len(chosen) < limit and not _repeats(must, chosen, redundant):
             chosen.append(must)
     pool = [s for s in scored if s.relevance >= best - MARGIN and s not in chosen]
     while pool and len(chosen) < limit:
@@ -166,7 +172,7 @@ def select(scored: list[Scored], analysis: QuestionAnalysis, limit: int, lam: fl
             break
         pick = max(eligible, key=lambda s: lam * s.relevance - (1 - lam) * _similarity(s, chosen))
         pool.remove(pick)
-        if not _repeats(pick, chosen):
+        if not _repeats(pick, chosen, redundant):
             chosen.append(pick)
     return chosen
 
@@ -188,12 +194,12 @@ def _similarity(candidate: Scored, chosen: list[Scored]) -> float:
     return max(float(candidate.vector @ c.vector) for c in chosen)
 
 
-def _repeats(candidate: Scored, chosen: list[Scored]) -> bool:
+def _repeats(candidate: Scored, chosen: list[Scored], redundant: float = REDUNDANT) -> bool:
     """Another clause of a picked sentence, or most of its bigrams already said by a picked unit."""
     grams = char_ngrams(normalize(candidate.unit.text), 2)
     for c in chosen:
         if set(c.unit.sentences) & set(candidate.unit.sentences):
             return True
-        if grams and len(grams & char_ngrams(normalize(c.unit.text), 2)) / len(grams) > REDUNDANT:
+        if grams and len(grams & char_ngrams(normalize(c.unit.text), 2)) / len(grams) > redundant:
             return True
     return False
