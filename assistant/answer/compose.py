@@ -26,7 +26,7 @@ from assistant.text import CJK
 # English frame verbs per question type: (one source, several sources).
 EN_FRAMES = {
     "why": ("gives this reason", "give these reasons"), "how": ("suggests this", "suggest this"),
-    "list": ("lists these", "list these"), "compare": ("compares them so", "compare them so"),
+    "list": ("lists these", "list these"), "compare": ("compares them as follows", "compare them as follows"),
     "agree": ("says this", "say the following"), "number": ("gives these figures", "give these figures"),
 }
 DEFAULT_FRAME = ("says this", "say this")
@@ -59,8 +59,9 @@ def compose(
         if points and analysis.english:
             body.append(_label("Further points:"))
         body += [_quote(p, "point", analysis, numbers, snippets) for p in points]
-    frames = _frames(analysis, chosen, read_as)
-    closing = _glosses(analysis, chosen, glossary)
+    sources = len({hits[rank].chunk.doc_id for rank in numbers})
+    frames = _frames(analysis, sources, read_as)
+    closing = _glosses(analysis, [lead, *points], glossary)
     citations = [Citation(n, hits[rank], snippet=snippets[rank]) for rank, n in numbers.items()]
     return Composition(frames + body + closing, citations)
 
@@ -108,14 +109,13 @@ def _per_source(
     return out
 
 
-def _frames(analysis: QuestionAnalysis, chosen: list[Scored], read_as: str | None) -> list[AnswerSentence]:
+def _frames(analysis: QuestionAnalysis, sources: int, read_as: str | None) -> list[AnswerSentence]:
     frames = []
     if read_as:
         frames.append(_frame(f"(Read as: {read_as})" if analysis.english else f"（按“{read_as}”理解）"))
     if analysis.english:
-        n = len({s.unit.doc_id for s in chosen})
-        verb = EN_FRAMES.get(analysis.qtype, DEFAULT_FRAME)[n > 1]
-        frames.append(_frame(f"{n} source{'s' if n > 1 else ''} (in Chinese) {verb}:"))
+        verb = EN_FRAMES.get(analysis.qtype, DEFAULT_FRAME)[sources > 1]
+        frames.append(_frame(f"{sources} source{'s' if sources > 1 else ''} (in Chinese) {verb}:"))
     return frames
 
 
