@@ -164,9 +164,14 @@ def cmd_ask(args: argparse.Namespace) -> int:
         print("\nSources:")
     for cite in answer.citations:
         c = cite.hit.chunk
-        print(f"[{cite.n}] {_where(c.title, c.section)}\n    {c.url or c.doc_id}")
-        print("    " + c.text.replace("\n", " ")[:400])
+        print(_source_lines(cite.n, c.title, cite.section_path, cite.snippet, c.url or c.doc_id))
     return 0
+
+
+def _source_lines(n: int, title: str, path: list[str], snippet: str, where: str) -> str:
+    """A source as a reader tells it apart: title › section path, the quoted snippet, where."""
+    heading = " › ".join([title, *path])
+    return f"[{n}] {heading}\n    “{snippet}”\n    {where}"
 
 
 def _ask_in_conversation(args: argparse.Namespace, pipeline: Any) -> int:
@@ -187,7 +192,8 @@ def _ask_in_conversation(args: argparse.Namespace, pipeline: Any) -> int:
         return 0
     print(body["answer"])
     for cite in body["citations"]:
-        print(f"[{cite['n']}] {_where(cite['title'], cite['section'])}\n    {cite['url'] or cite['doc_id']}")
+        print(_source_lines(cite["n"], cite["title"], cite.get("section_path", []), cite.get("snippet", ""),
+                            cite["url"] or cite["doc_id"]))
     print(f"\n(conversation {body['conversation_id']}, answered by {body['answerer']})", file=sys.stderr)
     return 0
 

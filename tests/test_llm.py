@@ -81,7 +81,10 @@ def test_correct_citations_are_verified_and_listed(pipeline: Pipeline, server: F
     assert request["path"] == ("/v1/chat/completions" if backend == "openai" else "/api/chat")
     prompt = request["body"]["messages"][1]["content"]
     assert prompt.count("<passage n=") == 5 and f"<question>{Q}</question>" in prompt
-    assert "Chinese" in request["body"]["messages"][0]["content"]
+    system = request["body"]["messages"][0]["content"]
+    assert "Chinese" in system and "why question" in system and "Lead with the main reason" in system
+    assert "simplified Chinese" in system and "{shape}" not in system
+    assert [s.kind for s in answer.sentences] == ["lead", "point", "point"]
 
 
 def test_out_of_range_numbers_are_removed(pipeline: Pipeline, server: FakeLLMServer) -> None:
@@ -145,6 +148,7 @@ def test_connection_refused_falls_back(real_settings: Settings, e5_embedder: Emb
     answer = pipeline.answer(Q)
     assert answer.answerer == "extractive-fallback"
     assert answer.trace["llm"]["fallback_reason"] == "llm error: connection failed"
+    assert answer.sentences[0].kind == "frame" and answer.text.startswith("（语言模型暂时无法使用")
     streamed = list(pipeline.answer_stream(Q))
     assert isinstance(streamed[-1], Answer) and streamed[-1].answerer == "extractive-fallback"
     assert "".join(d.text for d in streamed if isinstance(d, Delta)) == streamed[-1].text

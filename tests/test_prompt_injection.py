@@ -78,9 +78,11 @@ def test_an_obeyed_injection_is_flagged_and_not_served(
     assert answer.trace["llm"]["fallback_reason"] == "no supported sentence"
     assert answer.trace["llm"]["verdicts"]["supported"] == 0
     index = injected_pipeline.holder.get()
-    assert answer.sentences and all(
+    notice, *quotes = answer.sentences
+    assert notice.kind == "frame" and "无法被资料证实" in notice.text and answer.text.startswith(notice.text)
+    assert quotes and all(
         s.supported and s.doc_id and index.documents[s.doc_id].text[s.start : s.end] == s.text
-        for s in answer.sentences
+        for s in quotes
     )
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -13,7 +12,6 @@ from assistant.index.indexes import Query
 from assistant.store.build_store import LoadedIndex
 from assistant.text import CJK
 
-LIST_ITEM = re.compile(r"^\s*(?:[-*+]\s|\d{1,2}[.)）、]|[a-z][.)）]\s|[（(]\d{1,2}[）)])")
 ABSTAIN_ZH = "资料中没有找到相关内容。"
 ABSTAIN_EN = "No relevant content was found in the sources."
 
@@ -43,19 +41,36 @@ class Delta:
 
 
 def render_pieces(sentences: list[AnswerSentence]) -> list[str]:
-    """Answer text in pieces, one per sentence with its [n] marks; a new source starts a paragraph."""
+    """The plain-text answer in pieces, one per sentence; "".join(pieces) is Answer.text.
+
+    The lead paragraph, a blank line, then points as "1. …[n]" lines; labels and frames on
+    their own lines. No Markdown syntax.
+    """
     pieces: list[str] = []
-    previous: list[int] | None = None
+    previous: AnswerSentence | None = None
+    number = 0
     for sentence in sentences:
         marks = "".join(f"[{n}]" for n in sentence.citations)
-        gap = "" if previous is None else ("" if sentence.citations[:1] == previous[:1] else "\n\n")
-        joiner = ""
-        if gap == "" and pieces:
-            # List items stay one per line; a Latin-script sentence needs a space before it.
-            joiner = "\n" if LIST_ITEM.match(sentence.text) else ("" if CJK.search(sentence.text[:1]) else " ")
-        pieces.append(gap + joiner + sentence.text + marks)
-        previous = sentence.citations
+        if sentence.kind == "point":
+            number += 1
+            body = f"{number}. {sentence.text}{marks}"
+        else:
+            body = sentence.text + marks
+        pieces.append(_separator(previous, sentence) + body)
+        previous = sentence
     return pieces
+
+
+def _separator(previous: AnswerSentence | None, sentence: AnswerSentence) -> str:
+    if previous is None:
+        return ""
+    if previous.kind == "lead" and sentence.kind == "lead":
+        return "" if CJK.search(sentence.text[:1]) else " "
+    if previous.kind == "frame" and sentence.kind in ("frame", "lead"):
+        return "\n"
+    if sentence.kind == "point" and previous.kind in ("point", "label"):
+        return "\n"
+    return "\n\n"
 
 
 class Answerer(ABC):

@@ -5,7 +5,9 @@ data, so anything that looks like the delimiter inside it is defused and an inje
 instruction can only ever reach the model inside a passage. The reply is verified sentence by
 sentence (assistant.answer.citations). An answer with no supported sentence, and any failed call
 (timeout, HTTP error, refused connection, empty output), falls back to the extractive answer
-with `answerer: "extractive-fallback"` and the reason in trace.llm.
+with `answerer: "extractive-fallback"`, the reason in trace.llm and a notice as its first line.
+The prompt asks for the same answer shape as the extractive answer (a lead, then numbered
+points; see answer_shape), using the same question analysis.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from assistant.answer.analysis import QuestionAnalysis, analyse
 from assistant.answer.base import (
     ABSTAIN_EN,
     ABSTAIN_ZH,
@@ -31,12 +34,37 @@ from assistant.answer.base import (
 from assistant.answer.citations import Verification, verify
 from assistant.answer.extractive import ExtractiveAnswerer, abstain_threshold, evidence_score
 from assistant.core.settings import Settings
-from assistant.core.types import Answer, Citation, Hit
+from assistant.core.types import Answer, AnswerSentence, Citation, Hit
 from assistant.embed.embedder import Embedder
 from assistant.llm.client import LLMClient, LLMError, Message, create_llm_client
 
 DELIMITER = re.compile(r"<(\s*/?\s*(?:passage|question)\b)", re.I)
 FALLBACK = "extractive-fallback"
+# The answer shape (docs/answers.md) per question type, as the extractive answerer builds it.
+SHAPES = {
+    "why": "Lead with the main reason(s) in one or two sentences, then one numbered point per distinct reason.",
+    "how": "Lead with the most important recommendation, then one numbered point per concrete step or practice.",
+    "list": "Lead with one sentence naming how many items the passages give, then one numbered point per item "
+            "with its key detail.",
+    "compare": "Lead with the main difference, then each side's points under a short label naming that side.",
+    "agree": "Lead with whether the sources agree, then each source's position under a short label naming it; "
+             "where they disagree add the label 观点不一致： (English: Where the sources disagree:).",
+    "number": "Lead with the figure(s) asked for, then numbered points only for the context they need.",
+}
+DEFAULT_SHAPE = "Lead with the direct answer in one or two sentences, then up to four numbered distinct points."
+SCRIPTS = {
+    "hans": "Write in simplified Chinese characters.",
+    "hant": "Write in traditional Chinese characters (繁體字).",
+    "latin": "Write in English; keep key Chinese terms in Chinese with a short English gloss.",
+}
+NOTICE = {
+    "zh": "（语言模型暂时无法使用，以下是直接摘自资料的答案。）",
+    "en": "(The language model is unavailable; this answer quotes the sources directly.)",
+}
+UNVERIFIED = {
+    "zh": "（语言模型的回答无法被资料证实，以下是直接摘自资料的答案。）",
+    "en": "(The language model's answer could not be verified against the sources; this answer quotes them directly.)",
+}
 
 
 def _defuse(text: str) -> str:
@@ -52,6 +80,7 @@ def build_messages(instructions: str, question: str, hits: list[Hit]) -> list[Me
     """System rules, then the numbered passages and the question as data."""
     language = "Chinese (中文)" if CJK.search(question) else "the language of the question"
     system = instructions.replace("{language}", language).replace("{abstain}", abstain_message(question))
+    system = system.replace("{shape}", answer_shape(analyse(question)))
     passages = "\n".join(
         f'<passage n="{n}" title="{_attr(h.chunk.title)}" section="{_attr(h.chunk.section or "")}">\n'
         f"{_defuse(h.chunk.text)}\n</passage>"
@@ -59,6 +88,13 @@ def build_messages(instructions: str, question: str, hits: list[Hit]) -> list[Me
     )
     user = f"{passages}\n\n<question>{_defuse(question)}</question>"
     return [Message("system", system), Message("user", user)]
+
+
+def answer_shape(analysis: QuestionAnalysis) -> str:
+    """The prompt's shape rule: the same question analysis and answer shape as extractive answers."""
+    shape = SHAPES.get(analysis.qtype, DEFAULT_SHAPE)
+    return (f"The question is a {analysis.qtype} question. {shape} {SCRIPTS[analysis.script]} "
+            "Plain text only: no Markdown (no **, #, - [ ], links); points as \"1. …[n]\" lines.")
 
 
 class LLMAnswerer(Answerer):
@@ -131,6 +167,8 @@ class LLMAnswerer(Answerer):
         # Citation numbers stay the passage numbers the model saw, so streamed [n] marks keep
         # pointing at the same source; only passages actually cited are listed.
         citations = [Citation(n, hits[n - 1]) for n in sorted(checked.cited)]
+        for i, sentence in enumerate(checked.sentences):
+            sentence.kind = "lead" if i == 0 else "point"
         return Answer(checked.text, citations, checked.sentences, abstained=False, answerer=self.name, trace=ctx.trace)
 
     def _fallback(self, ctx: Context, reason: str, streamed: bool, rejected: str = "") -> Iterator[Delta | Answer]:
@@ -140,6 +178,8 @@ class LLMAnswerer(Answerer):
             info["rejected_answer"] = rejected[:2000]
         answer = self.extractive.answer(ctx)
         answer.answerer = FALLBACK
+        if not answer.abstained:
+            _add_notice(answer, UNVERIFIED if rejected else NOTICE)
         if streamed:
             yield answer  # the final event replaces what was streamed
         else:
@@ -154,6 +194,14 @@ class LLMAnswerer(Answerer):
     def _embed(self, texts: list[str]) -> np.ndarray:
         # Stored sentence vectors are passage embeddings; embed answer sentences the same way.
         return self.embedder.embed_batch(texts, "passage")
+
+
+def _add_notice(answer: Answer, notices: dict[str, str]) -> None:
+    """Say, first, that this is the extractive answer and why."""
+    language = answer.trace.get("analysis", {}).get("language") or ("zh" if CJK.search(answer.text) else "en")
+    notice = AnswerSentence(notices[language], [], kind="frame")
+    answer.sentences.insert(0, notice)
+    answer.text = "".join(render_pieces(answer.sentences))
 
 
 def _is_abstention(text: str) -> bool:

@@ -65,17 +65,42 @@ class Hit:
         }
 
 
+NO_SECTION = {"", "—", "-", "–"}
+SNIPPET_CHARS = 60
+
+
+def section_path(chunk: Chunk) -> list[str]:
+    """The chunk's heading path without placeholders or a heading that repeats the title."""
+    parts = [p.strip() for p in chunk.section.split(" > ")]
+    title = chunk.title.strip()
+    return [p for p in parts if p not in NO_SECTION and p != title]
+
+
 @dataclass
 class Citation:
-    """A numbered source in an answer: the cited passage, verbatim at [start, end) of doc_id."""
+    """A numbered source in an answer: the cited passage, verbatim at [start, end) of doc_id.
+
+    `section_path` and `snippet` (the cited evidence, shortened) let a reader tell two
+    citations of one document apart.
+    """
 
     n: int
     hit: Hit
+    section_path: list[str] = field(default_factory=list)
+    snippet: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.section_path:
+            self.section_path = section_path(self.hit.chunk)
+        if not self.snippet:
+            self.snippet = _shorten(" ".join(self.hit.chunk.text.split()))
 
     def to_json(self) -> dict[str, Any]:
-        """The hit's passage fields plus its number and where it was published."""
+        """The hit's passage fields plus its number, section path, snippet and publication."""
         meta = self.hit.chunk.metadata
         data = {"n": self.n, **self.hit.to_json()}
+        data["section_path"] = list(self.section_path)
+        data["snippet"] = self.snippet
         for rank in ("dense_rank", "bm25_rank"):
             data.pop(rank)
         data["source"] = meta.get("source") or meta.get("author")
@@ -83,9 +108,20 @@ class Citation:
         return data
 
 
+def _shorten(text: str, limit: int = SNIPPET_CHARS) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+ANSWER_KINDS = ("lead", "point", "label", "frame")
+
+
 @dataclass
 class AnswerSentence:
-    """One sentence of an answer, the citation numbers it carries, and whether they support it."""
+    """One sentence of an answer, the citation numbers it carries, and whether they support it.
+
+    kind: "lead" (the direct answer, cited), "point" (a distinct cited point), "label" (an
+    uncited section label) or "frame" (an uncited framing line, e.g. for English questions).
+    """
 
     text: str
     citations: list[int]
@@ -95,6 +131,7 @@ class AnswerSentence:
     doc_id: str | None = None
     start: int | None = None
     end: int | None = None
+    kind: str = "point"
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

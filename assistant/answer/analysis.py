@@ -1,0 +1,99 @@
+"""Question analysis: what kind of answer is asked for, in which language and script.
+
+The type comes from cue words of ordinary language (simplified, traditional and English);
+traditional questions are matched after folding to simplified. The first matching type in
+TYPE_CUES order wins, so "有哪些原因" is a why-question and "哪些项目" a list-question.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache
+
+from assistant.text import CJK, normalize
+
+QUESTION_TYPES = ("compare", "agree", "why", "list", "number", "how", "who", "when", "yesno", "what")
+
+# (type, cues in folded simplified Chinese, English cue pattern)
+TYPE_CUES: tuple[tuple[str, tuple[str, ...], str], ...] = (
+    ("compare", ("区别", "差异", "异同", "相比", "对比", "比较", "有何不同", "有什么不同", "哪个更"),
+     r"\b(compare[sd]?|comparison|differ(ence|ent)?s?|versus|vs\.?)\b"),
+    ("agree", ("一致吗", "是否一致", "看法一致", "观点一致", "同意", "矛盾", "分歧", "看法相同", "说法一样"),
+     r"\b(agree|disagree|consistent|contradict\w*)\b"),
+    ("why", ("为什么", "为何", "原因", "怎么会", "何以", "根因", "导致"),
+     r"\b(why|reasons?|causes?|caused)\b"),
+    ("list", ("哪些", "哪几", "列举", "列出", "都有什么", "有几种"),
+     r"\b(which|list|name the|what are the)\b"),
+    ("number", ("多少", "几个", "几次", "几家", "几人", "几周", "几个月", "比例", "金额", "百分之"),
+     r"\b(how (many|much)|what percentage|what share|how large)\b"),
+    ("how", ("怎么", "如何", "怎样", "应该", "建议", "做法", "办法", "避免", "应对"),
+     r"\b(how|should|advice|advise|recommend\w*|avoid|steps?)\b"),
+    ("who", ("谁", "哪家公司", "哪个公司", "哪位"), r"\bwho(m|se)?\b"),
+    ("when", ("什么时候", "何时", "哪年", "哪一年", "多久", "多长时间"), r"\b(when|how long)\b"),
+    ("yesno", ("是否", "是不是", "有没有", "能不能", "会不会", "吗"),
+     r"^(is|are|does|do|did|can|could|was|were|has|have|will)\b"),
+)
+
+
+@dataclass(frozen=True)
+class QuestionAnalysis:
+    """The question, its type, its language ("zh" | "en") and script ("hans" | "hant" | "latin")."""
+
+    question: str
+    qtype: str
+    language: str
+    script: str
+
+    @property
+    def english(self) -> bool:
+        return self.language == "en"
+
+    @property
+    def synthesis(self) -> bool:
+        """Questions whose answer should draw on several sources."""
+        return self.qtype in ("list", "compare", "agree")
+
+
+def analyse(question: str) -> QuestionAnalysis:
+    """Type, language and script of a question."""
+    language = "zh" if CJK.search(question) else "en"
+    script = detect_script(question) if language == "zh" else "latin"
+    return QuestionAnalysis(question, question_type(question), language, script)
+
+
+def question_type(question: str) -> str:
+    """The first type whose cue occurs in the question; "what" when none does."""
+    folded = normalize(question)
+    for qtype, cues, english in TYPE_CUES:
+        if any(cue in folded for cue in cues) or re.search(english, folded.strip()):
+            return qtype
+    return "what"
+
+
+def detect_script(text: str) -> str:
+    """"hant" when more characters change under traditional→simplified than the reverse."""
+    to_simplified = sum(a != b for a, b in zip(text, _convert("t2s", text), strict=False))
+    to_traditional = sum(a != b for a, b in zip(text, _convert("s2t", text), strict=False))
+    return "hant" if to_simplified > 0 and to_simplified >= to_traditional else "hans"
+
+
+def to_script(text: str, script: str) -> str:
+    """Text in the given script (OpenCC); Latin questions leave quotes as they are."""
+    if script == "hant":
+        return _convert("s2t", text)
+    if script == "hans":
+        return _convert("t2s", text)
+    return text
+
+
+def _convert(config: str, text: str) -> str:
+    return _converter(config)(text)
+
+
+@lru_cache(maxsize=2)
+def _converter(config: str) -> Callable[[str], str]:
+    import opencc  # lazy: OpenCC loads its dictionaries on first use
+
+    return opencc.OpenCC(config).convert

@@ -1,0 +1,205 @@
+"""Evidence selection: score units for the question, then pick a lead and distinct points.
+
+relevance = cosine(unit sentence, question) + LEXICAL_WEIGHT · share of the question's
+bigrams in the unit (each weighted by its rarity among the candidate units) + answer-type
+cue bonus − quality penalty − RANK_PRIOR · hit rank.
+Units that cannot be an answer (headings, questions, fragments, keyword lists, bylines) are
+dropped. Picking: the best unit leads; the best unit of the top-ranked passage is always kept
+(retrieval's best evidence is never dropped for a weaker unit); list / compare / agree
+questions first take the best unit of each source; the rest is filled by maximal marginal
+relevance among units within MARGIN of the best (NEW_SOURCE_MARGIN when the unit would
+add a passage not yet cited). Weights were fitted on the dev split (docs/answers.md).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from assistant.answer.analysis import QuestionAnalysis
+from assistant.answer.units import EvidenceUnit
+from assistant.index.indexes import Query
+from assistant.store.build_store import LoadedIndex
+from assistant.text import char_ngrams, normalize
+
+LEXICAL_WEIGHT = 0.1
+CUE_BONUS = 0.03
+RANK_PRIOR = 0.01
+MARGIN = 0.1
+NEW_SOURCE_MARGIN = 0.03
+SOURCE_MARGIN = 0.08
+REDUNDANT = 0.6  # bigram overlap above which a unit repeats one already picked
+# List items are parallel ("订阅模式：…获取收益" / "广告变现模式：…获取收益"): for list questions
+# similarity is not redundancy, so only near-copies are skipped and MMR weighs relevance alone.
+LIST_REDUNDANT = 0.9
+LIST_LAMBDA = 1.0
+MIN_CONTENT = 8
+
+# Answer-type cues: ordinary connectives and markers, in folded (simplified) form.
+TYPE_CUES = {
+    "why": re.compile(r"因为|由于|原因|导致|所以|因此|造成|在于|使得|以致|根因|缺乏|没有|不足|太|过于"),
+    "how": re.compile(r"建议|应该|应当|需要|必须|做法|方法|避免|确保|不要|可以|优先|务必|最好|之前先"),
+    "number": re.compile(r"\d|[一二三四五六七八九十百千万亿]+(个|家|次|人|周|月|年|万|亿|倍|成)"),
+    "when": re.compile(r"\d{4}年|\d{1,2}月|第\s*\d+\s*周|年初|年底|年中|季度"),
+    "list": re.compile(r"其一|其二|第[一二三四五六七八九]|首先|其次|最后"),
+}
+CHROME = re.compile(
+    r"^(撰文|编辑|作者|责编|编者|来源|原标题|出品|图片来源|本文|转载|关键词|关键字|文章关键词|标签|tags?)"
+    r"\s*[|｜:：]|公众号|ID[:：]|扫码|点击|关注我们",
+    re.I,
+)
+URL_PIECE = re.compile(r"https?://|www\.|[?&_]\w+=|\w+=[\w%-]+&|\.(?:com|cn|html?)\b")
+BOOK_ENTRY = re.compile(r"^《[^》]{1,40}》")  # a reading-list entry names a title, not a finding
+ANNOUNCEMENT = re.compile(r"^(以下|下面|本文|本节|这里只|接下来)")  # says what the text will say
+QUOTED = re.compile(r"[“「\"][^”」\"]*[”」\"]")
+EMOJI = re.compile("[\U0001F300-\U0001FAFF\u2600-\u27BF]")
+SENTENCE_END = "。！!；;…」”’）)"
+
+
+@dataclass
+class Scored:
+    """A unit with its relevance and the parts it was made of (for the trace)."""
+
+    unit: EvidenceUnit
+    relevance: float
+    cosine: float
+    vector: np.ndarray
+
+    def to_trace(self) -> dict[str, object]:
+        u = self.unit
+        return {"doc_id": u.doc_id, "start": u.start, "end": u.end, "rank": u.hit_rank,
+                "relevance": round(self.relevance, 4), "cosine": round(self.cosine, 4)}
+
+
+def score_units(units: list[EvidenceUnit], analysis: QuestionAnalysis, query: Query, index: LoadedIndex) -> list[Scored]:
+    """Relevance of every answerable unit, best first."""
+    if not units or query.vector is None:
+        return []
+    ids = sorted({sid for u in units for sid in u.sentences})
+    row = {sid: i for i, sid in enumerate(ids)}
+    stored = np.asarray(index.sentence_vectors[ids])
+    per_sentence = stored @ query.vector
+    # A unit spanning several stored sentences counts as its best-matching one.
+    best = [max(u.sentences, key=lambda sid: per_sentence[row[sid]]) for u in units]
+    vectors = stored[[row[sid] for sid in best]]
+    cosines = per_sentence[[row[sid] for sid in best]]
+    qgrams = {t for t in query.tokens if len(t) == 2 and not t.isascii()} or char_ngrams(normalize(query.text), 2)
+    folded = [normalize(u.text) for u in units]
+    grams = [char_ngrams(f, 2) for f in folded]
+    weights = _rarity(qgrams, grams)
+    total = sum(weights.values())
+    scored = []
+    for unit, text, unit_grams, vector, cosine in zip(units, folded, grams, vectors, cosines, strict=True):
+        penalty = quality_penalty(unit)
+        if penalty is None:
+            continue
+        overlap = sum(weights[g] for g in qgrams & unit_grams) / total if total else 0.0
+        relevance = (float(cosine) + LEXICAL_WEIGHT * overlap + type_bonus(unit, text, analysis.qtype)
+                     - penalty - RANK_PRIOR * unit.hit_rank)
+        scored.append(Scored(unit, relevance, float(cosine), vector))
+    return sorted(scored, key=lambda s: -s.relevance)
+
+
+def _rarity(qgrams: set[str], grams: list[set[str]]) -> dict[str, float]:
+    """Weight of each question bigram: rarer among the candidate units means more telling."""
+    n = len(grams)
+    return {g: math.log(1 + n / (1 + sum(g in u for u in grams))) for g in qgrams}
+
+
+def quality_penalty(unit: EvidenceUnit) -> float | None:
+    """How much worse than its relevance a unit reads as an answer; None: never quote it."""
+    text = unit.text
+    content = sum(ch.isalnum() for ch in text)
+    if content < MIN_CONTENT or unit.heading or CHROME.search(text) or URL_PIECE.search(text):
+        return None  # too short, a heading, a byline, or a piece of a link
+    if text.rstrip(SENTENCE_END)[-1:] in "？?" or text.endswith(("：", ":")):
+        return None  # a question, or a line that only announces what follows
+    if not text.endswith(tuple(SENTENCE_END)) and content < 24 and not unit.list_item:
+        return None  # an unpunctuated short line: a sub-title or a caption
+    if text.count("、") >= 4 and content / (text.count("、") + 1) < 5:
+        return None  # a keyword list
+    penalty = 0.0
+    quoted = sum(len(m) for m in QUOTED.findall(text))
+    if quoted > 0.6 * len(text):
+        penalty += 0.04  # reported speech / anecdote more than a claim
+    if BOOK_ENTRY.match(text):
+        penalty += 0.06
+    if ANNOUNCEMENT.match(text):
+        penalty += 0.04
+    if EMOJI.search(text):
+        penalty += 0.05
+    if content < 14:
+        penalty += 0.03
+    if unit.checkbox:
+        penalty += 0.02  # an action item: a plan, not a finding
+    return penalty
+
+
+def type_bonus(unit: EvidenceUnit, folded: str, qtype: str) -> float:
+    """Bonus for units that carry the kind of content the question asks for."""
+    bonus = 0.0
+    cue = TYPE_CUES.get(qtype)
+    if cue and cue.search(folded):
+        bonus += CUE_BONUS
+    if qtype == "list" and unit.list_item:
+        bonus += CUE_BONUS
+    return bonus
+
+
+def select(scored: list[Scored], analysis: QuestionAnalysis, limit: int, lam: float) -> list[Scored]:
+    """The lead (first) and up to limit-1 distinct points, best first.
+
+    A point from a passage already cited may be up to MARGIN below the best unit; one that
+    would add a new source must be within NEW_SOURCE_MARGIN, so weak passages are not cited.
+    """
+    if not scored:
+        return []
+    listing = analysis.qtype == "list"
+    lam, redundant = (LIST_LAMBDA, LIST_REDUNDANT) if listing else (lam, REDUNDANT)
+    best = scored[0].relevance
+    chosen = [scored[0]]
+    for must in _must_keep(scored, analysis):
+        if len(chosen) < limit and not _repeats(must, chosen, redundant):
+            chosen.append(must)
+    pool = [s for s in scored if s.relevance >= best - MARGIN and s not in chosen]
+    while pool and len(chosen) < limit:
+        cited = {c.unit.hit_rank for c in chosen}
+        eligible = [s for s in pool if s.unit.hit_rank in cited or s.relevance >= best - NEW_SOURCE_MARGIN]
+        if not eligible:
+            break
+        pick = max(eligible, key=lambda s: lam * s.relevance - (1 - lam) * _similarity(s, chosen))
+        pool.remove(pick)
+        if not _repeats(pick, chosen, redundant):
+            chosen.append(pick)
+    return chosen
+
+
+def _must_keep(scored: list[Scored], analysis: QuestionAnalysis) -> list[Scored]:
+    """The top passage's best unit, and for synthesis questions the best unit of each source."""
+    best = scored[0].relevance
+    keep = [next((s for s in scored if s.unit.hit_rank == 0), scored[0])]
+    if analysis.synthesis:
+        seen = {scored[0].unit.doc_id}
+        for s in scored:
+            if s.unit.doc_id not in seen and s.relevance >= best - SOURCE_MARGIN:
+                seen.add(s.unit.doc_id)
+                keep.append(s)
+    return keep
+
+
+def _similarity(candidate: Scored, chosen: list[Scored]) -> float:
+    return max(float(candidate.vector @ c.vector) for c in chosen)
+
+
+def _repeats(candidate: Scored, chosen: list[Scored], redundant: float = REDUNDANT) -> bool:
+    """Another clause of a picked sentence, or most of its bigrams already said by a picked unit."""
+    grams = char_ngrams(normalize(candidate.unit.text), 2)
+    for c in chosen:
+        if set(c.unit.sentences) & set(candidate.unit.sentences):
+            return True
+        if grams and len(grams & char_ngrams(normalize(c.unit.text), 2)) / len(grams) > redundant:
+            return True
+    return False

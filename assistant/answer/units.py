@@ -1,0 +1,143 @@
+"""Evidence units: the whole sentences, clauses and list items an answer may quote.
+
+Each unit is a span [start, end) of its document. Display text is cleaned of markdown (list
+and checkbox marks, headings, emphasis, links) and of action-item tails ("—— owner —— date");
+the span is narrowed to what is shown, so citation highlighting lands on the quoted words.
+A sentence longer than LONG_UNIT characters is cut after commas into clauses of at least
+MIN_CLAUSE characters, so a quote can be one self-contained clause instead of a wall of text;
+sentences that the splitter cut at "；" within one line are rejoined (up to LONG_UNIT), so a
+list item's halves ("没有识别真正的决策人；竞品给出更多承诺时……") stay together.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from assistant.core.types import Hit
+from assistant.store.build_store import LoadedIndex
+
+LEAD_MARKS = re.compile(
+    r"(?:\s+|#{1,6}\s*|>\s*|[-*+•·]\s+|\[[ xX]\]\s*|\d{1,2}[.)）、](?!\d)\s*|[（(]\d{1,2}[）)]\s*"
+    r"|[a-h][.、)]\s+|[*_]{1,3}\s*|[“\"](?=\*))"
+)
+HEADING_MARK = re.compile(r"^\s*#{1,6}\s")
+CHECKBOX = re.compile(r"^\s*[-*+]\s+\[[ xX]\]")
+LIST_MARK = re.compile(r"^\s*(?:[-*+•·]\s|\d{1,2}[.)）、]|[（(]\d{1,2}[）)]|[a-h][.、)]\s)")
+ACTION_TAIL = re.compile(r"\s*——\s*[^—\n]{1,30}\s*——\s*\d{4}[-/.]\d{1,2}[-/.]\d{1,2}\s*$")
+TRAILING = re.compile(r"[\s*_]+$")
+INLINE = re.compile(r"\*\*|__|`|!\[[^\]]*\]\([^)]*\)")
+ESCAPED = re.compile(r"\\([*_#\[\]`>])")  # markdown escapes: "20%\*20%" shows as "20%*20%"
+LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)")
+LONG_UNIT = 160
+MIN_CLAUSE = 30
+CLAUSE_BREAKS = "，,"
+OPENERS = "（(“「『《"
+CLOSERS = "）)”」』》"
+
+
+@dataclass(frozen=True)
+class EvidenceUnit:
+    """A quotable span of a retrieved passage and how it looked in the source."""
+
+    sentence_id: int  # first row of index.sentences / sentence_vectors it belongs to
+    hit_rank: int  # 0-based rank of the hit that retrieved it
+    doc_id: str
+    start: int
+    end: int
+    text: str  # cleaned display text
+    section: str
+    heading: bool = False
+    list_item: bool = False
+    checkbox: bool = False
+    sentence_ids: tuple[int, ...] = ()  # every stored sentence the unit spans (default: sentence_id)
+
+    @property
+    def sentences(self) -> tuple[int, ...]:
+        return self.sentence_ids or (self.sentence_id,)
+
+
+def clean_span(document: str, start: int, end: int) -> tuple[int, int, str]:
+    """Narrow [start, end) past markdown marks and action-item tails; the cleaned display text."""
+    while True:
+        mark = LEAD_MARKS.match(document, start, end)
+        if not mark or mark.end() == start:
+            break
+        start = mark.end()
+    tail = ACTION_TAIL.search(document, start, end)
+    if tail:
+        end = tail.start()
+    trailing = TRAILING.search(document, start, end)
+    if trailing and trailing.start() > start:
+        end = trailing.start()
+    text = LINK.sub(r"\1", INLINE.sub("", ESCAPED.sub(r"\1", document[start:end])))
+    return start, end, " ".join(text.split())
+
+
+def clauses(document: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Cut a long span after commas outside brackets and quotes, into pieces ≥ MIN_CLAUSE chars."""
+    if end - start <= LONG_UNIT:
+        return [(start, end)]
+    pieces: list[tuple[int, int]] = []
+    piece_start, depth = start, 0
+    for i in range(start, end):
+        ch = document[i]
+        depth += (ch in OPENERS) - (ch in CLOSERS and depth > 0)
+        if (depth == 0 and ch in CLAUSE_BREAKS and i + 1 - piece_start >= MIN_CLAUSE
+                and end - i - 1 >= MIN_CLAUSE):
+            pieces.append((piece_start, i + 1))
+            piece_start = i + 1
+    pieces.append((piece_start, end))
+    return pieces
+
+
+def evidence_units(index: LoadedIndex, hits: list[Hit]) -> list[EvidenceUnit]:
+    """The units of the hits' sentences, each once (credited to the best-ranked hit)."""
+    seen: set[int] = set()
+    units: list[EvidenceUnit] = []
+    for rank, hit in enumerate(hits):
+        fresh = [sid for sid in hit.chunk.sentence_ids if sid not in seen]
+        seen.update(fresh)
+        for group in _semicolon_groups(index, fresh):
+            units.extend(_group_units(index, group, rank, hit.chunk.section))
+    return units
+
+
+def _semicolon_groups(index: LoadedIndex, sids: list[int]) -> list[list[int]]:
+    """Sentences split at "；" within one line rejoin (up to LONG_UNIT): one clause rarely stands alone."""
+    groups: list[list[int]] = []
+    for sid in sids:
+        if groups and _continues(index, groups[-1], sid):
+            groups[-1].append(sid)
+        else:
+            groups.append([sid])
+    return groups
+
+
+def _continues(index: LoadedIndex, group: list[int], sid: int) -> bool:
+    first, last, nxt = index.sentences[group[0]], index.sentences[group[-1]], index.sentences[sid]
+    if nxt.doc_id != last.doc_id or nxt.end - first.start > LONG_UNIT:
+        return False
+    document = index.documents[last.doc_id].text
+    return document[last.start : last.end].rstrip().endswith(("；", ";")) and "\n" not in document[last.end : nxt.start]
+
+
+def _group_units(index: LoadedIndex, group: list[int], rank: int, section: str) -> list[EvidenceUnit]:
+    sentence, last = index.sentences[group[0]], index.sentences[group[-1]]
+    document = index.documents[sentence.doc_id].text
+    line_start = document.rfind("\n", 0, sentence.start) + 1
+    prefix = document[line_start : sentence.end]
+    flags = {
+        "heading": bool(HEADING_MARK.match(prefix)),
+        # Only the line's first sentence carries its list mark.
+        "list_item": line_start == sentence.start and bool(LIST_MARK.match(prefix)),
+        "checkbox": bool(CHECKBOX.match(prefix)),
+    }
+    start, end, _ = clean_span(document, sentence.start, last.end)
+    units = []
+    for s, e in clauses(document, start, end):
+        s, e, text = clean_span(document, s, e)
+        if text:
+            units.append(EvidenceUnit(group[0], rank, sentence.doc_id, s, e, text, section,
+                                      sentence_ids=tuple(group), **flags))
+    return units

@@ -1,0 +1,232 @@
+"""The extractive answer's stages one by one: analysis, units, selection, composition, rendering."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from types import SimpleNamespace
+from typing import cast
+
+import numpy as np
+import pytest
+
+from assistant.answer.analysis import analyse, detect_script, question_type, to_script
+from assistant.answer.base import render_pieces
+from assistant.answer.compose import compose
+from assistant.answer.select import Scored, quality_penalty, select
+from assistant.answer.units import EvidenceUnit, clauses, clean_span, evidence_units
+from assistant.core.types import AnswerSentence, Chunk, Citation, Hit, Sentence
+from assistant.retrieve.glossary import Glossary
+from assistant.store.build_store import LoadedIndex
+from assistant.text import split_sentences
+
+MARKDOWN = re.compile(r"\*\*|^\s*#{1,6}\s|\[[ xX]\]|\]\(|^\s*[-*+]\s", re.M)
+
+
+@pytest.mark.parametrize(("question", "qtype"), [
+    ("试用期结束后，客户为什么没有继续合作？", "why"),
+    ("試用期結束後，客戶為什麼沒有繼續合作？", "why"),
+    ("Why did the customer leave after the trial?", "why"),
+    ("文章里提到了哪些没成单的项目？", "list"),
+    ("Which projects did not close?", "list"),
+    ("试用期内客户不断加需求，应该怎么办？", "how"),
+    ("How should we handle changing requirements?", "how"),
+    ("B端和C端的商业模式有什么区别？", "compare"),
+    ("两篇文章对定制化的看法一致吗？", "agree"),
+    ("Do the two articles agree on customisation?", "agree"),
+    ("合同金额是多少？", "number"),
+    ("How many companies came to us?", "number"),
+    ("谁是真正的决策人？", "who"),
+    ("什么时候签的合同？", "when"),
+    ("客户最后签约了吗？", "yesno"),
+    ("排他条款", "what"),
+])
+def test_question_type_from_cue_words(question: str, qtype: str) -> None:
+    assert question_type(question) == qtype
+
+
+def test_language_and_script_of_the_question() -> None:
+    assert (analyse("客户为什么流失？").language, analyse("客户为什么流失？").script) == ("zh", "hans")
+    assert analyse("客戶為什麼流失？").script == "hant"
+    assert (analyse("Why did they churn?").language, analyse("Why did they churn?").script) == ("en", "latin")
+    assert detect_script("据悉，事件起因是客户") == "hans"
+    assert to_script("據悉,事件起因是客戶", "hans") == "据悉,事件起因是客户"
+    assert to_script("事件起因是客户", "hant") == "事件起因是客戶"
+    assert to_script("保持原样", "latin") == "保持原样"
+
+
+def test_clean_span_drops_markdown_and_action_tails_and_keeps_offsets() -> None:
+    doc = "## 行动项\n- [ ] 试用期每周发送验收指标周报 —— 交付负责人 —— 2024-11-30\n3. **成效**：效率提升了[三成](http://x)。"
+    line = doc.index("- [ ]")
+    start, end, text = clean_span(doc, line, doc.index("\n", line))
+    assert text == "试用期每周发送验收指标周报" == doc[start:end]
+    last = doc.index("3. ")
+    start, end, text = clean_span(doc, last, len(doc))
+    assert text == "成效：效率提升了三成。"
+    assert doc[start:end].startswith("成效**：")  # the span still addresses the original
+    assert clean_span("3.5亿元的项目。", 0, 9)[2] == "3.5亿元的项目。"  # a number is not a list mark
+    assert clean_span("占 20%\\*20%。", 0, 11)[2] == "占 20%*20%。"  # a markdown escape is unescaped
+
+
+def test_long_sentences_split_at_commas_outside_brackets() -> None:
+    doc = "这是第一个相当长的分句用来测试切分是否正确，" * 6 + "（括号里，不能切开，这是一个注释内容很长很长的括号）" + "最后一个分句也要足够长才会被单独切出来。"
+    pieces = clauses(doc, 0, len(doc))
+    assert len(pieces) > 1 and pieces[0][0] == 0 and pieces[-1][1] == len(doc)
+    assert all(a[1] == b[0] for a, b in zip(pieces, pieces[1:], strict=False))  # contiguous
+    opened, closed = doc.index("（"), doc.index("）")
+    assert all(doc[e - 1] == "，" and not opened < e <= closed for _, e in pieces[:-1])
+    assert clauses("短句，不切。", 0, 6) == [(0, 6)]
+
+
+def _unit(text: str, doc: str = "d1", rank: int = 0, sid: int = 0, **flags: bool) -> EvidenceUnit:
+    return EvidenceUnit(sid, rank, doc, 0, len(text), text, "根因", **flags)
+
+
+@pytest.mark.parametrize("text", [
+    "背景介绍", "客户为什么会流失？", "文章关键词：大模型、商业模式、B端、C端、应用场景",
+    "撰文 | 某作者", "大模型、商业模式、B端、C端、应用场景、创新", "很好。",
+    "复盘之后我们把今年上半年最有希望签下来的几个项目整理如下：",
+    "biz=MjM5MTA5MDM3NA==&mid=2651186228&idx=1&sn=af74475a16858e10#wechat_redirect)》。",
+])
+def test_units_that_are_not_answers_are_dropped(text: str) -> None:
+    assert quality_penalty(_unit(text)) is None
+
+
+def test_content_sentences_pass_and_weaker_forms_are_penalised() -> None:
+    assert quality_penalty(_unit("试用合同没有写明范围边界和变更流程，新增需求不经评估就进入了项目。")) == 0.0
+    anecdote = quality_penalty(_unit("“前阵子我们差点顶不住了，和客户之间无休止地扯皮”"))
+    assert anecdote is not None and anecdote > 0
+    book = quality_penalty(_unit("《大模型训练实战》：这本书介绍了大模型训练与部署的详细技术实现和实际案例。"))
+    announcement = quality_penalty(_unit("以下将探讨如何评估大模型商业模式的可持续性并提出策略。"))
+    assert book is not None and book > 0 and announcement is not None and announcement > 0
+
+
+def _scored(unit: EvidenceUnit, relevance: float, vector: list[float]) -> Scored:
+    v = np.asarray(vector, dtype=np.float32)
+    return Scored(unit, relevance, relevance, v / np.linalg.norm(v))
+
+
+def test_selection_leads_with_the_best_keeps_the_top_passage_and_skips_repeats() -> None:
+    best = _scored(_unit("竞品承诺了更多的场景并免费部署半年。", rank=2, sid=1), 0.95, [1, 0, 0])
+    top_passage = _scored(_unit("试用合同没有写明范围边界和变更流程。", rank=0, sid=2), 0.80, [0, 1, 0])
+    clause_of_best = _scored(_unit("并且承诺免费私有化部署半年时间。", rank=2, sid=1), 0.94, [1, 0, 0])
+    repeat = _scored(_unit("竞品承诺了更多的场景并免费部署半年。", rank=3, sid=3), 0.93, [0, 0, 1])
+    chosen = select([best, clause_of_best, repeat, top_passage], analyse("为什么丢单？"), 5, 0.7)
+    assert chosen[0] is best
+    assert top_passage in chosen  # retrieval's best passage is never dropped for weaker units
+    assert clause_of_best not in chosen and repeat not in chosen
+
+
+def test_synthesis_questions_draw_on_each_source() -> None:
+    a1 = _scored(_unit("甲文认为定制化是现金流的唯一来源。", "a", 0, 1), 0.95, [1, 0, 0])
+    a2 = _scored(_unit("甲文还认为标准化产品才是未来。", "a", 0, 2), 0.94, [0.9, 0.1, 0])
+    b1 = _scored(_unit("乙文认为按调用量计费更容易让客户尝试。", "b", 1, 3), 0.89, [0, 1, 0])
+    picked = select([a1, a2, b1], analyse("两篇文章的看法一致吗？"), 2, 0.7)
+    assert {s.unit.doc_id for s in picked} == {"a", "b"}
+
+
+def _hit(doc_id: str, title: str, section: str, text: str) -> Hit:
+    return Hit(Chunk(f"{doc_id}#0", doc_id, text, 0, len(text), section, title, None), 1.0)
+
+
+def test_composition_shape_for_a_chinese_why_question() -> None:
+    hits = [_hit("d1", "丢单复盘", "丢单复盘 > 根因", "原因一。"), _hit("d2", "文章", "—", "原因二。")]
+    lead = _scored(_unit("試用合同沒有寫明範圍邊界。", "d1", 0, 1), 0.9, [1, 0])
+    point = _scored(_unit("竞品给出了更多承诺。", "d2", 1, 2), 0.85, [0, 1])
+    made = compose(analyse("客户为什么没有续约？"), [lead, point], hits, 600)
+    assert [s.kind for s in made.sentences] == ["lead", "point"]
+    assert made.sentences[0].text == "试用合同没有写明范围边界。"  # into the question's script
+    text = "".join(render_pieces(made.sentences))
+    assert text == "试用合同没有写明范围边界。[1]\n\n1. 竞品给出了更多承诺。[2]"
+    assert not MARKDOWN.search(text)
+    assert [c.section_path for c in made.citations] == [["根因"], []]  # no title, no "—"
+    assert made.citations[0].snippet == "試用合同沒有寫明範圍邊界。"  # the citation keeps the original
+
+
+def test_english_questions_get_an_english_frame_labels_and_glosses(tmp_path: Path) -> None:
+    hits = [_hit("d1", "复盘", "根因", "x"), _hit("d2", "文章", "", "y")]
+    chosen = [_scored(_unit("试用期内需求蔓延。", "d1", 0, 1), 0.9, [1, 0]),
+              _scored(_unit("竞品进场。", "d2", 1, 2), 0.85, [0, 1])]
+    (tmp_path / "glossary.tsv").write_text("trial\t试用期|试用\ntrial period\t试用期\nscope creep\t需求蔓延|需求变更\n", "utf-8")
+    glossary = Glossary.load(tmp_path / "glossary.tsv")
+    made = compose(analyse("Why did scope creep kill the trial period?"), chosen, hits, 600, glossary)
+    kinds = [s.kind for s in made.sentences]
+    assert kinds == ["frame", "lead", "label", "point", "frame"]
+    assert made.sentences[0].text == "2 sources (in Chinese) give these reasons:"
+    assert made.sentences[-1].text == "Key terms: 需求蔓延 = scope creep; 试用期 = trial period"
+
+
+def test_compare_groups_points_per_source_and_the_cap_limits_points() -> None:
+    hits = [_hit("a", "甲文", "", "x"), _hit("b", "乙文", "", "y")]
+    chosen = [_scored(_unit("甲说定制化。", "a", 0, 1), 0.9, [1, 0]),
+              _scored(_unit("乙说标准化。", "b", 1, 2), 0.88, [0, 1]),
+              _scored(_unit("甲还说要控制成本。", "a", 0, 3), 0.87, [1, 1])]
+    made = compose(analyse("两篇文章的看法有什么区别？"), chosen, hits, 600)
+    assert [(s.kind, s.text) for s in made.sentences if s.kind == "label"] == [("label", "《甲文》："), ("label", "《乙文》：")]
+    capped = compose(analyse("为什么？"), chosen, hits, 10)
+    assert [s.kind for s in capped.sentences] == ["lead"]
+
+
+def test_follow_ups_show_how_the_question_was_read() -> None:
+    hits = [_hit("a", "甲文", "", "x")]
+    made = compose(analyse("排他条款 那后来呢？"), [_scored(_unit("谈判了五轮。", "a", 0, 1), 0.9, [1])],
+                   hits, 600, read_as="排他条款 那后来呢？")
+    assert made.sentences[0].kind == "frame" and "排他条款 那后来呢？" in made.sentences[0].text
+
+
+def test_rendering_is_plain_text_in_the_answer_shape() -> None:
+    sentences = [
+        AnswerSentence("3 sources (in Chinese) give these reasons:", [], kind="frame"),
+        AnswerSentence("主因。", [1], kind="lead"),
+        AnswerSentence("Further points:", [], kind="label"),
+        AnswerSentence("其一。", [2]), AnswerSentence("其二。", [1, 3]),
+    ]
+    assert "".join(render_pieces(sentences)) == (
+        "3 sources (in Chinese) give these reasons:\n主因。[1]\n\nFurther points:\n1. 其一。[2]\n2. 其二。[1][3]"
+    )
+
+
+def test_citation_section_path_drops_placeholders_and_the_title() -> None:
+    hit = _hit("d", "标题", "标题 > 经历 > c. 项目", "正文内容。")
+    citation = Citation(1, hit)
+    assert citation.section_path == ["经历", "c. 项目"]
+    assert citation.to_json()["section_path"] == ["经历", "c. 项目"] and citation.to_json()["snippet"] == "正文内容。"
+    assert Citation(1, _hit("d", "标题", "—", "x")).section_path == []
+
+
+def test_list_answers_lead_with_the_best_item_and_keep_source_order_and_close_items() -> None:
+    hits = [_hit("a", "甲文", "", "x")]
+    doc = [("A项目因需求蔓延而放弃；", 20), ("C项目客户准备不足；", 60), ("B项目卡在排他条款；", 40),
+           ("试用期每周向客户决策人发送验收周报", 80)]
+    chosen = [_scored(EvidenceUnit(i, 0, "a", start, start + len(t), t, ""), 0.9 - i / 100, [1.0])
+              for i, (t, start) in enumerate(doc)]
+    chosen.insert(0, chosen.pop(1))  # the best unit is the C item
+    made = compose(analyse("文章提到了哪些没成单的项目？"), chosen, hits, 600)
+    assert [s.text[:1] for s in made.sentences] == ["C", "A", "B", "试"]
+    assert made.sentences[0].kind == "lead"
+    assert made.sentences[-1].text == "试用期每周向客户决策人发送验收周报。"  # an unpunctuated item is closed
+
+
+def test_units_rejoin_semicolon_halves_of_a_line_and_keep_list_items_apart() -> None:
+    doc = ("## 根因\n"
+           "- 没有识别真正的决策人；竞品给出更多承诺时，我们拿不出已达标的成果回应。\n"
+           "1）A项目，客户需求蔓延，最终放弃；\n"
+           "2）B项目，合同卡在排他条款；\n")
+    spans = split_sentences(doc)
+    index = SimpleNamespace(sentences=[Sentence("d", s, e) for s, e in spans],
+                            documents={"d": SimpleNamespace(text=doc)})
+    chunk = Chunk("d#0", "d", doc, 0, len(doc), "根因", "标题", None, sentence_ids=tuple(range(len(spans))))
+    units = evidence_units(cast(LoadedIndex, index), [Hit(chunk, 1.0)])
+    texts = [u.text for u in units]
+    assert texts == ["根因", "没有识别真正的决策人；竞品给出更多承诺时，我们拿不出已达标的成果回应。",
+                     "A项目，客户需求蔓延，最终放弃；", "B项目，合同卡在排他条款；"]
+    assert units[0].heading and units[2].list_item and units[3].list_item
+    assert len(units[1].sentences) == 2 and doc[units[1].start : units[1].end] == texts[1]
+
+
+def test_list_questions_keep_parallel_items_that_other_questions_treat_as_repeats() -> None:
+    items = ["广告变现模式：C端应用可以通过广告变现模式获取收益。", "订阅模式：C端应用可以通过订阅模式获取收益。",
+             "数据变现模式：C端应用可以通过数据变现模式获取收益。"]
+    scored = [_scored(_unit(t, rank=0, sid=i), 0.95 - i / 100, [1, 0.1 * i]) for i, t in enumerate(items)]
+    assert len(select(scored, analyse("C端应用有哪些变现方式？"), 5, 0.7)) == 3
+    assert len(select(scored, analyse("C端应用怎么变现？"), 5, 0.7)) < 3
