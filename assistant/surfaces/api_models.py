@@ -139,13 +139,23 @@ class CitationOut(Open):
     end: int
     url: str | None = None
     section: str | None = None
+    section_path: list[str] = Field(default_factory=list, description="headings above the passage, without the title")
+    snippet: str = Field("", description="a short excerpt that tells this source apart from the others")
     source: Any = None
     published: Any = None
 
 
 class SentenceOut(Open):
+    """One sentence of the answer: lead, point, label or frame, with the sources it cites."""
+
     text: str
     citations: list[int]
+    kind: Literal["lead", "point", "label", "frame"] = "point"
+    supported: bool = Field(True, description="false: the cited passages do not support it (LLM answers)")
+    support: float = 1.0
+    doc_id: str | None = Field(None, description="extractive answers: the quoted document and span")
+    start: int | None = None
+    end: int | None = None
 
 
 class ChatResponse(Open):
