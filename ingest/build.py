@@ -106,6 +106,7 @@ def run_ingest(
 def _ingest_locked(
     settings: Settings, embedder_factory: Callable[[], Embedder], rebuild: bool, progress: bool
 ) -> IngestReport:
+    _drop_staging(settings.index_dir / BUILDS)  # a killed run's leftovers; we hold the lock
     found = scan(settings.corpus_dir)
     sources = found.files
     params = build_params(settings)
@@ -234,6 +235,10 @@ def _collect_garbage(builds: Path, keep: Path) -> None:
     for old in finished[KEEP_BUILDS:]:
         if old != keep:
             shutil.rmtree(old, ignore_errors=True)
+    _drop_staging(builds)
+
+
+def _drop_staging(builds: Path) -> None:
     for stale in builds.glob(".tmp-*"):
         shutil.rmtree(stale, ignore_errors=True)
 
