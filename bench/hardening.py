@@ -4,7 +4,7 @@
 
 1. Load: `clients` concurrent clients for `seconds` against `hindsight serve` on 127.0.0.1; each
    searches, asks in its own conversation (the first ask starts it, later ones continue it) and
-   rates the answer. Meanwhile `hindsight ingest --rebuild` publishes a new build. Any non-2xx
+   rates the answer. Meanwhile a document is added and `hindsight ingest` publishes a new build. Any non-2xx
    or transport error counts as an error; every response must come from one build.
 2. Conversation cap: one client tries to start 3 × the per-minute cap of conversations; the rest
    must be 429 with Retry-After, and the database must hold no more than clients + cap.
@@ -103,9 +103,12 @@ async def mixed_load(url: str, clients: int, seconds: float) -> Mixed:
     return seen
 
 
-def publish_during(env: dict[str, str], delay: float) -> subprocess.Popen[bytes]:
-    """Start a full rebuild after delay seconds (in a shell so the caller does not wait)."""
-    cmd = f"sleep {delay}; exec {' '.join(HINDSIGHT)} ingest --rebuild --quiet"
+def publish_during(env: dict[str, str], corpus: Path, delay: float) -> subprocess.Popen[bytes]:
+    """After delay seconds add a document and ingest (incremental: only it is embedded), publishing
+    a new build while the load runs. A shell runs it so the caller does not wait."""
+    doc = corpus / "articles" / "hardening-publish-marker.md"
+    text = "---\ntitle: publish marker\n---\n试用期发布标记：这篇文档在负载期间加入。\n"
+    cmd = f"sleep {delay}; printf '%s' '{text}' > '{doc}'; exec {' '.join(HINDSIGHT)} ingest --quiet"
     return subprocess.Popen(["sh", "-c", cmd], env=env, cwd=ROOT,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
@@ -155,7 +158,7 @@ def run(clients: int, seconds: float, root: Path) -> str:
            "HINDSIGHT_API_KEYS": ",".join(key(n) for n in [*range(clients), 9999])}
     subprocess.run([*HINDSIGHT, "ingest", "--quiet"], env=env, cwd=ROOT, check=True)
     with server(env) as url:
-        publisher = publish_during(env, seconds / 3)
+        publisher = publish_during(env, corpus, seconds / 6)
         started = time.perf_counter()
         seen = asyncio.run(mixed_load(url, clients, seconds))
         elapsed = time.perf_counter() - started
@@ -173,7 +176,7 @@ def _render(clients: int, elapsed: float, seen: Mixed, stored: int, cap: Counter
     builds = len(seen.builds - {""})
     return "\n\n".join([
         f"Mixed load: {clients} clients for {elapsed:.0f} s (search → chat in own conversation → feedback), "
-        f"a full `ingest --rebuild` published during the run (exit {publish_rc}):",
+        f"an incremental `ingest` published a new build during the run (exit {publish_rc}):",
         table(["route status", "count"], by_route),
         table(["errors", "builds answering", "conversations used", "conversations stored"],
               [[len(seen.errors), builds, len(seen.conversations), stored]]),

@@ -17,7 +17,13 @@ from typing import TYPE_CHECKING, Any
 from assistant.core.settings import Settings
 from assistant.index.factory import vector_store
 from assistant.store.build_store import FORMAT_VERSION, compatible_build
-from assistant.store.build_writer import StoreBusy, new_manifest, publish_build, writer_lock
+from assistant.store.build_writer import (
+    StoreBusy,
+    drop_staging,
+    new_manifest,
+    publish_build,
+    writer_lock,
+)
 from ingest.loaders import LoadError, SourceFile, load_document, scan
 from ingest.plan import Plan, PreviousBuild, plan_documents
 from ingest.push import PgVectorMirror, ensure_pushed
@@ -97,6 +103,7 @@ def run_ingest(
 def _ingest_locked(
     settings: Settings, embedder_factory: Callable[[], Embedder], rebuild: bool, progress: bool
 ) -> IngestReport:
+    drop_staging(settings.index_dir)  # a killed run's leftovers; we hold the lock
     found = scan(settings.corpus_dir)
     sources = found.files
     params = build_params(settings)

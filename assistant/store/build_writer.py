@@ -148,6 +148,14 @@ def writer_lock(index_dir: Path) -> Iterator[None]:
         yield
 
 
+def drop_staging(index_dir: Path) -> list[str]:
+    """Remove half-written builds a killed writer left behind (call while holding writer_lock)."""
+    dropped = sorted((index_dir / BUILDS).glob(".tmp-*"))
+    for stale in dropped:
+        shutil.rmtree(stale, ignore_errors=True)
+    return [stale.name.removeprefix(".tmp-") for stale in dropped]
+
+
 def _swap_current(index_dir: Path, build: Path) -> None:
     """Point `current` at build with one atomic rename; readers see old or new, never neither."""
     tmp_link = index_dir / f".{CURRENT}.{os.getpid()}"

@@ -156,3 +156,12 @@ def test_with_keys_each_key_has_its_own_cap(built: Settings) -> None:
             return client.post("/api/chat", json={"question": QUESTION},
                                headers={"Authorization": f"Bearer {key}"}).status_code
         assert [ask(keys[0]), ask(keys[0]), ask(keys[1])] == [200, 429, 200]
+
+
+def test_an_unchanged_ingest_drops_a_killed_runs_staging(built: Settings) -> None:
+    staging = built.index_dir / "builds" / ".tmp-killed"
+    staging.mkdir()
+    (staging / "vectors.npy").write_bytes(b"partial")
+    report = run_ingest(built, HashEmbedder, progress=False)
+    assert report.unchanged and not report.published
+    assert not staging.exists()
