@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from assistant.core.settings import Settings
 from assistant.index.factory import vector_store
-from assistant.index.pgvector import PgVectorStore
+from assistant.index.pgvector import PgVectorStore, VectorStoreError
 from assistant.store.build_store import (
     BUILDS,
     CURRENT,
@@ -206,7 +206,10 @@ def _publish(
     if store is not None:  # the rows are ready before any replica can see the build
         assert parts.vectors is not None
         with closing(store):
-            push_build(store, build_id, parts.chunks, parts.vectors)
+            try:
+                push_build(store, build_id, parts.chunks, parts.vectors)
+            except VectorStoreError as exc:  # `current` is untouched: the previous build serves on
+                raise IngestError(f"build {build_id} not published, pushing its vectors failed: {exc}") from exc
     final = builds / build_id
     staging.rename(final)
     _swap_current(settings.index_dir, final)
