@@ -199,7 +199,7 @@ def bm25_row(base: Base, n: int, query_tokens: list[list[str]]) -> dict[str, Any
 
 def measure(base: Base, queries: np.ndarray, query_tokens: list[list[str]], sizes: tuple[int, ...],
             skip: dict[int, set[str]] | None = None, pg_url: str | None = None,
-            pg_max: int = 100_000) -> list[dict[str, Any]]:
+            pg_max: int = 100_000, bm25: bool = True) -> list[dict[str, Any]]:
     """Every variant and BM25 at every size; skip[n] names variants too slow to build at n.
 
     pgvector (when pg_url is given) up to pg_max chunks: its HNSW build at 1M takes too long
@@ -214,7 +214,8 @@ def measure(base: Base, queries: np.ndarray, query_tokens: list[list[str]], size
         if pg_url and n <= pg_max:
             rows += pgvector_rows(vectors, queries, truth, pg_url)
         del vectors
-        rows.append(bm25_row(base, n, query_tokens))
+        if bm25:
+            rows.append(bm25_row(base, n, query_tokens))
     return rows
 
 
@@ -243,6 +244,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--variants", default=",".join(VARIANTS))
     parser.add_argument("--pgvector", action="store_true", help="also pgvector HNSW (throwaway server)")
     parser.add_argument("--pg-max", type=int, default=100_000)
+    parser.add_argument("--no-bm25", action="store_true", help="dense indexes only")
     args = parser.parse_args(argv)
     sizes = tuple(int(x) for x in args.sizes.split(","))
     keep = set(args.variants.split(","))
@@ -251,7 +253,7 @@ def main(argv: list[str] | None = None) -> int:
     tokens = [tokenize(q, "bigram") for q in qs]
     skip = {n: set(VARIANTS) - keep for n in sizes}
     with postgres() if args.pgvector else contextlib.nullcontext() as url:
-        rows = measure(base, vectors, tokens, sizes, skip, pg_url=url, pg_max=args.pg_max)
+        rows = measure(base, vectors, tokens, sizes, skip, pg_url=url, pg_max=args.pg_max, bm25=not args.no_bm25)
     print(render(rows))
     return 0
 

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from assistant.core.settings import Settings
 from assistant.index.factory import vector_store
+from assistant.index.pgvector import VectorStoreError
 from assistant.store.build_store import FORMAT_VERSION, compatible_build
 from assistant.store.build_writer import (
     StoreBusy,
@@ -183,7 +184,10 @@ def _publish(
     if store is None:
         return publish_build(settings.index_dir, parts, manifest)
     with closing(store):
-        return publish_build(settings.index_dir, parts, manifest, PgVectorMirror(store))
+        try:
+            return publish_build(settings.index_dir, parts, manifest, PgVectorMirror(store))
+        except VectorStoreError as exc:  # `current` is untouched: the previous build serves on
+            raise IngestError(f"build {manifest['build_id']} not published, pushing its vectors failed: {exc}") from exc
 
 
 def _ensure_vector_rows(settings: Settings, previous: PreviousBuild) -> None:

@@ -32,7 +32,7 @@ as_owner() {
 
 if [ "${1:-}" = "--stop" ]; then
   case "$2" in /tmp/hindsight-pg.*) ;; *) echo "refusing to remove $2" >&2; exit 2 ;; esac
-  [ -x "$2/pginstall/bin/pg_ctl" ] && bindir="$2/pginstall/bin"
+  for copied in "$2"/site/*/*/bin; do [ -x "$copied/pg_ctl" ] && bindir="$copied"; done
   as_owner "$bindir/pg_ctl" -D "$2/data" -m immediate -w stop >/dev/null || true
   rm -rf "$2"
   exit 0
@@ -44,10 +44,15 @@ if [ "$(id -u)" = 0 ]; then
   user=postgres
   id "$user" >/dev/null 2>&1 || user=nobody
   chown "$user" "$dir"
-  # Binaries inside a root-only tree (a venv under /root): run a copy the user can reach.
+  # Binaries inside a root-only tree (a venv under /root): run a copy the user can reach,
+  # keeping the layout the wheel's RPATH expects (<pkg>/pginstall/bin -> ../../../<pkg>.libs).
   if ! runuser -u "$user" -- test -x "$bindir/postgres"; then
-    cp -r "$(dirname "$bindir")" "$dir/pginstall"
-    bindir="$dir/pginstall/bin"
+    install_root="$(dirname "$bindir")"
+    pkg="$(dirname "$install_root")"
+    mkdir -p "$dir/site/$(basename "$pkg")"
+    cp -r "$install_root" "$dir/site/$(basename "$pkg")/"
+    for libs in "$(dirname "$pkg")"/*.libs; do [ -d "$libs" ] && cp -r "$libs" "$dir/site/"; done
+    bindir="$dir/site/$(basename "$pkg")/$(basename "$install_root")/bin"
   fi
 fi
 as_owner "$bindir/initdb" -D "$dir/data" -U hindsight --auth=trust -E UTF8 --no-locale >"$dir/initdb.log" 2>&1

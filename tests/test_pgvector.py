@@ -18,7 +18,7 @@ from assistant.service.pipeline import build_pipeline
 from assistant.store.build_store import BUILDS, IndexUnavailable, current_build, load_index
 from assistant.store.build_writer import KEEP_BUILDS
 from assistant.surfaces.app import create_app
-from ingest.build import IngestReport, run_ingest
+from ingest.build import IngestError, IngestReport, run_ingest
 from ingest.push import chunk_meta
 from testing.fakes import HashEmbedder
 
@@ -132,3 +132,13 @@ def test_database_down_while_serving_is_a_503_with_the_reason(
     with TestClient(create_app(settings, pipeline=pipeline)) as client:
         reply = client.post("/api/search", json={"question": "试用期为什么失败？", "mode": "dense"})
     assert reply.status_code == 503 and "pgvector" in reply.json()["detail"]
+
+
+def test_ingest_with_the_database_down_publishes_nothing_and_says_why(pg_settings: Settings) -> None:
+    first = ingest(pg_settings)
+    doc = next(pg_settings.corpus_dir.rglob("*.md"))
+    doc.write_text(doc.read_text(encoding="utf-8") + "\n\n新增一段。\n", encoding="utf-8")
+    down = pg_settings.model_copy(update={"pgvector_url": "postgresql://hindsight@127.0.0.1:9/postgres"})
+    with pytest.raises(IngestError, match="not published, pushing its vectors failed"):
+        ingest(down)
+    assert load_index(pg_settings.index_dir, dense_opener(pg_settings)).build_id == first.build_id
