@@ -37,6 +37,9 @@ from assistant.llm.client import LLMClient, LLMError, Message
 
 DELIMITER = re.compile(r"<(\s*/?\s*(?:passage|question)\b)", re.I)
 FALLBACK = "extractive-fallback"
+# Shown by the surfaces (trace["notice"]) so a reader knows the model did not write this answer.
+NOTICE_ZH = "（语言模型未能给出可核实的回答，以上内容直接引自资料。）"
+NOTICE_EN = "(The language model gave no verifiable answer; the answer above quotes the sources directly.)"
 
 
 def _defuse(text: str) -> str:
@@ -136,6 +139,7 @@ class LLMAnswerer(Answerer):
     def _fallback(self, ctx: Context, reason: str, streamed: bool, rejected: str = "") -> Iterator[Delta | Answer]:
         info = ctx.trace["llm"]
         info["fallback_reason"] = reason
+        ctx.trace["notice"] = NOTICE_ZH if CJK.search(ctx.question) else NOTICE_EN
         if rejected:
             info["rejected_answer"] = rejected[:2000]
         answer = self.extractive.answer(ctx)
