@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import re
@@ -162,6 +163,18 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_mcp(args: argparse.Namespace) -> int:
+    """The MCP server over stdio; stdout is the protocol, so everything else goes to stderr."""
+    from assistant.surfaces.mcp_server import build_mcp_server
+
+    with contextlib.redirect_stdout(sys.stderr):
+        pipeline = _pipeline(args)
+        if not _ensure_index(pipeline):
+            return 2
+    build_mcp_server(lambda: pipeline, pipeline.settings.max_k).run("stdio")
+    return 0
+
+
 def cmd_eval(args: argparse.Namespace) -> int:
     try:
         from eval.cli import run as run_eval
@@ -208,13 +221,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int)
     p.add_argument("--workers", type=int, default=1)
     p.add_argument("--ingest", action="store_true", help="bring the index up to date first (incremental)")
+    p = sub.add_parser("mcp", help="serve the MCP tools over stdio (docs/integrations.md)")
+    _common(p)
     p = sub.add_parser("eval", help="run the offline evaluation (see eval/README.md)", add_help=False)
     p.add_argument("eval_args", nargs=argparse.REMAINDER)
     return parser
 
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
-    "ingest": cmd_ingest, "search": cmd_search, "ask": cmd_ask, "serve": cmd_serve, "eval": cmd_eval,
+    "ingest": cmd_ingest, "search": cmd_search, "ask": cmd_ask, "serve": cmd_serve, "mcp": cmd_mcp,
+    "eval": cmd_eval,
 }
 
 

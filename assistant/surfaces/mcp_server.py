@@ -8,15 +8,17 @@ content (citations included) beside the text rendering.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from mcp.server.mcpserver import MCPServer
+from mcp.server.mcpserver.exceptions import ResourceNotFoundError, ToolError
 from pydantic import BaseModel, Field
 
 from assistant.retrieve.retriever import Filters
 from assistant.service.pipeline import Pipeline
-from assistant.store.build_store import LoadedIndex
+from assistant.store.build_store import IndexUnavailable, LoadedIndex
 from assistant.surfaces.api_models import MAX_QUESTION_CHARS, FilterModel
 from assistant.surfaces.openai_compat import citations_out, content_tail, hindsight_result
 from assistant.surfaces.openai_models import CitationOut
@@ -79,6 +81,19 @@ class DocumentList(BaseModel):
     documents: list[DocumentSummary]
 
 
+class UnknownDocument(LookupError):
+    pass
+
+
+@contextmanager
+def _reasons() -> Iterator[None]:
+    """Failures the caller can act on become ToolErrors, whose message the client sees."""
+    try:
+        yield
+    except (ValueError, UnknownDocument, IndexUnavailable) as exc:
+        raise ToolError(str(exc).strip("'\"")) from exc
+
+
 def _filters(model: FilterModel | None) -> Filters | None:
     return Filters.from_json(model.model_dump(exclude_none=True)) if model else None
 
@@ -86,7 +101,7 @@ def _filters(model: FilterModel | None) -> Filters | None:
 def _document(index: LoadedIndex, doc_id: str) -> Document:
     doc = index.documents.get(doc_id)
     if doc is None:
-        raise ValueError(f"no document {doc_id!r}; list_documents shows the ids")
+        raise UnknownDocument(f"no document {doc_id!r}; list_documents shows the ids")
     return Document(doc_id=doc.doc_id, uri=DOC_URI.format(doc_id=doc.doc_id), title=doc.metadata.get("title"),
                     url=doc.metadata.get("url"), text=doc.text, metadata=doc.metadata)
 
@@ -102,7 +117,8 @@ def build_mcp_server(get_pipeline: Callable[[], Pipeline], max_k: int = 50) -> M
         filters: FilterModel | None = None,
     ) -> SearchResult:
         """Ranked passages from the corpus for a query (hybrid dense + BM25 retrieval)."""
-        hits = get_pipeline().search(query.strip(), k=k, filters=_filters(filters))
+        with _reasons():
+            hits = get_pipeline().search(query.strip(), k=k, filters=_filters(filters))
         passages = [Passage(rank=i, score=round(h.score, 6), **{
             key: h.to_json()[key] for key in ("chunk_id", "doc_id", "title", "section", "url", "text")})
             for i, h in enumerate(hits, start=1)]
@@ -114,7 +130,8 @@ def build_mcp_server(get_pipeline: Callable[[], Pipeline], max_k: int = 50) -> M
         filters: FilterModel | None = None,
     ) -> AskResult:
         """A cited answer from the sources (or an abstention when they do not cover it)."""
-        body = get_pipeline().answer(question.strip(), filters=_filters(filters)).to_json()
+        with _reasons():
+            body = get_pipeline().answer(question.strip(), filters=_filters(filters)).to_json()
         result = hindsight_result(body)
         return AskResult(answer=body["answer"], text=body["answer"] + content_tail(question, result),
                          citations=citations_out(body["citations"]), abstained=result.abstained,
@@ -123,16 +140,21 @@ def build_mcp_server(get_pipeline: Callable[[], Pipeline], max_k: int = 50) -> M
     @server.tool()
     def get_document(doc_id: str = Field(min_length=1, max_length=128)) -> Document:
         """The full text and metadata of one source document."""
-        return _document(get_pipeline().holder.get(), doc_id)
+        with _reasons():
+            return _document(get_pipeline().holder.get(), doc_id)
 
     @server.tool()
     def list_documents(filters: FilterModel | None = None) -> DocumentList:
         """Every indexed document (id, title, type, tags), optionally filtered by metadata."""
-        return DocumentList(documents=_summaries(get_pipeline().holder.get(), _filters(filters)))
+        with _reasons():
+            return DocumentList(documents=_summaries(get_pipeline().holder.get(), _filters(filters)))
 
     @server.resource(DOC_URI, mime_type="text/plain", description="A source document's full text")
     def document_resource(doc_id: str) -> str:
-        doc = _document(get_pipeline().holder.get(), doc_id)
+        try:
+            doc = _document(get_pipeline().holder.get(), doc_id)
+        except UnknownDocument as exc:
+            raise ResourceNotFoundError(str(exc).strip("'\"")) from exc
         return f"{doc.title or doc.doc_id}\n\n{doc.text}"
 
     return server
