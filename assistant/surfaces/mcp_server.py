@@ -91,7 +91,7 @@ def _reasons() -> Iterator[None]:
     try:
         yield
     except (ValueError, UnknownDocument, IndexUnavailable) as exc:
-        raise ToolError(str(exc).strip("'\"")) from exc
+        raise ToolError(str(exc)) from exc
 
 
 def _filters(model: FilterModel | None) -> Filters | None:
@@ -154,7 +154,7 @@ def build_mcp_server(get_pipeline: Callable[[], Pipeline], max_k: int = 50) -> M
         try:
             doc = _document(get_pipeline().holder.get(), doc_id)
         except UnknownDocument as exc:
-            raise ResourceNotFoundError(str(exc).strip("'\"")) from exc
+            raise ResourceNotFoundError(str(exc)) from exc
         return f"{doc.title or doc.doc_id}\n\n{doc.text}"
 
     return server
