@@ -10,7 +10,7 @@ import httpx
 import openai
 import pytest
 
-from testing.fake_llm import FakeLLMServer
+from testing.fake_llm import FakeLLMServer, Reply
 from testing.live_server import LiveServer
 
 Q = "试用期结束后客户为什么转投大厂？"
@@ -76,13 +76,25 @@ def test_llm_model_answers_through_the_configured_llm(client: openai.OpenAI, fak
 
 
 def test_llm_failure_falls_back_with_a_visible_notice(client: openai.OpenAI, fake_llm: FakeLLMServer) -> None:
-    from testing.fake_llm import Reply
-
     fake_llm.enqueue(Reply(status=500))
     completion = ask(client, Q, model="hindsight-llm")
     extension = completion.model_extra["hindsight"]
     assert extension["answerer"] == "extractive-fallback" and extension["notice"]
     assert extension["notice"] in completion.choices[0].message.content and extension["citations"]
+
+
+def test_streamed_llm_claims_that_fail_verification_are_followed_by_the_fallback(
+    client: openai.OpenAI, fake_llm: FakeLLMServer,
+) -> None:
+    fake_llm.enqueue(Reply(chunks=["月球完全是", "由奶酪构成的。[1]"]))
+    chunks = list(ask(client, Q, model="hindsight-llm", stream=True))
+    content = "".join(c.choices[0].delta.content or "" for c in chunks)
+    extension = chunks[-1].model_extra["hindsight"]
+    assert extension["answerer"] == "extractive-fallback" and extension["citations"]
+    streamed, rest = content.split("\n\n", 1)
+    assert streamed == "月球完全是由奶酪构成的。[1]"  # already sent; what follows replaces it
+    assert rest.index(extension["notice"]) < rest.index("来源：")
+    assert "大厂" in rest.split(extension["notice"])[0]
 
 
 def test_filters_pass_through_the_extension_field(client: openai.OpenAI) -> None:
