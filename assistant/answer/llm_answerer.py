@@ -178,8 +178,11 @@ class LLMAnswerer(Answerer):
             info["rejected_answer"] = rejected[:2000]
         answer = self.extractive.answer(ctx)
         answer.answerer = FALLBACK
+        # Surfaces show trace["notice"] too, so a reader knows the model did not write this answer.
+        notice = (UNVERIFIED if rejected else NOTICE)[_language(answer, ctx.question)]
+        ctx.trace["notice"] = answer.trace["notice"] = notice
         if not answer.abstained:
-            _add_notice(answer, UNVERIFIED if rejected else NOTICE)
+            _add_notice(answer, notice)
         if streamed:
             yield answer  # the final event replaces what was streamed
         else:
@@ -196,11 +199,14 @@ class LLMAnswerer(Answerer):
         return self.embedder.embed_batch(texts, "passage")
 
 
-def _add_notice(answer: Answer, notices: dict[str, str]) -> None:
+def _language(answer: Answer, question: str) -> str:
+    analysed = answer.trace.get("analysis", {}).get("language")
+    return str(analysed) if analysed in ("zh", "en") else ("zh" if CJK.search(question) else "en")
+
+
+def _add_notice(answer: Answer, notice: str) -> None:
     """Say, first, that this is the extractive answer and why."""
-    language = answer.trace.get("analysis", {}).get("language") or ("zh" if CJK.search(answer.text) else "en")
-    notice = AnswerSentence(notices[language], [], kind="frame")
-    answer.sentences.insert(0, notice)
+    answer.sentences.insert(0, AnswerSentence(notice, [], kind="frame"))
     answer.text = "".join(render_pieces(answer.sentences))
 
 

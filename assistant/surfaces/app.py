@@ -18,8 +18,9 @@ from assistant.store.build_store import IndexUnavailable
 from assistant.surfaces.admin import admin_router
 from assistant.surfaces.errors import install_error_handlers
 from assistant.surfaces.limits import ConversationLimiter
+from assistant.surfaces.mcp_server import build_mcp_server
 from assistant.surfaces.openapi import publish_limits
-from assistant.surfaces.routes import api, library, slack, web
+from assistant.surfaces.routes import api, library, openai, slack, web
 from assistant.surfaces.security import install_security
 
 log = logging.getLogger("hindsight")
@@ -28,6 +29,7 @@ log = logging.getLogger("hindsight")
 def create_app(settings: Settings | None = None, pipeline: Pipeline | None = None) -> FastAPI:
     """The Hindsight web app; pass a pipeline to share one (tests), else it is built at start-up."""
     settings = settings or get_settings()
+    mcp_server = build_mcp_server(lambda: app.state.pipeline, settings.max_k)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -40,13 +42,19 @@ def create_app(settings: Settings | None = None, pipeline: Pipeline | None = Non
             app.state.pipeline.holder.get()  # load the index now, not on the first request
         except IndexUnavailable as exc:
             log.error("starting degraded: %s", exc)
-        yield
+        async with mcp_server.session_manager.run():
+            yield
         app.state.store.engine.dispose()
 
     app = FastAPI(title="Hindsight", version="0.1.0", lifespan=lifespan,
                   description="Cited answers from the lessons of delivering AI projects to enterprises.")
     app.include_router(api.router)
     install_error_handlers(app)  # before security: its middleware must run inside the body limit
+    openai.install(app)  # /v1: OpenAI-compatible chat completions
+    # MCP over streamable HTTP at /mcp (stateless: any worker can answer any request).
+    mcp_routes = mcp_server.streamable_http_app(streamable_http_path="/mcp", stateless_http=True,
+                                                json_response=True, host=settings.host).routes
+    app.router.routes.extend(mcp_routes)
     install_security(app, settings)  # API keys for /api/*, body limit, CORS
     app.include_router(web.router)
     app.include_router(library.router)

@@ -29,6 +29,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from assistant.core.settings import Settings
 
 PROTECTED_PREFIX = "/api/"
+# The OpenAI-compatible API and the MCP endpoint take the same Bearer keys as /api/*.
+KEYED_PREFIXES = (PROTECTED_PREFIX, "/v1/", "/mcp")
 PAGE_PREFIX = "/sources/"
 # The API's description and its browsers need the same key as the API (open when keys are unset).
 SCHEMA_PATHS = {"/openapi.json"}
@@ -63,7 +65,11 @@ def authorized(headers: dict[str, str], keys: list[str]) -> bool:
 
 
 async def _send_json(send: Send, status: int, detail: str, headers: list[tuple[bytes, bytes]]) -> None:
-    body = json.dumps({"detail": detail}).encode()
+    await _send_body(send, status, {"detail": detail}, headers)
+
+
+async def _send_body(send: Send, status: int, data: dict[str, Any], headers: list[tuple[bytes, bytes]]) -> None:
+    body = json.dumps(data).encode()
     await send({"type": "http.response.start", "status": status, "headers": [
         (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()), *headers]})
     await send({"type": "http.response.body", "body": body})
@@ -78,19 +84,24 @@ class ApiKeyMiddleware:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope["path"] if scope["type"] == "http" else ""
-        api = path.startswith(PROTECTED_PREFIX) or path in SCHEMA_PATHS
+        api = path.startswith(KEYED_PREFIXES) or path in SCHEMA_PATHS
         page = path.startswith(PAGE_PREFIX) or path in DOC_PAGES
         if (api or page) and scope.get("method") != "OPTIONS":
             headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
             if not authorized(headers, self.keys):
-                await (_deny_api(send) if api else _redirect_to_login(scope, send))
+                await (_deny_api(send, path) if api else _redirect_to_login(scope, send))
                 return
         await self.app(scope, receive, send)
 
 
-async def _deny_api(send: Send) -> None:
+async def _deny_api(send: Send, path: str) -> None:
     detail = "missing or invalid API key (send Authorization: Bearer <key>)"
-    await _send_json(send, 401, detail, [(b"www-authenticate", b'Bearer realm="hindsight"')])
+    challenge = [(b"www-authenticate", b'Bearer realm="hindsight"')]
+    if path.startswith("/v1/"):  # OpenAI clients read {"error": {"message": …}}
+        error = {"message": detail, "type": "authentication_error", "param": None, "code": "invalid_api_key"}
+        await _send_body(send, 401, {"error": error}, challenge)
+        return
+    await _send_json(send, 401, detail, challenge)
 
 
 async def _redirect_to_login(scope: Scope, send: Send) -> None:

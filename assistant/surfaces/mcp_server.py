@@ -1,0 +1,171 @@
+"""MCP server: Hindsight's search, cited answers and documents as tools and resources.
+
+One MCPServer definition serves both transports: `hindsight mcp` runs it over stdio (Claude
+Desktop and other local clients), and create_app() mounts its streamable-HTTP endpoint at /mcp
+behind the same API keys as /api/*. Tools return typed models, so clients get structured
+content (citations included) beside the text rendering.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from mcp.server.mcpserver import MCPServer
+from mcp.server.mcpserver.exceptions import ResourceNotFoundError, ToolError
+from pydantic import BaseModel, Field
+
+from assistant.retrieve.retriever import Filters
+from assistant.service.pipeline import Pipeline
+from assistant.store.build_store import IndexUnavailable, LoadedIndex
+from assistant.surfaces.api_models import MAX_QUESTION_CHARS, FilterModel
+from assistant.surfaces.openai_compat import citations_out, content_tail, hindsight_result
+from assistant.surfaces.openai_models import CitationOut
+
+DOC_URI = "hindsight://documents/{doc_id}"
+INSTRUCTIONS = (
+    "Hindsight answers questions about delivering AI/LLM projects to enterprise customers from a "
+    "Chinese corpus of postmortems and articles. Use `ask` for a cited answer, `search` for ranked "
+    "passages, `get_document` to read a source in full. Cite sources by their [n] numbers."
+)
+
+
+class Passage(BaseModel):
+    rank: int
+    chunk_id: str
+    doc_id: str
+    title: str | None
+    section: str | None
+    url: str | None
+    text: str
+    score: float
+
+
+class SearchResult(BaseModel):
+    query: str
+    passages: list[Passage]
+
+
+class AskResult(BaseModel):
+    """A cited answer: `text` is the answer with [n] markers and a Sources block."""
+
+    answer: str
+    text: str
+    citations: list[CitationOut]
+    abstained: bool
+    abstain_reason: str | None = None
+    notice: str | None = None
+    answerer: str
+
+
+class Document(BaseModel):
+    doc_id: str
+    uri: str
+    title: str | None
+    url: str | None
+    text: str
+    metadata: dict[str, Any]
+
+
+class DocumentSummary(BaseModel):
+    doc_id: str
+    uri: str
+    title: str | None
+    doc_type: str | None
+    industry: str | None
+    tags: list[str]
+
+
+class DocumentList(BaseModel):
+    documents: list[DocumentSummary]
+
+
+class UnknownDocument(LookupError):
+    pass
+
+
+@contextmanager
+def _reasons() -> Iterator[None]:
+    """Failures the caller can act on become ToolErrors, whose message the client sees."""
+    try:
+        yield
+    except (ValueError, UnknownDocument, IndexUnavailable) as exc:
+        raise ToolError(str(exc)) from exc
+
+
+def _filters(model: FilterModel | None) -> Filters | None:
+    return Filters.from_json(model.model_dump(exclude_none=True)) if model else None
+
+
+def _document(index: LoadedIndex, doc_id: str) -> Document:
+    doc = index.documents.get(doc_id)
+    if doc is None:
+        raise UnknownDocument(f"no document {doc_id!r}; list_documents shows the ids")
+    return Document(doc_id=doc.doc_id, uri=DOC_URI.format(doc_id=doc.doc_id), title=doc.metadata.get("title"),
+                    url=doc.metadata.get("url"), text=doc.text, metadata=doc.metadata)
+
+
+def build_mcp_server(get_pipeline: Callable[[], Pipeline], max_k: int = 50) -> MCPServer:
+    """The MCP server over whichever pipeline get_pipeline() returns when a tool is called."""
+    server = MCPServer("hindsight", instructions=INSTRUCTIONS, version="0.1.0", log_level="WARNING")
+
+    @server.tool()
+    def search(
+        query: str = Field(min_length=1, max_length=MAX_QUESTION_CHARS, description="question or keywords"),
+        k: int = Field(default=5, ge=1, le=max_k, description="number of passages"),
+        filters: FilterModel | None = None,
+    ) -> SearchResult:
+        """Ranked passages from the corpus for a query (hybrid dense + BM25 retrieval)."""
+        with _reasons():
+            hits = get_pipeline().search(query.strip(), k=k, filters=_filters(filters))
+        passages = [Passage(rank=i, score=round(h.score, 6), **{
+            key: h.to_json()[key] for key in ("chunk_id", "doc_id", "title", "section", "url", "text")})
+            for i, h in enumerate(hits, start=1)]
+        return SearchResult(query=query, passages=passages)
+
+    @server.tool()
+    def ask(
+        question: str = Field(min_length=1, max_length=MAX_QUESTION_CHARS),
+        filters: FilterModel | None = None,
+    ) -> AskResult:
+        """A cited answer from the sources (or an abstention when they do not cover it)."""
+        with _reasons():
+            body = get_pipeline().answer(question.strip(), filters=_filters(filters)).to_json()
+        result = hindsight_result(body)
+        return AskResult(answer=body["answer"], text=body["answer"] + content_tail(question, result),
+                         citations=citations_out(body["citations"]), abstained=result.abstained,
+                         abstain_reason=result.abstain_reason, notice=result.notice, answerer=result.answerer)
+
+    @server.tool()
+    def get_document(doc_id: str = Field(min_length=1, max_length=128)) -> Document:
+        """The full text and metadata of one source document."""
+        with _reasons():
+            return _document(get_pipeline().holder.get(), doc_id)
+
+    @server.tool()
+    def list_documents(filters: FilterModel | None = None) -> DocumentList:
+        """Every indexed document (id, title, type, tags), optionally filtered by metadata."""
+        with _reasons():
+            return DocumentList(documents=_summaries(get_pipeline().holder.get(), _filters(filters)))
+
+    @server.resource(DOC_URI, mime_type="text/plain", description="A source document's full text")
+    def document_resource(doc_id: str) -> str:
+        try:
+            doc = _document(get_pipeline().holder.get(), doc_id)
+        except UnknownDocument as exc:
+            raise ResourceNotFoundError(str(exc)) from exc
+        return f"{doc.title or doc.doc_id}\n\n{doc.text}"
+
+    return server
+
+
+def _summaries(index: LoadedIndex, filters: Filters | None) -> list[DocumentSummary]:
+    # Chunks carry their document's metadata, so the retriever's own filter decides.
+    kept = {c.doc_id for c in index.chunks if filters.accepts(c)} if filters else set(index.documents)
+    return [
+        DocumentSummary(doc_id=d.doc_id, uri=DOC_URI.format(doc_id=d.doc_id), title=d.metadata.get("title"),
+                        doc_type=d.metadata.get("doc_type"), industry=d.metadata.get("industry"),
+                        tags=[str(t) for t in d.metadata.get("tags") or []])
+        for d in index.documents.values() if d.doc_id in kept
+    ]

@@ -1,0 +1,111 @@
+"""OpenAI chat-completions ⇄ Hindsight: messages to a question and history, answers to content.
+
+The content an OpenAI client shows is the plain answer text with its [n] markers followed by a
+plain "Sources" block, so clients that know nothing of our extension still show where each
+claim comes from; the same citations travel structured in the `hindsight` extension field.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from typing import Any
+
+from assistant.surfaces.openai_models import ChatMessage, CitationOut, HindsightResult
+from assistant.text import CJK
+
+SOURCES_HEADINGS = ("Sources:", "来源：")
+# An assistant turn we wrote ends with our Sources block; history keeps only the answer.
+SOURCES_BLOCK = re.compile(r"\n\n(?:Sources:|来源：)\n\[1\] .*\Z", re.S)
+SNIPPET_CHARS = 80
+
+
+class BadMessages(ValueError):
+    """The messages do not end in a usable user question; str() is the reason."""
+
+
+def message_text(message: ChatMessage) -> str:
+    """The text of a message; multi-part content keeps its text parts only."""
+    if message.content is None:
+        return ""
+    if isinstance(message.content, str):
+        return message.content
+    kinds = {part.type for part in message.content} - {"text"}
+    if kinds:
+        raise BadMessages(f"only text content is supported, got {sorted(kinds)}")
+    return "\n".join(part.text or "" for part in message.content)
+
+
+def question_and_history(messages: list[ChatMessage], max_turns: int) -> tuple[str, list[dict[str, str]]]:
+    """The last user message is the question; earlier user/assistant turns are the history.
+
+    System prompts are ignored (Hindsight's own rules apply). Only the last max_turns turns
+    are kept: chat clients resend the whole conversation on every turn, and an old turn
+    matters less to a follow-up than a refused request would.
+    """
+    last = messages[-1]
+    if last.role != "user":
+        raise BadMessages(f"the last message must have role 'user', not {last.role!r}")
+    question = message_text(last).strip()
+    if not question:
+        raise BadMessages("the last user message is empty")
+    history = [
+        {"role": m.role, "content": SOURCES_BLOCK.sub("", message_text(m)).strip()}
+        for m in messages[:-1] if m.role in ("user", "assistant")
+    ]
+    history = [turn for turn in history if turn["content"]]
+    return question, history[-max_turns:] if max_turns else []
+
+
+def citations_out(citations: list[dict[str, Any]]) -> list[CitationOut]:
+    """Structured citations from the answer JSON; a snippet is cut when the answerer gave none."""
+    return [
+        CitationOut.model_validate({**c, "snippet": c.get("snippet") or snippet(c.get("text") or "")})
+        for c in citations
+    ]
+
+
+def snippet(text: str) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= SNIPPET_CHARS else flat[: SNIPPET_CHARS - 1] + "…"
+
+
+def source_label(citation: CitationOut) -> str:
+    """Title › section path, without empty sections or a section that repeats the title."""
+    sections = citation.section_path or ([citation.section] if citation.section else [])
+    title = citation.title or citation.doc_id
+    return " › ".join([title, *[s for s in sections if s and s != title]])
+
+
+def sources_block(question: str, citations: list[CitationOut]) -> str:
+    """The plain-text Sources block appended to the content ('' when nothing is cited)."""
+    if not citations:
+        return ""
+    heading = SOURCES_HEADINGS[1] if CJK.search(question) else SOURCES_HEADINGS[0]
+    lines = [heading]
+    for c in citations:
+        lines.append(f"[{c.n}] {source_label(c)}")
+        if c.snippet:
+            lines.append(f"    “{c.snippet}”")
+        lines.append(f"    {c.url or c.doc_id}")
+    return "\n\n" + "\n".join(lines)
+
+
+def hindsight_result(body: dict[str, Any]) -> HindsightResult:
+    """The extension object for an answer JSON from ChatService."""
+    return HindsightResult(
+        citations=citations_out(body.get("citations", [])), abstained=bool(body.get("abstained")),
+        abstain_reason=(body.get("trace") or {}).get("abstain_reason"),
+        notice=(body.get("trace") or {}).get("notice"), answerer=str(body.get("answerer")),
+        conversation_id=body.get("conversation_id"), message_id=body.get("message_id"),
+    )
+
+
+def content_tail(question: str, result: HindsightResult) -> str:
+    """What follows the answer text: the fallback notice (if any), then the Sources block."""
+    notice = f"\n\n{result.notice}" if result.notice else ""
+    return notice + sources_block(question, result.citations)
+
+
+def completion_id() -> str:
+    return f"chatcmpl-{uuid.uuid4().hex[:24]}"

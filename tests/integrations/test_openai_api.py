@@ -1,0 +1,171 @@
+"""The OpenAI-compatible API, driven by the official `openai` client against a live server."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import openai
+import pytest
+
+from testing.fake_llm import FakeLLMServer, Reply
+from testing.live_server import LiveServer
+
+Q = "试用期结束后客户为什么转投大厂？"
+OFF_TOPIC = "红烧肉怎么做？"
+
+
+@pytest.fixture(scope="module")
+def client(live: LiveServer, auth: dict[str, str]) -> Iterator[openai.OpenAI]:
+    key = auth["Authorization"].removeprefix("Bearer ")
+    with openai.OpenAI(base_url=f"{live.url}/v1", api_key=key, max_retries=0, timeout=60) as oai:
+        yield oai
+
+
+def ask(client: openai.OpenAI, question: str, **kwargs: Any) -> Any:
+    return client.chat.completions.create(
+        model=kwargs.pop("model", "hindsight"), messages=[{"role": "user", "content": question}], **kwargs
+    )
+
+
+def answer_part(content: str) -> str:
+    return re.split(r"\n\n(?:来源：|Sources:)\n", content)[0]
+
+
+def test_models_lists_the_extractive_and_the_configured_llm_model(client: openai.OpenAI) -> None:
+    assert [m.id for m in client.models.list()] == ["hindsight", "hindsight-llm"]
+
+
+def test_completion_carries_citations_in_text_and_extension(client: openai.OpenAI) -> None:
+    completion = ask(client, Q)
+    content = completion.choices[0].message.content
+    extension = completion.model_extra["hindsight"]
+    citations = extension["citations"]
+    assert completion.object == "chat.completion" and completion.choices[0].finish_reason == "stop"
+    assert not extension["abstained"] and extension["answerer"] == "extractive" and citations
+    markers = {int(n) for n in re.findall(r"\[(\d+)\]", answer_part(content))}
+    assert markers and markers <= {c["n"] for c in citations}
+    assert "大厂" in answer_part(content)
+    sources = content.split("\n\n来源：\n", 1)[1]
+    for c in citations:
+        assert f"[{c['n']}] {c['title']}" in sources and (c["url"] or c["doc_id"]) in sources
+        assert c["snippet"] and c["doc_id"] and c["text"]
+
+
+def test_stream_sends_openai_chunks_that_add_up_to_the_answer(client: openai.OpenAI) -> None:
+    plain = ask(client, Q).choices[0].message.content
+    chunks = list(ask(client, Q, stream=True))
+    pieces = [c.choices[0].delta.content or "" for c in chunks]
+    assert len([p for p in pieces if p]) >= 2  # streamed in pieces, not one blob
+    assert chunks[0].choices[0].delta.role == "assistant"
+    assert "".join(pieces) == plain
+    last = chunks[-1]
+    assert last.choices[0].finish_reason == "stop" and last.model_extra["hindsight"]["citations"]
+    assert all(c.id == chunks[0].id for c in chunks)
+
+
+def test_llm_model_answers_through_the_configured_llm(client: openai.OpenAI, fake_llm: FakeLLMServer) -> None:
+    before = len(fake_llm.requests)
+    completion = ask(client, Q, model="hindsight-llm")
+    extension = completion.model_extra["hindsight"]
+    assert extension["answerer"] == "llm" and [c["n"] for c in extension["citations"]] == [1]
+    assert completion.choices[0].message.content.startswith(answer_part(completion.choices[0].message.content))
+    assert len(fake_llm.requests) > before
+
+
+def test_llm_failure_falls_back_with_a_visible_notice(client: openai.OpenAI, fake_llm: FakeLLMServer) -> None:
+    fake_llm.enqueue(Reply(status=500))
+    completion = ask(client, Q, model="hindsight-llm")
+    extension = completion.model_extra["hindsight"]
+    assert extension["answerer"] == "extractive-fallback" and extension["notice"]
+    assert extension["notice"] in completion.choices[0].message.content and extension["citations"]
+
+
+def test_streamed_llm_claims_that_fail_verification_are_followed_by_the_fallback(
+    client: openai.OpenAI, fake_llm: FakeLLMServer,
+) -> None:
+    fake_llm.enqueue(Reply(chunks=["月球完全是", "由奶酪构成的。[1]"]))
+    chunks = list(ask(client, Q, model="hindsight-llm", stream=True))
+    content = "".join(c.choices[0].delta.content or "" for c in chunks)
+    extension = chunks[-1].model_extra["hindsight"]
+    assert extension["answerer"] == "extractive-fallback" and extension["citations"]
+    streamed, rest = content.split("\n\n", 1)
+    assert streamed == "月球完全是由奶酪构成的。[1]"  # already sent; what follows replaces it
+    # The fallback opens with its notice, then the quoted answer, then the sources block.
+    assert rest.index(extension["notice"]) < rest.index("大厂") < rest.index("来源：")
+
+
+def test_filters_pass_through_the_extension_field(client: openai.OpenAI) -> None:
+    only = "pricing-trad"
+    completion = ask(client, "大客户更愿意怎么买？", extra_body={"hindsight": {"filters": {"doc_id": only}}})
+    citations = completion.model_extra["hindsight"]["citations"]
+    assert citations and {c["doc_id"] for c in citations} == {only}
+
+
+def test_off_topic_question_is_abstained_on_without_sources(client: openai.OpenAI) -> None:
+    completion = ask(client, OFF_TOPIC)
+    extension = completion.model_extra["hindsight"]
+    assert extension["abstained"] and extension["citations"] == []
+    assert completion.choices[0].message.content == "资料中没有找到相关内容。"
+
+
+def test_earlier_messages_are_the_conversation(client: openai.OpenAI, fake_llm: FakeLLMServer) -> None:
+    first = ask(client, "银行项目的排他条款是怎么来的？").choices[0].message.content
+    assert "\n\n来源：\n" in first
+    fake_llm.enqueue("银行项目排他条款谈判后来怎么样了？")  # the LLM condenser's standalone question
+    client.chat.completions.create(model="hindsight-llm", messages=[
+        {"role": "system", "content": "You are a helpful assistant."},
+        {"role": "user", "content": "银行项目的排他条款是怎么来的？"},
+        {"role": "assistant", "content": first},
+        {"role": "user", "content": "那后来呢？"},
+    ])
+    condense = next(r for r in reversed(fake_llm.requests) if "<follow_up>" in str(r["body"]))
+    prompt = condense["body"]["messages"][-1]["content"]
+    assert "银行项目的排他条款是怎么来的？" in prompt and answer_part(first)[:20] in prompt
+    assert "来源：" not in prompt and "helpful assistant" not in prompt
+
+
+def test_missing_or_wrong_key_is_refused(live: LiveServer) -> None:
+    for key in ("", "wrong-key-0123456789abcdef"):
+        with openai.OpenAI(base_url=f"{live.url}/v1", api_key=key or "x", max_retries=0) as anon, \
+                pytest.raises(openai.AuthenticationError, match="API key"):
+            anon.models.list()
+
+
+@pytest.mark.parametrize(("messages", "extra", "reason"), [
+    ([{"role": "assistant", "content": "hi"}], {}, "last message must have role 'user'"),
+    ([{"role": "user", "content": "   "}], {}, "last user message is empty"),
+    ([], {}, "messages"),
+    ([{"role": "user", "content": "x" * 1001}], {}, "limit is 1000"),
+    ([{"role": "user", "content": [{"type": "image_url", "image_url": {"url": "http://x"}}]}], {},
+     "only text content"),
+    ([{"role": "user", "content": Q}], {"n": 2}, "n"),
+    ([{"role": "user", "content": Q}], {"extra_body": {"hindsight": {"filters": {"color": "red"}}}}, "color"),
+    ([{"role": "robot", "content": Q}], {}, "role"),
+])
+def test_bad_requests_get_a_400_with_the_reason(client: openai.OpenAI, messages: Any, extra: dict[str, Any],
+                                               reason: str) -> None:
+    for stream in (False, True):
+        with pytest.raises(openai.BadRequestError, match=re.escape(reason)) as caught:
+            client.chat.completions.create(model="hindsight", messages=messages, stream=stream, **extra)
+        assert caught.value.status_code == 400 and caught.value.body["type"] == "invalid_request_error"
+
+
+def test_unknown_model_and_conversation_are_404(client: openai.OpenAI) -> None:
+    with pytest.raises(openai.NotFoundError, match="GET /v1/models") as caught:
+        ask(client, Q, model="gpt-4o")
+    assert caught.value.code == "model_not_found"
+    with pytest.raises(openai.NotFoundError, match="conversation nope not found"):
+        ask(client, Q, stream=True, extra_body={"hindsight": {"conversation_id": "nope"}})
+
+
+def test_raw_bad_bodies_get_openai_shaped_4xx(live: LiveServer, auth: dict[str, str]) -> None:
+    url = f"{live.url}/v1/chat/completions"
+    broken = httpx.post(url, content=b"{not json", headers={**auth, "Content-Type": "application/json"})
+    assert broken.status_code == 400 and broken.json()["error"]["message"]
+    huge = httpx.post(url, content=b"x" * 2_000_000, headers={**auth, "Content-Type": "application/json"})
+    assert huge.status_code == 413
+    other = httpx.post(f"{live.url}/api/chat", json={"question": ""}, headers=auth)
+    assert other.status_code == 422 and "detail" in other.json()  # /api keeps FastAPI's shape
