@@ -1,11 +1,9 @@
-"""Calibration numbers behind the abstention and support thresholds (eval/README.md).
+"""Calibration numbers behind the support thresholds (eval/README.md).
 
-    python -m eval.calibrate [--questions FILE]
+    python -m eval.calibrate
 
-1. Abstention: answer every question with abstention off, record the extractive answerer's
-   evidence score, and show how well each threshold separates answerable from out-of-scope
-   questions, separately for CJK and Latin-script questions (their cosines differ).
-2. Support: lexical containment and semantic similarity of corpus sentences against their own
+Abstention is a fitted model now: `python -m eval.fit_answerability` (docs/retrieval.md).
+Support: lexical containment and semantic similarity of corpus sentences against their own
    passage (first 70% of the sentence), another passage of the same document, and a passage of
    another document — the share of each above LEXICAL_THRESHOLD / SEMANTIC_THRESHOLD (semantic: the prefix
    embedded afresh against the passage's stored sentence vectors).
@@ -15,52 +13,12 @@ from __future__ import annotations
 
 import argparse
 import random
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from assistant.answer.support import LEXICAL_THRESHOLD, SEMANTIC_THRESHOLD, lexical_containment
-from assistant.text import CJK
 from eval.cli import EVAL_DIR
-
-
-def evidence_by_question(pipeline: Any, questions: list) -> list[tuple[bool, bool, float, str]]:
-    """(is CJK, answerable, evidence, id) per question, with abstention switched off."""
-    from assistant.retrieve.retriever import Filters
-
-    out = []
-    for q in questions:
-        answer = pipeline.answer(q.question, filters=Filters.from_json(q.filters))
-        out.append((bool(CJK.search(q.question)), q.answerable, float(answer.trace["evidence"]), q.id))
-    return out
-
-
-def sweep(points: list[tuple[bool, float]]) -> list[tuple[float, int, int, float]]:
-    """(threshold, out-of-scope abstained, answerable abstained, Youden J) at each midpoint."""
-    values = sorted({v for _, v in points})
-    oos = sum(1 for a, _ in points if not a) or 1
-    ans = sum(1 for a, _ in points if a) or 1
-    rows = []
-    for lo, hi in zip(values, values[1:], strict=False):
-        t = round((lo + hi) / 2, 4)
-        tp = sum(1 for a, v in points if not a and v < t)
-        fp = sum(1 for a, v in points if a and v < t)
-        rows.append((t, tp, fp, tp / oos - fp / ans))
-    return rows
-
-
-def report_abstention(rows: list[tuple[bool, bool, float, str]]) -> None:
-    for label, cjk in (("CJK", True), ("Latin", False)):
-        points = [(a, v) for c, a, v, _ in rows if c == cjk]
-        oos = sorted((round(v, 3), i) for c, a, v, i in rows if c == cjk and not a)
-        ans = sorted((round(v, 3), i) for c, a, v, i in rows if c == cjk and a)
-        print(f"\n{label}: {len(ans)} answerable, {len(oos)} out of scope")
-        print("  out-of-scope evidence:", oos)
-        print("  answerable evidence, lowest 8:", ans[:8])
-        best = sorted(sweep(points), key=lambda r: (-r[3], r[0]))[:5]
-        for t, tp, fp, j in best:
-            print(f"  threshold {t:.4f}: abstains on {tp}/{len(oos)} out-of-scope, {fp}/{len(ans)} answerable (J={j:.3f})")
 
 
 def report_support(index: Any, embedder: Any, samples: int = 300, seed: int = 7) -> None:
@@ -104,16 +62,11 @@ def main() -> None:
     from assistant.core.settings import Settings
     from assistant.service.pipeline import build_pipeline
     from eval.backends import index_for, ingest_embedder
-    from eval.questions import load_questions
 
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--questions", type=Path, default=EVAL_DIR / "questions.jsonl")
-    args = parser.parse_args()
+    argparse.ArgumentParser(description=__doc__).parse_args()
     base = Settings()
-    settings = index_for(base.model_copy(update={"abstain_threshold": 0.0, "abstain_threshold_latin": 0.0}),
-                         base, EVAL_DIR / "results" / ".cache", lambda: ingest_embedder(base), True)
+    settings = index_for(base, base, EVAL_DIR / "results" / ".cache", lambda: ingest_embedder(base), True)
     pipeline = build_pipeline(settings)
-    report_abstention(evidence_by_question(pipeline, load_questions(args.questions)))
     report_support(pipeline.holder.get(), pipeline.embedder)
 
 

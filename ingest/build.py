@@ -20,12 +20,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from assistant.core.settings import Settings
+from assistant.index.indexes import LexicalIndex
 from assistant.store.build_store import (
     BUILDS,
     CURRENT,
     FORMAT_VERSION,
     IndexUnavailable,
     current_build,
+    model_digest,
+    read_answerability_file,
     read_manifest,
 )
 from ingest.loaders import LoadError, SourceFile, discover, load_document
@@ -80,7 +83,7 @@ def build_params(settings: Settings) -> dict[str, Any]:
             "chunk_size": settings.chunk_size,
             "chunk_overlap": settings.chunk_overlap,
         },
-        "tokenizer": settings.tokenizer,
+        "lexical": list(LexicalIndex.DIRS),
     }
 
 
@@ -108,7 +111,9 @@ def _ingest_locked(
     sources = discover(settings.corpus_dir)
     params = build_params(settings)
     previous = None if rebuild else _previous_build(settings.index_dir, params)
-    if previous and previous.same_sources(sources):
+    model = _answerability_model(settings)
+    same_model = previous is not None and previous.manifest.get("answerability") == model_digest(model)
+    if previous and same_model and previous.same_sources(sources):
         return _unchanged_report(previous)
     plan = plan_documents(sources, previous, _load)
     report = _report_from_plan(plan, previous, sources)
@@ -118,12 +123,21 @@ def _ingest_locked(
 
     embedder: Embedder = embedder_factory()
     parts: BuildParts = assemble(plan.ready, previous, embedder, settings, progress)
+    parts.answerability = model
     report.embedded = parts.embedded
     report.documents, report.chunks = len(parts.documents), len(parts.chunks)
     if parts.chunks:
         report.build_id = _publish(settings, params, parts, plan.failures, embedder, sources)
         report.published = True
     return report
+
+
+def _answerability_model(settings: Settings) -> dict[str, Any] | None:
+    """The fitted answerability model every build carries (None when the file is absent)."""
+    try:
+        return read_answerability_file(settings.answerability_file)
+    except ValueError as exc:
+        raise IngestError(str(exc)) from exc
 
 
 def _load(source: SourceFile) -> Document | LoadError:
@@ -186,7 +200,8 @@ def _publish(
         "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "params": params,
         "embedder": embedder.identity(),
-        "tokenizer": settings.tokenizer,
+        "lexical": list(LexicalIndex.DIRS),
+        "answerability": model_digest(parts.answerability),
         "counts": {
             "documents": len(parts.documents),
             "chunks": len(parts.chunks),

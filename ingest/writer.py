@@ -15,6 +15,7 @@ from assistant.core.settings import Settings
 from assistant.core.types import Chunk, Sentence
 from assistant.embed.embedder import Embedder
 from assistant.index.indexes import DenseIndex, DenseSpec, LexicalIndex
+from assistant.store.build_store import ANSWERABILITY
 from ingest.chunker import ChineseChunker
 from ingest.plan import PreviousBuild, ReadyDoc
 
@@ -31,8 +32,8 @@ class BuildParts:
     sentence_vectors: np.ndarray | None = None
     doc_entries: dict[str, dict[str, Any]] = field(default_factory=dict)
     embedded: int = 0
-    tokenizer: str = "bigram"
     dense: DenseSpec = field(default_factory=DenseSpec)
+    answerability: dict[str, Any] | None = None
 
 
 def search_text(chunk: Chunk) -> str:
@@ -45,7 +46,7 @@ def assemble(
     settings: Settings, progress: bool,
 ) -> BuildParts:
     """Rows for every ready document; new/changed ones are chunked and embedded."""
-    parts = BuildParts(tokenizer=settings.tokenizer, dense=DenseSpec.from_settings(settings))
+    parts = BuildParts(dense=DenseSpec.from_settings(settings))
     reuse = _ReuseRows(previous) if any(d.document is None for d in ready) else None
     chunker = ChineseChunker(chunk_size=settings.chunk_size, chunk_overlap=settings.chunk_overlap)
     chunk_vecs: list[np.ndarray | None] = []
@@ -167,7 +168,11 @@ def write_build(staging: Path, parts: BuildParts, manifest: dict[str, Any]) -> N
     np.save(staging / "vectors.npy", parts.vectors)
     np.save(staging / "sentence_vectors.npy", parts.sentence_vectors)
     DenseIndex.build(parts.vectors, parts.dense).save(staging)
-    LexicalIndex.build([search_text(c) for c in parts.chunks], parts.tokenizer).save(staging)
+    texts = [search_text(c) for c in parts.chunks]
+    for tokenizer in LexicalIndex.DIRS:
+        LexicalIndex.build(texts, tokenizer).save(staging)
+    if parts.answerability is not None:
+        (staging / ANSWERABILITY).write_text(json.dumps(parts.answerability, ensure_ascii=False, indent=1))
     (staging / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2))
     for path in staging.rglob("*"):
         if path.is_file():

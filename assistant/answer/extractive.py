@@ -4,7 +4,7 @@ Sentences come verbatim from the top passages. Each candidate is scored by cosin
 to the question (sentence vectors are precomputed at ingest) plus a small lexical bonus, then
 picked by maximal marginal relevance so the answer covers different points instead of
 repeating one. The picked sentences are ordered by source and position so they read in order.
-When the best evidence is weak the answerer abstains instead of quoting noise.
+Whether to answer at all is decided before, once, by the pipeline (assistant.answer.answerability).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import numpy as np
 from assistant.answer.base import Answerer, Context, abstain_message, render_pieces
 from assistant.core.settings import Settings
 from assistant.core.types import Answer, AnswerSentence, Citation, Hit
-from assistant.text import CJK, CLOSERS, SENTENCE_END, char_ngrams, normalize
+from assistant.text import CLOSERS, SENTENCE_END, char_ngrams, normalize
 
 MIN_SENTENCE_CHARS = 8
 LEXICAL_BONUS = 0.1
@@ -25,7 +25,6 @@ RELEVANCE_MARGIN = 0.08
 # Sentences from lower-ranked passages need a slightly better match: retrieval already weighed
 # the whole passage (measured on eval/questions.jsonl: key facts 0.663 → 0.677).
 RANK_PRIOR = 0.01
-COVERAGE_WEIGHT = 0.1
 HEADING_MAX_CHARS = 24
 
 
@@ -49,10 +48,7 @@ class ExtractiveAnswerer(Answerer):
 
     def answer(self, ctx: Context) -> Answer:
         hits = ctx.hits[: self.settings.answer_passages]
-        evidence = evidence_score(ctx, hits)
-        threshold = abstain_threshold(ctx.question, self.settings)
-        ctx.trace.update(evidence=round(evidence, 4), abstain_threshold=threshold)
-        if not hits or evidence < threshold:
+        if not hits:
             return abstention(ctx.question, self.name, ctx.trace)
         candidates = self._candidates(ctx, hits)
         chosen = self._select(ctx, candidates)
@@ -130,24 +126,6 @@ def _looks_like_heading(text: str) -> bool:
     if stripped.startswith("#") or last in "？?":
         return True
     return last not in SENTENCE_END and len(stripped) < HEADING_MAX_CHARS
-
-
-def evidence_score(ctx: Context, hits: list[Hit]) -> float:
-    """How strongly the corpus answers: best passage cosine + a bonus for known question words.
-
-    multilingual-e5 cosines sit in a narrow band (~0.7-0.92), so the raw cosine alone mixes
-    off-topic and on-topic questions; question words the corpus has never seen (红烧肉, 比分)
-    are the complementary signal. Calibrated on eval/questions.jsonl (see eval/README.md).
-    """
-    if not hits:
-        return 0.0
-    top = max(hit.dense_score or 0.0 for hit in hits)
-    return top + COVERAGE_WEIGHT * ctx.index.lexical.coverage(ctx.query.tokens)
-
-
-def abstain_threshold(question: str, settings: Settings) -> float:
-    """Chinese questions match Chinese passages closely; cross-lingual cosines run lower."""
-    return settings.abstain_threshold if CJK.search(question) else settings.abstain_threshold_latin
 
 
 def abstention(question: str, answerer: str, trace: dict) -> Answer:

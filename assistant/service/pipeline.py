@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from assistant.answer.answerability import Answerability
 from assistant.answer.base import Answerer, Context, Delta
 from assistant.answer.condense import Condenser, HeuristicCondenser, create_condenser
 from assistant.answer.extractive import ExtractiveAnswerer
@@ -98,6 +99,9 @@ class Pipeline:
     ) -> Answer:
         """A cited answer (or an abstention) for a question."""
         ctx = self._context(question, None, filters, mode, None, history)
+        abstained = self._abstention(ctx)
+        if abstained is not None:
+            return abstained
         started = time.perf_counter()
         answer = self.answerer.answer(ctx)
         answer.trace["answer_ms"] = round((time.perf_counter() - started) * 1000, 3)
@@ -109,7 +113,23 @@ class Pipeline:
     ) -> Iterator[Delta | Answer]:
         """Deltas of answer text as produced, then the final Answer."""
         ctx = self._context(question, None, filters, None, None, history)
+        abstained = self._abstention(ctx)
+        if abstained is not None:
+            yield Delta(abstained.text)
+            yield abstained
+            return
         yield from self.answerer.answer_stream(ctx)
+
+    def _abstention(self, ctx: Context) -> Answer | None:
+        """The one abstention decision, made before any answerer runs; None means answer."""
+        started = time.perf_counter()
+        hits = ctx.hits[: self.settings.answer_passages]
+        decision = Answerability(ctx.index.answerability).decide(ctx.question, ctx.query, hits, ctx.index)
+        ctx.trace["answerability"] = {**decision.trace(), "ms": round((time.perf_counter() - started) * 1000, 3)}
+        if not decision.abstain:
+            return None
+        ctx.trace["abstain_reason"] = decision.reason
+        return Answer(decision.reason, [], [], abstained=True, answerer=self.answerer.name, trace=ctx.trace)
 
     def _context(
         self, question: str, k: int | None, filters: Filters | None, mode: str | None,
