@@ -31,8 +31,8 @@ def _marker(corpus: Path, name: str) -> None:
 
 @pytest.fixture
 def settings(fake_settings: Settings) -> Settings:
-    """Fake embedder, and no abstention, so chat answers always cite something to check."""
-    return fake_settings.model_copy(update={"abstain_threshold": 0.0, "abstain_threshold_latin": 0.0})
+    """Fake embedder, and no answerability model, so chat answers always cite something to check."""
+    return fake_settings.model_copy(update={"answerability_file": fake_settings.index_dir / "no-model.json"})
 
 
 @pytest.fixture

@@ -21,18 +21,21 @@ import numpy as np
 from assistant.answer.base import abstain_message
 from assistant.core.types import Hit
 from assistant.index.indexes import Query
+from assistant.retrieve.glossary import Glossary
 from assistant.store.build_store import LoadedIndex
 from assistant.text import CJK, char_ngrams, jieba_words, normalize
 
 FEATURES = (
-    "unknown_share", "unknown_entity", "top_coverage", "best_overlap",
-    "dense_top", "dense_margin", "rank_agreement", "latin_question",
+    "unknown_share", "unknown_count", "unknown_entity", "top_coverage", "best_overlap",
+    "dense_top", "dense_margin", "sentence_top", "rank_agreement", "latin_question",
 )
 TOP = 5
 BACKGROUND_ROWS = 2000
 LATIN = re.compile(r"[A-Za-z0-9]+(?:[.\-+][A-Za-z0-9]+)*")
 # Question scaffolding: asks *how* or *what*, says nothing about the subject.
-ZH_STOP = frozenset(["什么", "怎么", "怎样", "怎么样", "如何", "为什么", "为何", "哪些", "哪个", "哪里", "哪儿", "多少", "几个", "是否", "是不是", "有没有", "能否", "可以", "可能", "需要", "应该", "还是", "或者", "以及", "这个", "那个", "这些", "那些", "一个", "一些", "我们", "你们", "他们", "它们", "自己", "大家", "文章", "作者", "资料", "提到", "说明", "介绍", "有关", "关于", "主要", "通常", "一般", "具体", "分别", "之间", "时候", "最后", "后来", "当时", "现在", "目前", "如果", "因为", "所以", "但是", "而且", "已经", "还有", "没有"])
+ZH_STOP = frozenset(["什么", "怎么", "怎样", "怎么样", "如何", "为什么", "为何", "哪些", "哪个", "哪里", "哪儿", "多少", "几个", "是否", "是不是", "有没有", "能否", "可以", "可能", "需要", "应该", "还是", "或者", "以及", "这个", "那个", "这些", "那些", "一个", "一些", "我们", "你们", "他们", "它们", "自己", "大家", "文章", "作者", "资料", "提到", "说明", "介绍", "有关", "关于", "主要", "通常", "一般", "具体", "分别", "之间", "时候", "最后", "后来", "当时", "现在", "目前", "如果", "因为", "所以", "但是", "而且", "已经", "还有", "没有",
+    *"多久 多长 多长时间 什么样 哪几个 哪家 那家 那次 几篇 两篇 几份 之前 之后 期间 到底 的话 各自 这类 最近 今年 哪些方面 哪些因素 那边 不同 其他 很多 为了 一下".split(),
+])
 EN_STOP = frozenset(["a", "an", "the", "and", "or", "but", "of", "to", "in", "on", "at", "for", "with", "by", "from", "as", "is", "are", "was", "were", "be", "been", "being", "do", "does", "did", "done", "how", "what", "why", "which", "who", "whom", "whose", "when", "where", "whether", "i", "you", "he", "she", "it", "we", "they", "me", "my", "our", "your", "their", "its", "this", "that", "these", "those", "there", "here", "can", "could", "should", "would", "will", "shall", "may", "might", "must", "not", "no", "yes", "any", "some", "many", "much", "more", "most", "about", "into", "than", "then", "so", "if", "else", "also", "just", "only", "very", "too", "get", "got", "have", "has", "had", "make", "made", "use", "used", "need", "needs", "say", "said", "tell", "between", "each", "other", "such", "same", "own", "per", "via", "vs", "versus", "one", "two", "three", "first", "last", "new", "old"])
 
 
@@ -64,14 +67,20 @@ class Term:
 
 
 def content_terms(question: str) -> list[Term]:
-    """The question's subject words: jieba words and Latin tokens, minus question scaffolding."""
+    """The question's subject words: jieba words and Latin tokens, minus question scaffolding.
+
+    An English question keeps only its names and numbers: its ordinary English words cannot be
+    expected in a Chinese corpus (the glossary carries their meaning into retrieval instead).
+    """
     normalized = normalize(question)
     aligned = len(normalized) == len(question)
+    chinese = bool(CJK.search(question))
     terms: list[Term] = []
     for match in LATIN.finditer(question):
         token = match.group()
-        if len(token) > 1 and token.lower() not in EN_STOP:
-            terms.append(Term(normalize(token), token, _entity_like(token, match.start(), question)))
+        entity = _entity_like(token, match.start(), question)
+        if len(token) > 1 and token.lower() not in EN_STOP and (chinese or entity):
+            terms.append(Term(normalize(token), token, entity))
     pos = 0
     for word in jieba_words(normalized):
         start = normalized.find(word, pos)
@@ -94,18 +103,19 @@ def _entity_like(token: str, start: int, question: str) -> bool:
 class Answerability:
     """Applies one build's fitted model; with no model only an empty result abstains."""
 
-    def __init__(self, model: dict[str, Any] | None) -> None:
+    def __init__(self, model: dict[str, Any] | None, glossary: Glossary | None = None) -> None:
         if model is not None and sorted(model.get("weights", {})) != sorted(FEATURES):
             raise ValueError(f"answerability model features {sorted(model.get('weights', {}))} != {sorted(FEATURES)}; "
                              "refit with `python -m eval.fit_answerability` and re-ingest")
         self.model = model
+        self.glossary = glossary or Glossary()
 
     def decide(self, question: str, query: Query, hits: list[Hit], index: LoadedIndex) -> Decision:
         """The decision for a question given its ranked hits."""
         if not hits:
             return Decision(True, 1.0, abstain_reason(question, []))
         terms = content_terms(question)
-        values, missing = features(terms, query, hits, index, question)
+        values, missing = features(terms, query, hits, index, question, self.glossary)
         if self.model is None:
             return Decision(False, 0.0, "", values, missing)
         p = probability(self.model, values)
@@ -114,21 +124,25 @@ class Answerability:
 
 
 def features(
-    terms: Sequence[Term], query: Query, hits: list[Hit], index: LoadedIndex, question: str
+    terms: Sequence[Term], query: Query, hits: list[Hit], index: LoadedIndex, question: str,
+    glossary: Glossary | None = None,
 ) -> tuple[dict[str, float], list[str]]:
     """The model's inputs and the terms the corpus or the top passages lack (best guess first)."""
     top = hits[:TOP]
-    unknown = [t for t in terms if not _known(t, index)]
+    glossary = glossary or Glossary()
+    unknown = [t for t in terms if not _known(t, index, glossary)]
     passages = "".join(normalize(h.chunk.text) + normalize(h.chunk.title) for h in top)
     uncovered = [t for t in terms if t not in unknown and t.folded not in passages]
     dense_top = max((h.dense_score or 0.0) for h in top)
     values = {
         "unknown_share": len(unknown) / len(terms) if terms else 0.0,
+        "unknown_count": min(len(unknown), 3) / 3,
         "unknown_entity": float(any(t.entity for t in unknown)),
         "top_coverage": 1 - (len(unknown) + len(uncovered)) / len(terms) if terms else 0.0,
         "best_overlap": _best_overlap(query.text, top),
         "dense_top": dense_top,
         "dense_margin": dense_top - _background(query, index),
+        "sentence_top": _best_sentence(query, top, index),
         "rank_agreement": sum(_agree(h) for h in top) / len(top),
         "latin_question": 0.0 if CJK.search(question) else 1.0,
     }
@@ -136,8 +150,14 @@ def features(
     return values, [t.shown for t in ordered]
 
 
-def _known(term: Term, index: LoadedIndex) -> bool:
-    return index.words.known(term.folded) or index.lexical.known(term.folded)
+def _known(term: Term, index: LoadedIndex, glossary: Glossary) -> bool:
+    """In the corpus vocabulary, made of bigrams the corpus has, or translated by the glossary."""
+    folded = term.folded
+    if index.words.known(folded) or index.lexical.known(folded) or glossary.expand(term.shown) != term.shown:
+        return True
+    bigrams = [folded[i : i + 2] for i in range(len(folded) - 1)]
+    # jieba sometimes splits across words ("端大", "哪几个"): known if every bigram is.
+    return bool(CJK.search(folded)) and bool(bigrams) and all(index.lexical.known(b) for b in bigrams)
 
 
 def _best_overlap(question: str, top: list[Hit]) -> float:
@@ -153,6 +173,14 @@ def _background(query: Query, index: LoadedIndex) -> float:
     if query.vector is None or not len(index.vectors):
         return 0.0
     return float(np.mean(np.asarray(index.vectors[:BACKGROUND_ROWS]) @ query.vector))
+
+
+def _best_sentence(query: Query, top: list[Hit], index: LoadedIndex) -> float:
+    """Best cosine of the question to one sentence of the top passages (sharper than a passage)."""
+    ids = [i for h in top for i in h.chunk.sentence_ids]
+    if query.vector is None or not ids:
+        return 0.0
+    return float(np.max(np.asarray(index.sentence_vectors[ids]) @ query.vector))
 
 
 def _agree(hit: Hit) -> float:

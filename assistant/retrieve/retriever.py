@@ -112,7 +112,7 @@ class HybridRetriever:
         s = self.settings
         hits = {row: Hit(self.index.chunks[row], 0.0) for row, _ in [*dense, *lexical, *words]}
         rows = list(hits)
-        sentence = self._best_sentences(query, rows) if mode != "bm25" and rows else []
+        sentence = self._best_sentences(query, rows)[: s.candidates] if mode != "bm25" and rows else []
         for weight, ranked in ((s.dense_weight, dense), (s.sentence_weight, sentence),
                                (s.bigram_weight, lexical), (s.words_weight, words)):
             for row, scaled in _min_max(ranked):
@@ -128,14 +128,15 @@ class HybridRetriever:
         return sorted(hits.values(), key=lambda h: -h.score)
 
     def _best_sentences(self, query: Query, rows: list[int]) -> Ranked:
-        """Each candidate's best sentence cosine: a passage is as relevant as its best sentence."""
+        """Candidates by their best sentence cosine, best first: a passage is as good as its best sentence."""
         assert query.vector is not None
         ids = [list(self.index.chunks[row].sentence_ids) for row in rows]
         flat = [i for group in ids for i in group]
         if not flat:
             return []
         cosines = dict(zip(flat, np.asarray(self.index.sentence_vectors[flat]) @ query.vector, strict=True))
-        return [(row, float(max(cosines[i] for i in group))) for row, group in zip(rows, ids, strict=True) if group]
+        best = [(row, float(max(cosines[i] for i in group))) for row, group in zip(rows, ids, strict=True) if group]
+        return sorted(best, key=lambda pair: -pair[1])
 
 
 def _min_max(ranked: Ranked) -> list[tuple[int, float]]:

@@ -124,7 +124,7 @@ class Pipeline:
         """The one abstention decision, made before any answerer runs; None means answer."""
         started = time.perf_counter()
         hits = ctx.hits[: self.settings.answer_passages]
-        decision = Answerability(ctx.index.answerability).decide(ctx.question, ctx.query, hits, ctx.index)
+        decision = Answerability(ctx.index.answerability, self.glossary).decide(ctx.question, ctx.query, hits, ctx.index)
         ctx.trace["answerability"] = {**decision.trace(), "ms": round((time.perf_counter() - started) * 1000, 3)}
         if not decision.abstain:
             return None
