@@ -53,6 +53,14 @@ def feature_rows(pipeline: Pipeline, questions: list[Question]) -> tuple[np.ndar
     return np.array(rows), missing
 
 
+def _retrieved(pipeline: Pipeline, q: Question) -> tuple[Any, Any, Any]:
+    """(query, hits, index) exactly as the pipeline sees them for a question."""
+    index = pipeline.holder.get()
+    retriever = pipeline.retriever(index)
+    query = retriever.prepare(q.question, {})
+    return query, retriever.search(query, pipeline.settings.answer_passages, Filters.from_json(q.filters)), index
+
+
 def out_of_fold(x: np.ndarray, y: np.ndarray, c: float, seed: int = 0) -> np.ndarray:
     """Cross-validated P(abstain) for every row (each predicted by a model that never saw it)."""
     from sklearn.model_selection import StratifiedKFold  # lazy: scikit-learn is only for fitting
@@ -123,7 +131,7 @@ def check(pipeline: Pipeline, questions: list[Question]) -> None:
     from assistant.answer.answerability import probability
 
     p = np.array([probability(judge.model, dict(zip(FEATURES, row, strict=True))) for row in x])
-    abstained = p >= float(judge.model["threshold"])
+    abstained = np.array([judge.decide(q.question, *_retrieved(pipeline, q)).abstain for q in questions])
     recall, far = rates(abstained, y)
     print(f"{len(y)} questions ({int(y.sum())} out of scope): abstain recall {recall:.3f}, false abstentions {far:.3f}")
     for q, did, prob, lacking in zip(questions, abstained, p, missing, strict=True):

@@ -101,7 +101,7 @@ def _entity_like(token: str, start: int, question: str) -> bool:
 
 
 class Answerability:
-    """Applies one build's fitted model; with no model only an empty result abstains."""
+    """Applies one build's fitted model; without one, only a question with no hits or no subject abstains."""
 
     def __init__(self, model: dict[str, Any] | None, glossary: Glossary | None = None) -> None:
         if model is not None and sorted(model.get("weights", {})) != sorted(FEATURES):
@@ -115,7 +115,13 @@ class Answerability:
         if not hits:
             return Decision(True, 1.0, abstain_reason(question, []))
         terms = content_terms(question)
+        if not terms and CJK.search(question):
+            # Only scaffolding ("那后来呢？"): no subject to look up, whatever the cosines say.
+            return Decision(True, 1.0, abstain_reason(question, []))
         values, missing = features(terms, query, hits, index, question, self.glossary)
+        if terms and values["unknown_share"] == 1.0:
+            # Not one subject word occurs anywhere in the sources: nothing there can answer it.
+            return Decision(True, 1.0, abstain_reason(question, missing), values, missing)
         if self.model is None:
             return Decision(False, 0.0, "", values, missing)
         p = probability(self.model, values)
