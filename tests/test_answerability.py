@@ -8,7 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from assistant.answer.answerability import FEATURES, Answerability, abstain_reason, content_terms, probability
+from assistant.answer.answerability import (
+    FEATURES,
+    Answerability,
+    abstain_reason,
+    content_terms,
+    probability,
+)
 from assistant.answer.base import Answerer, Context, Delta
 from assistant.core.settings import Settings
 from assistant.core.types import Answer
