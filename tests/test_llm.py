@@ -156,7 +156,9 @@ def test_connection_refused_falls_back(real_settings: Settings, e5_embedder: Emb
 def test_model_abstention_and_the_pipeline_abstention(pipeline: Pipeline, server: FakeLLMServer) -> None:
     server.enqueue("资料中没有找到相关内容。")
     answer = pipeline.answer(Q)
-    assert answer.abstained and answer.answerer == "llm" and answer.citations == []
+    # Abstaining is the pipeline's decision, made before: a declining model gets the quoted answer.
+    assert not answer.abstained and answer.answerer == "extractive-fallback" and answer.citations
+    assert answer.trace["llm"]["fallback_reason"] == "model declined to answer"
     before = len(server.requests)
     off_topic = pipeline.answer("红烧肉怎么做才好吃？")
     # The pipeline decided before the LLM answerer ran: the model was not asked.

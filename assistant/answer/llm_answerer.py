@@ -113,8 +113,9 @@ class LLMAnswerer(Answerer):
     def _finish(self, ctx: Context, hits: list[Hit], text: str, streamed: bool) -> Iterator[Delta | Answer]:
         info = ctx.trace["llm"]
         if _is_abstention(text):
-            info["verdict"] = "model abstained"
-            yield Answer(abstain_message(ctx.question), [], [], abstained=True, answerer=self.name, trace=ctx.trace)
+            # The pipeline already decided the sources answer this: quote them instead.
+            info["verdict"] = "model declined"
+            yield from self._fallback(ctx, "model declined to answer", streamed)
             return
         started = time.perf_counter()
         checked = verify(text, hits, ctx.index, self._embed)
