@@ -124,3 +124,17 @@ def test_an_unreadable_model_file_stops_ingest_with_its_name(fake_settings: Sett
     broken.write_text("{not json")
     with pytest.raises(IngestError, match="model.json"):
         run_ingest(fake_settings.model_copy(update={"answerability_file": broken}), HashEmbedder, progress=False)
+
+
+def test_a_build_with_an_unreadable_model_still_answers_and_says_why(
+    fake_settings: Settings, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    from assistant.service.pipeline import build_pipeline
+
+    stale = tmp_path / "model.json"
+    stale.write_text(json.dumps({"weights": {"cosine": 1.0}, "bias": 0.0, "threshold": 0.5}))
+    settings = fake_settings.model_copy(update={"answerability_file": stale})
+    run_ingest(settings, HashEmbedder, progress=False)
+    answer = build_pipeline(settings).answer("试用期结束后客户为什么转投大厂？")
+    assert not answer.abstained and answer.citations
+    assert "refit" in caplog.text

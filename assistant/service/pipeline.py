@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 import time
@@ -21,6 +22,8 @@ from assistant.llm.client import create_llm_client
 from assistant.retrieve.glossary import Glossary
 from assistant.retrieve.retriever import Filters, HybridRetriever
 from assistant.store.build_store import CURRENT, IndexUnavailable, LoadedIndex, load_index
+
+log = logging.getLogger(__name__)
 
 
 class IndexHolder:
@@ -81,6 +84,7 @@ class Pipeline:
 
     glossary: Glossary = field(default_factory=Glossary)
     condenser: Condenser = field(default_factory=HeuristicCondenser)
+    _judges: dict[str, Answerability] = field(default_factory=dict, repr=False)
 
     def retriever(self, index: LoadedIndex) -> HybridRetriever:
         return HybridRetriever(index, self.embedder, self.settings, self.glossary)
@@ -124,7 +128,7 @@ class Pipeline:
         """The one abstention decision, made before any answerer runs; None means answer."""
         started = time.perf_counter()
         hits = ctx.hits[: self.settings.answer_passages]
-        decision = Answerability(ctx.index.answerability, self.glossary).decide(ctx.question, ctx.query, hits, ctx.index)
+        decision = self._judge(ctx.index).decide(ctx.question, ctx.query, hits, ctx.index)
         ctx.trace["answerability"] = {**decision.trace(), "ms": round((time.perf_counter() - started) * 1000, 3)}
         if not decision.abstain:
             return None
@@ -144,6 +148,18 @@ class Pipeline:
         hits = retriever.search(query, k, filters, mode, trace)
         trace["build_id"] = index.build_id
         return Context(question, query, hits, index, history or [], trace)
+
+    def _judge(self, index: LoadedIndex) -> Answerability:
+        """The build's answerability model; a model this code cannot read is logged, not fatal."""
+        judge = self._judges.get(index.build_id)
+        if judge is None:
+            try:
+                judge = Answerability(index.answerability, self.glossary)
+            except ValueError as exc:
+                log.warning("build %s: %s; answerability falls back to its rules (no model)", index.build_id, exc)
+                judge = Answerability(None, self.glossary)
+            self._judges = {index.build_id: judge}  # one build is served at a time
+        return judge
 
     def _standalone(self, question: str, history: list[dict[str, str]], trace: dict[str, Any]) -> str:
         """Follow-ups become standalone questions before retrieval (assistant/answer/condense.py)."""
