@@ -103,11 +103,8 @@ class Pipeline:
     ) -> Answer:
         """A cited answer (or an abstention) for a question."""
         ctx = self._context(question, None, filters, mode, None, history)
-        abstained = self._abstention(ctx)
-        if abstained is not None:
-            return abstained
-        started = time.perf_counter()
-        answer = self.answerer.answer(ctx)
+        started = time.perf_counter()  # the answer stage: deciding whether to answer, then composing
+        answer = self._abstention(ctx) or self.answerer.answer(ctx)
         answer.trace["answer_ms"] = round((time.perf_counter() - started) * 1000, 3)
         return answer
 
