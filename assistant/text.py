@@ -11,6 +11,7 @@ import re
 import unicodedata
 from collections.abc import Callable
 from functools import lru_cache
+from typing import Any
 
 SENTENCE_END = set("。！？；!?;…")
 CLOSERS = set("”’」』）)]》\"'")
@@ -80,27 +81,30 @@ def bigram_tokens(normalized: str) -> list[str]:
 
 
 @lru_cache(maxsize=1)
-def _jieba() -> Callable[[str], list[str]]:
+def _jieba() -> Any:
     import jieba  # lazy: builds its dictionary (~1 s) only when the jieba tokenizer is used
 
     jieba.setLogLevel(logging.WARNING)
-    return jieba.lcut_for_search
+    return jieba
 
 
 def jieba_tokens(normalized: str) -> list[str]:
-    """jieba search-mode words that contain a letter, digit or CJK character."""
-    return [t for t in _jieba()(normalized) if any(ch.isalnum() for ch in t) and not t.isspace()]
+    """jieba search-mode words (long words and their parts) with a letter, digit or CJK character."""
+    return [t for t in _jieba().lcut_for_search(normalized) if any(ch.isalnum() for ch in t) and not t.isspace()]
+
+
+def jieba_words(normalized: str) -> list[str]:
+    """jieba's precise segmentation: each word once, as a reader would split the sentence."""
+    return [t for t in _jieba().lcut(normalized) if any(ch.isalnum() for ch in t) and not t.isspace()]
 
 
 def tokenize(text: str, tokenizer: str) -> list[str]:
-    """Normalise then tokenise with the named tokenizer: bigram, jieba or both."""
+    """Normalise then tokenise with the named tokenizer: bigram or jieba."""
     normalized = normalize(text)
     if tokenizer == "bigram":
         return bigram_tokens(normalized)
     if tokenizer == "jieba":
         return jieba_tokens(normalized)
-    if tokenizer == "both":
-        return bigram_tokens(normalized) + ["w:" + t for t in jieba_tokens(normalized)]
     raise ValueError(f"unknown tokenizer {tokenizer!r}")
 
 

@@ -184,7 +184,7 @@ def bm25_row(base: Base, n: int, query_tokens: list[list[str]]) -> dict[str, Any
     try:
         LexicalIndex(model, "bigram").save(tmp)
         del model
-        size = _dir_bytes(tmp / LexicalIndex.DIR)
+        size = _dir_bytes(tmp / LexicalIndex.DIRS["bigram"])
         index = LexicalIndex.load(tmp)
         lat = []
         for tokens in query_tokens:

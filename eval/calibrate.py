@@ -1,12 +1,9 @@
-"""Calibration numbers behind the abstention and support thresholds (eval/README.md).
+"""Calibration numbers behind the support thresholds (eval/README.md).
 
-    python -m eval.calibrate [--questions FILE]
+    python -m eval.calibrate
 
-1. Abstention: answer every question with abstention off, record the extractive answerer's
-   evidence score, and show how well each threshold separates answerable from out-of-scope
-   questions, separately for CJK and Latin-script questions (their cosines differ). Thresholds
-   are fitted on the **dev** split only; the test split is shown for the chosen candidates.
-2. Support: lexical containment and semantic similarity of corpus sentences against their own
+Abstention is a fitted model now: `python -m eval.fit_answerability` (docs/retrieval.md).
+Support: lexical containment and semantic similarity of corpus sentences against their own
    passage (first 70% of the sentence), another passage of the same document, and a passage of
    another document — the share of each above LEXICAL_THRESHOLD / SEMANTIC_THRESHOLD (semantic: the prefix
    embedded afresh against the passage's stored sentence vectors).
@@ -16,64 +13,15 @@ from __future__ import annotations
 
 import argparse
 import random
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from assistant.answer.support import LEXICAL_THRESHOLD, SEMANTIC_THRESHOLD, lexical_containment
 from assistant.core.settings import Settings
-from assistant.retrieve.retriever import Filters
 from assistant.service.pipeline import build_pipeline
-from assistant.text import CJK
 from eval.backends import IngestModel, index_for
 from eval.cli import EVAL_DIR
-from eval.questions import load_questions
-
-Row = tuple[bool, bool, float, str, str]  # (is CJK, answerable, evidence, id, split)
-
-
-def evidence_by_question(pipeline: Any, questions: list) -> list[Row]:
-    """(is CJK, answerable, evidence, id, split) per question, with abstention switched off."""
-    out = []
-    for q in questions:
-        answer = pipeline.answer(q.question, filters=Filters.from_json(q.filters))
-        out.append((bool(CJK.search(q.question)), q.answerable, float(answer.trace["evidence"]), q.id, q.split))
-    return out
-
-
-def sweep(points: list[tuple[bool, float]]) -> list[tuple[float, int, int, float]]:
-    """(threshold, out-of-scope abstained, answerable abstained, Youden J) at each midpoint."""
-    values = sorted({v for _, v in points})
-    oos = sum(1 for a, _ in points if not a) or 1
-    ans = sum(1 for a, _ in points if a) or 1
-    rows = []
-    for lo, hi in zip(values, values[1:], strict=False):
-        t = round((lo + hi) / 2, 4)
-        tp = sum(1 for a, v in points if not a and v < t)
-        fp = sum(1 for a, v in points if a and v < t)
-        rows.append((t, tp, fp, tp / oos - fp / ans))
-    return rows
-
-
-def report_abstention(rows: list[Row]) -> None:
-    """Fit on dev (the evidence values and the sweep), then show the candidates' outcome on test."""
-    for label, cjk in (("CJK", True), ("Latin", False)):
-        dev = [r for r in rows if r[0] == cjk and r[4] == "dev"]
-        test = [r for r in rows if r[0] == cjk and r[4] == "test"]
-        oos = sorted((round(v, 3), i) for _, a, v, i, _ in dev if not a)
-        ans = sorted((round(v, 3), i) for _, a, v, i, _ in dev if a)
-        print(f"\n{label} (dev): {len(ans)} answerable, {len(oos)} out of scope")
-        print("  out-of-scope evidence:", oos)
-        print("  answerable evidence, lowest 8:", ans[:8])
-        best = sorted(sweep([(a, v) for _, a, v, _, _ in dev]), key=lambda r: (-r[3], r[0]))[:5]
-        test_oos = sum(1 for r in test if not r[1])
-        test_ans = len(test) - test_oos
-        for t, tp, fp, j in best:
-            held_tp = sum(1 for r in test if not r[1] and r[2] < t)
-            held_fp = sum(1 for r in test if r[1] and r[2] < t)
-            print(f"  threshold {t:.4f}: dev abstains on {tp}/{len(oos)} out-of-scope, {fp}/{len(ans)} answerable "
-                  f"(J={j:.3f}) | test {held_tp}/{test_oos}, {held_fp}/{test_ans}")
 
 
 def report_support(index: Any, embedder: Any, samples: int = 300, seed: int = 7) -> None:
@@ -114,14 +62,11 @@ def report_support(index: Any, embedder: Any, samples: int = 300, seed: int = 7)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--questions", type=Path, default=EVAL_DIR / "questions.jsonl")
-    args = parser.parse_args()
+    argparse.ArgumentParser(description=__doc__).parse_args()
     base = Settings()
-    settings = index_for(base.model_copy(update={"abstain_threshold": 0.0, "abstain_threshold_latin": 0.0}),
-                         base, EVAL_DIR / "results" / ".cache", IngestModel(base, EVAL_DIR / "results" / ".cache"), True)
+    cache = EVAL_DIR / "results" / ".cache"
+    settings = index_for(base, base, cache, IngestModel(base, cache), True)
     pipeline = build_pipeline(settings)
-    report_abstention(evidence_by_question(pipeline, load_questions(args.questions)))
     report_support(pipeline.holder.get(), pipeline.embedder)
 
 

@@ -20,17 +20,9 @@ class EvalConfig:
 DEFAULT_CONFIG = "hybrid"
 
 CONFIGS: dict[str, EvalConfig] = {c.name: c for c in [
-    EvalConfig("hybrid", "default settings: dense + BM25 (bigram), weighted RRF 0.5:1"),
+    EvalConfig("hybrid", "default settings: chunk + sentence cosine, bigram + word BM25, linear fusion"),
     EvalConfig("dense", "dense (FAISS) only", {"retrieval_mode": "dense"}),
-    EvalConfig("bm25", "BM25 only, character bigrams", {"retrieval_mode": "bm25", "tokenizer": "bigram"}),
-    EvalConfig("bm25-jieba", "BM25 only, jieba words", {"retrieval_mode": "bm25", "tokenizer": "jieba"}),
-    EvalConfig("bm25-both", "BM25 only, bigrams + jieba words", {"retrieval_mode": "bm25", "tokenizer": "both"}),
-    EvalConfig("hybrid-jieba", "hybrid with jieba BM25", {"tokenizer": "jieba"}),
-    EvalConfig("hybrid-both", "hybrid with bigram + jieba BM25", {"tokenizer": "both"}),
-    EvalConfig("hybrid-d1-b0.5", "hybrid, dense weight 1, BM25 weight 0.5",
-               {"dense_weight": 1.0, "bm25_weight": 0.5}),
-    EvalConfig("hybrid-d1-b1", "hybrid, dense weight 1, BM25 weight 1 (the default before calibration)",
-               {"dense_weight": 1.0, "bm25_weight": 1.0}),
+    EvalConfig("bm25", "BM25 only (bigrams + jieba words)", {"retrieval_mode": "bm25"}),
     EvalConfig("hybrid-chunk200", "hybrid, 200-character chunks (overlap 50)",
                {"chunk_size": 200, "chunk_overlap": 50}),
     EvalConfig("hybrid-chunk600", "hybrid, 600-character chunks (overlap 120)",
@@ -39,7 +31,7 @@ CONFIGS: dict[str, EvalConfig] = {c.name: c for c in [
 ]}
 
 # What `hindsight eval` runs without --config.
-STANDARD = ["hybrid", "dense", "bm25", "bm25-jieba", "bm25-both", "hybrid-chunk200", "hybrid-chunk600", "llm"]
+STANDARD = ["hybrid", "dense", "bm25", "hybrid-chunk200", "hybrid-chunk600", "llm"]
 
 
 def unavailable_reason(config: EvalConfig, settings: Any = None) -> str | None:

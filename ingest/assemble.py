@@ -25,7 +25,7 @@ def assemble(
     settings: Settings, progress: bool,
 ) -> BuildParts:
     """Rows for every ready document; new/changed ones are chunked and embedded."""
-    parts = BuildParts(tokenizer=settings.tokenizer, dense=DenseSpec.from_settings(settings))
+    parts = BuildParts(dense=DenseSpec.from_settings(settings))
     reuse = _ReuseRows(previous) if any(d.document is None for d in ready) else None
     chunker = ChineseChunker(chunk_size=settings.chunk_size, chunk_overlap=settings.chunk_overlap)
     chunk_vecs: list[np.ndarray | None] = []

@@ -16,8 +16,14 @@ from typing import TYPE_CHECKING, Any
 
 from assistant.core.settings import Settings
 from assistant.index.factory import vector_store
+from assistant.index.indexes import LexicalIndex
 from assistant.index.pgvector import VectorStoreError
-from assistant.store.build_store import FORMAT_VERSION, compatible_build
+from assistant.store.build_store import (
+    FORMAT_VERSION,
+    compatible_build,
+    model_digest,
+    read_answerability_file,
+)
 from assistant.store.build_writer import (
     StoreBusy,
     drop_staging,
@@ -77,7 +83,7 @@ def build_params(settings: Settings) -> dict[str, Any]:
             "chunk_size": settings.chunk_size,
             "chunk_overlap": settings.chunk_overlap,
         },
-        "tokenizer": settings.tokenizer,
+        "lexical": list(LexicalIndex.DIRS),
     }
 
 
@@ -109,7 +115,9 @@ def _ingest_locked(
     sources = found.files
     params = build_params(settings)
     previous = None if rebuild else _previous_build(settings.index_dir, params)
-    if previous and previous.same_sources(sources):
+    model = _answerability_model(settings)
+    same_model = previous is not None and previous.manifest.get("answerability") == model_digest(model)
+    if previous and same_model and previous.same_sources(sources):
         _ensure_vector_rows(settings, previous)
         report = _unchanged_report(previous)
         report.skipped = found.skipped
@@ -124,12 +132,22 @@ def _ingest_locked(
 
     embedder: Embedder = embedder_factory()
     parts: BuildParts = assemble(plan.ready, previous, embedder, settings, progress)
+    parts.answerability = model
+    parts.answerability = model
     report.embedded = parts.embedded
     report.documents, report.chunks = len(parts.documents), len(parts.chunks)
     if parts.chunks:
         report.build_id = _publish(settings, params, parts, plan.failures, embedder, sources)
         report.published = True
     return report
+
+
+def _answerability_model(settings: Settings) -> dict[str, Any] | None:
+    """The fitted answerability model every build carries (None when the file is absent)."""
+    try:
+        return read_answerability_file(settings.answerability_file)
+    except ValueError as exc:
+        raise IngestError(str(exc)) from exc
 
 
 def _load(source: SourceFile) -> Document | LoadError:
@@ -177,7 +195,8 @@ def _publish(
     manifest = new_manifest(parts, {
         "params": params,
         "embedder": embedder.identity(),
-        "tokenizer": settings.tokenizer,
+        "lexical": list(LexicalIndex.DIRS),
+        "answerability": model_digest(parts.answerability),
         "failures": {f["path"]: {"reason": f["reason"], "hash": hashes.get(f["path"])} for f in failures},
     })
     store = vector_store(settings)

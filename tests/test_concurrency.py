@@ -30,9 +30,9 @@ def _marker(corpus: Path, name: str) -> None:
 
 @pytest.fixture
 def settings(fake_settings: Settings) -> Settings:
-    """Fake embedder, and no abstention, so chat answers always cite something to check."""
+    """Fake embedder, and no answerability model, so chat answers always cite something to check."""
     # Every hammered chat starts a conversation; the per-client cap is not what this test is about.
-    return fake_settings.model_copy(update={"abstain_threshold": 0.0, "abstain_threshold_latin": 0.0,
+    return fake_settings.model_copy(update={"answerability_file": fake_settings.index_dir / "no-model.json",
                                             "max_new_conversations_per_minute": 0})
 
 

@@ -30,11 +30,12 @@ def test_cold_build_writes_plain_files_and_manifest(fake_settings: Settings) -> 
     build = current_build(fake_settings.index_dir)
     assert build is not None
     names = {p.name for p in build.iterdir()}
-    assert {"manifest.json", "chunks.jsonl", "documents.jsonl", "vectors.npy", "dense.faiss", "bm25"} <= names
+    assert {"manifest.json", "chunks.jsonl", "documents.jsonl", "vectors.npy", "dense.faiss", "bm25", "bm25-words",
+            "answerability.json"} <= names
     manifest = json.loads((build / "manifest.json").read_text())
     assert manifest["embedder"] == {"name": "fake:hash-bigrams", "dim": 64}
     assert manifest["params"]["chunking"]["chunk_size"] == fake_settings.chunk_size
-    assert manifest["tokenizer"] == "bigram"
+    assert manifest["lexical"] == ["bigram", "jieba"] and manifest["answerability"]
     assert manifest["counts"]["chunks"] == report.chunks
     assert set(manifest["documents"]) == set(report.new)
     assert all(len(d["hash"]) == 64 for d in manifest["documents"].values())

@@ -154,14 +154,17 @@ def test_connection_refused_falls_back(real_settings: Settings, e5_embedder: Emb
     assert "".join(d.text for d in streamed if isinstance(d, Delta)) == streamed[-1].text
 
 
-def test_model_abstention_and_weak_evidence(pipeline: Pipeline, server: FakeLLMServer) -> None:
+def test_model_abstention_and_the_pipeline_abstention(pipeline: Pipeline, server: FakeLLMServer) -> None:
     server.enqueue("资料中没有找到相关内容。")
     answer = pipeline.answer(Q)
-    assert answer.abstained and answer.answerer == "llm" and answer.citations == []
+    # Abstaining is the pipeline's decision, made before: a declining model gets the quoted answer.
+    assert not answer.abstained and answer.answerer == "extractive-fallback" and answer.citations
+    assert answer.trace["llm"]["fallback_reason"] == "model declined to answer"
     before = len(server.requests)
     off_topic = pipeline.answer("红烧肉怎么做才好吃？")
-    assert off_topic.abstained and off_topic.trace["llm"]["skipped"] == "weak evidence"
-    assert len(server.requests) == before  # the model was not asked
+    # The pipeline decided before the LLM answerer ran: the model was not asked.
+    assert off_topic.abstained and "llm" not in off_topic.trace and off_topic.trace["abstain_reason"]
+    assert len(server.requests) == before
 
 
 @pytest.mark.timeout(30)

@@ -3,7 +3,7 @@
 A pipeline of named stages (docs/answers.md): question analysis (analysis.py) → evidence units
 (units.py) → selection (select.py) → composition (compose.py). Every sentence is a verbatim
 source span (converted into the question's script), so each carries its citation and offsets.
-When the best evidence is weak the answerer abstains instead of quoting noise.
+Whether to answer at all is decided before, once, by the pipeline (assistant.answer.answerability).
 """
 
 from __future__ import annotations
@@ -16,9 +16,6 @@ from assistant.answer.units import evidence_units
 from assistant.core.settings import Settings
 from assistant.core.types import Answer, Hit
 from assistant.retrieve.glossary import Glossary
-from assistant.text import CJK
-
-COVERAGE_WEIGHT = 0.1
 
 
 class ExtractiveAnswerer(Answerer):
@@ -32,10 +29,7 @@ class ExtractiveAnswerer(Answerer):
 
     def answer(self, ctx: Context) -> Answer:
         hits = ctx.hits[: self.settings.answer_passages]
-        evidence = evidence_score(ctx, hits)
-        threshold = abstain_threshold(ctx.question, self.settings)
-        ctx.trace.update(evidence=round(evidence, 4), abstain_threshold=threshold)
-        if not hits or evidence < threshold:
+        if not hits:
             return abstention(ctx.question, self.name, ctx.trace)
         return self._compose(ctx, hits)
 
@@ -52,24 +46,6 @@ class ExtractiveAnswerer(Answerer):
         made = compose(analysis, chosen, hits, self.settings.answer_max_chars, self.glossary, condensed)
         text = "".join(render_pieces(made.sentences))
         return Answer(text, made.citations, made.sentences, abstained=False, answerer=self.name, trace=ctx.trace)
-
-
-def evidence_score(ctx: Context, hits: list[Hit]) -> float:
-    """How strongly the corpus answers: best passage cosine + a bonus for known question words.
-
-    multilingual-e5 cosines sit in a narrow band (~0.7-0.92), so the raw cosine alone mixes
-    off-topic and on-topic questions; question words the corpus has never seen (红烧肉, 比分)
-    are the complementary signal. Calibrated on eval/questions.jsonl (see eval/README.md).
-    """
-    if not hits:
-        return 0.0
-    top = max(hit.dense_score or 0.0 for hit in hits)
-    return top + COVERAGE_WEIGHT * ctx.index.lexical.coverage(ctx.query.tokens)
-
-
-def abstain_threshold(question: str, settings: Settings) -> float:
-    """Chinese questions match Chinese passages closely; cross-lingual cosines run lower."""
-    return settings.abstain_threshold if CJK.search(question) else settings.abstain_threshold_latin
 
 
 def abstention(question: str, answerer: str, trace: dict) -> Answer:

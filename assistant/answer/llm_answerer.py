@@ -32,7 +32,7 @@ from assistant.answer.base import (
     render_pieces,
 )
 from assistant.answer.citations import Verification, verify
-from assistant.answer.extractive import ExtractiveAnswerer, abstain_threshold, evidence_score
+from assistant.answer.extractive import ExtractiveAnswerer
 from assistant.core.settings import Settings
 from assistant.core.types import Answer, AnswerSentence, Citation, Hit
 from assistant.embed.embedder import Embedder
@@ -124,9 +124,9 @@ class LLMAnswerer(Answerer):
         hits = ctx.hits[: self.settings.answer_passages]
         info: dict[str, Any] = {"backend": self.client.backend, "model": self.client.model}
         ctx.trace["llm"] = info
-        if not hits or evidence_score(ctx, hits) < abstain_threshold(ctx.question, self.settings):
-            # Weak evidence: abstain as the extractive answerer would, without calling the model.
-            info["skipped"] = "weak evidence"
+        if not hits:
+            # Nothing to quote (the pipeline abstains before this; kept for direct callers).
+            info["skipped"] = "no passages"
             yield from self._deltas(self.extractive.answer(ctx))
             return
         messages = build_messages(self.instructions, ctx.question, hits)
@@ -149,8 +149,9 @@ class LLMAnswerer(Answerer):
     def _finish(self, ctx: Context, hits: list[Hit], text: str, streamed: bool) -> Iterator[Delta | Answer]:
         info = ctx.trace["llm"]
         if _is_abstention(text):
-            info["verdict"] = "model abstained"
-            yield Answer(abstain_message(ctx.question), [], [], abstained=True, answerer=self.name, trace=ctx.trace)
+            # The pipeline already decided the sources answer this: quote them instead.
+            info["verdict"] = "model declined"
+            yield from self._fallback(ctx, "model declined to answer", streamed)
             return
         started = time.perf_counter()
         checked = verify(text, hits, ctx.index, self._embed)

@@ -11,8 +11,6 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
-Tokenizer = Literal["bigram", "jieba", "both"]
-
 
 class Settings(BaseSettings):
     """Hindsight settings; every field can be set as HINDSIGHT_<FIELD> (or in a .env file)."""
@@ -48,15 +46,15 @@ class Settings(BaseSettings):
     chunk_overlap: int = Field(default=80, ge=0, le=4000)
 
     # Retrieval.
-    tokenizer: Tokenizer = "bigram"
     glossary_file: Path | None = Field(
         default=None, description="English→Chinese query-expansion TSV (default corpus/glossary.tsv)"
     )
     retrieval_mode: Literal["hybrid", "dense", "bm25"] = "hybrid"
-    # 0.5:1 beat 1:1 on every retrieval metric of eval/questions.jsonl (eval/README.md).
-    dense_weight: float = Field(default=0.5, ge=0.0)
-    bm25_weight: float = Field(default=1.0, ge=0.0)
-    rrf_k: int = Field(default=60, ge=1)
+    # Linear fusion of four min-max-scaled rankers; equal weights won the dev ablation (docs/retrieval.md).
+    dense_weight: float = Field(default=1.0, ge=0.0, description="chunk-vector cosine")
+    sentence_weight: float = Field(default=1.0, ge=0.0, description="best sentence cosine in the chunk")
+    bigram_weight: float = Field(default=1.0, ge=0.0, description="BM25 over character bigrams")
+    words_weight: float = Field(default=1.0, ge=0.0, description="BM25 over jieba words")
     candidates: int = Field(default=50, ge=1, le=1000)
     top_k: int = Field(default=5, ge=1, le=50)
     max_k: int = Field(default=50, ge=1, le=200)
@@ -98,9 +96,11 @@ class Settings(BaseSettings):
     answer_max_chars: int = Field(
         default=600, ge=50, le=20000, description="extractive answers: points stop past this many characters"
     )
-    # Calibrated on eval/questions.jsonl (eval/README.md): evidence below these abstains.
-    abstain_threshold: float = Field(default=0.867, ge=0.0, le=2.0, description="CJK questions")
-    abstain_threshold_latin: float = Field(default=0.809, ge=0.0, le=2.0, description="other questions")
+    # Fitted by `python -m eval.fit_answerability`; ingest copies it into every build.
+    answerability_file: Path = Field(
+        default=PROJECT_ROOT / "assistant" / "answer" / "answerability.json",
+        description="answerability model (JSON) that ingest puts into the build",
+    )
     max_question_chars: int = Field(default=1000, ge=10, le=20000)
 
     # LLM answers (docs/llm.md). Empty base URL: no LLM, the extractive answerer is used.

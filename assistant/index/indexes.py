@@ -15,11 +15,16 @@ from assistant.text import tokenize
 
 @dataclass
 class Query:
-    """A question prepared for every index: raw text, its tokens and (lazily) its vector."""
+    """A question prepared for every index: raw text, its bigram and word tokens, its vector."""
 
     text: str
     tokens: list[str] = field(default_factory=list)
     vector: np.ndarray | None = None
+    words: list[str] = field(default_factory=list)
+
+    def terms(self, tokenizer: str) -> list[str]:
+        """The query's tokens for a lexical index of this tokenizer."""
+        return self.words if tokenizer == "jieba" else self.tokens
 
 
 Ranked = list[tuple[int, float]]
@@ -178,9 +183,12 @@ def _new_faiss_index(kind: str, vectors: np.ndarray, spec: DenseSpec) -> Any:
 
 
 class LexicalIndex(Index):
-    """BM25 (bm25s) over pre-tokenised Chinese text; the tokenizer name is stored with it."""
+    """BM25 (bm25s) over pre-tokenised Chinese text; the tokenizer name is stored with it.
 
-    DIR = "bm25"
+    A build holds two: character bigrams in bm25/ and jieba words in bm25-words/.
+    """
+
+    DIRS = {"bigram": "bm25", "jieba": "bm25-words"}
 
     def __init__(self, model: object, tokenizer: str) -> None:
         self._model = model
@@ -196,30 +204,28 @@ class LexicalIndex(Index):
         return cls(model, tokenizer)
 
     @classmethod
-    def load(cls, directory: Path) -> LexicalIndex:
+    def load(cls, directory: Path, tokenizer: str = "bigram") -> LexicalIndex:
         import bm25s
 
-        meta = json.loads((directory / cls.DIR / "tokenizer.json").read_text())
-        model = bm25s.BM25.load(str(directory / cls.DIR), mmap=True)
+        target = directory / cls.DIRS[tokenizer]
+        meta = json.loads((target / "tokenizer.json").read_text())
+        model = bm25s.BM25.load(str(target), mmap=True)
         return cls(model, meta["tokenizer"])
 
     def save(self, directory: Path) -> None:
-        target = directory / self.DIR
+        target = directory / self.DIRS[self.tokenizer]
         self._model.save(str(target), show_progress=False)  # type: ignore[attr-defined]
         (target / "tokenizer.json").write_text(json.dumps({"tokenizer": self.tokenizer}))
 
-    def coverage(self, tokens: list[str]) -> float:
-        """Share of the tokens that occur anywhere in the corpus (unknown words hint off-topic)."""
-        if not tokens:
-            return 0.0
-        vocab = self._model.vocab_dict  # type: ignore[attr-defined]
-        return sum(1 for t in tokens if t in vocab) / len(tokens)
+    def known(self, token: str) -> bool:
+        """Whether the token occurs anywhere in the corpus (unknown words hint off-topic)."""
+        return token in self._model.vocab_dict  # type: ignore[attr-defined]
 
     def __len__(self) -> int:
         return int(self._model.scores["num_docs"])  # type: ignore[attr-defined]
 
     def search(self, query: Query, k: int, allowed: np.ndarray | None = None) -> Ranked:
-        ids = self._model.get_tokens_ids(query.tokens)  # type: ignore[attr-defined]
+        ids = self._model.get_tokens_ids(query.terms(self.tokenizer))  # type: ignore[attr-defined]
         if not ids or len(self) == 0:
             return []
         scores = np.asarray(self._model.get_scores_from_ids(ids), dtype=np.float32)  # type: ignore[attr-defined]

@@ -47,9 +47,14 @@ def unknown_filter_values(filters: Filters, known: dict[str, Counter[str]]) -> l
 
 
 def relevance(score: float, settings: Settings, mode: str | None = None) -> int:
-    """A fused score as 0–100: 100 means ranked first by every retriever the mode uses."""
+    """A fused score as 0–100: 100 means the best candidate of every ranker the mode uses.
+
+    Linear fusion sums each ranker's min-max scaled score times its weight (assistant/retrieve).
+    """
     mode = mode or settings.retrieval_mode
-    best = (settings.dense_weight if mode != "bm25" else 0.0) + (settings.bm25_weight if mode != "dense" else 0.0)
+    dense = settings.dense_weight + settings.sentence_weight
+    lexical = settings.bigram_weight + settings.words_weight
+    best = (dense if mode != "bm25" else 0.0) + (lexical if mode != "dense" else 0.0)
     if best <= 0:
         return 0
-    return max(0, min(100, round(100 * score * (settings.rrf_k + 1) / best)))
+    return max(0, min(100, round(100 * score / best)))

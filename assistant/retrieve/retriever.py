@@ -1,4 +1,9 @@
-"""Hybrid retrieval: dense (FAISS) + lexical (BM25) fused by weighted reciprocal rank fusion."""
+"""Hybrid retrieval: four rankers (chunk cosine, best-sentence cosine, bigram and word BM25),
+each min-max scaled over its candidates and summed with weights (linear fusion).
+
+Linear fusion beat weighted reciprocal rank fusion on the dev split (docs/retrieval.md): it keeps
+how far ahead a passage is, not just its place.
+"""
 
 from __future__ import annotations
 
@@ -68,7 +73,7 @@ class HybridRetriever:
         """Tokenise and embed the question once; both indexes use the same Query."""
         t0 = time.perf_counter()
         expanded = self.glossary.expand(question)
-        tokens = tokenize(expanded, self.index.lexical.tokenizer)
+        tokens, words = tokenize(expanded, "bigram"), tokenize(expanded, "jieba")
         t1 = time.perf_counter()
         vector = self.embedder.embed_query(expanded)
         t2 = time.perf_counter()
@@ -76,7 +81,7 @@ class HybridRetriever:
         _stage(trace, "embed_ms", t1, t2)
         if expanded != question:
             trace["expanded_query"] = expanded
-        return Query(question, tokens, vector)
+        return Query(question, tokens, vector, words)
 
     def search(
         self, query: Query, k: int, filters: Filters | None = None, mode: str | None = None,
@@ -88,34 +93,59 @@ class HybridRetriever:
         allowed = filters.allowed_rows(self.index.chunks) if filters else None
         if allowed is not None and not len(allowed):
             return []
-        n = self.settings.candidates
+        n, ix = self.settings.candidates, self.index
         t0 = time.perf_counter()
-        dense = self.index.dense.search(query, n, allowed) if mode != "bm25" else []
+        dense = ix.dense.search(query, n, allowed) if mode != "bm25" else []
         t1 = time.perf_counter()
-        lexical = self.index.lexical.search(query, n, allowed) if mode != "dense" else []
+        lexical = ix.lexical.search(query, n, allowed) if mode != "dense" else []
+        words = ix.words.search(query, n, allowed) if mode != "dense" else []
         t2 = time.perf_counter()
-        hits = self._fuse(query, dense, lexical)
+        hits = self._fuse(query, dense, lexical, words, mode)
         hits = collapse_near_duplicates(hits, self.settings.dedupe_threshold, limit=k)
         _stage(trace, "faiss_ms", t0, t1)
         _stage(trace, "bm25_ms", t1, t2)
         _stage(trace, "fusion_ms", t2, time.perf_counter())
-        trace.update(mode=mode, dense_candidates=len(dense), bm25_candidates=len(lexical))
+        trace.update(mode=mode, dense_candidates=len(dense), bm25_candidates=len(lexical) + len(words))
         return hits
 
-    def _fuse(self, query: Query, dense: Ranked, lexical: Ranked) -> list[Hit]:
-        s, hits = self.settings, dict[int, Hit]()
-        for weight, ranked, attr in ((s.dense_weight, dense, "dense_rank"), (s.bm25_weight, lexical, "bm25_rank")):
-            for rank, (row, _score) in enumerate(ranked, start=1):
-                hit = hits.setdefault(row, Hit(self.index.chunks[row], 0.0))
-                hit.score += weight / (s.rrf_k + rank)
-                setattr(hit, attr, rank)
+    def _fuse(self, query: Query, dense: Ranked, lexical: Ranked, words: Ranked, mode: str) -> list[Hit]:
+        s = self.settings
+        hits = {row: Hit(self.index.chunks[row], 0.0) for row, _ in [*dense, *lexical, *words]}
         rows = list(hits)
+        sentence = self._best_sentences(query, rows)[: s.candidates] if mode != "bm25" and rows else []
+        for weight, ranked in ((s.dense_weight, dense), (s.sentence_weight, sentence),
+                               (s.bigram_weight, lexical), (s.words_weight, words)):
+            for row, scaled in _min_max(ranked):
+                hits[row].score += weight * scaled
+        for attr, ranked in (("dense_rank", dense), ("bm25_rank", lexical)):
+            for rank, (row, _score) in enumerate(ranked, start=1):
+                setattr(hits[row], attr, rank)
         if rows and query.vector is not None:
-            # Cosine of every candidate, lexical-only ones too: the answerer's evidence signal.
+            # Cosine of every candidate, lexical-only ones too: answerability reads it.
             cosines = np.asarray(self.index.vectors[rows]) @ query.vector
             for row, cosine in zip(rows, cosines, strict=True):
                 hits[row].dense_score = float(cosine)
         return sorted(hits.values(), key=lambda h: -h.score)
+
+    def _best_sentences(self, query: Query, rows: list[int]) -> Ranked:
+        """Candidates by their best sentence cosine, best first: a passage is as good as its best sentence."""
+        assert query.vector is not None
+        ids = [list(self.index.chunks[row].sentence_ids) for row in rows]
+        flat = [i for group in ids for i in group]
+        if not flat:
+            return []
+        cosines = dict(zip(flat, np.asarray(self.index.sentence_vectors[flat]) @ query.vector, strict=True))
+        best = [(row, float(max(cosines[i] for i in group))) for row, group in zip(rows, ids, strict=True) if group]
+        return sorted(best, key=lambda pair: -pair[1])
+
+
+def _min_max(ranked: Ranked) -> list[tuple[int, float]]:
+    """Scores scaled to [0, 1] over the ranker's own candidates (all 1 when they tie)."""
+    if not ranked:
+        return []
+    scores = np.array([score for _, score in ranked], dtype=np.float64)
+    lo, spread = scores.min(), scores.max() - scores.min()
+    return [(row, float((score - lo) / spread) if spread else 1.0) for (row, _), score in zip(ranked, scores, strict=True)]
 
 
 def collapse_near_duplicates(hits: list[Hit], threshold: float, limit: int | None = None) -> list[Hit]:

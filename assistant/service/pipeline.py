@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from assistant.answer.answerability import Answerability
 from assistant.answer.base import Answerer, Context, Delta
 from assistant.answer.condense import Condenser, HeuristicCondenser, create_condenser
 from assistant.answer.extractive import ExtractiveAnswerer
@@ -21,6 +23,8 @@ from assistant.llm.client import create_llm_client
 from assistant.retrieve.glossary import Glossary
 from assistant.retrieve.retriever import Filters, HybridRetriever
 from assistant.store.build_store import IndexUnavailable, LoadedIndex, current_target, load_index
+
+log = logging.getLogger(__name__)
 
 
 class IndexHolder:
@@ -83,6 +87,7 @@ class Pipeline:
 
     glossary: Glossary = field(default_factory=Glossary)
     condenser: Condenser = field(default_factory=HeuristicCondenser)
+    _judges: dict[str, Answerability] = field(default_factory=dict, repr=False)
 
     def retriever(self, index: LoadedIndex) -> HybridRetriever:
         return HybridRetriever(index, self.embedder, self.settings, self.glossary)
@@ -101,8 +106,8 @@ class Pipeline:
     ) -> Answer:
         """A cited answer (or an abstention) for a question."""
         ctx = self._context(question, None, filters, mode, None, history)
-        started = time.perf_counter()
-        answer = self.answerer.answer(ctx)
+        started = time.perf_counter()  # the answer stage: deciding whether to answer, then composing
+        answer = self._abstention(ctx) or self.answerer.answer(ctx)
         answer.trace["answer_ms"] = round((time.perf_counter() - started) * 1000, 3)
         return answer
 
@@ -112,7 +117,23 @@ class Pipeline:
     ) -> Iterator[Delta | Answer]:
         """Deltas of answer text as produced, then the final Answer."""
         ctx = self._context(question, None, filters, None, None, history)
+        abstained = self._abstention(ctx)
+        if abstained is not None:
+            yield Delta(abstained.text)
+            yield abstained
+            return
         yield from self.answerer.answer_stream(ctx)
+
+    def _abstention(self, ctx: Context) -> Answer | None:
+        """The one abstention decision, made before any answerer runs; None means answer."""
+        started = time.perf_counter()
+        hits = ctx.hits[: self.settings.answer_passages]
+        decision = self._judge(ctx.index).decide(ctx.question, ctx.query, hits, ctx.index)
+        ctx.trace["answerability"] = {**decision.trace(), "ms": round((time.perf_counter() - started) * 1000, 3)}
+        if not decision.abstain:
+            return None
+        ctx.trace["abstain_reason"] = decision.reason
+        return Answer(decision.reason, [], [], abstained=True, answerer=self.answerer.name, trace=ctx.trace)
 
     def _context(
         self, question: str, k: int | None, filters: Filters | None, mode: str | None,
@@ -130,6 +151,18 @@ class Pipeline:
             raise IndexUnavailable(str(exc)) from exc
         trace["build_id"] = index.build_id
         return Context(question, query, hits, index, history or [], trace)
+
+    def _judge(self, index: LoadedIndex) -> Answerability:
+        """The build's answerability model; a model this code cannot read is logged, not fatal."""
+        judge = self._judges.get(index.build_id)
+        if judge is None:
+            try:
+                judge = Answerability(index.answerability, self.glossary)
+            except ValueError as exc:
+                log.warning("build %s: %s; answerability falls back to its rules (no model)", index.build_id, exc)
+                judge = Answerability(None, self.glossary)
+            self._judges = {index.build_id: judge}  # one build is served at a time
+        return judge
 
     def _standalone(self, question: str, history: list[dict[str, str]], trace: dict[str, Any]) -> str:
         """Follow-ups become standalone questions before retrieval (assistant/answer/condense.py)."""

@@ -11,11 +11,14 @@ assistant/store/build_writer.py is the only writer; this module is the only read
         sentences.jsonl       sentence spans (doc_id, start, end); row i ↔ sentence_vectors.npy
         sentence_vectors.npy
         dense.faiss           FAISS index over vectors.npy
-        bm25/                 bm25s arrays + vocabulary (JSON/npy, no pickle)
+        bm25/                 bm25s arrays + vocabulary over character bigrams (JSON/npy, no pickle)
+        bm25-words/           the same over jieba words
+        answerability.json    the fitted answerability model (assistant/answer/answerability.py)
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from collections.abc import Iterator
@@ -33,6 +36,7 @@ from assistant.index.pgvector import VectorStoreError
 FORMAT_VERSION = 1
 CURRENT = "current"
 BUILDS = "builds"
+ANSWERABILITY = "answerability.json"
 
 
 class IndexUnavailable(RuntimeError):
@@ -62,6 +66,8 @@ class LoadedIndex:
     sentence_vectors: np.ndarray
     dense: Index  # FAISS files or pgvector rows (assistant/index/factory.py)
     lexical: LexicalIndex
+    words: LexicalIndex
+    answerability: dict[str, Any] | None = None
 
     @property
     def build_id(self) -> str:
@@ -140,8 +146,30 @@ def _load_parts(build: Path, manifest: dict[str, Any], open_dense: DenseOpener) 
         sentences=[Sentence(**s) for s in read_jsonl(build / "sentences.jsonl")],
         sentence_vectors=np.load(build / "sentence_vectors.npy", mmap_mode="r"),
         dense=open_dense(build, str(manifest.get("build_id"))),
-        lexical=LexicalIndex.load(build),
+        lexical=LexicalIndex.load(build, "bigram"),
+        words=LexicalIndex.load(build, "jieba"),
+        answerability=read_answerability_file(build / ANSWERABILITY),
     )
+
+
+def read_answerability_file(path: Path) -> dict[str, Any] | None:
+    """A fitted answerability model (a JSON object), None when there is no such file."""
+    if not path.is_file():
+        return None
+    try:
+        model = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ValueError(f"unreadable answerability model {path}: {exc}") from exc
+    if not isinstance(model, dict) or not isinstance(model.get("weights"), dict):
+        raise ValueError(f"answerability model {path} has no 'weights' object")
+    return model
+
+
+def model_digest(model: dict[str, Any] | None) -> str | None:
+    """A short fingerprint of a model, recorded in the manifest so a refit triggers a new build."""
+    if model is None:
+        return None
+    return hashlib.sha256(json.dumps(model, sort_keys=True).encode()).hexdigest()[:16]
 
 
 def _check_consistent(ix: LoadedIndex) -> None:
@@ -150,8 +178,9 @@ def _check_consistent(ix: LoadedIndex) -> None:
     problems = []
     if counts.get("chunks") != n:
         problems.append(f"manifest says {counts.get('chunks')} chunks, chunks.jsonl has {n}")
-    if len(ix.vectors) != n or len(ix.dense) != n or len(ix.lexical) != n:
-        problems.append(f"vectors/dense/bm25 rows {len(ix.vectors)}/{len(ix.dense)}/{len(ix.lexical)} != {n}")
+    if len(ix.vectors) != n or len(ix.dense) != n or len(ix.lexical) != n or len(ix.words) != n:
+        rows = f"{len(ix.vectors)}/{len(ix.dense)}/{len(ix.lexical)}/{len(ix.words)}"
+        problems.append(f"vectors/dense/bm25/bm25-words rows {rows} != {n}")
     if len(ix.sentence_vectors) != len(ix.sentences):
         problems.append("sentence vectors do not match sentences.jsonl")
     if problems:

@@ -23,7 +23,7 @@ import numpy as np
 
 from assistant.core.types import Chunk, Sentence
 from assistant.index.indexes import DenseIndex, DenseSpec, LexicalIndex
-from assistant.store.build_store import BUILDS, CURRENT, FORMAT_VERSION, read_jsonl
+from assistant.store.build_store import ANSWERABILITY, BUILDS, CURRENT, FORMAT_VERSION, read_jsonl
 
 KEEP_BUILDS = 2
 
@@ -43,8 +43,8 @@ class BuildParts:
     sentence_vectors: np.ndarray | None = None
     doc_entries: dict[str, dict[str, Any]] = field(default_factory=dict)
     embedded: int = 0
-    tokenizer: str = "bigram"
     dense: DenseSpec = field(default_factory=DenseSpec)
+    answerability: dict[str, Any] | None = None
 
 
 class BuildMirror(Protocol):
@@ -129,7 +129,11 @@ def write_build(staging: Path, parts: BuildParts, manifest: dict[str, Any]) -> N
     np.save(staging / "vectors.npy", parts.vectors)
     np.save(staging / "sentence_vectors.npy", parts.sentence_vectors)
     DenseIndex.build(parts.vectors, parts.dense).save(staging)
-    LexicalIndex.build([c.search_text() for c in parts.chunks], parts.tokenizer).save(staging)
+    texts = [c.search_text() for c in parts.chunks]
+    for tokenizer in LexicalIndex.DIRS:
+        LexicalIndex.build(texts, tokenizer).save(staging)
+    if parts.answerability is not None:
+        (staging / ANSWERABILITY).write_text(json.dumps(parts.answerability, ensure_ascii=False, indent=1))
     (staging / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2))
     for path in staging.rglob("*"):
         if path.is_file():

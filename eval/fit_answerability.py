@@ -1,0 +1,165 @@
+"""Fit the answerability model on the dev split and write it where ingest picks it up.
+
+    python -m eval.fit_answerability              # fit on dev, write assistant/answer/answerability.json
+    python -m eval.fit_answerability --check test # score the current build's model on the test split
+
+Logistic regression (class-balanced) over assistant.answer.answerability.FEATURES, standardised;
+C is chosen by stratified cross-validation on dev, and the abstention threshold from the
+out-of-fold probabilities: the highest recall whose false-abstention rate stays within --max-far.
+Re-run `hindsight ingest` afterwards: the model travels inside the build.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from assistant.answer.answerability import FEATURES, Answerability, content_terms, features
+from assistant.core.settings import Settings
+from assistant.retrieve.retriever import Filters
+from assistant.service.pipeline import Pipeline, build_pipeline
+from eval.questions import Question, load_questions
+
+C_GRID = (0.03, 0.1, 0.3, 1.0, 3.0)
+EVAL_DIR = Path(__file__).resolve().parent
+
+
+def split_of(qid: str) -> str:
+    """The fixed dev/test split shared by everyone."""
+    return "dev" if hashlib.sha256(qid.encode("utf-8")).digest()[0] % 2 == 0 else "test"
+
+
+def feature_rows(pipeline: Pipeline, questions: list[Question]) -> tuple[np.ndarray, list[list[str]]]:
+    """One feature vector per question (in FEATURES order) and its missing terms."""
+    index = pipeline.holder.get()
+    retriever = pipeline.retriever(index)
+    rows: list[list[float]] = []
+    missing: list[list[str]] = []
+    for q in questions:
+        query = retriever.prepare(q.question, {})
+        hits = retriever.search(query, pipeline.settings.answer_passages, Filters.from_json(q.filters))
+        if not hits:
+            rows.append([0.0] * len(FEATURES))
+            missing.append([])
+            continue
+        values, lacking = features(content_terms(q.question), query, hits, index, q.question, pipeline.glossary)
+        rows.append([values[name] for name in FEATURES])
+        missing.append(lacking)
+    return np.array(rows), missing
+
+
+def _retrieved(pipeline: Pipeline, q: Question) -> tuple[Any, Any, Any]:
+    """(query, hits, index) exactly as the pipeline sees them for a question."""
+    index = pipeline.holder.get()
+    retriever = pipeline.retriever(index)
+    query = retriever.prepare(q.question, {})
+    return query, retriever.search(query, pipeline.settings.answer_passages, Filters.from_json(q.filters)), index
+
+
+def out_of_fold(x: np.ndarray, y: np.ndarray, c: float, seed: int = 0) -> np.ndarray:
+    """Cross-validated P(abstain) for every row (each predicted by a model that never saw it)."""
+    from sklearn.model_selection import StratifiedKFold  # lazy: scikit-learn is only for fitting
+
+    folds = StratifiedKFold(n_splits=max(2, min(5, int(y.sum()), int((1 - y).sum()))), shuffle=True, random_state=seed)
+    p = np.zeros(len(y))
+    for train, held in folds.split(x, y):
+        p[held] = _fit(x[train], y[train], c).predict_proba(x[held])[:, 1]
+    return p
+
+
+def _fit(x: np.ndarray, y: np.ndarray, c: float) -> Any:
+    from sklearn.linear_model import LogisticRegression  # lazy: fitting only
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    return make_pipeline(StandardScaler(), LogisticRegression(C=c, class_weight="balanced", max_iter=1000)).fit(x, y)
+
+
+def pick_threshold(p: np.ndarray, y: np.ndarray, max_far: float) -> tuple[float, float, float]:
+    """(threshold, recall, false-abstention rate): best recall with FAR ≤ max_far, midpoint cut."""
+    candidates = sorted(set(p.round(6)), reverse=True)
+    best = (1.0, 0.0, 0.0)
+    for t in candidates:
+        recall, far = rates(p >= t, y)
+        if far <= max_far and recall >= best[1]:
+            lower = max((v for v in p if v < t), default=0.0)
+            best = ((t + lower) / 2, recall, far)
+    return best
+
+
+def rates(abstained: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+    """(abstention recall on out-of-scope, false-abstention rate on answerable)."""
+    oos, ans = y == 1, y == 0
+    return float(abstained[oos].mean()) if oos.any() else 0.0, float(abstained[ans].mean()) if ans.any() else 0.0
+
+
+def fit(x: np.ndarray, y: np.ndarray, max_far: float) -> dict[str, Any]:
+    """The model JSON: weights over standardised features, bias, threshold and how it was chosen."""
+    from sklearn.metrics import log_loss  # lazy: fitting only
+
+    losses = {c: log_loss(y, out_of_fold(x, y, c), labels=[0, 1]) for c in C_GRID}
+    c = min(losses, key=lambda k: losses[k])
+    threshold, recall, far = pick_threshold(out_of_fold(x, y, c), y, max_far)
+    model = _fit(x, y, c)
+    scaler, lr = model.named_steps["standardscaler"], model.named_steps["logisticregression"]
+    return {
+        "kind": "logistic-regression",
+        "weights": {n: round(float(w), 6) for n, w in zip(FEATURES, lr.coef_[0], strict=True)},
+        "bias": round(float(lr.intercept_[0]), 6),
+        "mean": {n: round(float(m), 6) for n, m in zip(FEATURES, scaler.mean_, strict=True)},
+        "scale": {n: round(float(s), 6) for n, s in zip(FEATURES, scaler.scale_, strict=True)},
+        "threshold": round(float(threshold), 6),
+        "fitted": {
+            "split": "dev", "questions": len(y), "out_of_scope": int(y.sum()), "C": c,
+            "cv_log_loss": {str(k): round(v, 4) for k, v in losses.items()},
+            "cv_abstain_recall": round(recall, 4), "cv_false_abstain_rate": round(far, 4),
+        },
+    }
+
+
+def check(pipeline: Pipeline, questions: list[Question]) -> None:
+    """Abstention recall and false-abstention rate of the current build's model on questions."""
+    x, missing = feature_rows(pipeline, questions)
+    judge = Answerability(pipeline.holder.get().answerability, pipeline.glossary)
+    y = np.array([0 if q.answerable else 1 for q in questions])
+    assert judge.model is not None, "the current build has no answerability model; re-run ingest"
+    from assistant.answer.answerability import probability
+
+    p = np.array([probability(judge.model, dict(zip(FEATURES, row, strict=True))) for row in x])
+    abstained = np.array([judge.decide(q.question, *_retrieved(pipeline, q)).abstain for q in questions])
+    recall, far = rates(abstained, y)
+    print(f"{len(y)} questions ({int(y.sum())} out of scope): abstain recall {recall:.3f}, false abstentions {far:.3f}")
+    for q, did, prob, lacking in zip(questions, abstained, p, missing, strict=True):
+        if did == q.answerable:
+            print(f"  {'false' if did else 'missed'} {q.id} p={prob:.3f} {q.question} missing={lacking[:3]}")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--questions", type=Path, default=EVAL_DIR / "questions.jsonl")
+    parser.add_argument("--max-far", type=float, default=0.03, help="false-abstention budget on dev (CV)")
+    parser.add_argument("--check", choices=("dev", "test"), help="score the current build's model instead")
+    parser.add_argument("--out", type=Path, default=None, help="default: Settings().answerability_file")
+    args = parser.parse_args(argv)
+    settings = Settings()
+    pipeline = build_pipeline(settings, answerer="extractive")
+    questions = load_questions(args.questions)
+    if args.check:
+        check(pipeline, [q for q in questions if split_of(q.id) == args.check])
+        return
+    dev = [q for q in questions if split_of(q.id) == "dev"]
+    x, _ = feature_rows(pipeline, dev)
+    model = fit(x, np.array([0 if q.answerable else 1 for q in dev]), args.max_far)
+    out = args.out or settings.answerability_file
+    out.write_text(json.dumps(model, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    print(json.dumps(model["fitted"], indent=1))
+    print(f"wrote {out}; run `hindsight ingest` to put it into the build")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,140 @@
+"""Answerability: one decision, made by the pipeline before any answerer, with a reason naming the gap."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import pytest
+
+from assistant.answer.answerability import (
+    FEATURES,
+    Answerability,
+    abstain_reason,
+    content_terms,
+    probability,
+)
+from assistant.answer.base import Answerer, Context, Delta
+from assistant.core.settings import Settings
+from assistant.core.types import Answer
+from assistant.service.pipeline import Pipeline
+from assistant.store.build_store import load_index
+from ingest.build import run_ingest
+from testing.fakes import HashEmbedder
+
+
+class SpyAnswerer(Answerer):
+    """Records every call; answers with a fixed text."""
+
+    name = "spy"
+
+    def __init__(self) -> None:
+        self.calls: list[str] = []
+
+    def answer(self, ctx: Context) -> Answer:
+        self.calls.append(ctx.question)
+        return Answer("答案。", [], [], abstained=False, answerer=self.name, trace=ctx.trace)
+
+
+@pytest.fixture
+def spied(real_pipeline: Pipeline) -> tuple[Pipeline, SpyAnswerer]:
+    spy = SpyAnswerer()
+    pipeline = Pipeline(real_pipeline.settings, real_pipeline.embedder, spy, real_pipeline.holder,
+                        real_pipeline.glossary)
+    return pipeline, spy
+
+
+def test_content_terms_keep_the_subject_and_drop_the_scaffolding() -> None:
+    terms = {t.shown: t.entity for t in content_terms("GPT-4o 的 API 价格是多少？")}
+    assert terms == {"GPT-4o": True, "API": True, "价格": False}
+    # English questions keep names and numbers only: ordinary words cannot be in a Chinese corpus.
+    assert [t.shown for t in content_terms("How do I fine-tune Llama 3 with LoRA?")] == ["Llama", "LoRA"]
+    # Traditional characters are shown as the user wrote them, matched simplified.
+    [term] = [t for t in content_terms("台積電的產能是多少？") if t.shown == "產能"]
+    assert term.folded == "产能"
+
+
+def test_reason_names_the_missing_term_in_the_question_language() -> None:
+    assert abstain_reason("GPT-4o 的 API 价格是多少？", ["GPT-4o"]) == "资料中没有提到 GPT-4o。"
+    assert abstain_reason("红烧肉怎么做？", ["红烧肉"]) == "资料中没有提到红烧肉。"
+    assert abstain_reason("How do I use LangChain?", ["LangChain"]) == "The sources do not mention LangChain."
+    assert abstain_reason("怎么样？", []) == "资料中没有找到相关内容。"
+
+
+def test_probability_is_the_logistic_of_the_standardised_features() -> None:
+    model = {"weights": dict.fromkeys(FEATURES, 0.0), "bias": 0.5, "threshold": 0.5,
+             "mean": dict.fromkeys(FEATURES, 0.0), "scale": dict.fromkeys(FEATURES, 1.0)}
+    model["weights"]["dense_top"], model["mean"]["dense_top"], model["scale"]["dense_top"] = 2.0, 0.8, 0.1
+    values = {**dict.fromkeys(FEATURES, 0.0), "dense_top": 0.9}
+    assert probability(model, values) == pytest.approx(1 / (1 + math.exp(-(0.5 + 2.0))))
+
+
+def test_a_model_for_other_features_is_refused_with_what_to_do() -> None:
+    with pytest.raises(ValueError, match="refit"):
+        Answerability({"weights": {"cosine": 1.0}, "bias": 0.0, "threshold": 0.5})
+
+
+def test_out_of_scope_question_abstains_before_the_answerer_runs(spied: tuple[Pipeline, SpyAnswerer]) -> None:
+    pipeline, spy = spied
+    answer = pipeline.answer("GPT-4o 的 API 价格是多少？")
+    assert answer.abstained and answer.citations == [] and spy.calls == []
+    assert answer.text == answer.trace["abstain_reason"] == "资料中没有提到 GPT-4o。"
+    assert answer.trace["answerability"]["abstain"] is True
+    english = pipeline.answer("How do I configure Kubernetes GPU nodes?")
+    assert english.abstained and english.text == "The sources do not mention Kubernetes."
+    assert spy.calls == []
+
+
+def test_answerable_question_reaches_the_answerer(spied: tuple[Pipeline, SpyAnswerer]) -> None:
+    pipeline, spy = spied
+    answer = pipeline.answer("试用期结束后客户为什么转投大厂？")
+    assert not answer.abstained and spy.calls == ["试用期结束后客户为什么转投大厂？"]
+    assert answer.trace["answerability"]["abstain"] is False
+
+
+def test_streamed_abstention_is_the_reason_then_the_answer(spied: tuple[Pipeline, SpyAnswerer]) -> None:
+    pipeline, spy = spied
+    events = list(pipeline.answer_stream("红烧肉怎么做？"))
+    assert [type(e) for e in events] == [Delta, Answer] and spy.calls == []
+    final = events[-1]
+    assert isinstance(final, Answer) and final.abstained and events[0].text == final.text == "资料中没有提到红烧肉。"
+
+
+def test_the_model_travels_inside_the_build_and_a_refit_publishes_a_new_one(fake_settings: Settings,
+                                                                           tmp_path: Path) -> None:
+    model_file = tmp_path / "model.json"
+    model = {"weights": dict.fromkeys(FEATURES, 0.0), "bias": -5.0, "threshold": 0.5,
+             "mean": dict.fromkeys(FEATURES, 0.0), "scale": dict.fromkeys(FEATURES, 1.0)}
+    model_file.write_text(json.dumps(model))
+    settings = fake_settings.model_copy(update={"answerability_file": model_file})
+    first = run_ingest(settings, HashEmbedder, progress=False)
+    assert load_index(settings.index_dir).answerability == model
+    assert not run_ingest(settings, HashEmbedder, progress=False).published  # nothing changed
+    model_file.write_text(json.dumps({**model, "bias": 5.0}))
+    refit = run_ingest(settings, HashEmbedder, progress=False)
+    assert refit.published and refit.build_id != first.build_id and refit.embedded == 0
+    assert load_index(settings.index_dir).answerability["bias"] == 5.0  # type: ignore[index]
+
+
+def test_an_unreadable_model_file_stops_ingest_with_its_name(fake_settings: Settings, tmp_path: Path) -> None:
+    from ingest.build import IngestError
+
+    broken = tmp_path / "model.json"
+    broken.write_text("{not json")
+    with pytest.raises(IngestError, match="model.json"):
+        run_ingest(fake_settings.model_copy(update={"answerability_file": broken}), HashEmbedder, progress=False)
+
+
+def test_a_build_with_an_unreadable_model_still_answers_and_says_why(
+    fake_settings: Settings, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    from assistant.service.pipeline import build_pipeline
+
+    stale = tmp_path / "model.json"
+    stale.write_text(json.dumps({"weights": {"cosine": 1.0}, "bias": 0.0, "threshold": 0.5}))
+    settings = fake_settings.model_copy(update={"answerability_file": stale})
+    run_ingest(settings, HashEmbedder, progress=False)
+    answer = build_pipeline(settings).answer("试用期结束后客户为什么转投大厂？")
+    assert not answer.abstained and answer.citations
+    assert "refit" in caplog.text
