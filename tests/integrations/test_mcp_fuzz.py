@@ -19,8 +19,14 @@ FUZZ = settings(max_examples=30, deadline=None, database=None, derandomize=True,
 scalars = st.one_of(st.none(), st.booleans(), st.integers(-10**6, 10**6), st.text(max_size=30))
 values = st.recursive(scalars, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(
     st.text(max_size=10), inner, max_size=3), max_leaves=6)
-FIELDS = ["query", "question", "k", "filters", "doc_id", "doc_type", "tags"]
-arguments = st.dictionaries(st.sampled_from(FIELDS), values, max_size=4)
+PARAMETERS = {"search": ["query", "k", "filters"], "ask": ["question", "filters"],
+              "get_document": ["doc_id"], "list_documents": ["filters"]}
+
+
+def arguments(tool: str) -> st.SearchStrategy[dict[str, Any]]:
+    """The tool's own parameter names (plus a stray one) with plausible or absurd values."""
+    plausible = st.one_of(st.text(min_size=1, max_size=30), st.integers(-5, 80), values)
+    return st.dictionaries(st.sampled_from([*PARAMETERS[tool], "stray"]), plausible, max_size=3)
 filters = st.dictionaries(st.sampled_from(["doc_type", "tags", "doc_id", "industry", "color"]),
                           st.one_of(st.text(max_size=12), st.lists(st.text(max_size=8), max_size=2)), max_size=2)
 
@@ -31,7 +37,7 @@ def test_random_tool_arguments_never_crash_a_tool(real_pipeline: Pipeline, tool:
     sent: list[dict[str, Any]] = []
 
     @FUZZ
-    @given(args=arguments)
+    @given(args=arguments(tool))
     def check(args: dict[str, Any]) -> None:
         sent.append(args)
         _check(server, tool, args)
