@@ -48,7 +48,7 @@ def llama(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LlamaServer]:
 def llm_settings(settings: Settings, url: str, **overrides: object) -> Settings:
     return settings.model_copy(update={
         "llm_base_url": url, "llm_model": "smollm2", "llm_timeout": 300.0, "llm_temperature": 0.0,
-        "llm_max_tokens": 96, "llm_context_window": 4096, "answer_passages": 2, **overrides,
+        "llm_max_tokens": 48, "llm_context_window": 4096, "answer_passages": 2, **overrides,
     })
 
 
@@ -87,9 +87,8 @@ def test_prompt_is_accepted_by_a_real_chat_template_and_streamed(real_llm: Pipel
     hits = real_llm.search(Q)[:2]
     instructions = resources.files("assistant").joinpath("prompts/answer.txt").read_text("utf-8")
     messages = build_messages(instructions, Q, hits)
-    pieces = list(client.stream(messages))
+    pieces = list(client.stream(messages))  # chat() is exercised by pipeline.answer below
     assert len(pieces) >= 2 and "".join(pieces).strip()
-    assert client.chat(messages).strip()
 
 
 def test_answer_from_a_real_model_is_verified_or_falls_back(real_llm: Pipeline) -> None:
