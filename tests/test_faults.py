@@ -14,7 +14,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from assistant.core.settings import Settings
-from assistant.service.history import HistoryStore, feedback
+from assistant.service.db import feedback
+from assistant.service.history import HistoryStore
 from assistant.store.build_store import load_index
 from assistant.surfaces.app import create_app
 from ingest.build import run_ingest

@@ -10,7 +10,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from assistant.core.settings import Settings
-from assistant.service.history import HistoryStore, conversations, feedback, messages
+from assistant.service.db import conversations, feedback, messages
+from assistant.service.history import HistoryStore
 from assistant.service.pipeline import Pipeline
 from assistant.surfaces.app import create_app
 from testing.optional import installed, require

@@ -10,7 +10,8 @@ from typing import Any
 from assistant.answer.base import Delta
 from assistant.core.types import Answer
 from assistant.retrieve.retriever import Filters
-from assistant.service.history import HistoryStore, StoreUnavailable
+from assistant.service.db import StoreUnavailable
+from assistant.service.history import HistoryStore
 from assistant.service.pipeline import Pipeline
 
 

@@ -15,7 +15,7 @@ from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException
 from starlette.routing import Match
 
-from assistant.service.history import StoreUnavailable
+from assistant.service.db import StoreUnavailable
 from assistant.surfaces.strict_json import StrictJsonMiddleware
 
 METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")

@@ -11,7 +11,8 @@ from fastapi.testclient import TestClient
 
 from assistant.core.settings import Settings
 from assistant.service.chat import ChatService
-from assistant.service.history import HistoryStore, conversations
+from assistant.service.db import conversations
+from assistant.service.history import HistoryStore
 from assistant.service.pipeline import IndexHolder, build_pipeline
 from assistant.store import build_store
 from assistant.surfaces.app import create_app
