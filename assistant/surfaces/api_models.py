@@ -75,8 +75,9 @@ class FeedbackRequest(BaseModel):
 
     rating: Literal[1, -1]
     comment: str = Field(default="", max_length=MAX_COMMENT_CHARS)
-    # SQLite integers are 64-bit; a larger id could never match and would overflow the driver.
-    message_id: int | None = Field(default=None, ge=1, le=2**63 - 1)
+    # A larger id could never match (SQLite integers are 64-bit). 2**53 - 1, not 2**63 - 1: JSON
+    # numbers are doubles to most validators, and 2**63 - 1 is not one (found by schemathesis).
+    message_id: int | None = Field(default=None, ge=1, le=2**53 - 1)
     conversation_id: str | None = Field(default=None, max_length=64)
     question: str = Field(default="", max_length=MAX_QUESTION_CHARS)
     answer: str = Field(default="", max_length=200_000)
