@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 MAX_QUESTION_CHARS = 20_000
 MAX_HISTORY_TURNS = 50
 MAX_COMMENT_CHARS = 4_000
+MAX_ANSWER_CHARS = 50_000
 MAX_TURN_CHARS = 8_000  # one history turn; keeps a full history well under the body limit
 MAX_FILTER_VALUES = 50
 MAX_FILTER_CHARS = 200
@@ -75,11 +76,14 @@ class FeedbackRequest(BaseModel):
 
     rating: Literal[1, -1]
     comment: str = Field(default="", max_length=MAX_COMMENT_CHARS)
-    # SQLite integers are 64-bit; a larger id could never match and would overflow the driver.
-    message_id: int | None = Field(default=None, ge=1, le=2**63 - 1)
+    # A larger id could never match (SQLite integers are 64-bit). 2**53 - 1, not 2**63 - 1: JSON
+    # numbers are doubles to most validators, and 2**63 - 1 is not one (found by schemathesis).
+    message_id: int | None = Field(default=None, ge=1, le=2**53 - 1)
     conversation_id: str | None = Field(default=None, max_length=64)
     question: str = Field(default="", max_length=MAX_QUESTION_CHARS)
-    answer: str = Field(default="", max_length=200_000)
+    # Answers run to a few thousand characters. The cap keeps even an over-long body (12 bytes per
+    # escaped astral character) under the 1 MB body limit, so it is a precise 422, not a 413.
+    answer: str = Field(default="", max_length=MAX_ANSWER_CHARS)
     citations: list[dict[str, Any]] = Field(default_factory=list, max_length=100)
     config: dict[str, Any] = Field(default_factory=dict)
 

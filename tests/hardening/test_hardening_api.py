@@ -98,3 +98,12 @@ def test_every_documented_route_declares_its_responses(client: TestClient) -> No
 def test_405_names_every_method_of_the_path(client: TestClient) -> None:
     response = client.delete("/api/feedback")
     assert response.status_code == 405 and response.headers["allow"] == "GET, POST"
+
+
+def test_message_id_limit_is_one_every_json_validator_reads_exactly(client: TestClient) -> None:
+    schema = client.get("/openapi.json").json()["components"]["schemas"]["FeedbackRequest"]
+    limit = schema["properties"]["message_id"]["anyOf"][0]["maximum"]
+    assert float(limit) == limit  # a double holds it exactly, so "≤ maximum" means the same everywhere
+    assert client.post("/api/feedback", json={"rating": 1, "message_id": limit}).status_code == 404
+    over = b'{"rating": 1, "message_id": 9223372036854776000}'
+    assert client.post("/api/feedback", content=over, headers={"Content-Type": "application/json"}).status_code == 422
