@@ -184,10 +184,11 @@ def _ask_in_conversation(args: argparse.Namespace, pipeline: Any) -> int:
     if not re.fullmatch(r"[A-Za-z0-9._:-]{1,64}", args.conversation):
         raise UsageError("--conversation takes 1-64 characters of A-Z a-z 0-9 . _ : -")
     store = HistoryStore(pipeline.settings.sqlalchemy_url)
-    body = ChatService(pipeline, store).ask(
+    result = ChatService(pipeline, store).ask(
         args.question, _filters(args.filter, pipeline), conversation_id=args.conversation, source="cli",
         create_missing=True,
     )
+    body = result.to_json()
     if args.json:
         print(json.dumps(body, ensure_ascii=False, indent=2))
         return 0

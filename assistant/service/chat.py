@@ -33,6 +33,19 @@ class ChatTurn:
 
 
 @dataclass
+class ChatResult:
+    """A finished turn: the typed answer and where it was stored."""
+
+    answer: Answer
+    conversation_id: str
+    message_id: int
+
+    def to_json(self) -> dict[str, Any]:
+        """The chat response body every surface shares (assistant/surfaces/api_models.ChatResponse)."""
+        return {**self.answer.to_json(), "conversation_id": self.conversation_id, "message_id": self.message_id}
+
+
+@dataclass
 class StreamEvent:
     """An event of a streamed answer: meta, delta, final or error."""
 
@@ -62,13 +75,12 @@ class ChatService:
             raise ConversationNotFound(conversation_id)
         return ChatTurn(conversation_id or uuid.uuid4().hex, history or [], new=(question[:80], source))
 
-    def finish(self, turn: ChatTurn, question: str, answer: Answer) -> dict[str, Any]:
-        """Persist the turn and return the answer JSON with its conversation and message ids."""
-        body = answer.to_json()
-        message_id = self.store.add_turn(turn.conversation_id, question, answer.text, body, turn.new)
-        return {**body, "conversation_id": turn.conversation_id, "message_id": message_id}
+    def finish(self, turn: ChatTurn, question: str, answer: Answer) -> ChatResult:
+        """Persist the turn; the result carries the answer with its conversation and message ids."""
+        message_id = self.store.add_turn(turn.conversation_id, question, answer.text, answer.to_json(), turn.new)
+        return ChatResult(answer, turn.conversation_id, message_id)
 
-    def ask(self, question: str, filters: Filters | None = None, **kwargs: Any) -> dict[str, Any]:
+    def ask(self, question: str, filters: Filters | None = None, **kwargs: Any) -> ChatResult:
         turn = self.begin(question, **kwargs)
         answer = self.pipeline.answer(question, filters=filters, history=turn.history)
         return self.finish(turn, question, answer)
@@ -82,7 +94,7 @@ class ChatService:
                 if isinstance(item, Delta):
                     yield StreamEvent("delta", {"text": item.text})
                 else:
-                    yield StreamEvent("final", self.finish(turn, question, item))
+                    yield StreamEvent("final", self.finish(turn, question, item).to_json())
         except ConversationNotFound as exc:
             yield StreamEvent("error", {"detail": f"conversation {exc} not found", "status": 404})
         except StoreUnavailable as exc:

@@ -115,7 +115,7 @@ def chat(
     try:
         return service.ask(
             req.question, _filters(req.filters), conversation_id=req.conversation_id, history=history
-        )
+        ).to_json()
     except ConversationNotFound as exc:
         raise HTTPException(404, f"conversation {exc} not found") from exc
     except IndexUnavailable as exc:

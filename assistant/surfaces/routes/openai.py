@@ -116,7 +116,7 @@ def chat_completions(
         return StreamingResponse(_sse(events, question, req.model), media_type="text/event-stream",
                                  headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
     try:
-        body = service.ask(question, filters, **turn)
+        body = service.ask(question, filters, **turn).to_json()
     except ConversationNotFound as exc:
         raise HTTPException(404, f"conversation {exc} not found") from exc
     result = hindsight_result(body)

@@ -122,10 +122,10 @@ class SlackBot:
         """ChatService.ask as Slack: a thread's conversation is created on its first question."""
         kwargs: dict[str, Any] = {"conversation_id": conversation_id, "source": "slack", "create_missing": True}
         try:
-            return self.chat.ask(question, **kwargs)
+            return self.chat.ask(question, **kwargs).to_json()
         except IntegrityError:
             # Two first questions of one thread raced to create its conversation; it exists now.
-            return self.chat.ask(question, **kwargs)
+            return self.chat.ask(question, **kwargs).to_json()
 
     # ---- slash command ---------------------------------------------------------------------
     def accept_command(self, form: dict[str, str], keys: tuple[str, ...] = ()) -> dict[str, Any]:
