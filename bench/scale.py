@@ -199,7 +199,8 @@ def bm25_row(base: Base, n: int, query_tokens: list[list[str]]) -> dict[str, Any
 
 def measure(base: Base, queries: np.ndarray, query_tokens: list[list[str]], sizes: tuple[int, ...],
             skip: dict[int, set[str]] | None = None, pg_url: str | None = None,
-            pg_max: int = 100_000, bm25: bool = True) -> list[dict[str, Any]]:
+            pg_max: int = 100_000, bm25: bool = True,
+            ef_searches: tuple[int, ...] = (40, 100, 200)) -> list[dict[str, Any]]:
     """Every variant and BM25 at every size; skip[n] names variants too slow to build at n.
 
     pgvector (when pg_url is given) up to pg_max chunks: its HNSW build at 1M takes too long
@@ -212,7 +213,7 @@ def measure(base: Base, queries: np.ndarray, query_tokens: list[list[str]], size
         truth = _exact(vectors, queries, 10)
         rows += dense_rows(vectors, queries, variants, truth=truth)
         if pg_url and n <= pg_max:
-            rows += pgvector_rows(vectors, queries, truth, pg_url)
+            rows += pgvector_rows(vectors, queries, truth, pg_url, ef_searches)
         del vectors
         if bm25:
             rows.append(bm25_row(base, n, query_tokens))
@@ -245,6 +246,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pgvector", action="store_true", help="also pgvector HNSW (throwaway server)")
     parser.add_argument("--pg-max", type=int, default=100_000)
     parser.add_argument("--no-bm25", action="store_true", help="dense indexes only")
+    parser.add_argument("--ef-searches", default="40,100,200", help="pgvector hnsw.ef_search values")
     args = parser.parse_args(argv)
     sizes = tuple(int(x) for x in args.sizes.split(","))
     keep = set(args.variants.split(","))
@@ -253,7 +255,8 @@ def main(argv: list[str] | None = None) -> int:
     tokens = [tokenize(q, "bigram") for q in qs]
     skip = {n: set(VARIANTS) - keep for n in sizes}
     with postgres() if args.pgvector else contextlib.nullcontext() as url:
-        rows = measure(base, vectors, tokens, sizes, skip, pg_url=url, pg_max=args.pg_max, bm25=not args.no_bm25)
+        rows = measure(base, vectors, tokens, sizes, skip, pg_url=url, pg_max=args.pg_max, bm25=not args.no_bm25,
+                       ef_searches=tuple(int(x) for x in args.ef_searches.split(",")))
     print(render(rows))
     return 0
 
