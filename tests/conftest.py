@@ -17,6 +17,7 @@ from assistant.service.pipeline import Pipeline, build_pipeline
 from assistant.surfaces.app import create_app
 from ingest.build import run_ingest
 from testing.fakes import HashEmbedder
+from testing.optional import installed, require
 
 FIXTURE_CORPUS = Path(__file__).parent / "fixtures" / "corpus"
 START_POSTGRES = Path(__file__).resolve().parent.parent / "scripts" / "start-postgres.sh"
@@ -80,7 +81,8 @@ def client(real_settings: Settings, real_pipeline: Pipeline, tmp_path: Path) -> 
 @pytest.fixture(scope="session")
 def pgvector_url() -> Iterator[str]:
     """A throwaway PostgreSQL 16 with pgvector (the pgserver wheel's binaries) for the session."""
-    pgserver = pytest.importorskip("pgserver", reason="pip install '.[test]' (pgserver wheel)")
+    require(installed("pgserver"), "pip install '.[test]' (pgserver wheel: PostgreSQL 16 + pgvector)")
+    import pgserver  # lazy: optional test dependency, checked just above
     env = {**os.environ, "PG_BINDIR": str(Path(pgserver.__file__).parent / "pginstall" / "bin")}
     proc = subprocess.run(["bash", str(START_POSTGRES)], capture_output=True, text=True, timeout=120, env=env)
     assert proc.returncode == 0, proc.stderr
