@@ -263,7 +263,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def cmd_mcp(args: argparse.Namespace) -> int:
     """The MCP server over stdio; stdout is the protocol, so everything else goes to stderr."""
-    from assistant.surfaces.mcp_server import build_mcp_server
+    from assistant.surfaces.mcp_server import (
+        build_mcp_server,  # lazy: the mcp SDK is slow to import
+    )
 
     with contextlib.redirect_stdout(sys.stderr):
         pipeline = _pipeline(args)

@@ -38,6 +38,7 @@ def unavailable_reason(config: EvalConfig, settings: Any = None) -> str | None:
     """Why a configuration cannot run here (None when it can)."""
     if config.answerer == "extractive":
         return None
+    # lazy: `hindsight eval --list` needs no pipeline
     from assistant.service.pipeline import (
         ANSWERERS,  # lazy: `hindsight eval --list` needs no pipeline
     )

@@ -19,7 +19,13 @@ from typing import Any
 
 import numpy as np
 
-from assistant.answer.answerability import FEATURES, Answerability, content_terms, features
+from assistant.answer.answerability import (
+    FEATURES,
+    Answerability,
+    content_terms,
+    features,
+    probability,
+)
 from assistant.core.settings import Settings
 from assistant.retrieve.retriever import Filters
 from assistant.service.pipeline import Pipeline, build_pipeline
@@ -128,7 +134,6 @@ def check(pipeline: Pipeline, questions: list[Question]) -> None:
     judge = Answerability(pipeline.holder.get().answerability, pipeline.glossary)
     y = np.array([0 if q.answerable else 1 for q in questions])
     assert judge.model is not None, "the current build has no answerability model; re-run ingest"
-    from assistant.answer.answerability import probability
 
     p = np.array([probability(judge.model, dict(zip(FEATURES, row, strict=True))) for row in x])
     abstained = np.array([judge.decide(q.question, *_retrieved(pipeline, q)).abstain for q in questions])

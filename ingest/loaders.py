@@ -144,7 +144,7 @@ def load_document(source: SourceFile, max_bytes: int = MAX_FILE_BYTES) -> Docume
     """Parse one file into a Document whose text is the verbatim body; raise LoadError if bad."""
     meta, body = read_file(source.path, max_bytes)
     metadata = _metadata(meta, source)
-    from llama_index.core.schema import Document
+    from llama_index.core.schema import Document  # lazy: ~1 s import, unchanged re-ingest skips it
 
     return Document(id_=metadata["doc_id"], text=body, metadata=metadata)
 

@@ -105,7 +105,7 @@ class DenseIndex(Index):
 
     @classmethod
     def load(cls, directory: Path) -> DenseIndex:
-        import faiss
+        import faiss  # lazy: keeps CLI start-up and the unchanged re-ingest (no index work) fast
 
         meta_path = directory / cls.META
         meta = json.loads(meta_path.read_text()) if meta_path.exists() else {}
@@ -114,7 +114,7 @@ class DenseIndex(Index):
                    meta.get("refine", 0))
 
     def save(self, directory: Path) -> None:
-        import faiss
+        import faiss  # lazy: keeps CLI start-up and the unchanged re-ingest (no index work) fast
 
         faiss.write_index(self._index, str(directory / self.FILE))
         meta = {"kind": self.kind, "ef_search": self.ef_search, "nprobe": self.nprobe, "refine": self.refine}
@@ -135,7 +135,7 @@ class DenseIndex(Index):
 
     def _params(self, allowed: np.ndarray | None) -> Any:
         """Search parameters; they carry efSearch/nprobe, so they are set even without a filter."""
-        import faiss
+        import faiss  # lazy: keeps CLI start-up and the unchanged re-ingest (no index work) fast
 
         sel = faiss.IDSelectorBatch(allowed.astype(np.int64)) if allowed is not None else None
         if self.kind == "hnsw":
@@ -196,7 +196,7 @@ class LexicalIndex(Index):
 
     @classmethod
     def build(cls, texts: list[str], tokenizer: str) -> LexicalIndex:
-        import bm25s
+        import bm25s  # lazy: pulls scipy; only needed when a lexical index is built or loaded
 
         model = bm25s.BM25()
         corpus = [tokenize(t, tokenizer) or [""] for t in texts]
@@ -205,7 +205,7 @@ class LexicalIndex(Index):
 
     @classmethod
     def load(cls, directory: Path, tokenizer: str = "bigram") -> LexicalIndex:
-        import bm25s
+        import bm25s  # lazy: pulls scipy; only needed when a lexical index is built or loaded
 
         target = directory / cls.DIRS[tokenizer]
         meta = json.loads((target / "tokenizer.json").read_text())

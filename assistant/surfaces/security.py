@@ -20,6 +20,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlencode
 
 from fastapi import APIRouter, FastAPI, Request
+from fastapi import HTTPException as ApiError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.exceptions import HTTPException
@@ -225,8 +226,6 @@ def install_security(app: FastAPI, settings: Settings) -> None:
 
 def check_limits(settings: Settings, k: int | None = None, history: list[Any] | None = None) -> None:
     """422 with the reason when k or the history exceeds the configured limits."""
-    from fastapi import HTTPException as ApiError
-
     if k is not None and k > settings.max_k:
         raise ApiError(422, f"k is {k}; the limit is {settings.max_k}")
     if history is not None and len(history) > settings.max_history_turns:

@@ -31,7 +31,9 @@ async def slack_lifespan(app: FastAPI) -> AsyncIterator[None]:
     """Start the SlackBot after the app's pipeline and store exist; drain it on shutdown."""
     app.state.slack_bot, app.state.slack_unavailable = None, None
     try:
-        from assistant.surfaces.slack.bot import SlackBot  # slack-sdk is the optional `slack` extra
+        from assistant.surfaces.slack.bot import (
+            SlackBot,  # lazy: slack-sdk is the optional `slack` extra
+        )
     except ImportError as exc:
         app.state.slack_unavailable = f"slack-sdk is not installed ({exc}); pip install 'hindsight[slack]'"
     else:
@@ -58,6 +60,7 @@ async def _verified(request: Request) -> tuple[Any, bytes]:
     body = await request.body()
     if len(body) > MAX_BODY:
         raise HTTPException(413, "request body over 1 MiB")
+    # lazy: slack-sdk (the optional `slack` extra) verifies the signature
     from assistant.surfaces.slack.signature import SignatureError, verify_request
 
     try:
