@@ -20,8 +20,9 @@ from assistant.surfaces.errors import install_error_handlers
 from assistant.surfaces.limits import ConversationLimiter
 from assistant.surfaces.mcp_server import build_mcp_server
 from assistant.surfaces.openapi import publish_limits
-from assistant.surfaces.routes import api, library, openai, slack, web
+from assistant.surfaces.routes import api, library, openai, web
 from assistant.surfaces.security import install_security
+from assistant.surfaces.slack import routes as slack
 
 log = logging.getLogger("hindsight")
 
