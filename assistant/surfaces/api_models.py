@@ -16,6 +16,10 @@ MAX_QUESTION_CHARS = 20_000
 MAX_HISTORY_TURNS = 50
 MAX_COMMENT_CHARS = 4_000
 MAX_TURN_CHARS = 8_000  # one history turn; keeps a full history well under the body limit
+# The answer rated in feedback. A body of schema-valid text fields must fit max_body_bytes even
+# when each character is JSON-escaped to 12 bytes, or a schema-valid request would be a 413:
+# (4_000 + 20_000 + 40_000) * 12 ≈ 770 kB < 1 MB.
+MAX_ANSWER_CHARS = 40_000
 MAX_FILTER_VALUES = 50
 MAX_FILTER_CHARS = 200
 NOT_BLANK = r"\S"  # stated in the schema; enforced by the validators with str.strip()
@@ -79,7 +83,7 @@ class FeedbackRequest(BaseModel):
     message_id: int | None = Field(default=None, ge=1, le=2**63 - 1)
     conversation_id: str | None = Field(default=None, max_length=64)
     question: str = Field(default="", max_length=MAX_QUESTION_CHARS)
-    answer: str = Field(default="", max_length=200_000)
+    answer: str = Field(default="", max_length=MAX_ANSWER_CHARS)
     citations: list[dict[str, Any]] = Field(default_factory=list, max_length=100)
     config: dict[str, Any] = Field(default_factory=dict)
 
