@@ -7,6 +7,7 @@ import io
 from pathlib import Path
 
 import pytest
+from fastapi.routing import iter_route_contexts
 from fastapi.testclient import TestClient
 
 from assistant.core.settings import Settings
@@ -95,6 +96,15 @@ def test_every_documented_route_declares_its_responses(client: TestClient) -> No
     stream = paths["/api/chat/stream"]["post"]["responses"]["200"]["content"]
     assert list(stream) == ["text/event-stream"]
     assert "text/csv" in paths["/api/feedback"]["get"]["responses"]["200"]["content"]
+
+
+def test_every_json_api_route_is_in_the_schema_the_contract_test_walks(client: TestClient) -> None:
+    published = set(client.get("/openapi.json").json()["paths"])
+    routes = iter_route_contexts(client.app.routes)  # type: ignore[attr-defined]
+    served = {route.path_format or route.path or "" for route in routes}  # included routers flattened
+    json_api = {path for path in served if path.startswith(("/api/", "/v1/")) or path in ("/api", "/v1")}
+    assert "/api/library/documents" in json_api
+    assert json_api <= published, sorted(json_api - published)  # hidden or mounted: never fuzzed
 
 
 def test_405_names_every_method_of_the_path(client: TestClient) -> None:
