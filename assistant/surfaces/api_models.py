@@ -273,9 +273,16 @@ class FilterOptions(BaseModel):
 
 
 class RenameRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid")
 
-    title: str = Field(min_length=1, max_length=200)
+    title: str = Field(min_length=1, max_length=200, json_schema_extra={"pattern": NOT_BLANK})
+
+    @field_validator("title")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("title is empty")
+        return value.strip()
 
 
 class ConversationTitle(BaseModel):

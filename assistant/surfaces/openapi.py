@@ -16,7 +16,7 @@ from assistant.core.settings import Settings
 from assistant.surfaces.api_models import ErrorResponse, ValidationErrorResponse
 
 REASONS = {
-    400: "Malformed request (Slack: body or payload is not what Slack sends)",
+    400: "Malformed request (an unparseable multipart upload; Slack: body or payload is not what Slack sends)",
     401: "Missing or invalid credentials (API key, admin token or session, or Slack signature)",
     403: "Library writes are off (the server has no admin token) or the CSRF check failed",
     404: "Not found, or a feature not enabled on this server",

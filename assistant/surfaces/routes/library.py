@@ -93,7 +93,7 @@ def library(request: Request, pipeline: PipelineDep, settings: SettingsDep, jobs
 
 
 @router.post("/api/library/documents", response_model=Job, status_code=202,
-             responses=errors(*WRITE_ERRORS, 409, 415))
+             responses=errors(400, *WRITE_ERRORS, 409, 415))
 async def upload(
     _: WriterDep, library: LibraryDep, settings: SettingsDep,
     file: Annotated[UploadFile, File(description=".md .txt .html .pdf .docx")],
