@@ -12,6 +12,8 @@ from typing import Annotated, Literal
 import yaml
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
+from assistant.text import BLANK_CHARS, NOT_BLANK, strip_blank
+
 Outcome = Literal["lost", "stalled", "delivered-late", "delivered", "cancelled"]
 # The template's five sections, in order: (field, heading).
 SECTIONS = (
@@ -21,21 +23,16 @@ SECTIONS = (
 SHORT = 200
 LONG = 20_000
 MAX_TAG_CHARS = 40
-NOT_BLANK = r"\S"  # in the schema; checked with str.strip() (Python's whitespace, as the fuzzer's regex)
-
-
-def _stripped(value: str) -> str:
-    if not value.strip():
-        raise ValueError("only whitespace")
-    return value.strip()
-
-
-# Text fields: length limits on what is sent, at least one non-space character, stored stripped.
-Filled = Annotated[str, Field(json_schema_extra={"pattern": NOT_BLANK}), AfterValidator(_stripped)]
-Title = Annotated[Filled, Field(min_length=4, max_length=SHORT)]
-Short = Annotated[Filled, Field(min_length=1, max_length=SHORT)]
-Long = Annotated[Filled, Field(min_length=10, max_length=LONG)]
-Brief = Annotated[Filled, Field(min_length=5, max_length=LONG)]
+# Text fields: length limits on what is sent and a visible character (both in the schema), then
+# stripped; the strip runs last, so a length limit applies to the text as sent, as the schema says.
+Title = Annotated[str, Field(min_length=4, max_length=SHORT, json_schema_extra={"pattern": NOT_BLANK}),
+                  AfterValidator(strip_blank)]
+Short = Annotated[str, Field(min_length=1, max_length=SHORT, json_schema_extra={"pattern": NOT_BLANK}),
+                  AfterValidator(strip_blank)]
+Long = Annotated[str, Field(min_length=10, max_length=LONG, json_schema_extra={"pattern": NOT_BLANK}),
+                 AfterValidator(strip_blank)]
+Brief = Annotated[str, Field(min_length=5, max_length=LONG, json_schema_extra={"pattern": NOT_BLANK}),
+                  AfterValidator(strip_blank)]
 Tag = Annotated[str, Field(max_length=MAX_TAG_CHARS)]
 
 
@@ -49,7 +46,7 @@ def _date_text(value: object) -> object:
 
 
 def _clean_tags(tags: list[str]) -> list[str]:
-    return list(dict.fromkeys(t.strip() for t in tags if t.strip()))
+    return list(dict.fromkeys(t.strip(BLANK_CHARS) for t in tags if t.strip(BLANK_CHARS)))
 
 
 class PostmortemForm(BaseModel):

@@ -11,6 +11,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from assistant.text import NOT_BLANK, strip_blank  # the schema's pattern and the check that agrees
+
 # Hard ceilings; settings may lower them (e.g. max_question_chars).
 MAX_QUESTION_CHARS = 20_000
 MAX_HISTORY_TURNS = 50
@@ -22,7 +24,6 @@ MAX_TURN_CHARS = 8_000  # one history turn; keeps a full history well under the 
 MAX_ANSWER_CHARS = 40_000
 MAX_FILTER_VALUES = 50
 MAX_FILTER_CHARS = 200
-NOT_BLANK = r"\S"  # stated in the schema; enforced by the validators with str.strip()
 
 FilterValue = Annotated[str, Field(max_length=MAX_FILTER_CHARS)]
 FilterValues = str | Annotated[list[FilterValue], Field(max_length=MAX_FILTER_VALUES)] | None
@@ -52,9 +53,7 @@ class QuestionRequest(BaseModel):
     @field_validator("question")
     @classmethod
     def _not_blank(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("question is empty")
-        return value.strip()
+        return strip_blank(value)
 
 
 class SearchRequest(QuestionRequest):
@@ -280,9 +279,7 @@ class RenameRequest(BaseModel):
     @field_validator("title")
     @classmethod
     def _not_blank(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("title is empty")
-        return value.strip()
+        return strip_blank(value)
 
 
 class ConversationTitle(BaseModel):
