@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from pathlib import Path
 
 import pytest
@@ -82,6 +83,15 @@ def test_the_schema_states_the_configured_limits(real_settings: Settings, real_p
         history = models["ChatRequest"]["properties"]["history"]["anyOf"][0]
         assert history["maxItems"] == 3
         assert models["FeedbackRequest"]["properties"]["question"]["maxLength"] == 20_000  # stored, not asked
+
+
+def test_a_feedback_with_every_text_field_at_its_limit_fits_the_body_limit(client: TestClient) -> None:
+    models = client.get("/openapi.json").json()["components"]["schemas"]
+    fields = models["FeedbackRequest"]["properties"]
+    longest = {name: "😀" * fields[name]["maxLength"] for name in ("comment", "question", "answer")}
+    body = json.dumps({"rating": -1, **longest}).encode()  # ASCII-escaped: 12 bytes a character
+    response = client.post("/api/feedback", content=body, headers={"Content-Type": "application/json"})
+    assert response.status_code == 201, response.text[:200]
 
 
 def test_every_documented_route_declares_its_responses(client: TestClient) -> None:
