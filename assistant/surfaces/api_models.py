@@ -78,8 +78,9 @@ class FeedbackRequest(BaseModel):
 
     rating: Literal[1, -1]
     comment: str = Field(default="", max_length=MAX_COMMENT_CHARS)
-    # SQLite integers are 64-bit; a larger id could never match and would overflow the driver.
-    message_id: int | None = Field(default=None, ge=1, le=2**63 - 1)
+    # Within I-JSON's exact range (RFC 7493): a client that reads numbers as doubles (JavaScript, a
+    # fuzzer) rounds 2**63 - 1 up past SQLite's 64-bit limit, so that ceiling was unkeepable.
+    message_id: int | None = Field(default=None, ge=1, le=2**53 - 1)
     conversation_id: str | None = Field(default=None, max_length=64)
     question: str = Field(default="", max_length=MAX_QUESTION_CHARS)
     answer: str = Field(default="", max_length=MAX_ANSWER_CHARS)
