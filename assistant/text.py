@@ -114,3 +114,18 @@ def char_ngrams(normalized: str, n: int = 2) -> set[str]:
     if len(kept) < n:
         return {kept} if kept else set()
     return {kept[i : i + n] for i in range(len(kept) - n + 1)}
+
+
+# Whitespace as Python's str.isspace() and JSON Schema's (ECMAScript) \s count it, spelled out so
+# a schema `pattern` and the server's check agree under either regex engine (\s does not).
+BLANK_CHARS = ("\t\n\v\f\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006"
+               "\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000\ufeff")
+NOT_BLANK = "[^" + "".join(f"\\u{ord(c):04x}" for c in BLANK_CHARS) + "]"  # some visible character
+
+
+def strip_blank(value: str) -> str:
+    """value without surrounding BLANK_CHARS; ValueError when nothing else is left."""
+    stripped = value.strip(BLANK_CHARS)
+    if not stripped:
+        raise ValueError("only whitespace")
+    return stripped

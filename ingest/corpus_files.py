@@ -14,13 +14,15 @@ import re
 import shutil
 import uuid
 from pathlib import Path
+from typing import Literal
 
 from ingest.errors import LoadError
 from ingest.loaders import SUFFIXES, read_file
 
 STAGING = ".incoming"
 UPLOAD_SUFFIXES = (".md", ".txt", ".html", ".pdf", ".docx")
-FOLDER_BY_TYPE = {"article": "articles", "postmortem": "postmortems", "document": "uploads"}
+UploadType = Literal["article", "postmortem", "document"]  # an enum in the upload form's schema
+FOLDER_BY_TYPE: dict[str, str] = {"article": "articles", "postmortem": "postmortems", "document": "uploads"}
 SAFE_STEM = re.compile(r"[^\w.-]+", re.UNICODE)
 
 
@@ -34,6 +36,10 @@ class AlreadyExists(CorpusWriteError):
 
 class TooLarge(CorpusWriteError):
     pass
+
+
+class UnsupportedType(CorpusWriteError):
+    """A file of a kind the corpus does not read (by its suffix)."""
 
 
 def inside(corpus_dir: Path, relpath: str) -> Path:
@@ -50,7 +56,7 @@ def safe_filename(name: str) -> str:
     base = name.replace("\\", "/").rsplit("/", 1)[-1].strip()
     stem, dot, suffix = base.rpartition(".")
     if not dot or f".{suffix.lower()}" not in UPLOAD_SUFFIXES:
-        raise CorpusWriteError(f"{base or name!r}: only {', '.join(UPLOAD_SUFFIXES)} files can be added")
+        raise UnsupportedType(f"{base or name!r}: only {', '.join(UPLOAD_SUFFIXES)} files can be added")
     stem = SAFE_STEM.sub("-", stem).strip("-.")[:80]
     if not stem:
         raise CorpusWriteError(f"{base!r}: the file name has no usable characters")
@@ -63,7 +69,7 @@ def add_file(corpus_dir: Path, relpath: str, data: bytes, max_bytes: int) -> str
         raise TooLarge(f"file is {len(data)} bytes, which exceeds the limit of {max_bytes}")
     target = inside(corpus_dir, relpath)
     if target.suffix.lower() not in SUFFIXES:
-        raise CorpusWriteError(f"{target.name}: not a type the corpus reads")
+        raise UnsupportedType(f"{target.name}: not a type the corpus reads")
     if target.exists():
         raise AlreadyExists(f"{relpath} already exists; delete it first or choose another name")
     staging = corpus_dir / STAGING

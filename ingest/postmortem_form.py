@@ -1,12 +1,18 @@
-"""A postmortem written in a form → a Markdown file that follows corpus/postmortems/TEMPLATE.md."""
+"""A postmortem written in a form → a Markdown file that follows corpus/postmortems/TEMPLATE.md.
+
+Every rule the server checks is one the published schema states (lengths, patterns, enums), so a
+form the schema calls valid is one the server accepts. Whitespace is stripped after validation.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Annotated, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+
+from assistant.text import BLANK_CHARS, NOT_BLANK, strip_blank
 
 Outcome = Literal["lost", "stalled", "delivered-late", "delivered", "cancelled"]
 # The template's five sections, in order: (field, heading).
@@ -16,44 +22,57 @@ SECTIONS = (
 )
 SHORT = 200
 LONG = 20_000
+MAX_TAG_CHARS = 40
+# Text fields: length limits on what is sent and a visible character (both in the schema), then
+# stripped; the strip runs last, so a length limit applies to the text as sent, as the schema says.
+Title = Annotated[str, Field(min_length=4, max_length=SHORT, json_schema_extra={"pattern": NOT_BLANK}),
+                  AfterValidator(strip_blank)]
+Short = Annotated[str, Field(min_length=1, max_length=SHORT, json_schema_extra={"pattern": NOT_BLANK}),
+                  AfterValidator(strip_blank)]
+Long = Annotated[str, Field(min_length=10, max_length=LONG, json_schema_extra={"pattern": NOT_BLANK}),
+                 AfterValidator(strip_blank)]
+Brief = Annotated[str, Field(min_length=5, max_length=LONG, json_schema_extra={"pattern": NOT_BLANK}),
+                  AfterValidator(strip_blank)]
+Tag = Annotated[str, Field(max_length=MAX_TAG_CHARS)]
+
+
+def _date_text(value: object) -> object:
+    """Only a YYYY-MM-DD string, as the schema's `format: date` says (not a number or timestamp)."""
+    if isinstance(value, str) and len(value) == 10:
+        return value
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value
+    raise ValueError("a date as YYYY-MM-DD")
+
+
+def _clean_tags(tags: list[str]) -> list[str]:
+    return list(dict.fromkeys(t.strip(BLANK_CHARS) for t in tags if t.strip(BLANK_CHARS)))
 
 
 class PostmortemForm(BaseModel):
     """The front-matter fields and the five sections of a postmortem (corpus/postmortems/README.md)."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid")
 
     id: str = Field(pattern=r"^pm-[a-z0-9]+(?:-[a-z0-9]+)*$", max_length=80,
                     description="pm- then lowercase letters, digits and hyphens; also the file name")
-    title: str = Field(min_length=4, max_length=SHORT)
-    project: str = Field(min_length=1, max_length=SHORT)
-    industry: str = Field(min_length=1, max_length=SHORT)
-    customer_segment: str = Field(min_length=1, max_length=SHORT)
-    phase: str = Field(min_length=1, max_length=SHORT, description="e.g. 试点/POC, 试用期, 合同谈判, 交付, 运维")
+    title: Title
+    project: Short
+    industry: Short
+    customer_segment: Short
+    phase: Short = Field(description="e.g. 试点/POC, 试用期, 合同谈判, 交付, 运维")
     outcome: Outcome
-    date: dt.date
-    tags: list[str] = Field(default_factory=list, max_length=20)
+    # Any calendar date: "not in the future" cannot be stated in a JSON Schema, and a rule the
+    # schema does not state is one clients cannot know (the page's date input starts at today).
+    date: Annotated[dt.date, BeforeValidator(_date_text)]
+    # Blank tags and repeats are dropped, not refused.
+    tags: Annotated[list[Tag], AfterValidator(_clean_tags)] = Field(default_factory=list, max_length=20)
     language: Literal["zh-Hans", "zh-Hant"] = "zh-Hans"
-    background: str = Field(min_length=10, max_length=LONG)
-    timeline: str = Field(min_length=10, max_length=LONG)
-    root_cause: str = Field(min_length=10, max_length=LONG)
-    lessons: str = Field(min_length=5, max_length=LONG)
-    actions: str = Field(min_length=5, max_length=LONG)
-
-    @field_validator("tags")
-    @classmethod
-    def _clean_tags(cls, tags: list[str]) -> list[str]:
-        cleaned = [t.strip() for t in tags if t.strip()]
-        if any(len(t) > 40 for t in cleaned):
-            raise ValueError("a tag is longer than 40 characters")
-        return list(dict.fromkeys(cleaned))
-
-    @field_validator("date")
-    @classmethod
-    def _not_future(cls, value: dt.date) -> dt.date:
-        if value > dt.date.today() + dt.timedelta(days=1):
-            raise ValueError("the postmortem date is in the future")
-        return value
+    background: Long
+    timeline: Long
+    root_cause: Long
+    lessons: Brief
+    actions: Brief
 
     @property
     def relpath(self) -> str:

@@ -118,7 +118,7 @@ def test_uploaded_docx_and_pdf_become_searchable(admin: tuple[TestClient, Settin
 @pytest.mark.parametrize(("name", "content", "status", "reason"), [
     ("locked.pdf", "encrypted", 422, "encrypted PDF"),
     ("cut.pdf", "truncated", 422, "broken PDF"),
-    ("notes.exe", b"MZ...", 422, "only .md, .txt, .html, .pdf, .docx"),
+    ("notes.exe", b"MZ...", 415, "only .md, .txt, .html, .pdf, .docx"),
     ("empty.md", b"---\ntitle: x\n---\n", 422, "empty document"),
     ("../../../etc/evil.md", b"# evil\n\nwritten outside?\n", 202, ""),
 ])

@@ -11,15 +11,19 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from assistant.text import NOT_BLANK, strip_blank  # the schema's pattern and the check that agrees
+
 # Hard ceilings; settings may lower them (e.g. max_question_chars).
 MAX_QUESTION_CHARS = 20_000
 MAX_HISTORY_TURNS = 50
 MAX_COMMENT_CHARS = 4_000
-MAX_ANSWER_CHARS = 50_000
 MAX_TURN_CHARS = 8_000  # one history turn; keeps a full history well under the body limit
+# The answer rated in feedback. A body of schema-valid text fields must fit max_body_bytes even
+# when each character is JSON-escaped to 12 bytes, or a schema-valid request would be a 413:
+# (4_000 + 20_000 + 40_000) * 12 ≈ 770 kB < 1 MB.
+MAX_ANSWER_CHARS = 40_000
 MAX_FILTER_VALUES = 50
 MAX_FILTER_CHARS = 200
-NOT_BLANK = r"\S"  # stated in the schema; enforced by the validators with str.strip()
 
 FilterValue = Annotated[str, Field(max_length=MAX_FILTER_CHARS)]
 FilterValues = str | Annotated[list[FilterValue], Field(max_length=MAX_FILTER_VALUES)] | None
@@ -49,9 +53,7 @@ class QuestionRequest(BaseModel):
     @field_validator("question")
     @classmethod
     def _not_blank(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("question is empty")
-        return value.strip()
+        return strip_blank(value)
 
 
 class SearchRequest(QuestionRequest):
@@ -76,13 +78,11 @@ class FeedbackRequest(BaseModel):
 
     rating: Literal[1, -1]
     comment: str = Field(default="", max_length=MAX_COMMENT_CHARS)
-    # A larger id could never match (SQLite integers are 64-bit). 2**53 - 1, not 2**63 - 1: JSON
-    # numbers are doubles to most validators, and 2**63 - 1 is not one (found by schemathesis).
+    # Within I-JSON's exact range (RFC 7493): a client that reads numbers as doubles (JavaScript, a
+    # fuzzer) rounds 2**63 - 1 up past SQLite's 64-bit limit, so that ceiling was unkeepable.
     message_id: int | None = Field(default=None, ge=1, le=2**53 - 1)
     conversation_id: str | None = Field(default=None, max_length=64)
     question: str = Field(default="", max_length=MAX_QUESTION_CHARS)
-    # Answers run to a few thousand characters. The cap keeps even an over-long body (12 bytes per
-    # escaped astral character) under the 1 MB body limit, so it is a precise 422, not a 413.
     answer: str = Field(default="", max_length=MAX_ANSWER_CHARS)
     citations: list[dict[str, Any]] = Field(default_factory=list, max_length=100)
     config: dict[str, Any] = Field(default_factory=dict)
@@ -273,9 +273,14 @@ class FilterOptions(BaseModel):
 
 
 class RenameRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid")
 
-    title: str = Field(min_length=1, max_length=200)
+    title: str = Field(min_length=1, max_length=200, json_schema_extra={"pattern": NOT_BLANK})
+
+    @field_validator("title")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        return strip_blank(value)
 
 
 class ConversationTitle(BaseModel):

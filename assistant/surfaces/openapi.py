@@ -16,10 +16,13 @@ from assistant.core.settings import Settings
 from assistant.surfaces.api_models import ErrorResponse, ValidationErrorResponse
 
 REASONS = {
-    400: "Malformed request (Slack: body or payload is not what Slack sends)",
-    401: "Missing or invalid credentials (API key, session, or Slack signature)",
+    400: "Malformed request (an unparseable multipart upload; Slack: body or payload is not what Slack sends)",
+    401: "Missing or invalid credentials (API key, admin token or session, or Slack signature)",
+    403: "Library writes are off (the server has no admin token) or the CSRF check failed",
     404: "Not found, or a feature not enabled on this server",
-    413: "Request body over the configured limit (max_body_bytes)",
+    409: "Already exists: delete it first or choose another name",
+    413: "Request body over the configured limit (max_body_bytes; uploads: max_upload_bytes)",
+    415: "Not a file type the corpus reads (.md .txt .html .pdf .docx)",
     422: "Invalid request: each problem with its location; the input is never echoed",
     429: "Too many new conversations from this client; see Retry-After",
     503: "Index or database unavailable; the reason says which",

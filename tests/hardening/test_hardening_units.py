@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
@@ -9,6 +10,7 @@ import pytest
 from assistant.surfaces.security import authorized, session_token
 from assistant.surfaces.slack.blocks import link
 from assistant.surfaces.slack.signature import SignatureError, verify_request
+from assistant.text import NOT_BLANK, strip_blank
 from testing.fake_slack import SECRET, slack_signature_headers
 
 KEY = "k" * 20
@@ -42,3 +44,16 @@ def test_an_odd_neighbouring_cookie_does_not_break_the_session() -> None:
                    f'a b=1; hindsight_session={token}']:
         assert authorized({"cookie": cookie}, [KEY]), cookie
     assert not authorized({"cookie": "hindsight_session=wrong; x=1"}, [KEY])
+
+
+@pytest.mark.parametrize("text", ["", " ", "\x1f", "\u3000\t", "\ufeff", "\x85", " a ", "\x1fb", "。", "\u200b"])
+def test_the_schemas_not_blank_pattern_and_the_servers_check_agree(text: str) -> None:
+    def accepted() -> bool:
+        try:
+            strip_blank(text)
+        except ValueError:
+            return False
+        return True
+
+    assert (re.search(NOT_BLANK, text) is not None) == accepted()
+    assert "\\s" not in NOT_BLANK.lower()  # \s differs between Python's and ECMAScript's regexes

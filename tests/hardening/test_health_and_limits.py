@@ -10,6 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from assistant.core.settings import Settings
+from assistant.index.factory import DenseOpener, open_faiss
 from assistant.service.chat import ChatService
 from assistant.service.db import conversations
 from assistant.service.history import HistoryStore
@@ -59,9 +60,9 @@ def test_a_broken_current_build_is_not_reloaded_on_every_check(built: Settings, 
     loads: list[Path] = []
     real_load = build_store.load_index
 
-    def counting(path: Path) -> object:
+    def counting(path: Path, open_dense: DenseOpener = open_faiss) -> object:
         loads.append(path)
-        return real_load(path)
+        return real_load(path, open_dense)
 
     monkeypatch.setattr("assistant.service.pipeline.load_index", counting)
     for _ in range(5):

@@ -3,7 +3,9 @@
 Every operation the app publishes is generated (positive and negative data) and each response
 is validated by all of schemathesis' checks: no 5xx, status codes, content types, headers and
 bodies as documented, valid requests accepted, invalid ones rejected, 405s naming every method.
-Routes added later (OpenAI-compatible /v1/*, MCP, uploads) are covered without editing this file.
+Routes added later (OpenAI-compatible /v1/*, uploads) are covered without editing this file:
+test_hardening_api checks that every /api and /v1 route is in the schema walked here. An MCP
+mount speaks JSON-RPC, not OpenAPI; its bad-input tests live with it.
 """
 
 from __future__ import annotations

@@ -2,6 +2,8 @@
 import { el } from "./dom.js";
 import { t } from "./i18n.js";
 
+const MAX_ANSWER_CHARS = 40000; // assistant/surfaces/api_models.py
+
 async function send(payload) {
   const response = await fetch("/api/feedback", {
     method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(payload),
@@ -43,7 +45,8 @@ export function renderFeedback(turn) {
       await send({
         rating, comment: comment.value.trim(), message_id: turn.messageId ?? null,
         conversation_id: turn.conversationId ?? null, question: turn.question || "",
-        answer: answer.answer || "", citations: answer.citations || [],
+        // The API keeps at most MAX_ANSWER_CHARS of the rated answer; the rating must not be lost.
+        answer: (answer.answer || "").slice(0, MAX_ANSWER_CHARS), citations: answer.citations || [],
         config: { answerer: answer.answerer, build_id: (answer.trace || {}).build_id,
           abstained: answer.abstained, filters: turn.filters || null, client: "web" },
       });

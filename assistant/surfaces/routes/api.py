@@ -198,7 +198,7 @@ def documents(pipeline: PipelineDep) -> list[dict[str, Any]]:
     ]
 
 
-@router.get("/api/filters", response_model=FilterOptions)
+@router.get("/api/filters", response_model=FilterOptions, responses=errors(401, 503))
 def filter_options(pipeline: PipelineDep) -> FilterOptions:
     """The values the chat's filters panel offers, with how many documents have each."""
     try:
@@ -234,7 +234,7 @@ def conversation(store: StoreDep, conversation_id: str = CONVERSATION_ID) -> dic
 
 
 @router.patch("/api/conversations/{conversation_id}", response_model=ConversationTitle,
-              responses=errors(401, 404, 422, 503))
+              responses=errors(401, 404, 413, 422, 503))
 def rename_conversation(
     req: RenameRequest, store: StoreDep, conversation_id: str = CONVERSATION_ID
 ) -> ConversationTitle:

@@ -19,9 +19,16 @@ from assistant.surfaces.library_models import (
     LibraryListing,
     PostmortemPreview,
 )
+from assistant.surfaces.openapi import errors
 from assistant.surfaces.routes.api import DOC_ID_PATTERN
 from assistant.surfaces.routes.web import language, render
-from ingest.corpus_files import AlreadyExists, CorpusWriteError, TooLarge
+from ingest.corpus_files import (
+    AlreadyExists,
+    CorpusWriteError,
+    TooLarge,
+    UnsupportedType,
+    UploadType,
+)
 from ingest.postmortem_form import PostmortemForm
 
 router = APIRouter()
@@ -52,8 +59,17 @@ def _job(job: IngestJob) -> Job:
     return Job.model_validate(job.to_json())
 
 
+REFUSALS: tuple[tuple[type[CorpusWriteError], int], ...] = (
+    (AlreadyExists, 409), (TooLarge, 413), (UnsupportedType, 415),
+)
+# Every write: no admin token on the server or a failed CSRF check (403), a body over the limit
+# (413), the job store unavailable (503).
+WRITE_ERRORS = (401, 403, 413, 422, 503)
+
+
 def _refused(exc: CorpusWriteError) -> HTTPException:
-    status = 409 if isinstance(exc, AlreadyExists) else 413 if isinstance(exc, TooLarge) else 422
+    """The status that says why a corpus write was refused (422: the content itself is unusable)."""
+    status = next((code for kind, code in REFUSALS if isinstance(exc, kind)), 422)
     return HTTPException(status, str(exc))
 
 
@@ -65,7 +81,7 @@ def library_page(request: Request, settings: SettingsDep) -> HTMLResponse:
                   csrf=csrf_token(settings) if admin else "", max_upload_bytes=settings.max_upload_bytes)
 
 
-@router.get("/api/library", response_model=LibraryListing)
+@router.get("/api/library", response_model=LibraryListing, responses=errors(401, 503))
 def library(request: Request, pipeline: PipelineDep, settings: SettingsDep, jobs: JobsDep) -> LibraryListing:
     """Every corpus document (type, date, tags, chunks, ingest status) and the recent jobs."""
     entries = list_library(pipeline.settings, _index(pipeline))
@@ -76,11 +92,12 @@ def library(request: Request, pipeline: PipelineDep, settings: SettingsDep, jobs
     )
 
 
-@router.post("/api/library/documents", response_model=Job, status_code=202)
+@router.post("/api/library/documents", response_model=Job, status_code=202,
+             responses=errors(400, *WRITE_ERRORS, 409, 415))
 async def upload(
     _: WriterDep, library: LibraryDep, settings: SettingsDep,
     file: Annotated[UploadFile, File(description=".md .txt .html .pdf .docx")],
-    doc_type: Annotated[str, Form(max_length=32)] = "document",
+    doc_type: Annotated[UploadType, Form()] = "document",
 ) -> Job:
     """Add an uploaded file to the corpus and ingest it in the background (poll the job)."""
     data = await file.read(settings.max_upload_bytes + 1)
@@ -90,7 +107,8 @@ async def upload(
         raise _refused(exc) from exc
 
 
-@router.post("/api/library/postmortems/preview", response_model=PostmortemPreview)
+@router.post("/api/library/postmortems/preview", response_model=PostmortemPreview,
+             responses=errors(401, 413, 422))
 def preview_postmortem(form: PostmortemForm) -> PostmortemPreview:
     """The file the form would write, and how the source view will show it."""
     text = form.to_markdown()
@@ -98,7 +116,8 @@ def preview_postmortem(form: PostmortemForm) -> PostmortemPreview:
     return PostmortemPreview(path=form.relpath, markdown=text, html=render_markdown(body))
 
 
-@router.post("/api/library/postmortems", response_model=Job, status_code=202)
+@router.post("/api/library/postmortems", response_model=Job, status_code=202,
+             responses=errors(*WRITE_ERRORS, 409))
 def add_postmortem(_: WriterDep, form: PostmortemForm, library: LibraryDep) -> Job:
     """Write the postmortem into corpus/postmortems/<id>.md and ingest it."""
     try:
@@ -107,7 +126,8 @@ def add_postmortem(_: WriterDep, form: PostmortemForm, library: LibraryDep) -> J
         raise _refused(exc) from exc
 
 
-@router.delete("/api/library/documents/{doc_id}", response_model=Job, status_code=202)
+@router.delete("/api/library/documents/{doc_id}", response_model=Job, status_code=202,
+               responses=errors(*WRITE_ERRORS, 404))
 def delete_document(
     _: WriterDep, library: LibraryDep, pipeline: PipelineDep,
     doc_id: str = Path(max_length=128, pattern=DOC_ID_PATTERN),
@@ -119,11 +139,12 @@ def delete_document(
         raise HTTPException(404, f"no indexed document {doc_id!r}")
     try:
         return _job(library.delete(entry["path"]))
-    except CorpusWriteError as exc:
-        raise _refused(exc) from exc
+    except CorpusWriteError as exc:  # indexed, but its file is gone already
+        raise HTTPException(404, str(exc)) from exc
 
 
-@router.delete("/api/library/files", response_model=Job, status_code=202)
+@router.delete("/api/library/files", response_model=Job, status_code=202,
+               responses=errors(*WRITE_ERRORS, 404))
 def delete_file(
     _: WriterDep, library: LibraryDep, path: str = Query(max_length=1000, description="path inside the corpus"),
 ) -> Job:
@@ -134,7 +155,7 @@ def delete_file(
         raise HTTPException(404, str(exc)) from exc
 
 
-@router.get("/api/library/jobs/{job_id}", response_model=Job)
+@router.get("/api/library/jobs/{job_id}", response_model=Job, responses=errors(401, 404, 422, 503))
 def job(jobs: JobsDep, job_id: str = Path(max_length=32, pattern=r"^[a-f0-9]+$")) -> Job:
     found = jobs.get(job_id)
     if found is None:
