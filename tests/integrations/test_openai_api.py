@@ -108,7 +108,7 @@ def test_off_topic_question_is_abstained_on_without_sources(client: openai.OpenA
     completion = ask(client, OFF_TOPIC)
     extension = completion.model_extra["hindsight"]
     assert extension["abstained"] and extension["citations"] == []
-    assert completion.choices[0].message.content == "资料中没有找到相关内容。"
+    assert completion.choices[0].message.content.startswith("资料中没有")  # the reason names the missing term
 
 
 def test_earlier_messages_are_the_conversation(client: openai.OpenAI, fake_llm: FakeLLMServer) -> None:

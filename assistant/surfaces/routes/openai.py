@@ -14,7 +14,6 @@ from collections.abc import Iterator
 from typing import Any, Literal
 
 from fastapi import APIRouter, FastAPI, HTTPException, Request
-from fastapi.exception_handlers import http_exception_handler, request_validation_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -24,6 +23,7 @@ from assistant.service.chat import ChatService, ConversationNotFound, StreamEven
 from assistant.service.pipeline import ANSWERERS, Pipeline
 from assistant.store.build_store import IndexUnavailable
 from assistant.surfaces.deps import PipelineDep, SettingsDep, StoreDep, check_question
+from assistant.surfaces.errors import http_error, validation_error
 from assistant.surfaces.openai_compat import (
     BadMessages,
     completion_id,
@@ -169,7 +169,7 @@ def _remainder(streamed: str, final: str) -> str:
 
 async def _validation_error(request: Request, exc: Exception) -> Response:
     if not request.url.path.startswith(PREFIX):
-        return await request_validation_exception_handler(request, exc)  # type: ignore[arg-type]
+        return await validation_error(request, exc)  # type: ignore[arg-type]  # the API's own 422s
     errors: list[dict[str, Any]] = list(getattr(exc, "errors", list)())
     first = errors[0] if errors else {}
     where = ".".join(str(p) for p in first.get("loc", ()) if p != "body")
@@ -179,7 +179,7 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
 
 async def _http_error(request: Request, exc: Exception) -> Response:
     if not request.url.path.startswith(PREFIX) or not isinstance(exc, StarletteHTTPException):
-        return await http_exception_handler(request, exc)  # type: ignore[arg-type]
+        return await http_error(request, exc)  # type: ignore[arg-type]  # the API's own errors
     status = 400 if exc.status_code == 422 else exc.status_code
     code = getattr(exc, "code", None)
     return JSONResponse(error_body(status, str(exc.detail), code=code), status_code=status,
@@ -187,7 +187,7 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 
 
 def install(app: FastAPI) -> None:
-    """Add the /v1 routes, and OpenAI-shaped errors for them (other paths keep FastAPI's)."""
+    """Add the /v1 routes, and OpenAI-shaped errors for them (other paths keep assistant/surfaces/errors.py's)."""
     app.include_router(router)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
