@@ -62,6 +62,12 @@ def test_reason_names_the_missing_term_in_the_question_language() -> None:
     assert abstain_reason("怎么样？", []) == "资料中没有找到相关内容。"
 
 
+def test_reason_is_in_the_script_of_a_traditional_question() -> None:
+    assert abstain_reason("GPT-4o 的 API 價格是多少？", ["GPT-4o"]) == "資料中沒有提到 GPT-4o。"
+    assert abstain_reason("紅燒肉怎麼做？", ["紅燒肉"]) == "資料中沒有提到紅燒肉。"
+    assert abstain_reason("那後來呢？", []) == "資料中沒有找到相關內容。"
+
+
 def test_probability_is_the_logistic_of_the_standardised_features() -> None:
     model = {"weights": dict.fromkeys(FEATURES, 0.0), "bias": 0.5, "threshold": 0.5,
              "mean": dict.fromkeys(FEATURES, 0.0), "scale": dict.fromkeys(FEATURES, 1.0)}

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from assistant.answer.base import abstain_message
+from assistant.answer.base import abstain_message, in_question_script
 from assistant.core.types import Hit
 from assistant.index.indexes import Query
 from assistant.retrieve.glossary import Glossary
@@ -225,4 +225,5 @@ def abstain_reason(question: str, missing: Sequence[str]) -> str:
     term = missing[0]
     if not chinese:
         return f"The sources do not mention {term}."
-    return f"资料中没有提到 {term}。" if LATIN.fullmatch(term) else f"资料中没有提到{term}。"
+    lead = in_question_script("资料中没有提到", question)
+    return f"{lead} {term}。" if LATIN.fullmatch(term) else f"{lead}{term}。"

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from assistant.answer.analysis import detect_script, to_script
 from assistant.core.types import Answer, AnswerSentence, Hit
 from assistant.index.indexes import Query
 from assistant.store.build_store import LoadedIndex
@@ -17,8 +18,13 @@ ABSTAIN_EN = "No relevant content was found in the sources."
 
 
 def abstain_message(question: str) -> str:
-    """The abstention message in the question's language."""
-    return ABSTAIN_ZH if CJK.search(question) else ABSTAIN_EN
+    """The abstention message in the question's language and script."""
+    return in_question_script(ABSTAIN_ZH, question) if CJK.search(question) else ABSTAIN_EN
+
+
+def in_question_script(text: str, question: str) -> str:
+    """Chinese text in the question's script: a traditional question gets a traditional reply."""
+    return to_script(text, detect_script(question))
 
 
 @dataclass
