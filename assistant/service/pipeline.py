@@ -97,7 +97,7 @@ class Pipeline:
         mode: str | None = None, trace: dict[str, Any] | None = None,
     ) -> list[Hit]:
         """Ranked passages for a question."""
-        ctx = self._context(question, k, filters, mode, trace)
+        ctx = self._context(question, k=k, filters=filters, mode=mode, trace=trace)
         return ctx.hits
 
     def answer(
@@ -105,7 +105,7 @@ class Pipeline:
         history: list[dict[str, str]] | None = None, mode: str | None = None,
     ) -> Answer:
         """A cited answer (or an abstention) for a question."""
-        ctx = self._context(question, None, filters, mode, None, history)
+        ctx = self._context(question, filters=filters, mode=mode, history=history)
         started = time.perf_counter()  # the answer stage: deciding whether to answer, then composing
         answer = self._abstention(ctx) or self.answerer.answer(ctx)
         answer.trace["answer_ms"] = round((time.perf_counter() - started) * 1000, 3)
@@ -116,7 +116,7 @@ class Pipeline:
         history: list[dict[str, str]] | None = None,
     ) -> Iterator[Delta | Answer]:
         """Deltas of answer text as produced, then the final Answer."""
-        ctx = self._context(question, None, filters, None, None, history)
+        ctx = self._context(question, filters=filters, history=history)
         abstained = self._abstention(ctx)
         if abstained is not None:
             yield Delta(abstained.text)
@@ -136,8 +136,8 @@ class Pipeline:
         return Answer(decision.reason, [], [], abstained=True, answerer=self.answerer.name, trace=ctx.trace)
 
     def _context(
-        self, question: str, k: int | None, filters: Filters | None, mode: str | None,
-        trace: dict[str, Any] | None, history: list[dict[str, str]] | None = None,
+        self, question: str, *, k: int | None = None, filters: Filters | None = None, mode: str | None = None,
+        trace: dict[str, Any] | None = None, history: list[dict[str, str]] | None = None,
     ) -> Context:
         index = self.holder.get()
         trace = {} if trace is None else trace
