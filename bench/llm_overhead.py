@@ -18,16 +18,20 @@ import time
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
+from assistant.core.settings import Settings
+from assistant.embed.embedder import create_embedder
+from assistant.service.pipeline import build_pipeline
+from assistant.text import split_sentences
 from bench.common import ROOT, questions, table
+from ingest.build import run_ingest
 from testing.fake_llm import FakeLLMServer, Reply, quote_passage_one
 
 
 def _index(index_dir: Path | None, tmp: Path) -> Path:
     if index_dir:
         return index_dir
-    from assistant.core.settings import Settings
-    from assistant.embed.embedder import create_embedder
-    from ingest.build import run_ingest
 
     settings = Settings(corpus_dir=ROOT / "corpus", index_dir=tmp / "index", data_dir=tmp / "data")
     run_ingest(settings, lambda: create_embedder(settings), progress=False)
@@ -41,7 +45,6 @@ def quote_and_paraphrase(body: dict[str, Any]) -> Reply:
 
 def overhead(pipelines: dict[str, Any], qs: list[str]) -> list[list[Any]]:
     """p50 ms per path and of the per-question difference to extractive."""
-    import numpy as np
 
     totals: dict[str, list[float]] = {name: [] for name in pipelines}
     extra: dict[str, list[float]] = {"llm_ms": [], "verify_ms": []}
@@ -63,7 +66,6 @@ def overhead(pipelines: dict[str, Any], qs: list[str]) -> list[list[Any]]:
 
 
 def streamed_first_delta(pipeline: Any, qs: list[str]) -> list[list[Any]]:
-    import numpy as np
 
     first, total = [], []
     for q in qs:
@@ -94,7 +96,6 @@ CASES: list[tuple[str, Reply | str]] = [
 
 def scripted(pipeline: Any, server: FakeLLMServer, question: str) -> list[list[Any]]:
     """What verification did with each scripted reply."""
-    from assistant.text import split_sentences
 
     hits = pipeline.search(question)
     firsts = []
@@ -119,9 +120,6 @@ def main() -> None:
     parser.add_argument("--index", type=Path)
     parser.add_argument("-n", type=int, default=20)
     args = parser.parse_args()
-    from assistant.core.settings import Settings
-    from assistant.embed.embedder import create_embedder
-    from assistant.service.pipeline import build_pipeline
 
     with tempfile.TemporaryDirectory() as tmp, FakeLLMServer() as quote, \
             FakeLLMServer(quote_and_paraphrase) as para:

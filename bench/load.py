@@ -12,9 +12,11 @@ Also measures /healthz while a full `hindsight ingest --rebuild` runs against th
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import os
 import subprocess
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +24,8 @@ from typing import Any
 
 import httpx
 
+from assistant.core.settings import Settings
+from assistant.embed.embedder import create_embedder
 from bench.common import HINDSIGHT, ROOT, bench_env, questions, server, summary, table
 
 
@@ -126,8 +130,6 @@ def measure(index_dir: Path, data_dir: Path, corpus_dir: Path, levels: tuple[int
 
 
 def _probe_embedder(index_dir: Path) -> Any:
-    from assistant.core.settings import Settings
-    from assistant.embed.embedder import create_embedder
 
     embedder = create_embedder(Settings(index_dir=index_dir, threads=1))
     embedder.embed_batch(["warm-up"], "query")
@@ -186,8 +188,6 @@ def main(argv: list[str] | None = None) -> int:
 
     --restart-numbering reproduces the old bench (numbers restart per row, so questions repeat).
     """
-    import argparse
-    import tempfile
 
     parser = argparse.ArgumentParser(description=main.__doc__)
     parser.add_argument("--index-dir", type=Path, required=True)

@@ -19,6 +19,8 @@ from typing import Any
 
 import numpy as np
 
+from assistant.index.indexes import Query
+from assistant.index.pgvector import PgVectorStore
 from bench.common import postgres, summary, table
 
 M, EF_CONSTRUCTION, EF_SEARCH = 16, 64, 100
@@ -30,8 +32,6 @@ def unit_vectors(n: int, dim: int = 384, seed: int = 0) -> np.ndarray:
 
 
 def plain_sql(url: str, vectors: np.ndarray, queries: np.ndarray) -> dict[str, Any]:
-    from assistant.index.indexes import Query
-    from assistant.index.pgvector import PgVectorStore
 
     store = PgVectorStore(url, M, EF_CONSTRUCTION, EF_SEARCH)
     started = time.perf_counter()
@@ -49,9 +49,15 @@ def plain_sql(url: str, vectors: np.ndarray, queries: np.ndarray) -> dict[str, A
 
 
 def llama_index(url: str, vectors: np.ndarray, queries: np.ndarray) -> dict[str, Any]:
-    from llama_index.core.schema import TextNode
-    from llama_index.core.vector_stores.types import VectorStoreQuery
-    from llama_index.vector_stores.postgres import PGVectorStore
+    from llama_index.core.schema import (
+        TextNode,  # lazy: llama-index's PGVectorStore is measured, not a dependency (optional)
+    )
+    from llama_index.core.vector_stores.types import (
+        VectorStoreQuery,  # lazy: llama-index's PGVectorStore is measured, not a dependency (optional)
+    )
+    from llama_index.vector_stores.postgres import (
+        PGVectorStore,  # lazy: llama-index's PGVectorStore is measured, not a dependency (optional)
+    )
 
     sync_url = url.replace("+psycopg", "+psycopg2")
     store = PGVectorStore.from_params(

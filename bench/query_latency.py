@@ -13,6 +13,8 @@ from typing import Any
 
 import httpx
 
+from assistant.core.settings import Settings
+from assistant.service.pipeline import build_pipeline
 from bench.common import bench_env, questions, server, summary, table
 
 STAGES = ["normalize_ms", "embed_ms", "faiss_ms", "bm25_ms", "fusion_ms", "answer_ms"]
@@ -20,8 +22,6 @@ STAGES = ["normalize_ms", "embed_ms", "faiss_ms", "bm25_ms", "fusion_ms", "answe
 
 def in_process(index_dir: Path, qs: list[str]) -> dict[str, dict[str, list[float]]]:
     """Per-stage and total ms for pipeline.search and pipeline.answer over real questions."""
-    from assistant.core.settings import Settings
-    from assistant.service.pipeline import build_pipeline
 
     pipeline = build_pipeline(Settings(index_dir=index_dir, threads=1))
     for q in ("warm-up", "预热"):

