@@ -9,12 +9,9 @@ from __future__ import annotations
 import importlib.util
 import subprocess
 import sys
-import time
 from pathlib import Path
 
-import httpx
-
-from testing.live_server import free_port
+from testing.live_server import free_port, stop_process, wait_ready
 
 GGUF_NAME = "SmolLM2-135M-Instruct.Q4_1.gguf"
 
@@ -60,18 +57,12 @@ class LlamaServer:
         """Start and wait until /v1/models answers (the model is loaded by then)."""
         with self.log_path.open("ab") as log:
             self.proc = subprocess.Popen(self.command, stdout=log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"llama server exited: {self.log_tail()}")
-            try:
-                if httpx.get(f"{self.openai_url}/models", timeout=2).status_code == 200:
-                    return self
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.3)
-        self.stop()
-        raise RuntimeError(f"llama server not ready in {timeout}s: {self.log_tail()}")
+        try:
+            wait_ready(self.proc, f"{self.openai_url}/models", timeout, self.log_tail)
+        except RuntimeError:
+            self.proc = None
+            raise
+        return self
 
     def kill(self) -> None:
         """SIGKILL, as a crashed or OOM-killed server would vanish."""
@@ -81,15 +72,9 @@ class LlamaServer:
             self.proc = None
 
     def stop(self) -> None:
-        if self.proc is None:
-            return
-        self.proc.terminate()
-        try:
-            self.proc.wait(15)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait(5)
-        self.proc = None
+        if self.proc is not None:
+            stop_process(self.proc)
+            self.proc = None
 
     def log_tail(self) -> str:
         return self.log_path.read_text(errors="replace")[-2000:] if self.log_path.exists() else ""
