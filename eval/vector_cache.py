@@ -90,7 +90,8 @@ class CachingEmbedder(Embedder):
     def __init__(self, inner: Embedder, store: VectorStore | None = None) -> None:
         super().__init__()
         self.inner, self.name, self.dim = inner, inner.name, inner.dim
-        self.store = store or VectorStore(Path(os.devnull) / "none")
+        # `is None`, not `or`: an empty store has len 0 and is falsy, but it is where vectors go.
+        self.store = store if store is not None else VectorStore(Path(os.devnull) / "none")
         self.embedded = 0  # texts actually sent to the inner embedder
 
     def embed_batch(self, texts: Sequence[str], kind: Kind) -> np.ndarray:

@@ -51,3 +51,13 @@ def test_vectors_equal_a_fresh_embedding_and_other_embedders_do_not_seed(fake_se
 def test_unreadable_store_starts_empty(tmp_path: Path) -> None:
     (tmp_path / "keys.json").write_text("{oops", encoding="utf-8")
     assert len(VectorStore(tmp_path)) == 0
+
+
+def test_an_empty_store_is_kept_and_saved(tmp_path: Path) -> None:
+    # A fresh clone has no cached vectors yet: the empty store must still be the one written.
+    store = VectorStore(tmp_path / "fresh")
+    cached = CachingEmbedder(HashEmbedder(), store)
+    assert cached.store is store
+    cached.embed_batch(["客户转向了大厂"], "passage")
+    store.save()
+    assert len(VectorStore(tmp_path / "fresh")) == 1
