@@ -263,9 +263,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def cmd_mcp(args: argparse.Namespace) -> int:
     """The MCP server over stdio; stdout is the protocol, so everything else goes to stderr."""
-    from assistant.surfaces.mcp_server import (
-        build_mcp_server,  # lazy: the mcp SDK is slow to import
-    )
+    # lazy: the mcp SDK is slow to import and only this command needs it
+    from assistant.surfaces.mcp_server import build_mcp_server
 
     with contextlib.redirect_stdout(sys.stderr):
         pipeline = _pipeline(args)

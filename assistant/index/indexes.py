@@ -161,7 +161,7 @@ class DenseIndex(Index):
 
 
 def _new_faiss_index(kind: str, vectors: np.ndarray, spec: DenseSpec) -> Any:
-    import faiss
+    import faiss  # lazy: see DenseIndex.load
 
     n, dim = vectors.shape
     if kind == "flat":

@@ -31,9 +31,8 @@ async def slack_lifespan(app: FastAPI) -> AsyncIterator[None]:
     """Start the SlackBot after the app's pipeline and store exist; drain it on shutdown."""
     app.state.slack_bot, app.state.slack_unavailable = None, None
     try:
-        from assistant.surfaces.slack.bot import (
-            SlackBot,  # lazy: slack-sdk is the optional `slack` extra
-        )
+        # lazy: slack-sdk is the optional `slack` extra
+        from assistant.surfaces.slack.bot import SlackBot
     except ImportError as exc:
         app.state.slack_unavailable = f"slack-sdk is not installed ({exc}); pip install 'hindsight[slack]'"
     else:
