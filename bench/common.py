@@ -19,7 +19,7 @@ from testing.live_server import free_port, stop_process, wait_ready
 
 ROOT = Path(__file__).resolve().parent.parent
 QUESTIONS = ROOT / "eval" / "questions.jsonl"
-HINDSIGHT = [sys.executable, "-m", "assistant.cli"]
+HINDSIGHT = [sys.executable, "-m", "hindsight.cli"]
 
 
 def questions(limit: int | None = None) -> list[str]:

@@ -90,7 +90,7 @@ class LiveServer:
 
     def command(self) -> list[str]:
         """The server process's argv."""
-        return [sys.executable, "-m", "uvicorn", "assistant.surfaces.app:app_from_env", "--factory",
+        return [sys.executable, "-m", "uvicorn", "hindsight.app:app_from_env", "--factory",
                 "--host", "127.0.0.1", "--port", str(self.port), "--log-level", "warning"]
 
     def stop(self) -> None:
@@ -127,4 +127,4 @@ class ServeReplica(LiveServer):
     """`hindsight serve` itself (the CLI a deployment runs), one replica of several."""
 
     def command(self) -> list[str]:
-        return [sys.executable, "-m", "assistant.cli", "serve", "--host", "127.0.0.1", "--port", str(self.port)]
+        return [sys.executable, "-m", "hindsight.cli", "serve", "--host", "127.0.0.1", "--port", str(self.port)]

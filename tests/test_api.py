@@ -6,7 +6,7 @@ import json
 
 from fastapi.testclient import TestClient
 
-from assistant.surfaces.app import create_app
+from hindsight.app import create_app
 from tests.conftest import make_settings
 
 HIT_FIELDS = {"doc_id", "title", "url", "section", "text", "score", "start", "end"}

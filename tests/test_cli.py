@@ -26,7 +26,7 @@ def cli_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
 
 
 def hindsight(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "assistant.cli", *args], env=env, capture_output=True,
+    return subprocess.run([sys.executable, "-m", "hindsight.cli", *args], env=env, capture_output=True,
                           text=True, timeout=300)
 
 
@@ -110,7 +110,7 @@ def test_k_must_be_a_positive_whole_number(cli_env: dict[str, str], k: str) -> N
 
 def test_closed_pipe_exits_quietly(cli_env: dict[str, str]) -> None:
     hindsight(cli_env, "ingest", "--quiet")
-    proc = subprocess.Popen([sys.executable, "-m", "assistant.cli", "docs", "show", "trial-conversion"],
+    proc = subprocess.Popen([sys.executable, "-m", "hindsight.cli", "docs", "show", "trial-conversion"],
                             env=cli_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     assert proc.stdout is not None and proc.stderr is not None
     proc.stdout.read(10)

@@ -13,7 +13,7 @@ import pytest
 
 from assistant.core.settings import Settings
 from assistant.store.build_store import load_index
-from assistant.surfaces.app import create_app
+from hindsight.app import create_app
 from ingest.build import run_ingest
 from testing.fakes import HashEmbedder
 from testing.live_server import serve_in_thread

@@ -17,7 +17,7 @@ from assistant.core.settings import Settings
 from assistant.service.db import feedback
 from assistant.service.history import HistoryStore
 from assistant.store.build_store import load_index
-from assistant.surfaces.app import create_app
+from hindsight.app import create_app
 from ingest.build import run_ingest
 from testing.fakes import HashEmbedder
 
@@ -47,7 +47,7 @@ if phase == "write":
         signal_file.touch()
         time.sleep(600)
     writer.write_build = stalled
-from assistant.cli import main
+from hindsight.cli import main
 sys.exit(main(["ingest", "--quiet"]))
 """
 

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from assistant.core.settings import Settings
 from assistant.service.pipeline import Pipeline
-from assistant.surfaces.app import create_app
+from hindsight.app import create_app
 
 
 @given(auth=st.text(max_size=80), cookie=st.text(max_size=80))

@@ -13,9 +13,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from assistant.core.settings import Settings
-from assistant.service.ingest_jobs import IngestJobs
 from assistant.service.pipeline import IndexHolder
-from assistant.surfaces.app import create_app
+from hindsight.app import create_app
+from hindsight.library.jobs import IngestJobs
 from ingest.build import run_ingest
 from testing.fakes import HashEmbedder
 from testing.office_files import write_docx, write_pdf

@@ -13,12 +13,12 @@ from fastapi.testclient import TestClient
 from assistant.answer.condense import HeuristicCondenser, LLMCondenser
 from assistant.answer.extractive import ExtractiveAnswerer
 from assistant.answer.llm_answerer import LLMAnswerer, build_messages
-from assistant.cli import main
 from assistant.core.settings import Settings
 from assistant.core.types import Chunk, Hit
 from assistant.embed.embedder import EMBEDDERS, Embedder
 from assistant.service.pipeline import Pipeline, build_pipeline
-from assistant.surfaces.app import create_app
+from hindsight.app import create_app
+from hindsight.cli import main
 from testing.fake_llm import FakeLLMServer, Reply
 from tests.test_api import _events
 from tests.test_llm import P1_B, P2, Q, llm_pipeline, numbers

@@ -17,7 +17,7 @@ from assistant.index.pgvector import PgVectorIndex, PgVectorStore, table_name
 from assistant.service.pipeline import build_pipeline
 from assistant.store.build_store import BUILDS, IndexUnavailable, current_build, load_index
 from assistant.store.build_writer import KEEP_BUILDS
-from assistant.surfaces.app import create_app
+from hindsight.app import create_app
 from ingest.build import IngestError, IngestReport, run_ingest
 from ingest.push import chunk_meta
 from testing.fakes import HashEmbedder

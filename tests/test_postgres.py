@@ -13,7 +13,7 @@ from assistant.core.settings import Settings
 from assistant.service.db import conversations, feedback, messages
 from assistant.service.history import HistoryStore
 from assistant.service.pipeline import Pipeline
-from assistant.surfaces.app import create_app
+from hindsight.app import create_app
 from testing.optional import installed, require
 
 SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "start-postgres.sh"

@@ -10,8 +10,8 @@ from fastapi.testclient import TestClient
 
 from assistant.core.settings import Settings
 from assistant.service.pipeline import Pipeline
-from assistant.surfaces.app import create_app
 from assistant.surfaces.security import COOKIE
+from hindsight.app import create_app
 
 KEY = "k-0123456789abcdef-secret"
 QUESTION = {"question": "试用期 转化", "k": 3}

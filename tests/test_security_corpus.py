@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 
 from assistant.core.settings import Settings
 from assistant.store.build_store import load_index
-from assistant.surfaces.app import create_app
+from hindsight.app import create_app
 from ingest.build import run_ingest
 from ingest.loaders import MAX_FILE_BYTES
 from testing.fakes import HashEmbedder

@@ -12,8 +12,8 @@ from pathlib import Path
 
 from fastapi.testclient import TestClient
 
-from assistant.surfaces.app import create_app
 from assistant.surfaces.routes.web import safe_url
+from hindsight.app import create_app
 from ingest.build import run_ingest
 from testing.fakes import HashEmbedder
 from tests.browser.corpus import XSS_DOC_ID, XSS_IMG, XSS_SCRIPT, write_markup_corpus

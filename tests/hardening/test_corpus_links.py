@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 
 from assistant.core.settings import Settings
 from assistant.service.pipeline import build_pipeline
-from assistant.surfaces.app import create_app
+from hindsight.app import create_app
 from ingest.build import IngestReport, run_ingest
 from testing.fakes import HashEmbedder
 

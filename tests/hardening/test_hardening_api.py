@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 
 from assistant.core.settings import Settings
 from assistant.service.pipeline import Pipeline
-from assistant.surfaces.app import create_app
+from hindsight.app import create_app
 
 QUESTION = "试用期客户不断提出新需求怎么办？"
 # What Python's json accepts but JSON, UTF-8 and our stores cannot carry.

@@ -16,7 +16,7 @@ from assistant.service.db import conversations
 from assistant.service.history import HistoryStore
 from assistant.service.pipeline import IndexHolder, build_pipeline
 from assistant.store import build_store
-from assistant.surfaces.app import create_app
+from hindsight.app import create_app
 from ingest.build import run_ingest
 from testing.fakes import HashEmbedder
 

@@ -27,7 +27,7 @@ from schemathesis.generation.modes import GenerationMode
 
 from assistant.core.settings import Settings
 from assistant.service.pipeline import Pipeline
-from assistant.surfaces.app import create_app
+from hindsight.app import create_app
 
 # Bounded so the run fits CI on 2 cores (under 2 minutes); CONTRACT_EXAMPLES=100 is the deeper
 # run recorded in docs/security.md.

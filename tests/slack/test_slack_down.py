@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 import assistant.surfaces.slack.client as slack_client
 from assistant.core.settings import Settings
 from assistant.service.pipeline import Pipeline
-from assistant.surfaces.app import create_app
+from hindsight.app import create_app
 from testing.fake_slack import FakeSlack, mention_envelope, signed_post, slack_settings
 from testing.live_server import free_port
 

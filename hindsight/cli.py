@@ -203,8 +203,8 @@ def _ask_in_conversation(args: argparse.Namespace, pipeline: Any) -> int:
 def cmd_docs(args: argparse.Namespace) -> int:
     """`docs list`: every document with its status; `docs show ID`: one document's metadata and text."""
     # lazy: see _pipeline.
-    from assistant.service.library import list_library
     from assistant.store.build_store import IndexUnavailable, load_index
+    from hindsight.library.service import list_library
 
     settings = _settings(args)
     try:
@@ -251,11 +251,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
         env = {**os.environ, "HINDSIGHT_CORPUS_DIR": str(settings.corpus_dir),
                "HINDSIGHT_INDEX_DIR": str(settings.index_dir)}
         env.pop("OMP_NUM_THREADS", None)
-        if subprocess.run([sys.executable, "-m", "assistant.cli", "ingest"], env=env).returncode != 0:
+        if subprocess.run([sys.executable, "-m", "hindsight.cli", "ingest"], env=env).returncode != 0:
             return 1
     os.environ.update({"HINDSIGHT_CORPUS_DIR": str(settings.corpus_dir), "HINDSIGHT_INDEX_DIR": str(settings.index_dir)})
     uvicorn.run(
-        "assistant.surfaces.app:app_from_env", factory=True, host=args.host or settings.host,
+        "hindsight.app:app_from_env", factory=True, host=args.host or settings.host,
         port=args.port or settings.port, workers=args.workers, log_level="info",
     )
     return 0

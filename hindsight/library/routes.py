@@ -7,8 +7,6 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, File, Form, HTTPException, Path, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse
 
-from assistant.service.ingest_jobs import IngestJob, IngestJobs
-from assistant.service.library import Library, list_library
 from assistant.store.build_store import IndexUnavailable, LoadedIndex
 from assistant.surfaces.admin import WriterDep, csrf_token, signed_in
 from assistant.surfaces.deps import PipelineDep, SettingsDep
@@ -22,6 +20,8 @@ from assistant.surfaces.library_models import (
 from assistant.surfaces.openapi import errors
 from assistant.surfaces.routes.api import DOC_ID_PATTERN
 from assistant.surfaces.routes.web import language, render
+from hindsight.library.jobs import IngestJob, IngestJobs
+from hindsight.library.service import Library, list_library
 from ingest.corpus_files import (
     AlreadyExists,
     CorpusWriteError,

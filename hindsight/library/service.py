@@ -10,8 +10,8 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 from assistant.core.settings import Settings
-from assistant.service.ingest_jobs import IngestJob, IngestJobs
 from assistant.store.build_store import LoadedIndex
+from hindsight.library.jobs import IngestJob, IngestJobs
 from ingest.corpus_files import (
     FOLDER_BY_TYPE,
     CorpusWriteError,

@@ -11,8 +11,6 @@ from fastapi import FastAPI
 from assistant.core.settings import Settings, get_settings
 from assistant.embed.embedder import create_embedder
 from assistant.service.history import HistoryStore
-from assistant.service.ingest_jobs import IngestJobs
-from assistant.service.library import Library
 from assistant.service.pipeline import Pipeline, build_pipeline
 from assistant.store.build_store import IndexUnavailable
 from assistant.surfaces.admin import admin_router
@@ -20,9 +18,12 @@ from assistant.surfaces.errors import install_error_handlers
 from assistant.surfaces.limits import ConversationLimiter
 from assistant.surfaces.mcp_server import build_mcp_server
 from assistant.surfaces.openapi import publish_limits
-from assistant.surfaces.routes import api, library, openai, web
+from assistant.surfaces.routes import api, openai, web
 from assistant.surfaces.security import install_security
 from assistant.surfaces.slack import routes as slack
+from hindsight.library import routes as library
+from hindsight.library.jobs import IngestJobs
+from hindsight.library.service import Library
 
 log = logging.getLogger("hindsight")
 
