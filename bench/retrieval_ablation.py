@@ -68,6 +68,11 @@ class Workbench:
         self.cache.mkdir(parents=True, exist_ok=True)
         texts = [f"{c.title}\n{c.section}\n{c.text}" for c in self.index.chunks]
         self.lexical = {name: LexicalIndex.build(texts, name) for name in ("bigram", "jieba")}
+        # Section-aware off: the same rankers over the passage text alone (no title/heading path).
+        plain = [c.text for c in self.index.chunks]
+        self.lexical |= {f"{name}plain": LexicalIndex.build(plain, name) for name in ("bigram", "jieba")}
+        self.plain = plain
+        self._plain_vectors: np.ndarray | None = None
         self.sentence_rows = [list(c.sentence_ids) for c in self.index.chunks]
         self.doc_chunks = _doc_chunk_counts(self.index)
         self.texts = texts
@@ -85,6 +90,16 @@ class Workbench:
             self._sparse = sparse.load_npz(path)
         return self._sparse
 
+    @property
+    def plain_vectors(self) -> np.ndarray:
+        """Passage vectors of the text alone (no title/section), embedded once and cached."""
+        path = self.cache / "chunk_plain.npy"
+        if not path.exists():
+            np.save(path, np.asarray(self.embedder.embed_batch(self.plain, "passage"), dtype=np.float32))
+        if self._plain_vectors is None:
+            self._plain_vectors = np.load(path)
+        return self._plain_vectors
+
     def prepare(self, row: dict) -> Prepared:
         question, expanded = row["question"], self.glossary.expand(row["question"])
         allowed = Filters.from_json(row.get("filters")).allowed_rows(self.index.chunks) if row.get("filters") else None
@@ -92,12 +107,13 @@ class Workbench:
         for name, text in (("", question), ("x", expanded)):
             vector, ms = self._cached(f"q{name}", text, lambda t: self.embedder.embed_batch([t], "query")[0])
             prep.scores[f"dense{name}"] = np.asarray(self.index.vectors) @ vector
+            prep.scores[f"denseplain{name}"] = self.plain_vectors @ vector
             sent = np.asarray(self.index.sentence_vectors) @ vector
             prep.scores[f"sentmax{name}"] = np.array([sent[r].max() if r else -1.0 for r in self.sentence_rows])
             prep.cost_ms[f"dense{name}"] = ms
             for tok, lex in self.lexical.items():
                 started = time.perf_counter()
-                prep.scores[f"{tok}{name}"] = _bm25_scores(lex, tokenize(text, tok))
+                prep.scores[f"{tok}{name}"] = _bm25_scores(lex, tokenize(text, tok.removesuffix("plain")))
                 prep.cost_ms[f"{tok}{name}"] = (time.perf_counter() - started) * 1000
             if self.with_sparse:
                 svec, ms = self._cached(f"s{name}", text, lambda t: self.embedder._model.sparse(t))
@@ -254,6 +270,10 @@ VARIANTS: dict[str, Ranker] = {
     "baseline + doc length prior 0.1": length_prior({"densex": 0.5, "bigramx": 1.0}, 0.1),
     "baseline + doc cap 2": doc_cap(rrf({"densex": 0.5, "bigramx": 1.0}), 2),
     "baseline + doc length prior 0.5": length_prior({"densex": 0.5, "bigramx": 1.0}, 0.5),
+    "linear 4-way, section-aware off (text alone in BM25 and chunk vectors)":
+        linear({"denseplainx": 1.0, "sentmaxx": 1.0, "bigramplainx": 1.0, "jiebaplainx": 1.0}),
+    "linear 4-way, section-aware off in BM25 only":
+        linear({"densex": 1.0, "sentmaxx": 1.0, "bigramplainx": 1.0, "jiebaplainx": 1.0}),
     "shipped": shipped,
 }
 
