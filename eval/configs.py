@@ -25,13 +25,13 @@ CONFIGS: dict[str, EvalConfig] = {c.name: c for c in [
     EvalConfig("bm25", "BM25 only (bigrams + jieba words)", {"retrieval_mode": "bm25"}),
     EvalConfig("hybrid-chunk200", "hybrid, 200-character chunks (overlap 50)",
                {"chunk_size": 200, "chunk_overlap": 50}),
-    EvalConfig("hybrid-chunk600", "hybrid, 600-character chunks (overlap 120)",
-               {"chunk_size": 600, "chunk_overlap": 120}),
+    EvalConfig("hybrid-chunk350", "hybrid, 350-character chunks (overlap 80; the default before round 3)",
+               {"chunk_size": 350, "chunk_overlap": 80}),
     EvalConfig("llm", "hybrid retrieval, LLM answerer (needs HINDSIGHT_LLM_BASE_URL)", answerer="llm"),
 ]}
 
 # What `hindsight eval` runs without --config.
-STANDARD = ["hybrid", "dense", "bm25", "hybrid-chunk200", "hybrid-chunk600", "llm"]
+STANDARD = ["hybrid", "dense", "bm25", "hybrid-chunk200", "hybrid-chunk350", "llm"]
 
 
 def unavailable_reason(config: EvalConfig, settings: Any = None) -> str | None:

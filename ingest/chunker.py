@@ -106,8 +106,8 @@ def _cut_long(text: str, span: tuple[int, int], size: int) -> list[tuple[int, in
 class ChineseChunker(NodeParser):
     """NodeParser producing TextNodes with char spans, section paths and sentence spans."""
 
-    chunk_size: int = Field(default=350, gt=0)
-    chunk_overlap: int = Field(default=80, ge=0)
+    chunk_size: int = Field(default=600, gt=0)
+    chunk_overlap: int = Field(default=120, ge=0)
 
     def _parse_nodes(
         self, nodes: Sequence[BaseNode], show_progress: bool = False, **kwargs: Any

@@ -42,8 +42,11 @@ class Settings(BaseSettings):
     )
 
     # Chunking (characters; Chinese text has no spaces so characters are the natural unit).
-    chunk_size: int = Field(default=350, ge=50, le=8000)
-    chunk_overlap: int = Field(default=80, ge=0, le=4000)
+    # 600/120 over 350/80 on dev with answer-level metrics: key facts 0.740 → 0.760, gold-span
+    # citation recall 0.718 → 0.780 (docs/retrieval.md, chunk table). The answer quotes sentences,
+    # so a bigger passage does not make the answer longer.
+    chunk_size: int = Field(default=600, ge=50, le=8000)
+    chunk_overlap: int = Field(default=120, ge=0, le=4000)
 
     # Retrieval.
     glossary_file: Path | None = Field(
