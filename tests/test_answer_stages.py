@@ -10,7 +10,13 @@ from typing import cast
 import numpy as np
 import pytest
 
-from assistant.answer.analysis import analyse, detect_script, question_type, to_script
+from assistant.answer.analysis import (
+    analyse,
+    detect_script,
+    question_type,
+    reads_as_latin,
+    to_script,
+)
 from assistant.answer.base import render_pieces
 from assistant.answer.compose import compose
 from assistant.answer.select import Scored, quality_penalty, select
@@ -230,3 +236,18 @@ def test_list_questions_keep_parallel_items_that_other_questions_treat_as_repeat
     scored = [_scored(_unit(t, rank=0, sid=i), 0.95 - i / 100, [1, 0.1 * i]) for i, t in enumerate(items)]
     assert len(select(scored, analyse("C端应用有哪些变现方式？"), 5, 0.7)) == 3
     assert len(select(scored, analyse("C端应用怎么变现？"), 5, 0.7)) < 3
+
+
+def test_chinese_questions_get_no_quote_that_reads_as_english_prose() -> None:
+    english = "大模型，如GPT（Generative Pre-trained Transformer）系列、BERT（Bidirectional Encoder Representations from Transformers）等，"
+    names = "做的比较好的产品，是coze，talkie，character ai, glow等，这才是方向。"
+    assert reads_as_latin(english) and not reads_as_latin(names) and not reads_as_latin("这是 To B 的 SaaS 市场。")
+    hits = [_hit("a", "甲文", "", "x"), _hit("b", "乙文", "", "y")]
+    chosen = [_scored(_unit(english, "a", 0, 1), 0.9, [1, 0]), _scored(_unit(names, "b", 1, 2), 0.85, [0, 1])]
+    made = compose(analyse("大模型有哪些产品？"), chosen, hits, 600)
+    assert [s.text for s in made.sentences] == [names] and made.sentences[0].kind == "lead"
+    assert [c.n for c in made.citations] == [1] and made.citations[0].hit.chunk.doc_id == "b"
+    english_q = compose(analyse("Which models are large?"), chosen, hits, 600)  # quotes stay as they are
+    assert sum(s.kind in ("lead", "point") for s in english_q.sentences) == 2
+    only = compose(analyse("大模型是什么？"), chosen[:1], hits, 600)  # nothing else to say: kept
+    assert only.sentences[0].text.endswith("Transformers）等。")  # the cut comma became a full stop

@@ -33,6 +33,7 @@ DEFAULT_FRAME = ("says this", "say this")
 SNIPPET_CHARS = 48
 TERMINAL = "。！？；.!?;…"
 CLOSING = "”’」』）)]》\"' "
+OPEN_ENDS = "，,、：:"
 
 
 @dataclass
@@ -50,6 +51,8 @@ def compose(
     """The answer's sentences and citations for the chosen units (lead first)."""
     numbers: dict[int, int] = {}
     snippets: dict[int, str] = {}
+    # A Chinese question gets no English-prose quote while a Chinese one is left (the language rule).
+    chosen = [s for s in chosen if analysis.speaks(s.unit.text)] or chosen
     lead, *points = _list_order(chosen) if analysis.qtype == "list" else chosen
     points = _within(points, max_chars - len(lead.unit.text))
     body = [_quote(lead, "lead", analysis, numbers, snippets)]
@@ -137,11 +140,15 @@ def _glosses(analysis: QuestionAnalysis, chosen: list[Scored], glossary: Glossar
 
 
 def _closed(text: str) -> str:
-    """A unit that ends without a sentence end (a list or action item) gets a full stop."""
+    """A unit that ends without a sentence end (a list or action item) gets a full stop; a clause
+    cut after a comma or colon has that mark replaced ("…等，" → "…等。", not "…等，。")."""
     core = text.rstrip(CLOSING)
     if core and core[-1] in TERMINAL:
         return text
-    return text + ("。" if CJK.search(text) else ".")
+    stop = "。" if CJK.search(text) else "."
+    if text and text[-1] in OPEN_ENDS:
+        return text[:-1].rstrip() + stop
+    return text + stop
 
 
 def _label(text: str) -> AnswerSentence:
