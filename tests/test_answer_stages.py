@@ -18,7 +18,7 @@ from assistant.answer.analysis import (
     to_script,
 )
 from assistant.answer.base import render_pieces
-from assistant.answer.compose import compose
+from assistant.answer.compose import compose, disagree, polarity, stance
 from assistant.answer.select import Scored, quality_penalty, select
 from assistant.answer.units import EvidenceUnit, clauses, clean_span, evidence_units
 from assistant.core.types import AnswerSentence, Chunk, Citation, Hit, Sentence
@@ -251,3 +251,59 @@ def test_chinese_questions_get_no_quote_that_reads_as_english_prose() -> None:
     assert sum(s.kind in ("lead", "point") for s in english_q.sentences) == 2
     only = compose(analyse("大模型是什么？"), chosen[:1], hits, 600)  # nothing else to say: kept
     assert only.sentences[0].text.endswith("Transformers）等。")  # the cut comma became a full stop
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("定制化是现金流的唯一来源。", "affirmative"),
+    ("定制化并非出路，只是少数大客户的专属。", "negative"),
+    ("客户的需求没有写进合同。", "negative"),
+    ("模型能力还在不断提高，未来不同行业都会用上。", "affirmative"),  # 不断 / 未来 / 不同 only look negated
+    ("标准化能打开市场，但是难以覆盖定制需求。", "negative"),  # a contrast qualifies the claim
+    ("Customisation does not pay off.", "negative"),
+    ("Customisation pays off for large customers.", "affirmative"),
+])
+def test_polarity_from_negation_and_contrast_cues(text: str, expected: str) -> None:
+    assert polarity(text) == expected
+
+
+def test_a_source_takes_the_stance_most_of_its_quotes_carry() -> None:
+    assert stance(["甲。", "乙没有。", "丙。"]) == "affirmative"
+    assert stance(["甲并非如此。", "乙。"]) == "mixed"
+    assert disagree({"a": "affirmative", "b": "negative"})
+    assert not disagree({"a": "affirmative", "b": "mixed"}) and not disagree({"a": "negative", "b": "negative"})
+
+
+def _agree_units(b_text: str) -> list[Scored]:
+    return [_scored(_unit("甲文认为定制化是现金流的主要来源。", "a", 0, 1), 0.95, [1, 0, 0]),
+            _scored(_unit(b_text, "b", 1, 2), 0.9, [0, 1, 0]),
+            _scored(_unit("甲文还认为大客户愿意为定制付费。", "a", 0, 3), 0.88, [0, 0, 1])]
+
+
+def test_agree_answers_say_when_the_sources_disagree_and_quote_each_source_under_its_label() -> None:
+    hits = [_hit("a", "甲文", "", "x"), _hit("b", "乙文", "", "y")]
+    made = compose(analyse("两篇文章对定制化的看法一致吗？"), _agree_units("乙文认为定制化并不能带来利润。"), hits, 600)
+    assert [(s.kind, s.text) for s in made.sentences] == [
+        ("label", "观点不一致："), ("label", "《甲文》（肯定）："),
+        ("lead", "甲文认为定制化是现金流的主要来源。"), ("point", "甲文还认为大客户愿意为定制付费。"),
+        ("label", "《乙文》（否定或保留）："), ("point", "乙文认为定制化并不能带来利润。"),
+    ]
+    assert "".join(render_pieces(made.sentences)) == (
+        "观点不一致：\n《甲文》（肯定）：\n甲文认为定制化是现金流的主要来源。[1]\n1. 甲文还认为大客户愿意为定制付费。[1]"
+        "\n\n《乙文》（否定或保留）：\n2. 乙文认为定制化并不能带来利润。[2]"
+    )
+    # every sentence but the labels is a cited verbatim quote
+    assert all(s.citations and s.start is not None for s in made.sentences if s.kind != "label")
+
+
+def test_agree_answers_without_opposite_polarity_get_a_neutral_label_in_the_question_script() -> None:
+    hits = [_hit("a", "甲文", "", "x"), _hit("b", "乙文", "", "y")]
+    same = compose(analyse("兩篇文章對定製化的看法一致嗎？"), _agree_units("乙文认为定制化能带来利润。"), hits, 600)
+    labels = [s.text for s in same.sentences if s.kind == "label"]
+    assert labels == ["各來源的說法：", "《甲文》：", "《乙文》："]
+    english = compose(analyse("Do the two articles agree on customisation?"),
+                      _agree_units("乙文认为定制化并不能带来利润。"), hits, 600)
+    assert [s.text for s in english.sentences if s.kind in ("frame", "label")] == [
+        "2 sources (in Chinese) say the following:", "The sources disagree:",
+        "Source: 甲文 (affirms)", "Source: 乙文 (negates or qualifies)"]
+    one_source = compose(analyse("两篇文章对定制化的看法一致吗？"), _agree_units("乙文。")[::2], hits, 600)
+    assert [s.kind for s in one_source.sentences] == ["lead", "point"]  # one source: nothing to compare

@@ -4,7 +4,11 @@
 - list questions: the best item leads, the other items follow in source order;
 - a quoted list item or action item without closing punctuation gets a full stop, so every
   lead and point reads as a sentence;
-- compare / agree questions: the points grouped per source under a label naming it;
+- compare questions: the points grouped per source under a label naming it;
+- agree questions with two or more sources: a stance part — "观点不一致：" when one source's
+  quotes are affirmative and another's negated or qualified (stance(), negation and contrast
+  cues), else the neutral "各来源的说法：" — then every quote, the lead included, under its
+  source's label (with the source's stance when they disagree);
 - Chinese questions: quotes converted (OpenCC) into the question's script; citations keep the
   original span and text;
 - English questions: an English frame ("2 sources (in Chinese) give these reasons:"), English
@@ -15,13 +19,15 @@
 
 from __future__ import annotations
 
+import re
+from collections import Counter
 from dataclasses import dataclass
 
 from assistant.answer.analysis import QuestionAnalysis, to_script
 from assistant.answer.select import Scored
 from assistant.core.types import AnswerSentence, Citation, Hit
 from assistant.retrieve.glossary import Glossary
-from assistant.text import CJK
+from assistant.text import CJK, normalize
 
 # English frame verbs per question type: (one source, several sources).
 EN_FRAMES = {
@@ -34,6 +40,28 @@ SNIPPET_CHARS = 48
 TERMINAL = "。！？；.!?;…"
 CLOSING = "”’」』）)]》\"' "
 OPEN_ENDS = "，,、：:"
+
+# Polarity cues, in folded (simplified, lower-case) text. A quote is "negative" when it carries a
+# negation or a contrast (不/没有/并非/难以/但是/然而…, not/never/but/however…) once the words that
+# only look negated are taken out (不断, 不同, 不仅, 未来, 不可或缺…); otherwise "affirmative".
+NOT_NEGATION = re.compile(
+    r"不断|不少|不仅|不同|不管|不论|不久|不妨|不错|不但|不止|不光|不乏|不禁|不得不|不可或缺|不容忽视|"
+    r"不言而喻|差不多|未来|无论|毫无疑问|并且"
+)
+NEGATION = re.compile(
+    r"不|没|未|无法|无需|无从|并非|绝非|非但|难以|很难|缺乏|缺少|但|然而|却|反而|可是|"
+    r"\b(not|no|never|cannot|without|neither|nor|however|but|unlikely|fails?|failed)\b|n't\b"
+)
+STANCE_LABELS = {  # (disagree, neutral) per script
+    "hans": ("观点不一致：", "各来源的说法："),
+    "hant": ("觀點不一致：", "各來源的說法："),
+    "latin": ("The sources disagree:", "What each source says:"),
+}
+STANCE_TAGS = {  # a source's stance, shown on its label when the sources disagree
+    "hans": {"affirmative": "（肯定）", "negative": "（否定或保留）"},
+    "hant": {"affirmative": "（肯定）", "negative": "（否定或保留）"},
+    "latin": {"affirmative": " (affirms)", "negative": " (negates or qualifies)"},
+}
 
 
 @dataclass
@@ -55,10 +83,13 @@ def compose(
     chosen = [s for s in chosen if analysis.speaks(s.unit.text)] or chosen
     lead, *points = _list_order(chosen) if analysis.qtype == "list" else chosen
     points = _within(points, max_chars - len(lead.unit.text))
-    body = [_quote(lead, "lead", analysis, numbers, snippets)]
-    if analysis.qtype in ("compare", "agree") and len({p.unit.doc_id for p in chosen}) > 1:
+    if analysis.qtype == "agree" and len({p.unit.doc_id for p in [lead, *points]}) > 1:
+        body = _stance_part(lead, points, hits, analysis, numbers, snippets)
+    elif analysis.qtype == "compare" and len({p.unit.doc_id for p in chosen}) > 1:
+        body = [_quote(lead, "lead", analysis, numbers, snippets)]
         body += _per_source(lead, points, hits, analysis, numbers, snippets)
     else:
+        body = [_quote(lead, "lead", analysis, numbers, snippets)]
         if points and analysis.english:
             body.append(_label("Further points:"))
         body += [_quote(p, "point", analysis, numbers, snippets) for p in points]
@@ -106,10 +137,52 @@ def _per_source(
         group = [p for p in points if p.unit.doc_id == doc_id]
         if not group:
             continue
-        title = next(h.chunk.title for h in hits if h.chunk.doc_id == doc_id)
-        out.append(_label(f"Source: {title}" if analysis.english else f"《{to_script(title, analysis.script)}》："))
+        out.append(_label(_source_label(doc_id, hits, analysis)))
         out += [_quote(p, "point", analysis, numbers, snippets) for p in group]
     return out
+
+
+def polarity(text: str) -> str:
+    """"negative" when the text carries a negation or contrast cue, else "affirmative"."""
+    folded = NOT_NEGATION.sub("", normalize(text))
+    return "negative" if NEGATION.search(folded) else "affirmative"
+
+
+def stance(texts: list[str]) -> str:
+    """A source's stance: the polarity most of its quotes carry; "mixed" on a tie."""
+    counts = Counter(polarity(t) for t in texts)
+    if counts["affirmative"] == counts["negative"]:
+        return "mixed"
+    return counts.most_common(1)[0][0]
+
+
+def disagree(stances: dict[str, str]) -> bool:
+    """Sources disagree when one is affirmative and another negative (a mixed one takes no side)."""
+    return {"affirmative", "negative"} <= set(stances.values())
+
+
+def _stance_part(
+    lead: Scored, points: list[Scored], hits: list[Hit], analysis: QuestionAnalysis,
+    numbers: dict[int, int], snippets: dict[int, str],
+) -> list[AnswerSentence]:
+    """Agree questions: the stance label, then each source's quotes (the lead first) under its label."""
+    groups: dict[str, list[Scored]] = {}
+    for s in [lead, *points]:
+        groups.setdefault(s.unit.doc_id, []).append(s)
+    stances = {doc_id: stance([s.unit.text for s in group]) for doc_id, group in groups.items()}
+    split = disagree(stances)
+    out = [_label(STANCE_LABELS[analysis.script][0 if split else 1])]
+    for doc_id, group in groups.items():
+        tag = STANCE_TAGS[analysis.script].get(stances[doc_id], "") if split else ""
+        out.append(_label(_source_label(doc_id, hits, analysis, tag)))
+        out += [_quote(s, "lead" if s is lead else "point", analysis, numbers, snippets) for s in group]
+    return out
+
+
+def _source_label(doc_id: str, hits: list[Hit], analysis: QuestionAnalysis, tag: str = "") -> str:
+    """《title》： (or Source: title), with the source's stance tag when one is given."""
+    title = next(h.chunk.title for h in hits if h.chunk.doc_id == doc_id)
+    return f"Source: {title}{tag}" if analysis.english else f"《{to_script(title, analysis.script)}》{tag}："
 
 
 def _frames(analysis: QuestionAnalysis, sources: int, read_as: str | None) -> list[AnswerSentence]:
