@@ -18,7 +18,7 @@ from assistant.answer.analysis import (
     to_script,
 )
 from assistant.answer.base import render_pieces
-from assistant.answer.compose import compose, disagree, polarity, stance
+from assistant.answer.compose import compose, disagree, polarity, same_item, stance
 from assistant.answer.select import Scored, quality_penalty, select
 from assistant.answer.units import EvidenceUnit, clauses, clean_span, evidence_units
 from assistant.core.types import AnswerSentence, Chunk, Citation, Hit, Sentence
@@ -307,3 +307,24 @@ def test_agree_answers_without_opposite_polarity_get_a_neutral_label_in_the_ques
         "Source: 甲文 (affirms)", "Source: 乙文 (negates or qualifies)"]
     one_source = compose(analyse("两篇文章对定制化的看法一致吗？"), _agree_units("乙文。")[::2], hits, 600)
     assert [s.kind for s in one_source.sentences] == ["lead", "point"]  # one source: nothing to compare
+
+
+def test_list_answers_quote_one_item_per_list_item_with_its_continuation() -> None:
+    doc = "1）A项目，客户需求蔓延。竞争对手介入后最终放弃。\n2）B项目，卡在排他条款。\n合同仍未签署。\n"
+    hits = [Hit(Chunk("a#0", "a", doc, 0, len(doc), "", "甲文", None), 1.0)]
+
+    def unit(text: str, sid: int, item: bool) -> EvidenceUnit:
+        start = doc.index(text)
+        return EvidenceUnit(sid, 0, "a", start, start + len(text), text, "", list_item=item)
+
+    a, reason = unit("A项目，客户需求蔓延。", 0, True), unit("竞争对手介入后最终放弃。", 1, False)
+    b, next_line = unit("B项目，卡在排他条款。", 2, True), unit("合同仍未签署。", 3, False)
+    assert same_item(a, reason, hits) and not same_item(reason, b, hits) and not same_item(b, next_line, hits)
+    chosen = [_scored(b, 0.95, [1.0]), _scored(reason, 0.9, [1.0]), _scored(a, 0.85, [1.0]), _scored(next_line, 0.8, [1.0])]
+    made = compose(analyse("文章提到了哪些没成单的项目？"), chosen, hits, 600)
+    assert [(s.kind, s.text) for s in made.sentences] == [
+        ("lead", "B项目，卡在排他条款。"), ("point", "A项目，客户需求蔓延。竞争对手介入后最终放弃。"), ("point", "合同仍未签署。")]
+    item = made.sentences[1]
+    assert (item.start, item.end) == (a.start, reason.end) and item.citations == [1]
+    why = compose(analyse("为什么没成单？"), chosen, hits, 600)  # other questions quote units one by one
+    assert len([s for s in why.sentences if s.kind == "point"]) == 3

@@ -1,7 +1,9 @@
 """Composition: turn the selected units into the answer shape (lead, points, labels, frames).
 
 - every answer: a lead (the best unit, cited), then distinct points, numbered;
-- list questions: the best item leads, the other items follow in source order;
+- list questions: one numbered item per list item — picked units that follow each other on one
+  line of their passage (a list item and the sentence that continues it) are quoted as one
+  item; the best item leads, the other items follow in source order;
 - a quoted list item or action item without closing punctuation gets a full stop, so every
   lead and point reads as a sentence;
 - compare questions: the points grouped per source under a label naming it;
@@ -21,10 +23,11 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from assistant.answer.analysis import QuestionAnalysis, to_script
 from assistant.answer.select import Scored
+from assistant.answer.units import EvidenceUnit
 from assistant.core.types import AnswerSentence, Citation, Hit
 from assistant.retrieve.glossary import Glossary
 from assistant.text import CJK, normalize
@@ -40,6 +43,7 @@ SNIPPET_CHARS = 48
 TERMINAL = "。！？；.!?;…"
 CLOSING = "”’」』）)]》\"' "
 OPEN_ENDS = "，,、：:"
+ITEM_GAP = re.compile(r"[ \t\u3000*_`]*")  # what may sit between two sentences of one list item
 
 # Polarity cues, in folded (simplified, lower-case) text. A quote is "negative" when it carries a
 # negation or a contrast (不/没有/并非/难以/但是/然而…, not/never/but/however…) once the words that
@@ -81,7 +85,7 @@ def compose(
     snippets: dict[int, str] = {}
     # A Chinese question gets no English-prose quote while a Chinese one is left (the language rule).
     chosen = [s for s in chosen if analysis.speaks(s.unit.text)] or chosen
-    lead, *points = _list_order(chosen) if analysis.qtype == "list" else chosen
+    lead, *points = _list_order(chosen, hits) if analysis.qtype == "list" else chosen
     points = _within(points, max_chars - len(lead.unit.text))
     if analysis.qtype == "agree" and len({p.unit.doc_id for p in [lead, *points]}) > 1:
         body = _stance_part(lead, points, hits, analysis, numbers, snippets)
@@ -100,10 +104,41 @@ def compose(
     return Composition(frames + body + closing, citations)
 
 
-def _list_order(chosen: list[Scored]) -> list[Scored]:
-    """List answers: the best item leads, the other items follow in source order."""
-    lead, *items = chosen
-    return [lead, *sorted(items, key=lambda s: (s.unit.hit_rank, s.unit.start))]
+def _list_order(chosen: list[Scored], hits: list[Hit]) -> list[Scored]:
+    """List answers: one entry per item (units of one item merged), the best item leading,
+    the other items following in source order."""
+    items: list[list[Scored]] = []
+    for s in sorted(chosen, key=lambda s: (s.unit.hit_rank, s.unit.start)):
+        if items and same_item(items[-1][-1].unit, s.unit, hits):
+            items[-1].append(s)
+        else:
+            items.append([s])
+    best = next(i for i, item in enumerate(items) if chosen[0] in item)
+    return [_merged(items[best]), *(_merged(item) for i, item in enumerate(items) if i != best)]
+
+
+def same_item(a: EvidenceUnit, b: EvidenceUnit, hits: list[Hit]) -> bool:
+    """b continues a's list item: the next unit of the same passage, on the same line, with only
+    white space or emphasis marks between them, and not itself the start of a list item."""
+    if not a.list_item or a.hit_rank != b.hit_rank or b.start < a.end or b.list_item:
+        return False
+    chunk = hits[a.hit_rank].chunk
+    if not chunk.start <= a.end <= b.start <= chunk.end:
+        return False
+    return ITEM_GAP.fullmatch(chunk.text[a.end - chunk.start : b.start - chunk.start]) is not None
+
+
+def _merged(item: list[Scored]) -> Scored:
+    """One quote for the units of one item: the span from the first to the last, texts joined."""
+    first, *rest = item
+    if not rest:
+        return first
+    text = first.unit.text
+    for s in rest:
+        text += ("" if CJK.search(text[-1:] + s.unit.text[:1]) or text[-1:] in TERMINAL + "，、：" else " ") + s.unit.text
+    sentence_ids = tuple(dict.fromkeys(sid for s in item for sid in s.unit.sentences))
+    unit = replace(first.unit, end=rest[-1].unit.end, text=text, sentence_ids=sentence_ids)
+    return Scored(unit, max(s.relevance for s in item), max(s.cosine for s in item), first.vector)
 
 
 def _within(points: list[Scored], budget: int) -> list[Scored]:
