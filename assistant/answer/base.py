@@ -76,7 +76,7 @@ def _separator(previous: AnswerSentence | None, sentence: AnswerSentence, groupe
         return ""
     if previous.kind == "lead" and sentence.kind == "lead":
         return "" if CJK.search(sentence.text[:1]) else " "
-    if previous.kind == "frame" and sentence.kind in ("frame", "lead"):
+    if previous.kind == "frame" and sentence.kind in ("frame", "lead", "label"):
         return "\n"
     if previous.kind == "label" and sentence.kind in ("label", "lead", "point"):
         return "\n"

@@ -9,8 +9,9 @@
 - compare questions: the points grouped per source under a label naming it;
 - agree questions with two or more sources: a stance part — "观点不一致：" when one source's
   quotes are affirmative and another's negated or qualified (stance(), negation and contrast
-  cues), else the neutral "各来源的说法：" — then every quote, the lead included, under its
-  source's label (with the source's stance when they disagree);
+  cues; a source's stance is that of its best quote), else the neutral "各来源的说法：" — then
+  every quote, the lead included, under its source's label (with its stance when they
+  disagree); with one source only, a label saying the quotes all come from it;
 - Chinese questions: quotes converted (OpenCC) into the question's script; citations keep the
   original span and text;
 - English questions: an English frame ("2 sources (in Chinese) give these reasons:"), English
@@ -22,7 +23,6 @@
 from __future__ import annotations
 
 import re
-from collections import Counter
 from dataclasses import dataclass, replace
 
 from assistant.answer.analysis import QuestionAnalysis, to_script
@@ -61,6 +61,9 @@ STANCE_LABELS = {  # (disagree, neutral) per script
     "hant": ("觀點不一致：", "各來源的說法："),
     "latin": ("The sources disagree:", "What each source says:"),
 }
+ONE_SOURCE = {  # agree questions whose quotes all come from one source: nothing to compare
+    "hans": "以下引文都出自同一来源：", "hant": "以下引文都出自同一來源：",
+}
 STANCE_TAGS = {  # a source's stance, shown on its label when the sources disagree
     "hans": {"affirmative": "（肯定）", "negative": "（否定或保留）"},
     "hant": {"affirmative": "（肯定）", "negative": "（否定或保留）"},
@@ -89,6 +92,9 @@ def compose(
     points = _within(points, max_chars - len(lead.unit.text))
     if analysis.qtype == "agree" and len({p.unit.doc_id for p in [lead, *points]}) > 1:
         body = _stance_part(lead, points, hits, analysis, numbers, snippets)
+    elif analysis.qtype == "agree" and not analysis.english:  # English: the frame says "1 source"
+        body = [_label(ONE_SOURCE[analysis.script]), _quote(lead, "lead", analysis, numbers, snippets)]
+        body += [_quote(p, "point", analysis, numbers, snippets) for p in points]
     elif analysis.qtype == "compare" and len({p.unit.doc_id for p in chosen}) > 1:
         body = [_quote(lead, "lead", analysis, numbers, snippets)]
         body += _per_source(lead, points, hits, analysis, numbers, snippets)
@@ -184,15 +190,17 @@ def polarity(text: str) -> str:
 
 
 def stance(texts: list[str]) -> str:
-    """A source's stance: the polarity most of its quotes carry; "mixed" on a tie."""
-    counts = Counter(polarity(t) for t in texts)
-    if counts["affirmative"] == counts["negative"]:
-        return "mixed"
-    return counts.most_common(1)[0][0]
+    """A source's stance: the polarity of its best quote (its first; quotes come best first).
+
+    Its best quote is what the source says about the question; a majority over all its quotes
+    let incidental sentences outvote it (tried on "关于定制化项目能不能赚钱，各篇文章的观点一致吗？":
+    a source whose best quote ends "…都没有太多实际收益" came out affirmative, three quotes to two).
+    """
+    return polarity(texts[0])
 
 
 def disagree(stances: dict[str, str]) -> bool:
-    """Sources disagree when one is affirmative and another negative (a mixed one takes no side)."""
+    """Sources disagree when one is affirmative and another negative."""
     return {"affirmative", "negative"} <= set(stances.values())
 
 
