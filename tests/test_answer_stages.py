@@ -10,9 +10,15 @@ from typing import cast
 import numpy as np
 import pytest
 
-from assistant.answer.analysis import analyse, detect_script, question_type, to_script
+from assistant.answer.analysis import (
+    analyse,
+    detect_script,
+    question_type,
+    reads_as_latin,
+    to_script,
+)
 from assistant.answer.base import render_pieces
-from assistant.answer.compose import compose
+from assistant.answer.compose import compose, disagree, polarity, same_item, stance
 from assistant.answer.select import Scored, quality_penalty, select
 from assistant.answer.units import EvidenceUnit, clauses, clean_span, evidence_units
 from assistant.core.types import AnswerSentence, Chunk, Citation, Hit, Sentence
@@ -230,3 +236,98 @@ def test_list_questions_keep_parallel_items_that_other_questions_treat_as_repeat
     scored = [_scored(_unit(t, rank=0, sid=i), 0.95 - i / 100, [1, 0.1 * i]) for i, t in enumerate(items)]
     assert len(select(scored, analyse("C端应用有哪些变现方式？"), 5, 0.7)) == 3
     assert len(select(scored, analyse("C端应用怎么变现？"), 5, 0.7)) < 3
+
+
+def test_chinese_questions_get_no_quote_that_reads_as_english_prose() -> None:
+    english = "大模型，如GPT（Generative Pre-trained Transformer）系列、BERT（Bidirectional Encoder Representations from Transformers）等，"
+    names = "做的比较好的产品，是coze，talkie，character ai, glow等，这才是方向。"
+    assert reads_as_latin(english) and not reads_as_latin(names) and not reads_as_latin("这是 To B 的 SaaS 市场。")
+    hits = [_hit("a", "甲文", "", "x"), _hit("b", "乙文", "", "y")]
+    chosen = [_scored(_unit(english, "a", 0, 1), 0.9, [1, 0]), _scored(_unit(names, "b", 1, 2), 0.85, [0, 1])]
+    made = compose(analyse("大模型有哪些产品？"), chosen, hits, 600)
+    assert [s.text for s in made.sentences] == [names] and made.sentences[0].kind == "lead"
+    assert [c.n for c in made.citations] == [1] and made.citations[0].hit.chunk.doc_id == "b"
+    english_q = compose(analyse("Which models are large?"), chosen, hits, 600)  # quotes stay as they are
+    assert sum(s.kind in ("lead", "point") for s in english_q.sentences) == 2
+    only = compose(analyse("大模型是什么？"), chosen[:1], hits, 600)  # nothing else to say: kept
+    assert only.sentences[0].text.endswith("Transformers）等。")  # the cut comma became a full stop
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("定制化是现金流的唯一来源。", "affirmative"),
+    ("定制化并非出路，只是少数大客户的专属。", "negative"),
+    ("客户的需求没有写进合同。", "negative"),
+    ("模型能力还在不断提高，未来不同行业都会用上。", "affirmative"),  # 不断 / 未来 / 不同 only look negated
+    ("标准化能打开市场，但是难以覆盖定制需求。", "negative"),  # a contrast qualifies the claim
+    ("Customisation does not pay off.", "negative"),
+    ("Customisation pays off for large customers.", "affirmative"),
+])
+def test_polarity_from_negation_and_contrast_cues(text: str, expected: str) -> None:
+    assert polarity(text) == expected
+
+
+def test_a_source_takes_the_stance_of_its_best_quote() -> None:
+    assert stance(["定制化项目做来做去都没有太多实际收益。", "定制化是补充手段。", "这锅饭得吃下去。"]) == "negative"
+    assert stance(["定制化能带来收益。", "但成本很高。"]) == "affirmative"
+    assert disagree({"a": "affirmative", "b": "negative", "c": "negative"})
+    assert not disagree({"a": "affirmative", "b": "affirmative"}) and not disagree({"a": "negative", "b": "negative"})
+
+
+def _agree_units(b_text: str) -> list[Scored]:
+    return [_scored(_unit("甲文认为定制化是现金流的主要来源。", "a", 0, 1), 0.95, [1, 0, 0]),
+            _scored(_unit(b_text, "b", 1, 2), 0.9, [0, 1, 0]),
+            _scored(_unit("甲文还认为大客户愿意为定制付费。", "a", 0, 3), 0.88, [0, 0, 1])]
+
+
+def test_agree_answers_say_when_the_sources_disagree_and_quote_each_source_under_its_label() -> None:
+    hits = [_hit("a", "甲文", "", "x"), _hit("b", "乙文", "", "y")]
+    made = compose(analyse("两篇文章对定制化的看法一致吗？"), _agree_units("乙文认为定制化并不能带来利润。"), hits, 600)
+    assert [(s.kind, s.text) for s in made.sentences] == [
+        ("label", "观点不一致："), ("label", "《甲文》（肯定）："),
+        ("lead", "甲文认为定制化是现金流的主要来源。"), ("point", "甲文还认为大客户愿意为定制付费。"),
+        ("label", "《乙文》（否定或保留）："), ("point", "乙文认为定制化并不能带来利润。"),
+    ]
+    assert "".join(render_pieces(made.sentences)) == (
+        "观点不一致：\n《甲文》（肯定）：\n甲文认为定制化是现金流的主要来源。[1]\n1. 甲文还认为大客户愿意为定制付费。[1]"
+        "\n\n《乙文》（否定或保留）：\n2. 乙文认为定制化并不能带来利润。[2]"
+    )
+    # every sentence but the labels is a cited verbatim quote
+    assert all(s.citations and s.start is not None for s in made.sentences if s.kind != "label")
+
+
+def test_agree_answers_without_opposite_polarity_get_a_neutral_label_in_the_question_script() -> None:
+    hits = [_hit("a", "甲文", "", "x"), _hit("b", "乙文", "", "y")]
+    same = compose(analyse("兩篇文章對定製化的看法一致嗎？"), _agree_units("乙文认为定制化能带来利润。"), hits, 600)
+    labels = [s.text for s in same.sentences if s.kind == "label"]
+    assert labels == ["各來源的說法：", "《甲文》：", "《乙文》："]
+    english = compose(analyse("Do the two articles agree on customisation?"),
+                      _agree_units("乙文认为定制化并不能带来利润。"), hits, 600)
+    assert [s.text for s in english.sentences if s.kind in ("frame", "label")] == [
+        "2 sources (in Chinese) say the following:", "The sources disagree:",
+        "Source: 甲文 (affirms)", "Source: 乙文 (negates or qualifies)"]
+    assert "".join(render_pieces(english.sentences)).startswith(
+        "2 sources (in Chinese) say the following:\nThe sources disagree:\nSource: 甲文 (affirms)\n甲文认为")
+    one_source = compose(analyse("两篇文章对定制化的看法一致吗？"), _agree_units("乙文。")[::2], hits, 600)
+    assert "".join(render_pieces(one_source.sentences)) == (  # one source: nothing to compare, and it says so
+        "以下引文都出自同一来源：\n甲文认为定制化是现金流的主要来源。[1]\n1. 甲文还认为大客户愿意为定制付费。[1]")
+
+
+def test_list_answers_quote_one_item_per_list_item_with_its_continuation() -> None:
+    doc = "1）A项目，客户需求蔓延。竞争对手介入后最终放弃。\n2）B项目，卡在排他条款。\n合同仍未签署。\n"
+    hits = [Hit(Chunk("a#0", "a", doc, 0, len(doc), "", "甲文", None), 1.0)]
+
+    def unit(text: str, sid: int, item: bool) -> EvidenceUnit:
+        start = doc.index(text)
+        return EvidenceUnit(sid, 0, "a", start, start + len(text), text, "", list_item=item)
+
+    a, reason = unit("A项目，客户需求蔓延。", 0, True), unit("竞争对手介入后最终放弃。", 1, False)
+    b, next_line = unit("B项目，卡在排他条款。", 2, True), unit("合同仍未签署。", 3, False)
+    assert same_item(a, reason, hits) and not same_item(reason, b, hits) and not same_item(b, next_line, hits)
+    chosen = [_scored(b, 0.95, [1.0]), _scored(reason, 0.9, [1.0]), _scored(a, 0.85, [1.0]), _scored(next_line, 0.8, [1.0])]
+    made = compose(analyse("文章提到了哪些没成单的项目？"), chosen, hits, 600)
+    assert [(s.kind, s.text) for s in made.sentences] == [
+        ("lead", "B项目，卡在排他条款。"), ("point", "A项目，客户需求蔓延。竞争对手介入后最终放弃。"), ("point", "合同仍未签署。")]
+    item = made.sentences[1]
+    assert (item.start, item.end) == (a.start, reason.end) and item.citations == [1]
+    why = compose(analyse("为什么没成单？"), chosen, hits, 600)  # other questions quote units one by one
+    assert len([s for s in why.sentences if s.kind == "point"]) == 3

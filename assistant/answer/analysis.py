@@ -14,6 +14,9 @@ from functools import lru_cache
 
 from assistant.text import CJK, normalize
 
+LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z'-]*")
+MIN_LATIN_WORDS = 3
+LATIN_SHARE = 2  # the reading rule of eval/answer_rules.py: Latin letters at least twice the CJK
 QUESTION_TYPES = ("compare", "agree", "why", "list", "number", "how", "who", "when", "yesno", "what")
 
 # (type, cues in folded simplified Chinese, English cue pattern)
@@ -55,12 +58,29 @@ class QuestionAnalysis:
         """Questions whose answer should draw on several sources."""
         return self.qtype in ("list", "compare", "agree")
 
+    def speaks(self, text: str) -> bool:
+        """Is the quote in the question's language? A Chinese question is not answered in English
+        prose: a sentence read as Latin-script prose (reads_as_latin) is in another language."""
+        return self.english or not reads_as_latin(text)
+
 
 def analyse(question: str) -> QuestionAnalysis:
     """Type, language and script of a question."""
     language = "zh" if CJK.search(question) else "en"
     script = detect_script(question) if language == "zh" else "latin"
     return QuestionAnalysis(question, question_type(question), language, script)
+
+
+def reads_as_latin(text: str) -> bool:
+    """Latin-script prose: at least three Latin words with at least LATIN_SHARE times as many
+    letters as the text has CJK characters.
+
+    "如GPT（Generative Pre-trained Transformer）系列、BERT（…）等，" (4.3×) reads as English;
+    "做的比较好的产品，是coze，talkie，character ai, glow等" (1.7×, the most Latin-heavy quote a dev
+    question read as Chinese) and "这是 To B 的 SaaS 市场" stay Chinese.
+    """
+    words = LATIN_WORD.findall(text)
+    return len(words) >= MIN_LATIN_WORDS and sum(map(len, words)) >= LATIN_SHARE * len(CJK.findall(text))
 
 
 def question_type(question: str) -> str:

@@ -50,31 +50,37 @@ def render_pieces(sentences: list[AnswerSentence]) -> list[str]:
     """The plain-text answer in pieces, one per sentence; "".join(pieces) is Answer.text.
 
     The lead paragraph, a blank line, then points as "1. …[n]" lines; labels and frames on
-    their own lines. No Markdown syntax.
+    their own lines. A label heads the lines below it (a stance label over a source label, a
+    source label over its lead and points: the agree shape). No Markdown syntax.
     """
     pieces: list[str] = []
     previous: AnswerSentence | None = None
+    grouped = False  # the lead sits under a label
     number = 0
     for sentence in sentences:
+        if sentence.kind == "lead" and previous is not None and previous.kind == "label":
+            grouped = True
         marks = "".join(f"[{n}]" for n in sentence.citations)
         if sentence.kind == "point":
             number += 1
             body = f"{number}. {sentence.text}{marks}"
         else:
             body = sentence.text + marks
-        pieces.append(_separator(previous, sentence) + body)
+        pieces.append(_separator(previous, sentence, grouped) + body)
         previous = sentence
     return pieces
 
 
-def _separator(previous: AnswerSentence | None, sentence: AnswerSentence) -> str:
+def _separator(previous: AnswerSentence | None, sentence: AnswerSentence, grouped: bool = False) -> str:
     if previous is None:
         return ""
     if previous.kind == "lead" and sentence.kind == "lead":
         return "" if CJK.search(sentence.text[:1]) else " "
-    if previous.kind == "frame" and sentence.kind in ("frame", "lead"):
+    if previous.kind == "frame" and sentence.kind in ("frame", "lead", "label"):
         return "\n"
-    if sentence.kind == "point" and previous.kind in ("point", "label"):
+    if previous.kind == "label" and sentence.kind in ("label", "lead", "point"):
+        return "\n"
+    if sentence.kind == "point" and (previous.kind == "point" or (previous.kind == "lead" and grouped)):
         return "\n"
     return "\n\n"
 

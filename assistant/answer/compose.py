@@ -1,10 +1,17 @@
 """Composition: turn the selected units into the answer shape (lead, points, labels, frames).
 
 - every answer: a lead (the best unit, cited), then distinct points, numbered;
-- list questions: the best item leads, the other items follow in source order;
+- list questions: one numbered item per list item — picked units that follow each other on one
+  line of their passage (a list item and the sentence that continues it) are quoted as one
+  item; the best item leads, the other items follow in source order;
 - a quoted list item or action item without closing punctuation gets a full stop, so every
   lead and point reads as a sentence;
-- compare / agree questions: the points grouped per source under a label naming it;
+- compare questions: the points grouped per source under a label naming it;
+- agree questions with two or more sources: a stance part — "观点不一致：" when one source's
+  quotes are affirmative and another's negated or qualified (stance(), negation and contrast
+  cues; a source's stance is that of its best quote), else the neutral "各来源的说法：" — then
+  every quote, the lead included, under its source's label (with its stance when they
+  disagree); with one source only, a label saying the quotes all come from it;
 - Chinese questions: quotes converted (OpenCC) into the question's script; citations keep the
   original span and text;
 - English questions: an English frame ("2 sources (in Chinese) give these reasons:"), English
@@ -15,13 +22,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
 
 from assistant.answer.analysis import QuestionAnalysis, to_script
 from assistant.answer.select import Scored
+from assistant.answer.units import EvidenceUnit
 from assistant.core.types import AnswerSentence, Citation, Hit
 from assistant.retrieve.glossary import Glossary
-from assistant.text import CJK
+from assistant.text import CJK, normalize
 
 # English frame verbs per question type: (one source, several sources).
 EN_FRAMES = {
@@ -33,6 +42,33 @@ DEFAULT_FRAME = ("says this", "say this")
 SNIPPET_CHARS = 48
 TERMINAL = "。！？；.!?;…"
 CLOSING = "”’」』）)]》\"' "
+OPEN_ENDS = "，,、：:"
+ITEM_GAP = re.compile(r"[ \t\u3000*_`]*")  # what may sit between two sentences of one list item
+
+# Polarity cues, in folded (simplified, lower-case) text. A quote is "negative" when it carries a
+# negation or a contrast (不/没有/并非/难以/但是/然而…, not/never/but/however…) once the words that
+# only look negated are taken out (不断, 不同, 不仅, 未来, 不可或缺…); otherwise "affirmative".
+NOT_NEGATION = re.compile(
+    r"不断|不少|不仅|不同|不管|不论|不久|不妨|不错|不但|不止|不光|不乏|不禁|不得不|不可或缺|不容忽视|"
+    r"不言而喻|差不多|未来|无论|毫无疑问|并且"
+)
+NEGATION = re.compile(
+    r"不|没|未|无法|无需|无从|并非|绝非|非但|难以|很难|缺乏|缺少|但|然而|却|反而|可是|"
+    r"\b(not|no|never|cannot|without|neither|nor|however|but|unlikely|fails?|failed)\b|n't\b"
+)
+STANCE_LABELS = {  # (disagree, neutral) per script
+    "hans": ("观点不一致：", "各来源的说法："),
+    "hant": ("觀點不一致：", "各來源的說法："),
+    "latin": ("The sources disagree:", "What each source says:"),
+}
+ONE_SOURCE = {  # agree questions whose quotes all come from one source: nothing to compare
+    "hans": "以下引文都出自同一来源：", "hant": "以下引文都出自同一來源：",
+}
+STANCE_TAGS = {  # a source's stance, shown on its label when the sources disagree
+    "hans": {"affirmative": "（肯定）", "negative": "（否定或保留）"},
+    "hant": {"affirmative": "（肯定）", "negative": "（否定或保留）"},
+    "latin": {"affirmative": " (affirms)", "negative": " (negates or qualifies)"},
+}
 
 
 @dataclass
@@ -50,12 +86,20 @@ def compose(
     """The answer's sentences and citations for the chosen units (lead first)."""
     numbers: dict[int, int] = {}
     snippets: dict[int, str] = {}
-    lead, *points = _list_order(chosen) if analysis.qtype == "list" else chosen
+    # A Chinese question gets no English-prose quote while a Chinese one is left (the language rule).
+    chosen = [s for s in chosen if analysis.speaks(s.unit.text)] or chosen
+    lead, *points = _list_order(chosen, hits) if analysis.qtype == "list" else chosen
     points = _within(points, max_chars - len(lead.unit.text))
-    body = [_quote(lead, "lead", analysis, numbers, snippets)]
-    if analysis.qtype in ("compare", "agree") and len({p.unit.doc_id for p in chosen}) > 1:
+    if analysis.qtype == "agree" and len({p.unit.doc_id for p in [lead, *points]}) > 1:
+        body = _stance_part(lead, points, hits, analysis, numbers, snippets)
+    elif analysis.qtype == "agree" and not analysis.english:  # English: the frame says "1 source"
+        body = [_label(ONE_SOURCE[analysis.script]), _quote(lead, "lead", analysis, numbers, snippets)]
+        body += [_quote(p, "point", analysis, numbers, snippets) for p in points]
+    elif analysis.qtype == "compare" and len({p.unit.doc_id for p in chosen}) > 1:
+        body = [_quote(lead, "lead", analysis, numbers, snippets)]
         body += _per_source(lead, points, hits, analysis, numbers, snippets)
     else:
+        body = [_quote(lead, "lead", analysis, numbers, snippets)]
         if points and analysis.english:
             body.append(_label("Further points:"))
         body += [_quote(p, "point", analysis, numbers, snippets) for p in points]
@@ -66,10 +110,41 @@ def compose(
     return Composition(frames + body + closing, citations)
 
 
-def _list_order(chosen: list[Scored]) -> list[Scored]:
-    """List answers: the best item leads, the other items follow in source order."""
-    lead, *items = chosen
-    return [lead, *sorted(items, key=lambda s: (s.unit.hit_rank, s.unit.start))]
+def _list_order(chosen: list[Scored], hits: list[Hit]) -> list[Scored]:
+    """List answers: one entry per item (units of one item merged), the best item leading,
+    the other items following in source order."""
+    items: list[list[Scored]] = []
+    for s in sorted(chosen, key=lambda s: (s.unit.hit_rank, s.unit.start)):
+        if items and same_item(items[-1][-1].unit, s.unit, hits):
+            items[-1].append(s)
+        else:
+            items.append([s])
+    best = next(i for i, item in enumerate(items) if chosen[0] in item)
+    return [_merged(items[best]), *(_merged(item) for i, item in enumerate(items) if i != best)]
+
+
+def same_item(a: EvidenceUnit, b: EvidenceUnit, hits: list[Hit]) -> bool:
+    """b continues a's list item: the next unit of the same passage, on the same line, with only
+    white space or emphasis marks between them, and not itself the start of a list item."""
+    if not a.list_item or a.hit_rank != b.hit_rank or b.start < a.end or b.list_item:
+        return False
+    chunk = hits[a.hit_rank].chunk
+    if not chunk.start <= a.end <= b.start <= chunk.end:
+        return False
+    return ITEM_GAP.fullmatch(chunk.text[a.end - chunk.start : b.start - chunk.start]) is not None
+
+
+def _merged(item: list[Scored]) -> Scored:
+    """One quote for the units of one item: the span from the first to the last, texts joined."""
+    first, *rest = item
+    if not rest:
+        return first
+    text = first.unit.text
+    for s in rest:
+        text += ("" if CJK.search(text[-1:] + s.unit.text[:1]) or text[-1:] in TERMINAL + "，、：" else " ") + s.unit.text
+    sentence_ids = tuple(dict.fromkeys(sid for s in item for sid in s.unit.sentences))
+    unit = replace(first.unit, end=rest[-1].unit.end, text=text, sentence_ids=sentence_ids)
+    return Scored(unit, max(s.relevance for s in item), max(s.cosine for s in item), first.vector)
 
 
 def _within(points: list[Scored], budget: int) -> list[Scored]:
@@ -103,10 +178,54 @@ def _per_source(
         group = [p for p in points if p.unit.doc_id == doc_id]
         if not group:
             continue
-        title = next(h.chunk.title for h in hits if h.chunk.doc_id == doc_id)
-        out.append(_label(f"Source: {title}" if analysis.english else f"《{to_script(title, analysis.script)}》："))
+        out.append(_label(_source_label(doc_id, hits, analysis)))
         out += [_quote(p, "point", analysis, numbers, snippets) for p in group]
     return out
+
+
+def polarity(text: str) -> str:
+    """"negative" when the text carries a negation or contrast cue, else "affirmative"."""
+    folded = NOT_NEGATION.sub("", normalize(text))
+    return "negative" if NEGATION.search(folded) else "affirmative"
+
+
+def stance(texts: list[str]) -> str:
+    """A source's stance: the polarity of its best quote (its first; quotes come best first).
+
+    Its best quote is what the source says about the question; a majority over all its quotes
+    let incidental sentences outvote it (tried on "关于定制化项目能不能赚钱，各篇文章的观点一致吗？":
+    a source whose best quote ends "…都没有太多实际收益" came out affirmative, three quotes to two).
+    """
+    return polarity(texts[0])
+
+
+def disagree(stances: dict[str, str]) -> bool:
+    """Sources disagree when one is affirmative and another negative."""
+    return {"affirmative", "negative"} <= set(stances.values())
+
+
+def _stance_part(
+    lead: Scored, points: list[Scored], hits: list[Hit], analysis: QuestionAnalysis,
+    numbers: dict[int, int], snippets: dict[int, str],
+) -> list[AnswerSentence]:
+    """Agree questions: the stance label, then each source's quotes (the lead first) under its label."""
+    groups: dict[str, list[Scored]] = {}
+    for s in [lead, *points]:
+        groups.setdefault(s.unit.doc_id, []).append(s)
+    stances = {doc_id: stance([s.unit.text for s in group]) for doc_id, group in groups.items()}
+    split = disagree(stances)
+    out = [_label(STANCE_LABELS[analysis.script][0 if split else 1])]
+    for doc_id, group in groups.items():
+        tag = STANCE_TAGS[analysis.script].get(stances[doc_id], "") if split else ""
+        out.append(_label(_source_label(doc_id, hits, analysis, tag)))
+        out += [_quote(s, "lead" if s is lead else "point", analysis, numbers, snippets) for s in group]
+    return out
+
+
+def _source_label(doc_id: str, hits: list[Hit], analysis: QuestionAnalysis, tag: str = "") -> str:
+    """《title》： (or Source: title), with the source's stance tag when one is given."""
+    title = next(h.chunk.title for h in hits if h.chunk.doc_id == doc_id)
+    return f"Source: {title}{tag}" if analysis.english else f"《{to_script(title, analysis.script)}》{tag}："
 
 
 def _frames(analysis: QuestionAnalysis, sources: int, read_as: str | None) -> list[AnswerSentence]:
@@ -137,11 +256,15 @@ def _glosses(analysis: QuestionAnalysis, chosen: list[Scored], glossary: Glossar
 
 
 def _closed(text: str) -> str:
-    """A unit that ends without a sentence end (a list or action item) gets a full stop."""
+    """A unit that ends without a sentence end (a list or action item) gets a full stop; a clause
+    cut after a comma or colon has that mark replaced ("…等，" → "…等。", not "…等，。")."""
     core = text.rstrip(CLOSING)
     if core and core[-1] in TERMINAL:
         return text
-    return text + ("。" if CJK.search(text) else ".")
+    stop = "。" if CJK.search(text) else "."
+    if text and text[-1] in OPEN_ENDS:
+        return text[:-1].rstrip() + stop
+    return text + stop
 
 
 def _label(text: str) -> AnswerSentence:

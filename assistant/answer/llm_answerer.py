@@ -48,7 +48,7 @@ SHAPES = {
             "with its key detail.",
     "compare": "Lead with the main difference, then each side's points under a short label naming that side.",
     "agree": "Lead with whether the sources agree, then each source's position under a short label naming it; "
-             "where they disagree add the label 观点不一致： (English: Where the sources disagree:).",
+             "where they disagree add the label 观点不一致： (English: The sources disagree:).",
     "number": "Lead with the figure(s) asked for, then numbered points only for the context they need.",
 }
 DEFAULT_SHAPE = "Lead with the direct answer in one or two sentences, then up to four numbered distinct points."
