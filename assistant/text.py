@@ -98,6 +98,19 @@ def jieba_words(normalized: str) -> list[str]:
     return [t for t in _jieba().lcut(normalized) if any(ch.isalnum() for ch in t) and not t.isspace()]
 
 
+@lru_cache(maxsize=1)
+def _word_tags() -> dict[str, str]:
+    import jieba.posseg  # lazy: loads jieba's part-of-speech table (~0.4 s) on first use
+
+    tags: dict[str, str] = jieba.posseg.dt.word_tag_tab
+    return tags
+
+
+def word_tag(word: str) -> str:
+    """jieba's dictionary part-of-speech tag of a word ("n", "nr", "v", …); "" when it is no dictionary word."""
+    return _word_tags().get(word, "")
+
+
 def tokenize(text: str, tokenizer: str) -> list[str]:
     """Normalise then tokenise with the named tokenizer: bigram or jieba."""
     normalized = normalize(text)

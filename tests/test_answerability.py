@@ -11,6 +11,7 @@ import pytest
 from assistant.answer.answerability import (
     FEATURES,
     Answerability,
+    _noun_like,
     abstain_reason,
     content_terms,
     probability,
@@ -18,6 +19,7 @@ from assistant.answer.answerability import (
 from assistant.answer.base import Answerer, Context, Delta
 from assistant.core.settings import Settings
 from assistant.core.types import Answer
+from assistant.retrieve.glossary import Glossary
 from assistant.service.pipeline import Pipeline
 from assistant.store.build_store import load_index
 from ingest.build import run_ingest
@@ -53,6 +55,22 @@ def test_content_terms_keep_the_subject_and_drop_the_scaffolding() -> None:
     # Traditional characters are shown as the user wrote them, matched simplified.
     [term] = [t for t in content_terms("台積電的產能是多少？") if t.shown == "產能"]
     assert term.folded == "产能"
+
+
+def test_english_names_and_phrases_are_matched_in_their_glossary_forms(tmp_path: Path) -> None:
+    path = tmp_path / "glossary.tsv"
+    path.write_text("kai-fu lee\t李开复\nbaidu\t百度\ntrial period\t试用期\n", encoding="utf-8")
+    terms = {t.shown: t for t in content_terms("What did Kai-Fu Lee and Baidu say about the trial period?",
+                                               Glossary.load(path))}
+    assert sorted(terms) == ["Baidu", "Kai-Fu Lee", "trial period"]  # "Kai-Fu" and "Lee" are one name
+    assert terms["Kai-Fu Lee"].matches == ("kai-fu lee", "李开复") and terms["Kai-Fu Lee"].entity
+    assert terms["trial period"].forms == ("试用期",) and not terms["trial period"].entity
+
+
+def test_unknown_nouns_and_names_count_as_missing_subjects_unknown_verbs_do_not() -> None:
+    by_word = {t.shown: t for t in content_terms("豆包的日活为什么一路下跌？GPT-4o 呢？")}
+    assert _noun_like(by_word["豆包"]) and _noun_like(by_word["GPT-4o"])
+    assert not _noun_like(by_word["下跌"]) and not _noun_like(by_word["一路"])
 
 
 def test_reason_names_the_missing_term_in_the_question_language() -> None:

@@ -27,3 +27,11 @@ def test_chinese_questions_and_unknown_words_pass_unchanged(tmp_path: Path) -> N
 
 def test_missing_file_means_no_expansion(tmp_path: Path) -> None:
     assert Glossary.load(tmp_path / "none.tsv").expand("scope creep") == "scope creep"
+
+
+def test_translations_give_each_phrase_its_span_longest_first(tmp_path: Path) -> None:
+    question = "Was the trial period a trial? Scope creep."
+    found = _glossary(tmp_path).translations(question)
+    assert [(question[s:e], terms) for s, e, terms in found] == [
+        ("trial period", ("试用期",)), ("trial", ("试用",)), ("Scope creep", ("需求蔓延", "需求变更"))]
+    assert _glossary(tmp_path).translations("试用期 trial") == []  # Chinese questions are not translated

@@ -2,8 +2,11 @@
 
 A logistic model over generic features of the question and its retrieved passages: which of
 the question's content terms the corpus has never seen (and whether one is a name or number
-such as "GPT-4o"), how many of them the top passages contain, how well the best passages match
-lexically and densely, and whether the dense and lexical rankers agree. Its weights are fitted
+such as "GPT-4o", or a noun rather than a verb of the phrasing), how many of them the top
+passages contain, how well the best passages match lexically and densely, whether the dense and
+lexical rankers agree, and how many documents the top passages come from. English names and
+phrases count as known when the glossary translates them into a term the corpus has (Baidu →
+百度). Its weights are fitted
 on the dev split (`python -m eval.fit_answerability`) and travel inside each index build.
 An abstention names the missing term in the question's language.
 """
@@ -23,11 +26,12 @@ from assistant.core.types import Hit
 from assistant.index.indexes import Query
 from assistant.retrieve.glossary import Glossary
 from assistant.store.build_store import LoadedIndex
-from assistant.text import CJK, char_ngrams, jieba_words, normalize
+from assistant.text import CJK, char_ngrams, jieba_words, normalize, word_tag
 
 FEATURES = (
     "unknown_share", "unknown_count", "unknown_entity", "top_coverage", "best_overlap",
     "dense_top", "dense_margin", "sentence_top", "rank_agreement", "latin_question",
+    "unknown_noun", "doc_spread",
 )
 TOP = 5
 BACKGROUND_ROWS = 2000
@@ -40,6 +44,8 @@ ZH_STOP = frozenset([
     "时候", "最后", "后来", "当时", "现在", "目前", "如果", "因为", "所以", "但是", "而且", "已经", "还有", "没有", "多久", "多长", "多长时间",
     "什么样", "哪几个", "哪家", "那家", "那次", "几篇", "两篇", "几份", "之前", "之后", "期间", "到底", "的话", "各自", "这类", "最近",
     "今年", "哪些方面", "哪些因素", "那边", "不同", "其他", "很多", "为了", "一下",
+    # how the sources judge or put it: asks for their view, names no subject
+    "评价", "看待", "看法", "观点", "认为", "理解", "形容", "比喻", "体现", "讲了", "怎么看",
 ])
 EN_STOP = frozenset([
     "a", "an", "the", "and", "or", "but", "of", "to", "in", "on", "at", "for", "with", "by", "from", "as",
@@ -79,23 +85,37 @@ class Term:
     folded: str
     shown: str
     entity: bool  # a Latin name or a number: GPT-4o, H100, 2024
+    forms: tuple[str, ...] = ()  # the glossary's Chinese for an English name or phrase (Baidu → 百度)
+
+    @property
+    def matches(self) -> tuple[str, ...]:
+        """Every form the sources could write it in."""
+        return (self.folded, *self.forms)
 
 
-def content_terms(question: str) -> list[Term]:
+def content_terms(question: str, glossary: Glossary | None = None) -> list[Term]:
     """The question's subject words: jieba words and Latin tokens, minus question scaffolding.
 
-    An English question keeps only its names and numbers: its ordinary English words cannot be
-    expected in a Chinese corpus (the glossary carries their meaning into retrieval instead).
+    An English question keeps its names and numbers and the phrases the glossary translates
+    (matched in their Chinese forms); its other English words cannot be expected in a Chinese corpus.
     """
     normalized = normalize(question)
     aligned = len(normalized) == len(question)
     chinese = bool(CJK.search(question))
+    phrases = glossary.translations(question) if glossary else []
     terms: list[Term] = []
     for match in LATIN.finditer(question):
         token = match.group()
         entity = _entity_like(token, match.start(), question)
+        if any(s <= match.start() and match.end() <= e for s, e, _ in phrases):
+            continue  # part of a glossary phrase: a term of its own below
         if len(token) > 1 and token.lower() not in EN_STOP and (chinese or entity):
             terms.append(Term(normalize(token), token, entity))
+    for start, end, chinese_terms in phrases:
+        shown = question[start:end]
+        names = [m.group() for m in LATIN.finditer(shown)]
+        entity = any(_entity_like(n, start + shown.find(n), question) for n in names)
+        terms.append(Term(normalize(shown), shown, entity, tuple(normalize(t) for t in chinese_terms)))
     pos = 0
     for word in jieba_words(normalized):
         start = normalized.find(word, pos)
@@ -129,7 +149,7 @@ class Answerability:
         """The decision for a question given its ranked hits."""
         if not hits:
             return Decision(True, 1.0, abstain_reason(question, []))
-        terms = content_terms(question)
+        terms = content_terms(question, self.glossary)
         if not terms and CJK.search(question):
             # Only scaffolding ("那后来呢？"): no subject to look up, whatever the cosines say.
             return Decision(True, 1.0, abstain_reason(question, []))
@@ -148,12 +168,17 @@ def features(
     terms: Sequence[Term], query: Query, hits: list[Hit], index: LoadedIndex, question: str,
     glossary: Glossary | None = None,
 ) -> tuple[dict[str, float], list[str]]:
-    """The model's inputs and the terms the corpus or the top passages lack (best guess first)."""
+    """The model's inputs and the terms the corpus or the top passages lack (best guess first).
+
+    An unknown *noun or name* ("豆包", "智谱", "GPT-4o") is a missing subject; an unknown verb or
+    adverb ("沦为", "一路") is usually the user's paraphrase of something the sources say in other
+    words. Top passages scattered over many documents mean no source is about the question.
+    """
     top = hits[:TOP]
     glossary = glossary or Glossary()
     unknown = [t for t in terms if not _known(t, index, glossary)]
     passages = "".join(normalize(h.chunk.text) + normalize(h.chunk.title) for h in top)
-    uncovered = [t for t in terms if t not in unknown and t.folded not in passages]
+    uncovered = [t for t in terms if t not in unknown and not any(m in passages for m in t.matches)]
     dense_top = max((h.dense_score or 0.0) for h in top)
     values = {
         "unknown_share": len(unknown) / len(terms) if terms else 0.0,
@@ -166,19 +191,35 @@ def features(
         "sentence_top": _best_sentence(query, top, index),
         "rank_agreement": sum(_agree(h) for h in top) / len(top),
         "latin_question": 0.0 if CJK.search(question) else 1.0,
+        "unknown_noun": min(sum(_noun_like(t) for t in unknown), 3) / 3,
+        "doc_spread": len({h.chunk.doc_id for h in top}) / len(top),
     }
     ordered = sorted(unknown, key=lambda t: not t.entity) + uncovered
     return values, [t.shown for t in ordered]
 
 
 def _known(term: Term, index: LoadedIndex, glossary: Glossary) -> bool:
-    """In the corpus vocabulary, made of bigrams the corpus has, or translated by the glossary."""
-    folded = term.folded
-    if index.words.known(folded) or index.lexical.known(folded) or glossary.expand(term.shown) != term.shown:
+    """In the corpus vocabulary, or translated by the glossary into a term that is (Baidu → 百度)."""
+    if any(_in_corpus(form, index) for form in term.matches):
+        return True
+    expanded = glossary.expand(term.shown)
+    return expanded != term.shown and any(_in_corpus(normalize(t), index) for t in expanded[len(term.shown):].split())
+
+
+def _in_corpus(folded: str, index: LoadedIndex) -> bool:
+    """The word or bigram index has it, or (jieba sometimes splits across words: "端大") every bigram of it."""
+    if index.words.known(folded) or index.lexical.known(folded):
         return True
     bigrams = [folded[i : i + 2] for i in range(len(folded) - 1)]
-    # jieba sometimes splits across words ("端大", "哪几个"): known if every bigram is.
     return bool(CJK.search(folded)) and bool(bigrams) and all(index.lexical.known(b) for b in bigrams)
+
+
+def _noun_like(term: Term) -> bool:
+    """A name or number, a noun in jieba's dictionary, or a word the dictionary lacks (智谱, 日活)."""
+    if term.entity or term.forms or not CJK.search(term.folded):
+        return True
+    tag = word_tag(term.folded)
+    return not tag or tag[0] in "nj"
 
 
 def _best_overlap(question: str, top: list[Hit]) -> float:

@@ -39,3 +39,14 @@ class Glossary:
                 remaining = pattern.sub(" ", remaining)
                 terms.extend(t for t in chinese if t not in terms)
         return f"{question} {' '.join(terms)}" if terms else question
+
+    def translations(self, question: str) -> list[tuple[int, int, tuple[str, ...]]]:
+        """(start, end, Chinese terms) of each English phrase of the question, longest first."""
+        if CJK.search(question) or not self.entries:
+            return []
+        remaining, found = question, list[tuple[int, int, tuple[str, ...]]]()
+        for pattern, chinese in self.entries:
+            for match in pattern.finditer(remaining):
+                found.append((match.start(), match.end(), chinese))
+            remaining = pattern.sub(lambda m: " " * len(m.group()), remaining)
+        return sorted(found)
