@@ -70,8 +70,15 @@ def run_child(cmd: Sequence[str], env: dict[str, str] | None = None) -> ChildRun
     return ChildRun(time.perf_counter() - started, usage.ru_maxrss / 1024, proc.returncode, out)
 
 
-def bench_env(index_dir: Path, data_dir: Path, corpus_dir: Path | None = None) -> dict[str, str]:
+def bench_env(
+    index_dir: Path, data_dir: Path, corpus_dir: Path | None = None, conversation_cap: bool = False
+) -> dict[str, str]:
+    """The server's environment for a bench. The per-client cap on new conversations (60/min)
+    is an abuse guard: one bench client asking 60+ fresh questions would measure 429s, not
+    answers, so it is off unless the bench is about the cap (bench/hardening.py)."""
     env = {**os.environ, "HINDSIGHT_INDEX_DIR": str(index_dir), "HINDSIGHT_DATA_DIR": str(data_dir)}
+    if not conversation_cap:
+        env["HINDSIGHT_MAX_NEW_CONVERSATIONS_PER_MINUTE"] = "0"
     if corpus_dir is not None:
         env["HINDSIGHT_CORPUS_DIR"] = str(corpus_dir)
     return env

@@ -154,7 +154,7 @@ def count_conversations(data_dir: Path) -> int:
 def run(clients: int, seconds: float, root: Path) -> str:
     corpus, index, data = root / "corpus", root / "index", root / "data"
     shutil.copytree(ROOT / "corpus", corpus)
-    env = {**bench_env(index, data, corpus), "OMP_NUM_THREADS": "1",
+    env = {**bench_env(index, data, corpus, conversation_cap=True), "OMP_NUM_THREADS": "1",
            "HINDSIGHT_API_KEYS": ",".join(key(n) for n in [*range(clients), 9999])}
     subprocess.run([*HINDSIGHT, "ingest", "--quiet"], env=env, cwd=ROOT, check=True)
     with server(env) as url:
