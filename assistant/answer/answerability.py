@@ -27,11 +27,12 @@ from assistant.core.types import Hit
 from assistant.index.indexes import Query
 from assistant.retrieve.glossary import Glossary
 from assistant.store.build_store import LoadedIndex
-from assistant.text import CJK, jieba_words, normalize, word_tag
+from assistant.text import CJK, char_ngrams, jieba_words, normalize, word_tag
 
 FEATURES = (
-    "unknown_share", "unknown_count", "unknown_entity", "unknown_noun", "sentence_coverage",
-    "dense_top", "dense_margin", "sentence_top", "rank_agreement", "latin_question", "doc_spread",
+    "unknown_share", "unknown_count", "unknown_entity", "top_coverage", "best_overlap",
+    "dense_top", "dense_margin", "sentence_top", "rank_agreement", "latin_question",
+    "unknown_noun", "doc_spread", "sentence_coverage",
 )
 TOP = 5
 BACKGROUND_ROWS = 2000
@@ -187,14 +188,16 @@ def features(
         "unknown_share": len(unknown) / len(terms) if terms else 0.0,
         "unknown_count": min(len(unknown), 3) / 3,
         "unknown_entity": float(any(t.entity for t in unknown)),
-        "unknown_noun": min(sum(_noun_like(t) for t in unknown), 3) / 3,
-        "sentence_coverage": sentence_coverage(terms, top, index),
+        "top_coverage": 1 - (len(unknown) + len(uncovered)) / len(terms) if terms else 0.0,
+        "best_overlap": _best_overlap(query.text, top),
         "dense_top": dense_top,
         "dense_margin": dense_top - _background(query, index),
         "sentence_top": _best_sentence(query, top, index),
         "rank_agreement": sum(_agree(h) for h in top) / len(top),
         "latin_question": 0.0 if CJK.search(question) else 1.0,
+        "unknown_noun": min(sum(_noun_like(t) for t in unknown), 3) / 3,
         "doc_spread": len({h.chunk.doc_id for h in top}) / len(top),
+        "sentence_coverage": sentence_coverage(terms, top, index),
     }
     ordered = sorted(unknown, key=lambda t: not t.entity) + uncovered
     return values, [t.shown for t in ordered]
@@ -260,6 +263,14 @@ def _noun_like(term: Term) -> bool:
         return True
     tag = word_tag(term.folded)
     return not tag or tag[0] in "nj"
+
+
+def _best_overlap(question: str, top: list[Hit]) -> float:
+    """Largest share of the question's character bigrams found in one top passage."""
+    grams = char_ngrams(normalize(question), 2)
+    if not grams:
+        return 0.0
+    return max(len(grams & char_ngrams(normalize(h.chunk.text), 2)) / len(grams) for h in top)
 
 
 def _background(query: Query, index: LoadedIndex) -> float:
