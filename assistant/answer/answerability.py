@@ -2,13 +2,12 @@
 
 A logistic model over generic features of the question and its retrieved passages: which of
 the question's content terms the corpus has never seen (and whether one is a name or number
-such as "GPT-4o", or a noun rather than a verb of the phrasing), how much of the question
-(IDF-weighted) the best single *sentence* of the top passages holds — a sentence, not a
-passage, so the measure does not grow with the chunk size —, how well the best passage and
-sentence match densely, whether the dense and lexical rankers agree, and how many documents the
-top passages come from. English names and phrases count as known when the glossary translates
-them into a term the corpus has (Baidu → 百度). Its weights are fitted on the dev split
-(`python -m eval.fit_answerability`) and travel inside each index build.
+such as "GPT-4o", or a noun rather than a verb of the phrasing), how many of them the top
+passages contain, how well the best passages match lexically and densely, whether the dense and
+lexical rankers agree, and how many documents the top passages come from. English names and
+phrases count as known when the glossary translates them into a term the corpus has (Baidu →
+百度). Its weights are fitted
+on the dev split (`python -m eval.fit_answerability`) and travel inside each index build.
 An abstention names the missing term in the question's language.
 """
 
@@ -32,7 +31,7 @@ from assistant.text import CJK, char_ngrams, jieba_words, normalize, word_tag
 FEATURES = (
     "unknown_share", "unknown_count", "unknown_entity", "top_coverage", "best_overlap",
     "dense_top", "dense_margin", "sentence_top", "rank_agreement", "latin_question",
-    "unknown_noun", "doc_spread", "sentence_coverage",
+    "unknown_noun", "doc_spread",
 )
 TOP = 5
 BACKGROUND_ROWS = 2000
@@ -173,10 +172,7 @@ def features(
 
     An unknown *noun or name* ("豆包", "智谱", "GPT-4o") is a missing subject; an unknown verb or
     adverb ("沦为", "一路") is usually the user's paraphrase of something the sources say in other
-    words. A question the corpus answers usually has one sentence that says much of it
-    (`sentence_coverage`); an out-of-scope one finds its words scattered over many sentences,
-    which a whole passage adds up to (the bigger the passage, the more). Top passages scattered
-    over many documents mean no source is about the question.
+    words. Top passages scattered over many documents mean no source is about the question.
     """
     top = hits[:TOP]
     glossary = glossary or Glossary()
@@ -197,48 +193,9 @@ def features(
         "latin_question": 0.0 if CJK.search(question) else 1.0,
         "unknown_noun": min(sum(_noun_like(t) for t in unknown), 3) / 3,
         "doc_spread": len({h.chunk.doc_id for h in top}) / len(top),
-        "sentence_coverage": sentence_coverage(terms, top, index),
     }
     ordered = sorted(unknown, key=lambda t: not t.entity) + uncovered
     return values, [t.shown for t in ordered]
-
-
-def sentence_coverage(terms: Sequence[Term], top: list[Hit], index: LoadedIndex) -> float:
-    """Largest IDF-weighted share of the question's terms that one sentence of the top passages holds.
-
-    IDF is over the corpus's sentences (a term no sentence has weighs most), so the rare subject
-    of a question counts for more than its generic words. 0 without terms or sentences.
-    """
-    texts = _sentence_texts(index)
-    ids = dict.fromkeys(i for h in top for i in h.chunk.sentence_ids if i < len(texts))
-    if not terms or not ids:
-        return 0.0
-    weights = [math.log((len(texts) + 1) / (_sentence_df(t, texts) + 0.5)) for t in terms]
-    total = sum(weights)
-    return max(
-        sum(w for t, w in zip(terms, weights, strict=True) if any(m in texts[i] for m in t.matches))
-        for i in ids
-    ) / total
-
-
-# Normalised sentence texts of the builds in use (a build's sentences never change).
-_SENTENCE_TEXTS: dict[str, tuple[str, ...]] = {}
-
-
-def _sentence_texts(index: LoadedIndex) -> tuple[str, ...]:
-    key = f"{index.path}:{index.build_id}"
-    texts = _SENTENCE_TEXTS.get(key)
-    if texts is None:
-        texts = tuple(normalize(index.documents[s.doc_id].text[s.start : s.end]) for s in index.sentences)
-        if len(_SENTENCE_TEXTS) >= 4:  # old builds after reloads: keep the cache small
-            _SENTENCE_TEXTS.clear()
-        _SENTENCE_TEXTS[key] = texts
-    return texts
-
-
-def _sentence_df(term: Term, texts: Sequence[str]) -> int:
-    """How many of the corpus's sentences contain the term (in any of its forms)."""
-    return sum(1 for text in texts if any(m in text for m in term.matches))
 
 
 def _known(term: Term, index: LoadedIndex, glossary: Glossary) -> bool:
