@@ -19,9 +19,10 @@ from assistant.answer.analysis import (
 )
 from assistant.answer.base import render_pieces
 from assistant.answer.compose import compose, disagree, polarity, same_item, stance
-from assistant.answer.select import Scored, quality_penalty, select
+from assistant.answer.select import Scored, quality_penalty, score_units, select
 from assistant.answer.units import EvidenceUnit, clauses, clean_span, evidence_units
 from assistant.core.types import AnswerSentence, Chunk, Citation, Hit, Sentence
+from assistant.index.indexes import Query
 from assistant.retrieve.glossary import Glossary
 from assistant.store.build_store import LoadedIndex
 from assistant.text import split_sentences
@@ -129,6 +130,26 @@ def test_synthesis_questions_draw_on_each_source() -> None:
     b1 = _scored(_unit("乙文认为按调用量计费更容易让客户尝试。", "b", 1, 3), 0.89, [0, 1, 0])
     picked = select([a1, a2, b1], analyse("两篇文章的看法一致吗？"), 2, 0.7)
     assert {s.unit.doc_id for s in picked} == {"a", "b"}
+
+
+def _score(question: str, tokens: list[str]) -> list[Scored]:
+    """Two units of equal cosine; only the first holds the question's (or glossary's) terms."""
+    units = [_unit("客户坚持排他条款，合同因此停滞。", sid=0), _unit("一期上线后业务部门很满意，准确率达标。", sid=1)]
+    vectors = np.asarray([[0.6, 0.8], [0.6, 0.8]], dtype=np.float32)
+    index = cast(LoadedIndex, SimpleNamespace(sentence_vectors=vectors))
+    query = Query(question, tokens, np.asarray([0.6, 0.8], dtype=np.float32))
+    return score_units(units, analyse(question), query, index)
+
+
+def test_english_questions_are_scored_by_cosine_alone_not_by_glossary_term_overlap() -> None:
+    # A Chinese question's own words are telling: the unit holding them ranks first.
+    chinese = _score("为什么排他条款让合同停滞？", ["排他", "他条", "条款", "合同", "停滞"])
+    assert chinese[0].unit.sentence_id == 0 and chinese[0].relevance > chinese[1].relevance
+    # An English question's lexical tokens are only the glossary's topic terms: they would lift
+    # the one unit naming the topic above the sentences next to it (dev English key facts 0.67 →
+    # 0.80 without them), so relevance is the cross-lingual cosine (+ cues, − penalties) alone.
+    english = _score("What did the exclusivity clause do to the contract?", ["排他", "他条", "条款", "合同", "停滞"])
+    assert english[0].relevance == pytest.approx(english[1].relevance)
 
 
 def _hit(doc_id: str, title: str, section: str, text: str) -> Hit:

@@ -32,8 +32,11 @@ class ExtractiveAnswerer(Answerer):
         if not hits:
             return abstention(ctx.question, self.name, ctx.trace)
         # A passage far behind the best one rarely holds evidence (dev: 1 gold of 32 below 0.7×):
-        # quoting it adds a weak point and a wrong citation.
-        floor = self.settings.answer_passage_floor * hits[0].score
+        # quoting it adds a weak point and a wrong citation. English questions reach the
+        # evidence across languages and keep only passages close to the best (0.85×).
+        english = analyse(ctx.question).english
+        share = self.settings.answer_passage_floor_english if english else self.settings.answer_passage_floor
+        floor = share * hits[0].score
         hits = [h for h in hits if h.score >= floor]
         if not hits:
             return abstention(ctx.question, self.name, ctx.trace)

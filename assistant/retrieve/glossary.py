@@ -9,6 +9,32 @@ from pathlib import Path
 from assistant.text import CJK
 
 
+def phrase_pattern(phrase: str) -> re.Pattern[str]:
+    """A glossary phrase as a pattern that also matches its inflected and hyphenated forms.
+
+    Words may be joined by spaces or hyphens ("business model" matches "business-model",
+    "domain-knowledge" matches "domain knowledge"), and each English word of three or more
+    letters matches its regular inflections: plural and third person (-s, -es, -ies), past
+    (-ed, -d, -ied) and -ing, with a final "e" or "y" dropped where English drops it
+    (vendor → vendors, poach → poaching, price → priced, company → companies).
+    """
+    words = [w for w in re.split(r"[\s-]+", phrase.strip().lower()) if w]
+    body = r"[\s-]+".join(_inflected(w) for w in words)
+    return re.compile(rf"(?<!\w){body}(?!\w)", re.I)
+
+
+def _inflected(word: str) -> str:
+    if not (word.isalpha() and word.isascii() and len(word) >= 3):
+        return re.escape(word)
+    if word.endswith("e"):
+        return re.escape(word[:-1]) + "(?:e|es|ed|ing)"
+    if word.endswith("y") and word[-2] not in "aeiou":
+        return re.escape(word[:-1]) + "(?:y|ies|ied|ying)"
+    if word.endswith(("s", "x", "z", "ch", "sh")):
+        return re.escape(word) + "(?:es|ed|ing)?"
+    return re.escape(word) + "(?:s|ed|ing)?"
+
+
 @dataclass(frozen=True)
 class Glossary:
     """Phrase → Chinese terms; longest phrases match first so "trial period" beats "trial"."""
@@ -27,7 +53,7 @@ class Glossary:
             phrase, terms = line.split("\t", 1)
             rows.append((phrase.strip().lower(), tuple(t.strip() for t in terms.split("|") if t.strip())))
         rows.sort(key=lambda row: -len(row[0]))
-        return cls(tuple((re.compile(rf"\b{re.escape(p)}\b", re.I), t) for p, t in rows))
+        return cls(tuple((phrase_pattern(p), t) for p, t in rows))
 
     def expand(self, question: str) -> str:
         """The question plus Chinese terms for its English phrases; Chinese questions pass as-is."""
