@@ -18,7 +18,7 @@ from eval.questions import SPLITS, Question
 DRILL_K = 5
 RETRIEVAL_KEYS = [*(f"hit@{k}" for k in m.KS), *(f"recall@{k}" for k in m.KS), "mrr@10", "ndcg@10"]
 # Averaged over answerable questions that were answered (not abstained).
-CITATION_KEYS = ["citation_recall", "citation_precision"]
+CITATION_KEYS = ["citation_recall", "citation_precision", "lead_evidence"]
 # Averaged over every answered question.
 ANSWERED_KEYS = ["support_recall", "support_precision", "noise_rate", "answer_chars"]
 
@@ -74,6 +74,11 @@ def passages(hits: list[dict[str, Any]]) -> list[m.Passage]:
     return [m.Passage(h["doc_id"], h["text"], h.get("start", 0), h.get("end", 0)) for h in hits]
 
 
+def lead_text(answer: dict[str, Any]) -> str:
+    """The answer's lead sentence ("" when the answerer marked none)."""
+    return next((s["text"] for s in answer.get("sentences") or [] if s.get("kind") == "lead"), "")
+
+
 def answer_sentences(answer: dict[str, Any]) -> list[tuple[str, str]]:
     """(text, kind) of each answer sentence; the split answer text when the answerer gave none."""
     given = answer.get("sentences") or []
@@ -98,6 +103,7 @@ def score(question: Question, hits: list[dict[str, Any]], answer: dict[str, Any]
         record.metrics["key_facts"] = 0.0 if abstained else m.key_fact_coverage(text, question.key_facts)
         if not abstained:
             record.metrics.update(m.gold_citation_metrics(question.gold, passages(answer.get("citations", []))))
+            record.metrics["lead_evidence"] = m.lead_evidence(lead_text(answer), question.gold)
     if not abstained:
         record.metrics.update(_support(record, judge))
         record.noise = [s for s, kind in answer_sentences(answer) if rules.noise_reason(s, kind)]

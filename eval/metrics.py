@@ -147,6 +147,22 @@ def gold_citation_metrics(gold: dict[str, list[str]], cited: Sequence[Passage]) 
     return {"citation_precision": relevant / len(cited), "citation_recall": covered / len(spans)}
 
 
+LEAD_SHARED = 10  # folded characters a lead must share with a gold span (about one clause)
+
+
+def lead_evidence(lead: str, gold: dict[str, list[str]]) -> float:
+    """1 if the answer's lead quotes gold evidence: it contains a gold span, lies inside one, or
+    shares LEAD_SHARED consecutive folded characters with one (a clause of a longer span)."""
+    text = fold(lead)
+    if not text:
+        return 0.0
+    for span in (fold(s) for group in gold.values() for s in group):
+        need = min(LEAD_SHARED, len(span), len(text))
+        if need and any(text[i : i + need] in span for i in range(len(text) - need + 1)):
+            return 1.0
+    return 0.0
+
+
 def key_fact_coverage(answer_text: str, key_facts: Sequence[str]) -> float:
     """Share of key facts (any `|` alternative) found in the folded answer text."""
     if not key_facts:

@@ -13,13 +13,13 @@ from eval.runner import ConfigResult, RunResult
 HEADLINE = ["hit@1", "hit@5", "recall@5", "mrr@10", "ndcg@10", "citation_recall", "citation_precision",
             "key_facts", "abstain_recall", "false_abstain_rate", "noise_rate", "language_match"]
 BREAKDOWN = ["questions", "hit@1", "hit@5", "recall@5", "mrr@10", "ndcg@10", "citation_recall",
-             "citation_precision", "support_recall", "support_precision", "key_facts", "abstain_rate",
+             "citation_precision", "lead_evidence", "support_recall", "support_precision", "key_facts", "abstain_rate",
              "abstain_recall", "abstain_precision", "false_abstain_rate", "noise_rate", "language_match",
              "answer_chars", "total_ms_p50"]
 SHORT = {"citation_recall": "cite_R", "citation_precision": "cite_P", "support_recall": "support_R",
          "abstain_precision": "abst_P", "abstain_recall": "abst_R", "false_abstain_rate": "false_abst",
          "abstain_rate": "abst_rate", "key_facts": "facts", "noise_rate": "noise", "language_match": "lang_ok",
-         "answer_chars": "chars", "support_precision": "support_P", "total_ms_p50": "p50 ms"}
+         "answer_chars": "chars", "lead_evidence": "lead_ev", "support_precision": "support_P", "total_ms_p50": "p50 ms"}
 CHARTS_BY_GROUP = {"by_type": ["hit@5", "citation_recall", "key_facts", "abstain_rate"],
                    "by_lang": ["hit@5", "key_facts", "noise_rate", "language_match"]}
 

@@ -131,3 +131,12 @@ def test_split_is_fixed_by_the_first_byte_of_sha256_of_the_id() -> None:
     assert all(split_of(q) == ("dev" if hashlib.sha256(q.encode("utf-8")).digest()[0] % 2 == 0 else "test")
                for q in (f"q{i:03d}" for i in range(1, 300)))
     assert Question("q1", "?", "fact", "en", False).split == split_of("q1")
+
+
+def test_lead_evidence_needs_the_lead_to_quote_gold() -> None:
+    gold = {"d": ["客户在拟订合同中增加了多项排他条款，禁止将产品输出给同行业其他客户"]}
+    assert m.lead_evidence("B项目，客户在拟订合同中增加了多项排他条款，仍未签约。", gold) == 1.0
+    assert m.lead_evidence("客戶在擬訂合同中增加了多項排他條款", gold) == 1.0  # script folded
+    assert m.lead_evidence("大模型的市场化并没有一飞冲天。", gold) == 0.0
+    assert m.lead_evidence("", gold) == 0.0
+    assert m.lead_evidence("合同", {"d": ["合同"]}) == 1.0  # a span shorter than 10 characters
