@@ -346,9 +346,19 @@ def test_list_answers_quote_one_item_per_list_item_with_its_continuation() -> No
     assert same_item(a, reason, hits) and not same_item(reason, b, hits) and not same_item(b, next_line, hits)
     chosen = [_scored(b, 0.95, [1.0]), _scored(reason, 0.9, [1.0]), _scored(a, 0.85, [1.0]), _scored(next_line, 0.8, [1.0])]
     made = compose(analyse("文章提到了哪些没成单的项目？"), chosen, hits, 600)
+    # B is the best item, but A and B are one enumerated list: it reads in its own order.
     assert [(s.kind, s.text) for s in made.sentences] == [
-        ("lead", "B项目，卡在排他条款。"), ("point", "A项目，客户需求蔓延。竞争对手介入后最终放弃。"), ("point", "合同仍未签署。")]
-    item = made.sentences[1]
+        ("lead", "A项目，客户需求蔓延。竞争对手介入后最终放弃。"), ("point", "B项目，卡在排他条款。"), ("point", "合同仍未签署。")]
+    item = made.sentences[0]
     assert (item.start, item.end) == (a.start, reason.end) and item.citations == [1]
     why = compose(analyse("为什么没成单？"), chosen, hits, 600)  # other questions quote units one by one
     assert len([s for s in why.sentences if s.kind == "point"]) == 3
+
+
+def test_a_list_item_best_among_plain_sentences_still_leads() -> None:
+    doc = "背景：试点失败。\n1）C项目，客户准备不足。\n"
+    hits = [Hit(Chunk("a#0", "a", doc, 0, len(doc), "", "甲文", None), 1.0)]
+    plain = EvidenceUnit(0, 0, "a", 0, 8, "背景：试点失败。", "")
+    item = EvidenceUnit(1, 0, "a", doc.index("C"), len(doc) - 1, "C项目，客户准备不足。", "", list_item=True)
+    made = compose(analyse("文章提到了哪些没成单的项目？"), [_scored(item, 0.9, [1.0]), _scored(plain, 0.8, [1.0])], hits, 600)
+    assert [s.text[:1] for s in made.sentences] == ["C", "背"]  # no sibling item: the best leads

@@ -120,7 +120,18 @@ def _list_order(chosen: list[Scored], hits: list[Hit]) -> list[Scored]:
         else:
             items.append([s])
     best = next(i for i, item in enumerate(items) if chosen[0] in item)
-    return [_merged(items[best]), *(_merged(item) for i, item in enumerate(items) if i != best)]
+    lead = _first_sibling(items, best)
+    return [_merged(items[lead]), *(_merged(item) for i, item in enumerate(items) if i != lead)]
+
+
+def _first_sibling(items: list[list[Scored]], best: int) -> int:
+    """When the best item is one of several picked items of the same enumerated list, the list
+    reads in its own order ("A项目… / B项目… / C项目…"), so its first picked item leads."""
+    head = items[best][0].unit
+    if not head.list_item:
+        return best
+    return next(i for i, item in enumerate(items)
+                if item[0].unit.list_item and item[0].unit.hit_rank == head.hit_rank)
 
 
 def same_item(a: EvidenceUnit, b: EvidenceUnit, hits: list[Hit]) -> bool:
