@@ -65,3 +65,13 @@ def test_every_term_of_the_round_4_additions_occurs_in_the_corpus() -> None:
     terms = [t for line in added if "\t" in line and not line.startswith("#") for t in line.split("\t")[1].split("|")]
     assert len(terms) > 30
     assert [t for t in terms if normalize(t).lower() not in corpus] == []
+
+
+def test_the_shipped_glossary_covers_both_market_sides_and_chat_apps() -> None:
+    """"To C" is as much a domain term as "To B": an English question naming it must reach the
+    Chinese passages (without it "Do the articles agree on whether To C chat apps have a
+    chance?" had no expansion and abstained)."""
+    from assistant.core.settings import Settings
+
+    expanded = Glossary.load(Settings().glossary_path).expand("Do To C chat apps have a chance?")
+    assert "C端" in expanded and "聊天机器人" in expanded
