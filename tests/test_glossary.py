@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from assistant.core.settings import Settings
 from assistant.retrieve.glossary import Glossary
 
 
@@ -71,7 +72,5 @@ def test_the_shipped_glossary_covers_both_market_sides_and_chat_apps() -> None:
     """"To C" is as much a domain term as "To B": an English question naming it must reach the
     Chinese passages (without it "Do the articles agree on whether To C chat apps have a
     chance?" had no expansion and abstained)."""
-    from assistant.core.settings import Settings
-
     expanded = Glossary.load(Settings().glossary_path).expand("Do To C chat apps have a chance?")
     assert "C端" in expanded and "聊天机器人" in expanded
