@@ -74,3 +74,9 @@ def test_the_shipped_glossary_covers_both_market_sides_and_chat_apps() -> None:
     chance?" had no expansion and abstained)."""
     expanded = Glossary.load(Settings().glossary_path).expand("Do To C chat apps have a chance?")
     assert "C端" in expanded and "聊天机器人" in expanded
+
+
+def test_the_shipped_glossary_knows_pm_and_added_requirements() -> None:
+    """"PM" alone made the question look out of scope ("The sources do not mention PM.")."""
+    expanded = Glossary.load(Settings().glossary_path).expand("What should a PM do when the customer keeps adding requirements?")
+    assert "产品经理" in expanded and "新增需求" in expanded
