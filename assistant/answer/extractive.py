@@ -8,7 +8,7 @@ Whether to answer at all is decided before, once, by the pipeline (assistant.ans
 
 from __future__ import annotations
 
-from assistant.answer.analysis import analyse
+from assistant.answer.analysis import QuestionAnalysis, analyse
 from assistant.answer.base import Answerer, Context, abstain_message, render_pieces
 from assistant.answer.compose import compose
 from assistant.answer.select import score_units, select
@@ -28,22 +28,26 @@ class ExtractiveAnswerer(Answerer):
         self.glossary = glossary if glossary is not None else Glossary.load(settings.glossary_path)
 
     def answer(self, ctx: Context) -> Answer:
-        hits = ctx.hits[: self.settings.answer_passages]
-        if not hits:
-            return abstention(ctx.question, self.name, ctx.trace)
-        # A passage far behind the best one rarely holds evidence (dev: 1 gold of 32 below 0.7×):
-        # quoting it adds a weak point and a wrong citation. English questions reach the
-        # evidence across languages and keep only passages close to the best (0.85×).
-        english = analyse(ctx.question).english
-        share = self.settings.answer_passage_floor_english if english else self.settings.answer_passage_floor
-        floor = share * hits[0].score
-        hits = [h for h in hits if h.score >= floor]
-        if not hits:
-            return abstention(ctx.question, self.name, ctx.trace)
-        return self._compose(ctx, hits)
-
-    def _compose(self, ctx: Context, hits: list[Hit]) -> Answer:
         analysis = analyse(ctx.question)
+        hits = self._quotable(ctx.hits[: self.settings.answer_passages], analysis)
+        if not hits:
+            return abstention(ctx.question, self.name, ctx.trace)
+        return self._compose(ctx, hits, analysis)
+
+    def _quotable(self, hits: list[Hit], analysis: QuestionAnalysis) -> list[Hit]:
+        """The passages close enough to the best one to quote.
+
+        A passage far behind the best one rarely holds evidence (dev: 1 gold of 32 below 0.7×):
+        quoting it adds a weak point and a wrong citation. English questions reach the evidence
+        across languages and keep only passages close to the best (0.85×).
+        """
+        if not hits:
+            return []
+        s = self.settings
+        floor = (s.answer_passage_floor_english if analysis.english else s.answer_passage_floor) * hits[0].score
+        return [h for h in hits if h.score >= floor]
+
+    def _compose(self, ctx: Context, hits: list[Hit], analysis: QuestionAnalysis) -> Answer:
         units = evidence_units(ctx.index, hits)
         scored = score_units(units, analysis, ctx.query, ctx.index)
         chosen = select(scored, analysis, self.settings.answer_sentences, self.settings.mmr_lambda)
