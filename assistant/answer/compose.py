@@ -3,7 +3,9 @@
 - every answer: a lead (the best unit, cited), then distinct points, numbered;
 - list questions: one numbered item per list item — picked units that follow each other on one
   line of their passage (a list item and the sentence that continues it) are quoted as one
-  item; the best item leads, the other items follow in source order;
+  item; the best item leads (or, when it is one of several picked items of one enumerated list,
+  that list's first picked item, so the list reads in its own order), the others follow in
+  source order;
 - a quoted list item or action item without closing punctuation gets a full stop, so every
   lead and point reads as a sentence;
 - compare questions: the points grouped per source under a label naming it;
@@ -111,8 +113,8 @@ def compose(
 
 
 def _list_order(chosen: list[Scored], hits: list[Hit]) -> list[Scored]:
-    """List answers: one entry per item (units of one item merged), the best item leading,
-    the other items following in source order."""
+    """List answers: one entry per item (units of one item merged), the best item (or its
+    list's first picked item, _first_sibling) leading, the other items following in source order."""
     items: list[list[Scored]] = []
     for s in sorted(chosen, key=lambda s: (s.unit.hit_rank, s.unit.start)):
         if items and same_item(items[-1][-1].unit, s.unit, hits):
