@@ -103,6 +103,14 @@ class LiveServer:
         self.stop()
         self.start()
 
+    def __enter__(self) -> LiveServer:
+        """`with LiveServer(env, root) as server:` starts it and stops it however the block ends."""
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
 
 @contextmanager
 def serve_in_thread(app: Any, timeout: float = 30.0) -> Iterator[str]:

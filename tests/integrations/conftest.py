@@ -37,12 +37,8 @@ def live(real_settings: Settings, fake_llm: FakeLLMServer,
     root = tmp_path_factory.mktemp("integrations")
     env = server_env(real_settings, str(root / "data"), HINDSIGHT_LLM_BASE_URL=fake_llm.openai_url,
                      HINDSIGHT_LLM_TIMEOUT="10", HINDSIGHT_LLM_MODEL="fake-model")
-    server = LiveServer(env, root)
-    server.start()
-    try:
+    with LiveServer(env, root) as server:
         yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture(scope="module")
