@@ -90,6 +90,17 @@ def synth_token_ids(base: Base, n: int, seed: int = 0) -> list[list[int]]:
     return docs
 
 
+def timed_recall(index: Any, queries: np.ndarray, truth: list[list[int]], k: int) -> tuple[list[float], float]:
+    """Per-query search ms and recall@k against the exact neighbours, for any index with search()."""
+    lat, found = [], []
+    for q in queries:
+        t0 = time.perf_counter()
+        ranked = index.search(Query("", [], q), k)
+        lat.append((time.perf_counter() - t0) * 1000)
+        found.append([r for r, _ in ranked])
+    return lat, float(np.mean([len(set(f) & set(t)) / k for f, t in zip(found, truth, strict=True)]))
+
+
 def _dir_bytes(path: Path) -> int:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file()) if path.is_dir() else path.stat().st_size
 
@@ -115,14 +126,8 @@ def dense_rows(vectors: np.ndarray, queries: np.ndarray, variants: list[str], k:
             index.save(Path(tmp))
             size = _dir_bytes(Path(tmp))
             index = DenseIndex.load(Path(tmp))
-            lat, found = [], []
-            for q in queries:
-                t0 = time.perf_counter()
-                ranked = index.search(Query("", [], q), k)
-                lat.append((time.perf_counter() - t0) * 1000)
-                found.append([r for r, _ in ranked])
+            lat, recall = timed_recall(index, queries, truth, k)
             del index
-        recall = float(np.mean([len(set(f) & set(t)) / k for f, t in zip(found, truth, strict=True)]))
         rows.append({"kind": label, "n": len(vectors), "build_s": build_s,
                      "bytes_per_chunk": size / len(vectors), "latency": summary(lat), "recall": recall})
     return rows
@@ -148,13 +153,7 @@ def pgvector_rows(vectors: np.ndarray, queries: np.ndarray, truth: list[list[int
     for ef in ef_searches:
         store.ef_search = ef
         index = store.open(build_id)
-        lat, found = [], []
-        for q in queries:
-            t0 = time.perf_counter()
-            ranked = index.search(Query("", [], q), k)
-            lat.append((time.perf_counter() - t0) * 1000)
-            found.append([r for r, _ in ranked])
-        recall = float(np.mean([len(set(f) & set(t)) / k for f, t in zip(found, truth, strict=True)]))
+        lat, recall = timed_recall(index, queries, truth, k)
         rows.append({"kind": f"pgvector hnsw, ef_search={ef}", "n": len(vectors), "build_s": build_s,
                      "bytes_per_chunk": size / len(vectors), "latency": summary(lat), "recall": recall})
     store.drop(build_id)
