@@ -57,17 +57,16 @@ class Glossary:
 
     def expand(self, question: str) -> str:
         """The question plus Chinese terms for its English phrases; Chinese questions pass as-is."""
-        if CJK.search(question) or not self.entries:
-            return question
-        remaining, terms = question, list[str]()
-        for pattern, chinese in self.entries:
-            if pattern.search(remaining):
-                remaining = pattern.sub(" ", remaining)
-                terms.extend(t for t in chinese if t not in terms)
+        terms = list(dict.fromkeys(t for _, _, chinese in self._matches(question) for t in chinese))
         return f"{question} {' '.join(terms)}" if terms else question
 
     def translations(self, question: str) -> list[tuple[int, int, tuple[str, ...]]]:
-        """(start, end, Chinese terms) of each English phrase of the question, longest first."""
+        """(start, end, Chinese terms) of each English phrase of the question, in question order."""
+        return sorted(self._matches(question))
+
+    def _matches(self, question: str) -> list[tuple[int, int, tuple[str, ...]]]:
+        """Each phrase match, longest phrases first; a matched span is blanked so a shorter
+        phrase inside it ("trial" in "trial period") does not match again."""
         if CJK.search(question) or not self.entries:
             return []
         remaining, found = question, list[tuple[int, int, tuple[str, ...]]]()
@@ -75,4 +74,4 @@ class Glossary:
             for match in pattern.finditer(remaining):
                 found.append((match.start(), match.end(), chinese))
             remaining = pattern.sub(lambda m: " " * len(m.group()), remaining)
-        return sorted(found)
+        return found
