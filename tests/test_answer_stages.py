@@ -94,6 +94,7 @@ def _unit(text: str, doc: str = "d1", rank: int = 0, sid: int = 0, **flags: bool
     "撰文 | 某作者", "大模型、商业模式、B端、C端、应用场景、创新", "很好。",
     "复盘之后我们把今年上半年最有希望签下来的几个项目整理如下：",
     "biz=MjM5MTA5MDM3NA==&mid=2651186228&idx=1&sn=af74475a16858e10#wechat_redirect)》。",
+    "（本文为虚构示例，公司与人物均为化名。）", "（转载于 example.com）",
 ])
 def test_units_that_are_not_answers_are_dropped(text: str) -> None:
     assert quality_penalty(_unit(text)) is None
@@ -101,6 +102,7 @@ def test_units_that_are_not_answers_are_dropped(text: str) -> None:
 
 def test_content_sentences_pass_and_weaker_forms_are_penalised() -> None:
     assert quality_penalty(_unit("试用合同没有写明范围边界和变更流程，新增需求不经评估就进入了项目。")) == 0.0
+    assert quality_penalty(_unit("（B端业务场景需求理解以及领域知识积累是个长期的过程）")) is not None  # a claim in brackets
     anecdote = quality_penalty(_unit("“前阵子我们差点顶不住了，和客户之间无休止地扯皮”"))
     assert anecdote is not None and anecdote > 0
     book = quality_penalty(_unit("《大模型训练实战》：这本书介绍了大模型训练与部署的详细技术实现和实际案例。"))

@@ -55,7 +55,9 @@ TYPE_CUES = {
 }
 CHROME = re.compile(
     r"^(撰文|编辑|作者|责编|编者|来源|原标题|出品|图片来源|本文|转载|关键词|关键字|文章关键词|标签|tags?)"
-    r"\s*[|｜:：]|公众号|ID[:：]|扫码|点击|关注我们",
+    r"\s*[|｜:：]|公众号|ID[:：]|扫码|点击|关注我们"
+    # An editor's note about the text itself: "（本文为虚构示例……）", "（转载于……）".
+    r"|^[（(](本文|转载|来源|编者按)",
     re.I,
 )
 URL_PIECE = re.compile(r"https?://|www\.|[?&_]\w+=|\w+=[\w%-]+&|\.(?:com|cn|html?)\b")
