@@ -19,8 +19,10 @@ from assistant.answer.analysis import (
 )
 from assistant.answer.base import render_pieces
 from assistant.answer.compose import compose, disagree, polarity, same_item, stance
+from assistant.answer.extractive import ExtractiveAnswerer
 from assistant.answer.select import Scored, quality_penalty, score_units, select
 from assistant.answer.units import EvidenceUnit, clauses, clean_span, evidence_units
+from assistant.core.settings import Settings
 from assistant.core.types import AnswerSentence, Chunk, Citation, Hit, Sentence
 from assistant.index.indexes import Query
 from assistant.retrieve.glossary import Glossary
@@ -364,3 +366,20 @@ def test_a_list_item_best_among_plain_sentences_still_leads() -> None:
     item = EvidenceUnit(1, 0, "a", doc.index("C"), len(doc) - 1, "C项目，客户准备不足。", "", list_item=True)
     made = compose(analyse("文章提到了哪些没成单的项目？"), [_scored(item, 0.9, [1.0]), _scored(plain, 0.8, [1.0])], hits, 600)
     assert [s.text[:1] for s in made.sentences] == ["C", "背"]  # no sibling item: the best leads
+
+
+def _section_hit(doc_id: str, section: str, score: float, doc_type: str = "postmortem") -> Hit:
+    chunk = Chunk(f"{doc_id}#{section}", doc_id, "……", 0, 2, section, "复盘", None, {"doc_type": doc_type})
+    return Hit(chunk, score)
+
+
+def test_a_why_question_about_a_postmortem_quotes_its_root_cause_below_the_floor() -> None:
+    answerer = ExtractiveAnswerer(Settings(), glossary=Glossary())
+    hits = [_section_hit("pm", "背景", 1.0), _section_hit("pm", "经过", 0.9), _section_hit("pm", "根因", 0.4),
+            _section_hit("pm", "教训", 0.3), _section_hit("other", "根因", 0.3)]
+    quoted = lambda q: [h.chunk.section for h in answerer._quotable(hits, analyse(q))]  # noqa: E731
+    assert quoted("银行的合同为什么停滞了？") == ["背景", "经过", "根因"]  # not another postmortem's
+    assert quoted("这种情况应该怎么避免？") == ["背景", "经过", "教训"]
+    assert quoted("银行的合同金额是多少？") == ["背景", "经过"]  # other types keep the floor
+    articles = [_section_hit("a", "背景", 1.0, "article"), _section_hit("a", "根因", 0.4, "article")]
+    assert [h.chunk.section for h in answerer._quotable(articles, analyse("为什么？"))] == ["背景"]

@@ -16,6 +16,13 @@ from assistant.answer.units import evidence_units
 from assistant.core.settings import Settings
 from assistant.core.types import Answer, Hit
 from assistant.retrieve.glossary import Glossary
+from ingest.postmortem_form import SECTIONS
+
+# The postmortem template's sections that answer a question type: its root cause says why, its
+# lessons and action items say what to do. A why-question about a postmortem quotes its root
+# cause even when the background section (which names the customer) outranks it.
+HEADING = dict(SECTIONS)
+ANSWERING_SECTIONS = {"why": {HEADING["root_cause"]}, "how": {HEADING["lessons"], HEADING["actions"]}}
 
 
 class ExtractiveAnswerer(Answerer):
@@ -39,13 +46,14 @@ class ExtractiveAnswerer(Answerer):
 
         A passage far behind the best one rarely holds evidence (dev: 1 gold of 32 below 0.7×):
         quoting it adds a weak point and a wrong citation. English questions reach the evidence
-        across languages and keep only passages close to the best (0.85×).
+        across languages and keep only passages close to the best (0.85×). The section of the
+        top passage's postmortem that answers the question's type is kept whatever its score.
         """
         if not hits:
             return []
         s = self.settings
         floor = (s.answer_passage_floor_english if analysis.english else s.answer_passage_floor) * hits[0].score
-        return [h for h in hits if h.score >= floor]
+        return [h for h in hits if h.score >= floor or _answering_section(h, hits[0], analysis)]
 
     def _compose(self, ctx: Context, hits: list[Hit], analysis: QuestionAnalysis) -> Answer:
         units = evidence_units(ctx.index, hits)
@@ -59,6 +67,13 @@ class ExtractiveAnswerer(Answerer):
         made = compose(analysis, chosen, hits, self.settings.answer_max_chars, self.glossary, condensed)
         text = "".join(render_pieces(made.sentences))
         return Answer(text, made.citations, made.sentences, abstained=False, answerer=self.name, trace=ctx.trace)
+
+
+def _answering_section(hit: Hit, top: Hit, analysis: QuestionAnalysis) -> bool:
+    """hit is the top passage's postmortem's section that answers this type of question."""
+    c = hit.chunk
+    return (c.doc_id == top.chunk.doc_id and c.metadata.get("doc_type") == "postmortem"
+            and c.section in ANSWERING_SECTIONS.get(analysis.qtype, ()))
 
 
 def abstention(question: str, answerer: str, trace: dict) -> Answer:
