@@ -348,11 +348,15 @@ def test_list_answers_quote_one_item_per_list_item_with_its_continuation() -> No
     a, reason = unit("A项目，客户需求蔓延。", 0, True), unit("竞争对手介入后最终放弃。", 1, False)
     b, next_line = unit("B项目，卡在排他条款。", 2, True), unit("合同仍未签署。", 3, False)
     assert same_item(a, reason, hits) and not same_item(reason, b, hits) and not same_item(b, next_line, hits)
-    chosen = [_scored(b, 0.95, [1.0]), _scored(reason, 0.9, [1.0]), _scored(a, 0.85, [1.0]), _scored(next_line, 0.8, [1.0])]
+    chosen = [_scored(b, 0.95, [1.0]), _scored(a, 0.94, [1.0]), _scored(reason, 0.9, [1.0]), _scored(next_line, 0.8, [1.0])]
     made = compose(analyse("文章提到了哪些没成单的项目？"), chosen, hits, 600)
     # B is the best item, but A and B are one enumerated list: it reads in its own order.
     assert [(s.kind, s.text) for s in made.sentences] == [
         ("lead", "A项目，客户需求蔓延。竞争对手介入后最终放弃。"), ("point", "B项目，卡在排他条款。"), ("point", "合同仍未签署。")]
+    # ... unless B answers a narrower question clearly better than A: then B leads.
+    narrow = [_scored(b, 0.95, [1.0]), _scored(reason, 0.9, [1.0]), _scored(a, 0.85, [1.0])]
+    assert [s.text for s in compose(analyse("哪些项目卡在排他条款？"), narrow, hits, 600).sentences] == [
+        "B项目，卡在排他条款。", "A项目，客户需求蔓延。竞争对手介入后最终放弃。"]
     item = made.sentences[0]
     assert (item.start, item.end) == (a.start, reason.end) and item.citations == [1]
     why = compose(analyse("为什么没成单？"), chosen, hits, 600)  # other questions quote units one by one

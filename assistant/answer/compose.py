@@ -3,9 +3,9 @@
 - every answer: a lead (the best unit, cited), then distinct points, numbered;
 - list questions: one numbered item per list item — picked units that follow each other on one
   line of their passage (a list item and the sentence that continues it) are quoted as one
-  item; the best item leads (or, when it is one of several picked items of one enumerated list,
-  that list's first picked item, so the list reads in its own order), the others follow in
-  source order;
+  item; the best item leads (or, when it is one of several picked items of one enumerated list
+  and that list's first picked item scores within SIBLING_MARGIN of it, that first item, so the
+  list reads in its own order), the others follow in source order;
 - a quoted list item or action item without closing punctuation gets a full stop, so every
   lead and point reads as a sentence;
 - compare questions: the points grouped per source under a label naming it;
@@ -42,6 +42,10 @@ EN_FRAMES = {
 }
 DEFAULT_FRAME = ("says this", "say this")
 SNIPPET_CHARS = 48
+# How far below the best item a list's first item may score and still lead the list in its own
+# order. Items of one enumeration asked for as a whole score within ~0.01 of each other; an item
+# that answers a narrower question stands ~0.05 above its siblings.
+SIBLING_MARGIN = 0.02
 TERMINAL = "。！？；.!?;…"
 CLOSING = "”’」』）)]》\"' "
 OPEN_ENDS = "，,、：:"
@@ -128,12 +132,15 @@ def _list_order(chosen: list[Scored], hits: list[Hit]) -> list[Scored]:
 
 def _first_sibling(items: list[list[Scored]], best: int) -> int:
     """When the best item is one of several picked items of the same enumerated list, the list
-    reads in its own order ("A项目… / B项目… / C项目…"), so its first picked item leads."""
-    head = items[best][0].unit
-    if not head.list_item:
+    reads in its own order ("A项目… / B项目… / C项目…"), so its first picked item leads — unless
+    that item is clearly less relevant (more than SIBLING_MARGIN): "哪些项目因为排他条款出问题？"
+    asks for the one item about exclusivity, which must lead, not for the whole list."""
+    head = items[best][0]
+    if not head.unit.list_item:
         return best
-    return next(i for i, item in enumerate(items)
-                if item[0].unit.list_item and item[0].unit.hit_rank == head.hit_rank)
+    first = next(i for i, item in enumerate(items)
+                 if item[0].unit.list_item and item[0].unit.hit_rank == head.unit.hit_rank)
+    return first if items[first][0].relevance >= head.relevance - SIBLING_MARGIN else best
 
 
 def same_item(a: EvidenceUnit, b: EvidenceUnit, hits: list[Hit]) -> bool:
