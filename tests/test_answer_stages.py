@@ -20,7 +20,7 @@ from assistant.answer.analysis import (
 from assistant.answer.base import render_pieces
 from assistant.answer.compose import compose, disagree, polarity, same_item, stance
 from assistant.answer.extractive import ExtractiveAnswerer
-from assistant.answer.select import Scored, quality_penalty, score_units, select
+from assistant.answer.select import Scored, quality_penalty, score_units, select, type_bonus
 from assistant.answer.units import EvidenceUnit, clauses, clean_span, evidence_units
 from assistant.core.settings import Settings
 from assistant.core.types import AnswerSentence, Chunk, Citation, Hit, Sentence
@@ -49,9 +49,28 @@ MARKDOWN = re.compile(r"\*\*|^\s*#{1,6}\s|\[[ xX]\]|\]\(|^\s*[-*+]\s", re.M)
     ("什么时候签的合同？", "when"),
     ("客户最后签约了吗？", "yesno"),
     ("排他条款", "what"),
+    ("How long was the POC delayed?", "when"),  # "how long" asks for a time, not a method
 ])
 def test_question_type_from_cue_words(question: str, qtype: str) -> None:
     assert question_type(question) == qtype
+
+
+@pytest.mark.parametrize(("question", "also"), [
+    ("How long was the retail POC delayed and why?", ("when",)),
+    ("POC 延期了多久，为什么？", ("when",)),
+    ("哪些项目丢单了？分别是什么原因？", ("list",)),  # a why-question (原因) that also asks which
+    ("為什麼要縮小範圍？改成了什麼？", ()),  # "what" adds no cue
+    ("为什么丢单？", ()),
+    ("How should we handle changing requirements?", ()),
+])
+def test_compound_questions_name_their_other_asks(question: str, also: tuple[str, ...]) -> None:
+    assert analyse(question).also == also
+
+
+def test_a_unit_answering_any_ask_of_a_compound_question_gets_the_cue_bonus() -> None:
+    late = _unit("新范围上线，比原计划晚 12 周。")
+    assert type_bonus(late, "新范围上线，比原计划晚 12 周。", analyse("POC 延期了多久，为什么？")) > 0
+    assert type_bonus(late, "新范围上线，比原计划晚 12 周。", analyse("POC 为什么延期？")) == 0
 
 
 def test_language_and_script_of_the_question() -> None:

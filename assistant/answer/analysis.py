@@ -32,7 +32,7 @@ TYPE_CUES: tuple[tuple[str, tuple[str, ...], str], ...] = (
     ("number", ("多少", "几个", "几次", "几家", "几人", "几周", "几个月", "比例", "金额", "百分之"),
      r"\b(how (many|much)|what percentage|what share|how large)\b"),
     ("how", ("怎么", "如何", "怎样", "应该", "建议", "做法", "办法", "避免", "应对"),
-     r"\b(how|should|advice|advise|recommend\w*|avoid|steps?)\b"),
+     r"\b(how(?!\s+(long|many|much|large)\b)|should|advice|advise|recommend\w*|avoid|steps?)\b"),
     ("who", ("谁", "哪家公司", "哪个公司", "哪位"), r"\bwho(m|se)?\b"),
     ("when", ("什么时候", "何时", "哪年", "哪一年", "多久", "多长时间"), r"\b(when|how long)\b"),
     ("yesno", ("是否", "是不是", "有没有", "能不能", "会不会", "吗"),
@@ -48,6 +48,7 @@ class QuestionAnalysis:
     qtype: str
     language: str
     script: str
+    also: tuple[str, ...] = ()  # the other parts' types of a compound question ("…延期了多久？为什么？")
 
     @property
     def english(self) -> bool:
@@ -68,7 +69,27 @@ def analyse(question: str) -> QuestionAnalysis:
     """Type, language and script of a question."""
     language = "zh" if CJK.search(question) else "en"
     script = detect_script(question) if language == "zh" else "latin"
-    return QuestionAnalysis(question, question_type(question), language, script)
+    qtype = question_type(question)
+    return QuestionAnalysis(question, qtype, language, script, also_asked(question, qtype))
+
+
+# Where a compound question divides into its asks: a question mark or semicolon inside it, a comma
+# before an interrogative ("延期了多久，为什么？"), or an English "and" that starts a new
+# interrogative ("How long … and why?").
+PARTS = re.compile(
+    r"[？?；;]\s*(?=\S)|[，,]\s*(?=为什么|为何|為什麼|怎么|怎麼|如何|多久|多少|哪些)"
+    r"|,?\s+and\s+(?=(?:why|how|what|when|which|who)\b)",
+    re.I,
+)
+
+
+def also_asked(question: str, qtype: str) -> tuple[str, ...]:
+    """The types of a compound question's other asks, in order, without the main type or "what"."""
+    parts = [p for p in PARTS.split(question.strip()) if p.strip()]
+    if len(parts) < 2:
+        return ()
+    found = [question_type(p) for p in parts]
+    return tuple(dict.fromkeys(t for t in found if t not in (qtype, "what")))
 
 
 def reads_as_latin(text: str) -> bool:

@@ -93,7 +93,8 @@ def build_messages(instructions: str, question: str, hits: list[Hit]) -> list[Me
 def answer_shape(analysis: QuestionAnalysis) -> str:
     """The prompt's shape rule: the same question analysis and answer shape as extractive answers."""
     shape = SHAPES.get(analysis.qtype, DEFAULT_SHAPE)
-    return (f"The question is a {analysis.qtype} question. {shape} {SCRIPTS[analysis.script]} "
+    also = f" It also asks {' and '.join(analysis.also)}: answer every part." if analysis.also else ""
+    return (f"The question is a {analysis.qtype} question.{also} {shape} {SCRIPTS[analysis.script]} "
             "Plain text only: no Markdown (no **, #, - [ ], links); points as \"1. …[n]\" lines.")
 
 

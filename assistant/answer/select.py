@@ -50,7 +50,7 @@ TYPE_CUES = {
     "why": re.compile(r"因为|由于|原因|导致|所以|因此|造成|在于|使得|以致|根因|缺乏|没有|不足|太|过于"),
     "how": re.compile(r"建议|应该|应当|需要|必须|做法|方法|避免|确保|不要|可以|优先|务必|最好|之前先"),
     "number": re.compile(r"\d|[一二三四五六七八九十百千万亿]+(个|家|次|人|周|月|年|万|亿|倍|成)"),
-    "when": re.compile(r"\d{4}年|\d{1,2}月|第\s*\d+\s*周|年初|年底|年中|季度"),
+    "when": re.compile(r"\d{4}\s*年|\d{1,2}\s*月|\d+\s*(?:周|个月|天)|年初|年底|年中|季度"),
     "list": re.compile(r"其一|其二|第[一二三四五六七八九]|首先|其次|最后"),
 }
 CHROME = re.compile(
@@ -107,7 +107,7 @@ def score_units(units: list[EvidenceUnit], analysis: QuestionAnalysis, query: Qu
         if penalty is None:
             continue
         overlap = sum(weights[g] for g in qgrams & unit_grams) / total if total else 0.0
-        relevance = (float(cosine) + lexical * overlap + type_bonus(unit, text, analysis.qtype)
+        relevance = (float(cosine) + lexical * overlap + type_bonus(unit, text, analysis)
                      - penalty - RANK_PRIOR * unit.hit_rank)
         scored.append(Scored(unit, relevance, float(cosine), vector))
     return sorted(scored, key=lambda s: -s.relevance)
@@ -148,13 +148,12 @@ def quality_penalty(unit: EvidenceUnit) -> float | None:
     return penalty
 
 
-def type_bonus(unit: EvidenceUnit, folded: str, qtype: str) -> float:
-    """Bonus for units that carry the kind of content the question asks for."""
+def type_bonus(unit: EvidenceUnit, folded: str, analysis: QuestionAnalysis) -> float:
+    """Bonus for units that carry the kind of content the question asks for (any of its asks)."""
     bonus = 0.0
-    cue = TYPE_CUES.get(qtype)
-    if cue and cue.search(folded):
+    if any((cue := TYPE_CUES.get(t)) and cue.search(folded) for t in (analysis.qtype, *analysis.also)):
         bonus += CUE_BONUS
-    if qtype == "list" and unit.list_item:
+    if analysis.qtype == "list" and unit.list_item:
         bonus += CUE_BONUS
     return bonus
 
