@@ -46,7 +46,7 @@ class ExtractiveAnswerer(Answerer):
 
         A passage far behind the best one rarely holds evidence (dev: 1 gold of 32 below 0.7×):
         quoting it adds a weak point and a wrong citation. English questions reach the evidence
-        across languages and keep only passages close to the best (0.85×). The section of the
+        across languages and keep only passages close to the best (0.9×). The section of the
         top passage's postmortem that answers the question's type is kept whatever its score.
         """
         if not hits:
