@@ -47,6 +47,13 @@ def spied(real_pipeline: Pipeline) -> tuple[Pipeline, SpyAnswerer]:
     return pipeline, spy
 
 
+def test_a_noun_the_dictionary_lacks_stays_one_term() -> None:
+    # jieba cuts 年假 into 年 / 假: two single characters, each too short to look up.
+    assert [t.shown for t in content_terms("公司的年假怎么请？")] == ["公司", "年假"]
+    # verbs, adverbs and locatives join no subject: 请 stays out, 却 does not glue to 单
+    assert [t.shown for t in content_terms("为什么很多项目签了单却交付不了？")] == ["项目", "交付", "不了"]
+
+
 def test_content_terms_keep_the_subject_and_drop_the_scaffolding() -> None:
     terms = {t.shown: t.entity for t in content_terms("GPT-4o 的 API 价格是多少？")}
     assert terms == {"GPT-4o": True, "API": True, "价格": False}

@@ -120,7 +120,7 @@ def content_terms(question: str, glossary: Glossary | None = None) -> list[Term]
         entity = any(_entity_like(n, start + shown.find(n), question) for n in names)
         terms.append(Term(normalize(shown), shown, entity, tuple(normalize(t) for t in chinese_terms)))
     pos = 0
-    for word in jieba_words(normalized):
+    for word in _compounds(jieba_words(normalized)):
         start = normalized.find(word, pos)
         pos = start + len(word) if start >= 0 else pos
         if len(word) < 2 or not CJK.search(word) or word in ZH_STOP:
@@ -128,6 +128,29 @@ def content_terms(question: str, glossary: Glossary | None = None) -> list[Term]
         shown = question[start : start + len(word)] if aligned and start >= 0 else word
         terms.append(Term(word, shown, False))
     return list({t.folded: t for t in terms}.values())
+
+
+# Single characters that can be part of a noun the dictionary lacks: nouns, numerals,
+# measure words, time words, abbreviations (jieba tags n…, m, q, t, j, g). Verbs, adverbs,
+# particles and locatives (有, 却, 的, 上) join no subject.
+NOUN_PART_TAGS = tuple("nmqtjg")
+
+
+def _compounds(words: list[str]) -> list[str]:
+    """jieba's words with runs of single content characters joined: a word its dictionary lacks
+    ("年假" comes out as 年 / 假) is one subject, not two characters too short to look up."""
+    out: list[str] = []
+    run = ""
+    for word in [*words, ""]:
+        if len(word) == 1 and CJK.match(word) and word_tag(word).startswith(NOUN_PART_TAGS):
+            run += word
+            continue
+        if len(run) > 1:
+            out.append(run)
+        run = ""
+        if word:
+            out.append(word)
+    return out
 
 
 def _entity_like(token: str, start: int, question: str) -> bool:
