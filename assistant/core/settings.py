@@ -53,11 +53,14 @@ class Settings(BaseSettings):
         default=None, description="English→Chinese query-expansion TSV (default corpus/glossary.tsv)"
     )
     retrieval_mode: Literal["hybrid", "dense", "bm25"] = "hybrid"
-    # Linear fusion of four min-max-scaled rankers; equal weights won the dev ablation (docs/retrieval.md).
+    # Linear fusion of five min-max-scaled rankers; equal weights won the dev ablation (docs/retrieval.md).
     dense_weight: float = Field(default=1.0, ge=0.0, description="chunk-vector cosine")
     sentence_weight: float = Field(default=1.0, ge=0.0, description="best sentence cosine in the chunk")
     bigram_weight: float = Field(default=1.0, ge=0.0, description="BM25 over character bigrams")
     words_weight: float = Field(default=1.0, ge=0.0, description="BM25 over jieba words")
+    proximity_weight: float = Field(
+        default=1.0, ge=0.0, description="question words present in the chunk and close together (0: off)"
+    )
     candidates: int = Field(default=50, ge=1, le=1000)
     top_k: int = Field(default=5, ge=1, le=50)
     max_k: int = Field(default=50, ge=1, le=200)

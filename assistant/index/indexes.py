@@ -15,12 +15,14 @@ from assistant.text import tokenize
 
 @dataclass
 class Query:
-    """A question prepared for every index: raw text, its bigram and word tokens, its vector."""
+    """A question prepared for every index: raw text, its bigram and word tokens, its vector,
+    and its content words (jieba's precise words minus question scaffolding, for term proximity)."""
 
     text: str
     tokens: list[str] = field(default_factory=list)
     vector: np.ndarray | None = None
     words: list[str] = field(default_factory=list)
+    content: list[str] = field(default_factory=list)
 
     def terms(self, tokenizer: str) -> list[str]:
         """The query's tokens for a lexical index of this tokenizer."""
@@ -220,6 +222,14 @@ class LexicalIndex(Index):
     def known(self, token: str) -> bool:
         """Whether the token occurs anywhere in the corpus (unknown words hint off-topic)."""
         return token in self._model.vocab_dict  # type: ignore[attr-defined]
+
+    def document_frequency(self, token: str) -> int:
+        """How many chunks contain the token (0 when the corpus never has it)."""
+        column = self._model.vocab_dict.get(token)  # type: ignore[attr-defined]
+        if column is None:
+            return 0
+        indptr = self._model.scores["indptr"]  # type: ignore[attr-defined]
+        return int(indptr[column + 1] - indptr[column])
 
     def __len__(self) -> int:
         return int(self._model.scores["num_docs"])  # type: ignore[attr-defined]

@@ -1,26 +1,34 @@
-"""Hybrid retrieval: four rankers (chunk cosine, best-sentence cosine, bigram and word BM25),
-each min-max scaled over its candidates and summed with weights (linear fusion).
+"""Hybrid retrieval: five rankers (chunk cosine, best-sentence cosine, bigram and word BM25,
+term proximity), each min-max scaled over its candidates and summed with weights (linear fusion).
 
 Linear fusion beat weighted reciprocal rank fusion on the dev split (docs/retrieval.md): it keeps
-how far ahead a passage is, not just its place.
+how far ahead a passage is, not just its place. Term proximity (round 5) tells apart neighbouring
+chunks of one document, which the other four score alike: the one where the question's words
+stand close together wins.
 """
 
 from __future__ import annotations
 
+import math
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
+from assistant.answer.answerability import EN_STOP, ZH_STOP
 from assistant.core.settings import Settings
 from assistant.core.types import Chunk, Hit
 from assistant.embed.embedder import Embedder
 from assistant.index.indexes import Query, Ranked
 from assistant.retrieve.glossary import Glossary
 from assistant.store.build_store import LoadedIndex
-from assistant.text import char_ngrams, normalize, tokenize
+from assistant.text import char_ngrams, jieba_words, normalize, tokenize
 
+# Characters over which the proximity factor of term_proximity falls from its top to half-way
+# (dev: 50, 100, 200 and 400 ranked alike; docs/retrieval.md round 5).
+PROXIMITY_SCALE = 100.0
 FILTER_FIELDS = ("doc_type", "doc_id", "industry", "phase", "outcome", "language", "customer_segment")
 
 
@@ -74,6 +82,7 @@ class HybridRetriever:
         t0 = time.perf_counter()
         expanded = self.glossary.expand(question)
         tokens, words = tokenize(expanded, "bigram"), tokenize(expanded, "jieba")
+        content = content_words(expanded)
         t1 = time.perf_counter()
         vector = self.embedder.embed_query(expanded)
         t2 = time.perf_counter()
@@ -81,7 +90,7 @@ class HybridRetriever:
         _stage(trace, "embed_ms", t1, t2)
         if expanded != question:
             trace["expanded_query"] = expanded
-        return Query(question, tokens, vector, words)
+        return Query(question, tokens, vector, words, content)
 
     def search(
         self, query: Query, k: int, filters: Filters | None = None, mode: str | None = None,
@@ -113,8 +122,9 @@ class HybridRetriever:
         hits = {row: Hit(self.index.chunks[row], 0.0) for row, _ in [*dense, *lexical, *words]}
         rows = list(hits)
         sentence = self._best_sentences(query, rows)[: s.candidates] if mode != "bm25" and rows else []
+        near = self._proximity(query, rows)[: s.candidates] if mode != "dense" and s.proximity_weight else []
         for weight, ranked in ((s.dense_weight, dense), (s.sentence_weight, sentence),
-                               (s.bigram_weight, lexical), (s.words_weight, words)):
+                               (s.bigram_weight, lexical), (s.words_weight, words), (s.proximity_weight, near)):
             for row, scaled in _min_max(ranked):
                 hits[row].score += weight * scaled
         for attr, ranked in (("dense_rank", dense), ("bm25_rank", lexical)):
@@ -137,6 +147,60 @@ class HybridRetriever:
         cosines = dict(zip(flat, np.asarray(self.index.sentence_vectors[flat]) @ query.vector, strict=True))
         best = [(row, float(max(cosines[i] for i in group))) for row, group in zip(rows, ids, strict=True) if group]
         return sorted(best, key=lambda pair: -pair[1])
+
+
+    def _proximity(self, query: Query, rows: list[int]) -> Ranked:
+        """Candidates by term_proximity of the question's content words, IDF from the word index."""
+        if not rows or not query.content:
+            return []
+        words, n = self.index.words, len(self.index.words)
+        weights = {}
+        for word in query.content:
+            df = words.document_frequency(word)
+            weights[word] = math.log(1 + (n - df + 0.5) / (df + 0.5))
+        scored = [(row, term_proximity(self.index.search_text(row), weights)) for row in rows]
+        return sorted(scored, key=lambda pair: -pair[1])
+
+
+def content_words(question: str) -> list[str]:
+    """The question's jieba words (precise mode) minus question scaffolding, each once.
+
+    Single characters stay (签, 卖, 提): dropping them lost the proximity ranker's dev gain.
+    """
+    return list(dict.fromkeys(w for w in jieba_words(normalize(question)) if w not in ZH_STOP and w not in EN_STOP))
+
+
+def term_proximity(text: str, weights: dict[str, float]) -> float:
+    """How much of the question a text holds, and how close together.
+
+    The IDF-weighted share of the question's words (`weights`) that occur in `text` (normalised),
+    times log(2 + exp(-span / PROXIMITY_SCALE)), where span is the length of the shortest stretch of
+    text holding every one of them that occurs (Tao & Zhai's MinCover span). 0 when none occurs.
+    """
+    events = sorted((pos, word) for word in weights for pos in _positions(text, word))
+    if not events:
+        return 0.0
+    found = {word for _, word in events}
+    span, inside, start = math.inf, Counter[str](), 0
+    for pos, word in events:
+        inside[word] += 1
+        while len(inside) == len(found):
+            first, first_word = events[start]
+            span = min(span, pos + len(word) - first)
+            inside[first_word] -= 1
+            if not inside[first_word]:
+                del inside[first_word]
+            start += 1
+    share = sum(weights[w] for w in found) / sum(weights.values())
+    return share * math.log(2 + math.exp(-span / PROXIMITY_SCALE))
+
+
+def _positions(text: str, word: str) -> list[int]:
+    found, pos = [], text.find(word)
+    while pos >= 0:
+        found.append(pos)
+        pos = text.find(word, pos + 1)
+    return found
 
 
 def _min_max(ranked: Ranked) -> list[tuple[int, float]]:

@@ -22,7 +22,7 @@ import hashlib
 import json
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +32,7 @@ from assistant.core.types import Chunk, Sentence
 from assistant.index.factory import DenseOpener, open_faiss
 from assistant.index.indexes import Index, LexicalIndex
 from assistant.index.pgvector import VectorStoreError
+from assistant.text import normalize
 
 FORMAT_VERSION = 1
 CURRENT = "current"
@@ -68,10 +69,18 @@ class LoadedIndex:
     lexical: LexicalIndex
     words: LexicalIndex
     answerability: dict[str, Any] | None = None
+    _search_texts: dict[int, str] = field(default_factory=dict, repr=False)
 
     @property
     def build_id(self) -> str:
         return str(self.manifest.get("build_id"))
+
+    def search_text(self, row: int) -> str:
+        """The normalised text the lexical indexes saw for a chunk (title, section, passage); cached."""
+        text = self._search_texts.get(row)
+        if text is None:
+            text = self._search_texts[row] = normalize(self.chunks[row].search_text())
+        return text
 
 
 def current_build(index_dir: Path) -> Path | None:
