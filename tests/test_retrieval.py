@@ -164,3 +164,10 @@ def test_content_words_drop_question_scaffolding() -> None:
     words = content_words("为什么很多大模型项目签了单却交付不了？")
     assert "为什么" not in words and "交付" in words and "签" in words
     assert content_words("What is scope creep?") == ["scope", "creep"]
+
+
+def test_proximity_reads_chinese_questions_only(real_pipeline: Pipeline) -> None:
+    retriever = real_pipeline.retriever(real_pipeline.holder.get())
+    assert "条款" in retriever.prepare("排他条款为什么让合同停滞？", {}).content
+    # An English question's corpus words are only the glossary terms appended to it.
+    assert retriever.prepare("Why did the exclusivity clause stall the contract?", {}).content == []

@@ -44,7 +44,7 @@ class ExtractiveAnswerer(Answerer):
     def _quotable(self, hits: list[Hit], analysis: QuestionAnalysis) -> list[Hit]:
         """The passages close enough to the best one to quote.
 
-        A passage far behind the best one rarely holds evidence (dev: 1 gold of 32 below 0.7×):
+        A passage far behind the best one rarely holds evidence (round 3 dev: 1 gold of 32 below 0.7×):
         quoting it adds a weak point and a wrong citation. English questions reach the evidence
         across languages and keep only passages close to the best (0.9×). The section of the
         top passage's postmortem that answers the question's type is kept whatever its score.
