@@ -406,3 +406,14 @@ def test_a_why_question_about_a_postmortem_quotes_its_root_cause_below_the_floor
     assert quoted("银行的合同金额是多少？") == ["背景", "经过"]  # other types keep the floor
     articles = [_section_hit("a", "背景", 1.0, "article"), _section_hit("a", "根因", 0.4, "article")]
     assert [h.chunk.section for h in answerer._quotable(articles, analyse("为什么？"))] == ["背景"]
+
+
+def test_of_two_near_equal_units_the_one_holding_more_of_the_question_leads() -> None:
+    echo = _scored(_unit("这家企业在采购决策上犹豫不决便是例证。", sid=0), 0.92, [1.0, 0.0])
+    answer = _scored(_unit("既不方便迁移数据，又不好拓展与其他厂商的合作。", sid=1), 0.91, [0.0, 1.0])
+    answer.cover = 0.8  # holds most of the question's content words
+    echo.cover = 0.3
+    analysis = analyse("那家企业为什么在迁移数据和拓展合作上犹豫？")
+    assert select([echo, answer], analysis, 2, 0.7)[0] is answer
+    answer.cover = 0.4  # not enough more to outweigh a clearly better unit
+    assert select([echo, answer], analysis, 2, 0.7)[0] is echo

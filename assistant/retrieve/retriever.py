@@ -155,13 +155,21 @@ class HybridRetriever:
         """Candidates by term_proximity of the question's content words, IDF from the word index."""
         if not rows or not query.content:
             return []
-        words, n = self.index.words, len(self.index.words)
-        weights = {}
-        for word in query.content:
-            df = words.document_frequency(word)
-            weights[word] = math.log(1 + (n - df + 0.5) / (df + 0.5))
+        weights = content_weights(query, self.index)
         scored = [(row, term_proximity(self.index.search_text(row), weights)) for row in rows]
         return sorted(scored, key=lambda pair: -pair[1])
+
+
+def content_weights(query: Query, index: LoadedIndex) -> dict[str, float]:
+    """The question's content words, each weighted by its BM25 IDF in the word index."""
+    if not query.content:
+        return {}
+    n = len(index.words)
+    weights = {}
+    for word in query.content:
+        df = index.words.document_frequency(word)
+        weights[word] = math.log(1 + (n - df + 0.5) / (df + 0.5))
+    return weights
 
 
 def content_words(question: str) -> list[str]:
