@@ -404,6 +404,8 @@ def test_a_why_question_about_a_postmortem_quotes_its_root_cause_below_the_floor
     assert quoted("银行的合同为什么停滞了？") == ["背景", "经过", "根因"]  # not another postmortem's
     assert quoted("这种情况应该怎么避免？") == ["背景", "经过", "教训"]
     assert quoted("银行的合同金额是多少？") == ["背景", "经过"]  # other types keep the floor
+    assert quoted("What did we learn from the bank project?") == ["背景", "经过", "教训"]
+    assert quoted("这个项目的教训是什么？") == ["背景", "经过", "教训"]
     articles = [_section_hit("a", "背景", 1.0, "article"), _section_hit("a", "根因", 0.4, "article")]
     assert [h.chunk.section for h in answerer._quotable(articles, analyse("为什么？"))] == ["背景"]
 
@@ -417,3 +419,23 @@ def test_of_two_near_equal_units_the_one_holding_more_of_the_question_leads() ->
     assert select([echo, answer], analysis, 2, 0.7)[0] is answer
     answer.cover = 0.4  # not enough more to outweigh a clearly better unit
     assert select([echo, answer], analysis, 2, 0.7)[0] is echo
+
+
+@pytest.mark.parametrize(("question", "lessons"), [
+    ("What did we learn about scope creep?", True), ("Lessons from the bank deal?", True),
+    ("这次复盘有什么教训？", True), ("我们从试用期丢单学到了什么？", True),
+    ("Why did the bank deal stall?", False), ("试用期为什么丢单？", False),
+])
+def test_questions_about_what_was_learned_are_recognised(question: str, lessons: bool) -> None:
+    assert analyse(question).lessons is lessons
+
+
+def test_units_of_an_answering_section_get_the_cue_bonus() -> None:
+    units = [_unit("客户坚持排他条款，合同因此停滞。", sid=0), _unit("一期上线后业务部门很满意。", rank=1, sid=1)]
+    index = cast(LoadedIndex, SimpleNamespace(sentence_vectors=np.asarray([[0.6, 0.8], [0.6, 0.8]], dtype=np.float32)))
+    query = Query("What happened?", [], np.asarray([0.6, 0.8], dtype=np.float32))
+    plain = score_units(units, analyse("What happened?"), query, index)
+    favoured = score_units(units, analyse("What happened?"), query, index, answering={1})
+    bonus = {s.unit.hit_rank: s.relevance for s in favoured}[1] - {s.unit.hit_rank: s.relevance for s in plain}[1]
+    assert bonus == pytest.approx(0.03)
+    assert {s.unit.hit_rank: s.relevance for s in favoured}[0] == {s.unit.hit_rank: s.relevance for s in plain}[0]

@@ -49,6 +49,7 @@ class QuestionAnalysis:
     language: str
     script: str
     also: tuple[str, ...] = ()  # the other parts' types of a compound question ("…延期了多久？为什么？")
+    lessons: bool = False  # asks what was learned ("学到了什么", "What did we learn about …?")
 
     @property
     def english(self) -> bool:
@@ -70,7 +71,12 @@ def analyse(question: str) -> QuestionAnalysis:
     language = "zh" if CJK.search(question) else "en"
     script = detect_script(question) if language == "zh" else "latin"
     qtype = question_type(question)
-    return QuestionAnalysis(question, qtype, language, script, also_asked(question, qtype))
+    lessons = bool(LESSON_CUES.search(normalize(question)))
+    return QuestionAnalysis(question, qtype, language, script, also_asked(question, qtype), lessons)
+
+
+# A question about what was learned, whatever its type: postmortems answer it in their lessons.
+LESSON_CUES = re.compile(r"教训|经验|启示|学到|收获|\b(lessons?|learn(ed|t|ing)?|takeaways?)\b")
 
 
 # Where a compound question divides into its asks: a question mark or semicolon inside it, a comma

@@ -19,10 +19,12 @@ from assistant.retrieve.glossary import Glossary
 from ingest.postmortem_form import SECTIONS
 
 # The postmortem template's sections that answer a question type: its root cause says why, its
-# lessons and action items say what to do. A why-question about a postmortem quotes its root
-# cause even when the background section (which names the customer) outranks it.
+# lessons and action items say what to do, its lessons what was learned. A why-question about a
+# postmortem quotes its root cause even when the background section (which names the customer)
+# outranks it, and those units get the answer-type cue bonus.
 HEADING = dict(SECTIONS)
 ANSWERING_SECTIONS = {"why": {HEADING["root_cause"]}, "how": {HEADING["lessons"], HEADING["actions"]}}
+LESSONS = {HEADING["lessons"]}
 
 
 class ExtractiveAnswerer(Answerer):
@@ -57,7 +59,8 @@ class ExtractiveAnswerer(Answerer):
 
     def _compose(self, ctx: Context, hits: list[Hit], analysis: QuestionAnalysis) -> Answer:
         units = evidence_units(ctx.index, hits)
-        scored = score_units(units, analysis, ctx.query, ctx.index)
+        answering = {rank for rank, hit in enumerate(hits) if _answering_section(hit, hits[0], analysis)}
+        scored = score_units(units, analysis, ctx.query, ctx.index, answering)
         chosen = select(scored, analysis, self.settings.answer_sentences, self.settings.mmr_lambda)
         ctx.trace["analysis"] = {"type": analysis.qtype, "language": analysis.language, "script": analysis.script}
         ctx.trace["selected"] = [s.to_trace() for s in chosen]
@@ -72,8 +75,8 @@ class ExtractiveAnswerer(Answerer):
 def _answering_section(hit: Hit, top: Hit, analysis: QuestionAnalysis) -> bool:
     """hit is the top passage's postmortem's section that answers this type of question."""
     c = hit.chunk
-    return (c.doc_id == top.chunk.doc_id and c.metadata.get("doc_type") == "postmortem"
-            and c.section in ANSWERING_SECTIONS.get(analysis.qtype, ()))
+    sections = ANSWERING_SECTIONS.get(analysis.qtype, set()) | (LESSONS if analysis.lessons else set())
+    return c.doc_id == top.chunk.doc_id and c.metadata.get("doc_type") == "postmortem" and c.section in sections
 
 
 def abstention(question: str, answerer: str, trace: dict) -> Answer:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 
 import numpy as np
@@ -91,8 +92,12 @@ class Scored:
                 "relevance": round(self.relevance, 4), "cosine": round(self.cosine, 4)}
 
 
-def score_units(units: list[EvidenceUnit], analysis: QuestionAnalysis, query: Query, index: LoadedIndex) -> list[Scored]:
-    """Relevance of every answerable unit, best first."""
+def score_units(
+    units: list[EvidenceUnit], analysis: QuestionAnalysis, query: Query, index: LoadedIndex,
+    answering: Collection[int] = (),
+) -> list[Scored]:
+    """Relevance of every answerable unit, best first; units of the hits ranked in `answering`
+    (sections whose role answers this kind of question) get the answer-type cue bonus."""
     if not units or query.vector is None:
         return []
     ids = sorted({sid for u in units for sid in u.sentences})
@@ -116,7 +121,8 @@ def score_units(units: list[EvidenceUnit], analysis: QuestionAnalysis, query: Qu
         if penalty is None:
             continue
         overlap = sum(weights[g] for g in qgrams & unit_grams) / total if total else 0.0
-        relevance = (float(cosine) + lexical * overlap + type_bonus(unit, text, analysis)
+        role = CUE_BONUS if unit.hit_rank in answering else 0.0
+        relevance = (float(cosine) + lexical * overlap + type_bonus(unit, text, analysis) + role
                      - penalty - RANK_PRIOR * unit.hit_rank)
         scored.append(Scored(unit, relevance, float(cosine), vector, _cover(words, text)))
     return sorted(scored, key=lambda s: -s.relevance)
