@@ -13,11 +13,17 @@ to the linear 4-way fusion (sentence-level BM25 and coverage, heading field, con
 queries, term proximity, pseudo-relevance feedback; docs/retrieval.md round 5):
 
     python -m bench.retrieval_ablation --split dev --only "round 5" --only shipped
+
+The "round 5b:" variants add term-dependence signals (SDM word-pair windows, proximity over
+character bigrams, proximity weights) to the shipped 5-way fusion (docs/retrieval.md round 5b):
+
+    python -m bench.retrieval_ablation --split dev --only "round 5b" --only shipped
 """
 
 from __future__ import annotations
 
 import argparse
+import bisect
 import hashlib
 import json
 import math
@@ -36,7 +42,16 @@ from assistant.index.indexes import LexicalIndex
 from assistant.retrieve.glossary import Glossary
 from assistant.retrieve.retriever import Filters, HybridRetriever, collapse_near_duplicates
 from assistant.store.build_store import LoadedIndex, load_index
-from assistant.text import EN_STOP, ZH_STOP, bigram_tokens, jieba_words, normalize, tokenize
+from assistant.text import (
+    CJK,
+    EN_STOP,
+    ZH_STOP,
+    bigram_tokens,
+    jieba_words,
+    normalize,
+    tokenize,
+    word_tag,
+)
 from bench.common import ROOT, table
 from eval.metrics import Passage, retrieval_metrics
 
@@ -84,6 +99,7 @@ class Workbench:
         self.texts = texts
         self._sparse: object | None = None
         self.round5 = Round5(self.index, texts)
+        self.round5b = Round5b(self.index, self.round5.normalized)
 
     @property
     def sparse(self) -> object:
@@ -127,6 +143,7 @@ class Workbench:
                 prep.scores[f"sparse{name}"] = np.asarray(self.sparse @ svec).ravel()  # type: ignore[operator]
                 prep.cost_ms[f"sparse{name}"] = ms
         prep.scores |= self.round5.scores(expanded)
+        prep.scores |= self.round5b.scores(question, expanded)
         stripped = strip_scaffolding(expanded)
         vector, _ = self._cached("qx", stripped, lambda t: self.embedder.embed_batch([t], "query")[0])
         prep.scores["densestrip"] = np.asarray(self.index.vectors) @ vector
@@ -298,6 +315,135 @@ def window_coverage(text: str, weights: dict[str, float], width: int) -> float:
     return best / total if total else 0.0
 
 
+class Round5b:
+    """Round 5b's term-dependence signals (docs/retrieval.md), Chinese questions only like the
+    shipped proximity ranker (all zeros otherwise, and then left out of the fusion).
+
+    SDM-style pair features (Metzler & Croft 2005) for each adjacent pair of the question's content
+    words: ordered (the second word follows the first within a gap of 0 or ≤ 2 characters) and
+    unordered (both within a 16-character window), each scored Σ_pairs idf(pair) · tf/(tf + 1.2)
+    with the pair's document frequency over the chunks (variants: word IDFs as the pair weight,
+    presence instead of tf, pairs of 2+ character words only, function words left out by jieba's
+    part-of-speech tag); MinCover proximity over the
+    question's character bigrams instead of jieba words, or over the words plus runs of
+    single-character words merged (排/他 → 排他); and proximity with the pair share folded in.
+    `prox-zh` is the shipped proximity signal.
+    """
+
+    def __init__(self, index: LoadedIndex, normalized: list[str]) -> None:
+        self.index = index
+        self.normalized = normalized
+
+    def scores(self, question: str, expanded: str) -> dict[str, np.ndarray]:
+        n = len(self.normalized)
+        zero = np.zeros(n)
+        names = ("prox-zh", "sdm-o1", "sdm-o2", "sdm-uw16", "sdm-o2uw16", "sdm-o2uw16-widf",
+                 "prox-bigram", "prox-bigram-all", "prox-fold-uw16", "prox-fold-o2", "sdm-o2uw16-bin",
+                 "sdm-o2uw16-2char", "prox-merged", "sdm-o2uw16-pos", "prox-pos")
+        if not CJK.search(question):
+            return dict.fromkeys(names, zero)
+        content = content_words(expanded)
+        idf = {w: _idf(_df(self.index.words, w), n) for w in content}
+        out = {"prox-zh": np.array([term_proximity(t, idf) if idf else 0.0 for t in self.normalized])}
+        pairs = list(zip(content, content[1:], strict=False))
+        feats = {
+            "o1": lambda t, a, b: pair_count(t, a, b, ordered=True, gap=0),
+            "o2": lambda t, a, b: pair_count(t, a, b, ordered=True, gap=2),
+            "uw16": lambda t, a, b: pair_count(t, a, b, ordered=False, gap=16),
+        }
+        counts = {k: np.array([[f(t, a, b) for a, b in pairs] for t in self.normalized], dtype=float).reshape(n, len(pairs))
+                  for k, f in feats.items()}
+
+        def sdm(kinds: tuple[str, ...], word_idf: bool = False, binary: bool = False,
+                keep: list[tuple[str, str]] | None = None) -> np.ndarray:
+            total = np.zeros(n)
+            for kind in kinds:
+                tf = counts[kind]
+                for j, (a, b) in enumerate(pairs):
+                    if keep is not None and (a, b) not in keep:
+                        continue
+                    col = tf[:, j]
+                    weight = idf[a] + idf[b] if word_idf else _idf(int((col > 0).sum()), n)
+                    total += weight * ((col > 0) if binary else col / (col + 1.2))
+            return total
+
+        out["sdm-o1"] = sdm(("o1",))
+        out["sdm-o2"] = sdm(("o2",))
+        out["sdm-uw16"] = sdm(("uw16",))
+        out["sdm-o2uw16"] = sdm(("o2", "uw16"))
+        out["sdm-o2uw16-widf"] = sdm(("o2", "uw16"), word_idf=True)
+        out["sdm-o2uw16-bin"] = sdm(("o2", "uw16"), binary=True)
+        out["sdm-o2uw16-2char"] = sdm(("o2", "uw16"), keep=[(a, b) for a, b in pairs if len(a) > 1 and len(b) > 1])
+        merged = list(content)
+        run = ""
+        for word in [*content, ""]:
+            if len(word) == 1 and CJK.search(word):
+                run += word
+                continue
+            if len(run) > 1:
+                merged.append(run)
+            run = ""
+        midf = {w: _idf(_df(self.index.words, w), n) for w in dict.fromkeys(merged)}
+        out["prox-merged"] = np.array([term_proximity(t, midf) for t in self.normalized])
+        # Function words by jieba's part-of-speech tag (particles, prepositions, conjunctions,
+        # pronouns, localisers: 的, 被, 里) out of the pairs and of MinCover.
+        lexical = [w for w in content if not word_tag(w).startswith(("u", "p", "c", "r", "y", "e", "f"))]
+        kept = set(zip(lexical, lexical[1:], strict=False))
+        pos_counts = {k: np.array([[f(t, a, b) for a, b in kept] for t in self.normalized], dtype=float).reshape(n, len(kept))
+                      for k, f in feats.items() if k in ("o2", "uw16")}
+        total = np.zeros(n)
+        for tf in pos_counts.values():
+            for j in range(tf.shape[1]):
+                col = tf[:, j]
+                total += _idf(int((col > 0).sum()), n) * col / (col + 1.2)
+        out["sdm-o2uw16-pos"] = total
+        pidf = {w: idf[w] for w in lexical}
+        out["prox-pos"] = np.array([term_proximity(t, pidf) if pidf else 0.0 for t in self.normalized])
+        pair_w = np.array([idf[a] + idf[b] for a, b in pairs]) if pairs else np.zeros(0)
+        for kind in ("uw16", "o2"):
+            share = (counts[kind] > 0) @ pair_w / pair_w.sum() if pairs and pair_w.sum() else zero
+            out[f"prox-fold-{kind}"] = out["prox-zh"] * (1 + 0.5 * share)
+        grams = content_bigrams(expanded)
+        gidf = {g: _idf(_df(self.index.lexical, g), n) for g in grams}
+        out["prox-bigram"] = np.array([term_proximity(t, gidf) if gidf else 0.0 for t in self.normalized])
+        every = list(dict.fromkeys(bigram_tokens(normalize(expanded))))
+        aidf = {g: _idf(_df(self.index.lexical, g), n) for g in every}
+        out["prox-bigram-all"] = np.array([term_proximity(t, aidf) if aidf else 0.0 for t in self.normalized])
+        return out
+
+
+def pair_count(text: str, a: str, b: str, ordered: bool, gap: int) -> int:
+    """How many occurrences of `a` have `b` after it within `gap` characters (ordered), or have `b`
+    anywhere with both inside a `gap`-character window (unordered)."""
+    pa, pb = _positions(text, a), _positions(text, b)
+    if not pa or not pb:
+        return 0
+    count = 0
+    for p in pa:
+        if ordered:
+            lo, hi = p + len(a), p + len(a) + gap
+        else:
+            lo, hi = p + len(a) - gap, p + gap - len(b)
+        i = bisect.bisect_left(pb, lo)
+        if i < len(pb) and pb[i] <= hi:
+            count += 1
+    return count
+
+
+def content_bigrams(question: str) -> list[str]:
+    """Character bigrams of the runs of consecutive content words (a word jieba split in two,
+    排/他, is the bigram 排他 again); a lone character stays a unigram; Latin words stay words."""
+    runs, run = [], ""
+    for word in jieba_words(normalize(question)):
+        if word in ZH_STOP or word in EN_STOP:
+            runs.append(run)
+            run = ""
+        else:
+            run += word if not run or CJK.search(word[0]) else " " + word
+    runs.append(run)
+    return list(dict.fromkeys(g for r in runs if r for g in bigram_tokens(r)))
+
+
 def _bm25_scores(lex: LexicalIndex, tokens: list[str]) -> np.ndarray:
     model = lex._model
     ids = model.get_tokens_ids(tokens)  # type: ignore[attr-defined]
@@ -345,11 +491,15 @@ def rrf(weights: dict[str, float], k: int = 60) -> Ranker:
     return rank
 
 
-def linear(weights: dict[str, float]) -> Ranker:
-    """Score-normalised linear fusion: each ranker min-max scaled over its top POOL."""
+def linear(weights: dict[str, float], skip_empty: bool = False) -> Ranker:
+    """Score-normalised linear fusion: each ranker min-max scaled over its top POOL. With
+    `skip_empty`, a ranker scoring every chunk 0 is left out (as the shipped retriever leaves out
+    proximity for a question without Chinese)."""
     def rank(prep: Prepared, wb: Workbench) -> list[int]:
         fused: dict[int, float] = {}
         for name, weight in weights.items():
+            if skip_empty and not prep.scores[name].any():
+                continue
             rows = _top(prep, prep.scores[name])
             values = prep.scores[name][rows]
             lo, hi = float(values.min()), float(values.max())
@@ -455,6 +605,34 @@ ROUND5 = {  # signal: what it is (docs/retrieval.md round 5)
     "densestrip": "e5 of the question without scaffolding words (chunk)",
     "sentstrip": "e5 of the question without scaffolding words (best sentence)",
 }
+FIVE = {**FOUR, "prox-zh": 1.0}  # the shipped fusion since round 5 (proximity for Chinese questions)
+ROUND5B = {  # signal: what it is (docs/retrieval.md round 5b)
+    "sdm-o1": "SDM ordered pairs, adjacent", "sdm-o2": "SDM ordered pairs, gap ≤ 2 chars",
+    "sdm-uw16": "SDM unordered pairs, 16-char window", "sdm-o2uw16": "SDM ordered (gap ≤ 2) + unordered 16",
+    "sdm-o2uw16-widf": "SDM ordered + unordered, pair weight = word IDFs",
+    "sdm-o2uw16-bin": "SDM ordered + unordered, presence not tf",
+    "sdm-o2uw16-2char": "SDM ordered + unordered, pairs of 2+ character words",
+    "sdm-o2uw16-pos": "SDM ordered + unordered, function words (POS) left out",
+}
+ROUND5B_VARIANTS: dict[str, Ranker] = {
+    "round 5b: 5-way (4-way + proximity 1, Chinese questions)": linear(FIVE, skip_empty=True),
+    **{f"round 5b: 5-way + {what} ({signal}) {w:g}": linear({**FIVE, signal: w}, skip_empty=True)
+       for signal, what in ROUND5B.items() for w in (0.25, 0.5, 1.0)},
+    **{f"round 5b: 4-way + {what} ({signal}) 1 instead of proximity": linear({**FOUR, signal: 1.0}, skip_empty=True)
+       for signal, what in ROUND5B.items()},
+    **{f"round 5b: 4-way + proximity {what} ({signal}) {w:g}": linear({**FOUR, signal: w}, skip_empty=True)
+       for signal, what in (("prox-bigram", "over content bigrams"), ("prox-bigram-all", "over all question bigrams"),
+                            ("prox-fold-uw16", "× (1 + ½ unordered-pair share)"),
+                            ("prox-fold-o2", "× (1 + ½ ordered-pair share)"),
+                            ("prox-merged", "over content words + runs of single characters merged"),
+                            ("prox-pos", "over content words without function words (POS)"))
+       for w in (0.5, 1.0)},
+    "round 5b: 5-way + proximity over content bigrams 0.5": linear({**FIVE, "prox-bigram": 0.5}, skip_empty=True),
+    "round 5b: 4-way + word and bigram proximity 0.5 each":
+        linear({**FOUR, "prox-zh": 0.5, "prox-bigram": 0.5}, skip_empty=True),
+    **{f"round 5b: 4-way + proximity {w:g}": linear({**FOUR, "prox-zh": w}, skip_empty=True)
+       for w in (0.5, 0.75, 1.25, 1.5, 2.0)},
+}
 VARIANTS: dict[str, Ranker] = {
     "baseline: RRF dense 0.5 + bigram 1 (expanded query)": rrf({"densex": 0.5, "bigramx": 1.0}),
     "no glossary expansion": rrf({"dense": 0.5, "bigram": 1.0}),
@@ -499,6 +677,7 @@ VARIANTS: dict[str, Ranker] = {
         linear({"densestrip": 1.0, "sentstrip": 1.0, "bigramx": 1.0, "jiebax": 1.0}),
     **{f"round 5: 4-way with dense Rocchio (top {k}, beta {b})": rocchio(k, b) for k in (3, 5) for b in (0.3, 0.6)},
     **{f"round 5: 4-way with RM3 bigram expansion (top {k}, {m} terms)": rm3(k, m) for k, m in ((5, 10), (10, 20))},
+    **ROUND5B_VARIANTS,
     "shipped": shipped,
 }
 

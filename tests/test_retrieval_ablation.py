@@ -64,3 +64,32 @@ def test_round5_variants_run_on_a_real_index(real_settings: Settings, tmp_path: 
     for name, rank in ablation.VARIANTS.items():
         if name.startswith("round 5") and ("MinCover" in name or "Rocchio" in name or "RM3" in name):
             assert ablation.evaluate(rank, prepared, bench)["hit@5"] == 1.0, name
+
+
+def test_pair_count_reads_ordered_and_unordered_windows() -> None:
+    count = ablation.pair_count
+    assert count("加了排他条款。", "排他", "条款", ordered=True, gap=0) == 1
+    assert count("加了排他条款。", "条款", "排他", ordered=True, gap=0) == 0  # wrong order
+    assert count("加了排他条款。", "条款", "排他", ordered=False, gap=16) == 1
+    gapped = "排他的那些条款"  # 3 characters between the words
+    assert count(gapped, "排他", "条款", ordered=True, gap=2) == 0
+    assert count(gapped, "排他", "条款", ordered=True, gap=3) == 1
+    far = "排他" + "其他内容。" * 4 + "条款"
+    assert count(far, "排他", "条款", ordered=False, gap=16) == 0
+    assert count(far + "排他条款，排他条款", "排他", "条款", ordered=True, gap=0) == 2  # one per occurrence
+
+
+def test_content_bigrams_bridge_jieba_splits_but_not_scaffolding() -> None:
+    grams = ablation.content_bigrams("为什么银行要加排他条款？")
+    assert "排他" in grams and "条款" in grams
+    assert not any(set(g) & set("为什么") for g in grams)
+
+
+def test_round5b_signals_are_chinese_only_and_run_on_a_real_index(real_settings: Settings, tmp_path: Path) -> None:
+    bench = ablation.Workbench(real_settings, tmp_path / "cache", with_sparse=False)
+    zh = bench.prepare(EASY)
+    assert zh.scores["sdm-o2uw16"].shape == (len(bench.index.chunks),) and zh.scores["prox-zh"].any()
+    english = bench.prepare({**EASY, "id": "a3", "question": "Who did the customer turn to after the trial?"})
+    assert not english.scores["prox-zh"].any() and not english.scores["sdm-o2uw16"].any()
+    for name, rank in ablation.ROUND5B_VARIANTS.items():
+        assert ablation.evaluate(rank, [zh], bench)["hit@5"] == 1.0, name
