@@ -138,7 +138,7 @@ def cmd_search(args: argparse.Namespace) -> int:
         print("no passages match", file=sys.stderr)
     for i, hit in enumerate(hits, start=1):
         c = hit.chunk
-        score = relevance(hit.score, pipeline.settings, args.mode)
+        score = relevance(hit.score, pipeline.settings, args.mode, args.question)
         print(f"{i}. relevance {score:>3}/100  {_where(c.title, c.section)}  ({c.doc_id} {c.start}-{c.end})")
         print("   " + c.text.replace("\n", " ")[:300])
     return 0

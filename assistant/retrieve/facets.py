@@ -10,7 +10,7 @@ from collections import Counter
 from typing import Any
 
 from assistant.core.settings import Settings
-from assistant.retrieve.retriever import FILTER_FIELDS, Filters
+from assistant.retrieve.retriever import FILTER_FIELDS, Filters, reads_proximity
 from assistant.store.build_store import LoadedIndex
 
 FIELDS = (*FILTER_FIELDS, "tags")
@@ -46,14 +46,17 @@ def unknown_filter_values(filters: Filters, known: dict[str, Counter[str]]) -> l
     return problems
 
 
-def relevance(score: float, settings: Settings, mode: str | None = None) -> int:
-    """A fused score as 0–100: 100 means the best candidate of every ranker the mode uses.
+def relevance(score: float, settings: Settings, mode: str | None = None, question: str = "") -> int:
+    """A fused score as 0–100: 100 means the best candidate of every ranker the mode uses
+    for this question (term proximity reads only questions with Chinese in them).
 
     Linear fusion sums each ranker's min-max scaled score times its weight (assistant/retrieve).
     """
     mode = mode or settings.retrieval_mode
     dense = settings.dense_weight + settings.sentence_weight
     lexical = settings.bigram_weight + settings.words_weight
+    if reads_proximity(question):
+        lexical += settings.proximity_weight
     best = (dense if mode != "bm25" else 0.0) + (lexical if mode != "dense" else 0.0)
     if best <= 0:
         return 0

@@ -84,7 +84,7 @@ class HybridRetriever:
         # Proximity reads a Chinese question's own words; an English question's only corpus words
         # are the glossary terms appended to it, whose closeness in a passage says little (dev
         # English key facts 0.841 → 0.742 with it on, docs/retrieval.md round 5).
-        content = content_words(expanded) if CJK.search(question) else []
+        content = content_words(expanded) if reads_proximity(question) else []
         t1 = time.perf_counter()
         vector = self.embedder.embed_query(expanded)
         t2 = time.perf_counter()
@@ -158,6 +158,11 @@ class HybridRetriever:
         weights = content_weights(query, self.index)
         scored = [(row, term_proximity(self.index.search_text(row), weights)) for row in rows]
         return sorted(scored, key=lambda pair: -pair[1])
+
+
+def reads_proximity(question: str) -> bool:
+    """Whether the proximity ranker scores this question: only questions with Chinese in them."""
+    return bool(CJK.search(question))
 
 
 def content_weights(query: Query, index: LoadedIndex) -> dict[str, float]:
