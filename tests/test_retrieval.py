@@ -171,12 +171,3 @@ def test_proximity_reads_chinese_questions_only(real_pipeline: Pipeline) -> None
     assert "条款" in retriever.prepare("排他条款为什么让合同停滞？", {}).content
     # An English question's corpus words are only the glossary terms appended to it.
     assert retriever.prepare("Why did the exclusivity clause stall the contract?", {}).content == []
-
-
-def test_sentence_evidence_is_the_best_sentence_plus_the_others_nearly_as_close() -> None:
-    from assistant.retrieve.retriever import sentence_evidence
-
-    assert sentence_evidence([0.85]) == 0.85
-    one, two = sentence_evidence([0.85, 0.70, 0.70]), sentence_evidence([0.85, 0.85, 0.70])
-    assert 0.85 <= one < 0.851 < two  # a far sentence adds next to nothing; an equal one adds T·log 2
-    assert sentence_evidence([0.86, 0.70]) > sentence_evidence([0.85, 0.70])

@@ -55,7 +55,7 @@ class Settings(BaseSettings):
     retrieval_mode: Literal["hybrid", "dense", "bm25"] = "hybrid"
     # Linear fusion of five min-max-scaled rankers; equal weights won the dev ablation (docs/retrieval.md).
     dense_weight: float = Field(default=1.0, ge=0.0, description="chunk-vector cosine")
-    sentence_weight: float = Field(default=1.0, ge=0.0, description="the chunk's sentence cosines (best sentence plus the others nearly as close)")
+    sentence_weight: float = Field(default=1.0, ge=0.0, description="best sentence cosine in the chunk")
     bigram_weight: float = Field(default=1.0, ge=0.0, description="BM25 over character bigrams")
     words_weight: float = Field(default=1.0, ge=0.0, description="BM25 over jieba words")
     proximity_weight: float = Field(

@@ -1,11 +1,10 @@
-"""Hybrid retrieval: five rankers (chunk cosine, sentence cosines, bigram and word BM25,
+"""Hybrid retrieval: five rankers (chunk cosine, best-sentence cosine, bigram and word BM25,
 term proximity), each min-max scaled over its candidates and summed with weights (linear fusion).
 
 Linear fusion beat weighted reciprocal rank fusion on the dev split (docs/retrieval.md): it keeps
 how far ahead a passage is, not just its place. Term proximity (round 5, Chinese questions) tells
 apart neighbouring chunks of one document, which the other four score alike: the one where the
-question's words stand close together wins. The sentence ranker scores a passage by a soft sum of
-its sentences' cosines (round 5c): its best sentence, plus the others nearly as close.
+question's words stand close together wins.
 """
 
 from __future__ import annotations
@@ -29,10 +28,6 @@ from assistant.text import CJK, EN_STOP, ZH_STOP, char_ngrams, jieba_words, norm
 # Characters over which the proximity factor of term_proximity falls from its top to half-way
 # (dev: 50, 100, 200 and 400 ranked alike; docs/retrieval.md round 5).
 PROXIMITY_SCALE = 100.0
-# How far below a passage's best sentence (in cosine) another sentence still adds to its sentence
-# score: e5 cosines of one question to the corpus's sentences have a std of ~0.015-0.025, and 0.015-0.025
-# ranked alike on dev (max alone, or 0.05, ranked worse; docs/retrieval.md round 5c).
-SENTENCE_TEMPERATURE = 0.02
 FILTER_FIELDS = ("doc_type", "doc_id", "industry", "phase", "outcome", "language", "customer_segment")
 
 
@@ -145,16 +140,15 @@ class HybridRetriever:
         return sorted(hits.values(), key=lambda h: -h.score)
 
     def _best_sentences(self, query: Query, rows: list[int]) -> Ranked:
-        """Candidates by sentence_evidence of their sentences' cosines, best first."""
+        """Candidates by their best sentence cosine, best first: a passage is as good as its best sentence."""
         assert query.vector is not None
         ids = [list(self.index.chunks[row].sentence_ids) for row in rows]
         flat = [i for group in ids for i in group]
         if not flat:
             return []
         cosines = dict(zip(flat, np.asarray(self.index.sentence_vectors[flat]) @ query.vector, strict=True))
-        scored = [(row, sentence_evidence([float(cosines[i]) for i in group]))
-                  for row, group in zip(rows, ids, strict=True) if group]
-        return sorted(scored, key=lambda pair: -pair[1])
+        best = [(row, float(max(cosines[i] for i in group))) for row, group in zip(rows, ids, strict=True) if group]
+        return sorted(best, key=lambda pair: -pair[1])
 
 
     def _proximity(self, query: Query, rows: list[int]) -> Ranked:
@@ -164,19 +158,6 @@ class HybridRetriever:
         weights = content_weights(query, self.index)
         scored = [(row, term_proximity(self.index.search_text(row), weights)) for row in rows]
         return sorted(scored, key=lambda pair: -pair[1])
-
-
-def sentence_evidence(cosines: list[float]) -> float:
-    """A passage's sentence cosines as one score: T · log Σ exp(cosine / T), T = SENTENCE_TEMPERATURE.
-
-    The best sentence plus a bonus for every other sentence nearly as close to the question (a
-    second sentence as close adds T · log 2 ≈ 0.014, one 0.02 below ≈ 0.006, one 0.1 below nothing
-    to speak of): a soft sum over the sentences (log-sum-exp, the SumP of passage aggregation)
-    rather than the max alone, so a passage that answers over several sentences beats one with a
-    single close sentence.
-    """
-    top = max(cosines)
-    return top + SENTENCE_TEMPERATURE * math.log(sum(math.exp((c - top) / SENTENCE_TEMPERATURE) for c in cosines))
 
 
 def content_weights(query: Query, index: LoadedIndex) -> dict[str, float]:
