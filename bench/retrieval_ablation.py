@@ -18,6 +18,13 @@ The "round 5b:" variants add term-dependence signals (SDM word-pair windows, pro
 character bigrams, proximity weights) to the shipped 5-way fusion (docs/retrieval.md round 5b):
 
     python -m bench.retrieval_ablation --split dev --only "round 5b" --only shipped
+
+The "round 5c:" variants change how evidence is aggregated or smoothed (docs/retrieval.md round
+5c): the sentence ranker's aggregation over a chunk's sentences, query likelihood with Dirichlet
+smoothing instead of or beside BM25, neighbour smoothing of the fused score, and fusion
+normalisation (z-score, CombMNZ):
+
+    python -m bench.retrieval_ablation --split dev --only "round 5c" --only shipped
 """
 
 from __future__ import annotations
@@ -100,6 +107,7 @@ class Workbench:
         self._sparse: object | None = None
         self.round5 = Round5(self.index, texts)
         self.round5b = Round5b(self.index, self.round5.normalized)
+        self.round5c = Round5c(self.index, texts)
 
     @property
     def sparse(self) -> object:
@@ -144,6 +152,8 @@ class Workbench:
                 prep.cost_ms[f"sparse{name}"] = ms
         prep.scores |= self.round5.scores(expanded)
         prep.scores |= self.round5b.scores(question, expanded)
+        xvector, _ = self._cached("qx", expanded, lambda t: self.embedder.embed_batch([t], "query")[0])
+        prep.scores |= self.round5c.scores(xvector, expanded)
         stripped = strip_scaffolding(expanded)
         vector, _ = self._cached("qx", stripped, lambda t: self.embedder.embed_batch([t], "query")[0])
         prep.scores["densestrip"] = np.asarray(self.index.vectors) @ vector
@@ -412,6 +422,94 @@ class Round5b:
         return out
 
 
+class Round5c:
+    """Round 5c's aggregation signals, each an array over all chunks (row-aligned) per question.
+
+    Sentence aggregation (how a chunk's sentence cosines become one score): the mean of the top 2
+    or 3, a log-sum-exp soft maximum at temperature T, fixed or a multiple of the question's std of
+    sentence cosines (over the mean: between max and mean; over the sum: SumP-like, more matching
+    sentences score more), the best mean of two consecutive
+    sentences, and the max over the sentences the chunk does not share with a neighbour (the
+    overlap). Query likelihood with Dirichlet smoothing (Zhai & Lafferty 2001) over bigrams or
+    jieba words, mu a multiple of the average chunk length in tokens.
+    """
+
+    TEMPERATURES = (0.01, 0.015, 0.02, 0.025, 0.03, 0.05)
+    MU = (0.5, 1.0, 2.0)  # × average chunk length
+    SPREADS = (0.5, 1.0, 2.0)  # temperature as a multiple of the question's sentence-cosine std
+
+    def __init__(self, index: LoadedIndex, texts: list[str]) -> None:
+        self.index = index
+        self.chunk_sentences = [list(c.sentence_ids) for c in index.chunks]
+        self.neighbours = chunk_neighbours(index)
+        self.own_sentences = []
+        for row, ids in enumerate(self.chunk_sentences):
+            shared = {i for nb in self.neighbours[row] for i in self.chunk_sentences[nb]}
+            self.own_sentences.append([i for i in ids if i not in shared] or ids)
+        self.counts: dict[str, list[Counter[str]]] = {}
+        self.collection: dict[str, Counter[str]] = {}
+        self.lengths: dict[str, np.ndarray] = {}
+        for tok in ("bigram", "jieba"):
+            self.counts[tok] = [Counter(tokenize(t, tok)) for t in texts]
+            self.collection[tok] = sum(self.counts[tok], Counter())
+            self.lengths[tok] = np.array([sum(c.values()) for c in self.counts[tok]], dtype=np.float64)
+
+    def scores(self, vector: np.ndarray, expanded: str) -> dict[str, np.ndarray]:
+        sent = np.asarray(self.index.sentence_vectors) @ vector
+        groups = [np.sort(sent[ids])[::-1] if ids else np.array([-1.0]) for ids in self.chunk_sentences]
+        out = {
+            "sent-top2": np.array([g[:2].mean() for g in groups]),
+            "sent-top3": np.array([g[:3].mean() for g in groups]),
+            "sent-own": np.array([sent[ids].max() if ids else -1.0 for ids in self.own_sentences]),
+            "sent-pair": np.array([
+                max((float(sent[a] + sent[b]) / 2 for a, b in zip(ids, ids[1:], strict=False)),
+                    default=float(sent[ids].max()) if ids else -1.0)
+                for ids in self.chunk_sentences]),
+        }
+        for t in self.TEMPERATURES:
+            out[f"sent-lse{t:g}"] = np.array([soft_max(g, t) for g in groups])
+            out[f"sent-lsesum{t:g}"] = np.array([soft_max(g, t) + t * math.log(len(g)) for g in groups])
+        spread = float(sent.std())  # the question's own scale: std of its cosines to every sentence
+        for c in self.SPREADS:
+            t = c * spread
+            out[f"sent-lsesum-std{c:g}"] = np.array([soft_max(g, t) + t * math.log(len(g)) for g in groups])
+        for tok in ("bigram", "jieba"):
+            query = Counter(tokenize(expanded, tok))
+            for m in self.MU:
+                out[f"ql-{tok}-{m:g}"] = self.query_likelihood(tok, query, m * float(self.lengths[tok].mean()))
+        return out
+
+    def query_likelihood(self, tok: str, query: Counter[str], mu: float) -> np.ndarray:
+        """log P(query | chunk), Dirichlet-smoothed; query tokens the collection lacks are left out."""
+        total = sum(self.collection[tok].values())
+        lengths = self.lengths[tok]
+        score = np.zeros(len(lengths))
+        for term, qtf in query.items():
+            cf = self.collection[tok].get(term, 0)
+            if not cf:
+                continue
+            tf = np.array([c.get(term, 0) for c in self.counts[tok]], dtype=np.float64)
+            score += qtf * np.log((tf + mu * cf / total) / (lengths + mu))
+        return score
+
+
+def soft_max(values: np.ndarray, temperature: float) -> float:
+    """T · log(mean(exp(v / T))): the max as T → 0, the mean as T grows (log-sum-exp over the mean)."""
+    top = float(values.max())
+    return top + temperature * math.log(float(np.mean(np.exp((values - top) / temperature))))
+
+
+def chunk_neighbours(index: LoadedIndex) -> list[list[int]]:
+    """Each chunk's adjacent chunks in its own document (rows ordered by document and offset)."""
+    chunks = index.chunks
+    out: list[list[int]] = [[] for _ in chunks]
+    for row in range(len(chunks) - 1):
+        if chunks[row].doc_id == chunks[row + 1].doc_id:
+            out[row].append(row + 1)
+            out[row + 1].append(row)
+    return out
+
+
 def pair_count(text: str, a: str, b: str, ordered: bool, gap: int) -> int:
     """How many occurrences of `a` have `b` after it within `gap` characters (ordered), or have `b`
     anywhere with both inside a `gap`-character window (unordered)."""
@@ -491,21 +589,66 @@ def rrf(weights: dict[str, float], k: int = 60) -> Ranker:
     return rank
 
 
-def linear(weights: dict[str, float], skip_empty: bool = False) -> Ranker:
+def fused_scores(prep: Prepared, weights: dict[str, float], skip_empty: bool = False,
+                 scale: str = "minmax") -> dict[int, float]:
+    """Linear fusion's score per candidate row: each ranker scaled over its top POOL (min-max, or
+    z-score: minus the mean, over the standard deviation) times its weight, summed; "mnz" is
+    CombMNZ (Fox & Shaw): the min-max sum times how many rankers proposed the row."""
+    fused: dict[int, float] = {}
+    proposed: Counter[int] = Counter()
+    for name, weight in weights.items():
+        if skip_empty and not prep.scores[name].any():
+            continue
+        rows = _top(prep, prep.scores[name])
+        values = prep.scores[name][rows].astype(np.float64)
+        if scale == "zscore":
+            scaled = (values - values.mean()) / (values.std() or 1.0)
+        else:
+            lo, hi = float(values.min()), float(values.max())
+            scaled = (values - lo) / ((hi - lo) or 1.0)
+        for row, value in zip(rows, scaled, strict=True):
+            fused[row] = fused.get(row, 0.0) + weight * float(value)
+            proposed[row] += 1
+    if scale == "mnz":
+        fused = {row: score * proposed[row] for row, score in fused.items()}
+    return fused
+
+
+def linear(weights: dict[str, float], skip_empty: bool = False, scale: str = "minmax") -> Ranker:
     """Score-normalised linear fusion: each ranker min-max scaled over its top POOL. With
     `skip_empty`, a ranker scoring every chunk 0 is left out (as the shipped retriever leaves out
     proximity for a question without Chinese)."""
     def rank(prep: Prepared, wb: Workbench) -> list[int]:
-        fused: dict[int, float] = {}
-        for name, weight in weights.items():
-            if skip_empty and not prep.scores[name].any():
-                continue
-            rows = _top(prep, prep.scores[name])
-            values = prep.scores[name][rows]
-            lo, hi = float(values.min()), float(values.max())
-            for row, value in zip(rows, values, strict=True):
-                fused[row] = fused.get(row, 0.0) + weight * (value - lo) / ((hi - lo) or 1.0)
+        fused = fused_scores(prep, weights, skip_empty, scale)
         return sorted(fused, key=lambda row: -fused[row])
+    rank.uses = set(weights)  # type: ignore[attr-defined]
+    return rank
+
+
+def neighbour_smoothing(weights: dict[str, float], alpha: float, mode: str) -> Ranker:
+    """The 5-way fused score F of a chunk adjusted by its neighbours (adjacent chunks, same document).
+
+    "mean": F + alpha · mean F of the neighbours (score regularisation, Diaz 2005); "max": F + alpha ·
+    the best neighbour's F; "sentence": F − alpha · max(0, best neighbour's scaled sentence score −
+    the chunk's own), the evidence is next door; "fused": F − alpha · max(0, best neighbour's F − F).
+    Neighbours outside every ranker's candidates count 0.
+    """
+    def rank(prep: Prepared, wb: Workbench) -> list[int]:
+        fused = fused_scores(prep, weights, skip_empty=True)
+        sentence = fused_scores(prep, {"sentmaxx": 1.0})
+        adjusted = {}
+        for row, score in fused.items():
+            near = wb.round5c.neighbours[row]
+            if mode == "mean":
+                score += alpha * (sum(fused.get(nb, 0.0) for nb in near) / len(near) if near else 0.0)
+            elif mode == "max":
+                score += alpha * max((fused.get(nb, 0.0) for nb in near), default=0.0)
+            else:
+                own, other = (sentence, sentence) if mode == "sentence" else (fused, fused)
+                best = max((other.get(nb, 0.0) for nb in near), default=0.0)
+                score -= alpha * max(0.0, best - own.get(row, 0.0))
+            adjusted[row] = score
+        return sorted(adjusted, key=lambda row: -adjusted[row])
     rank.uses = set(weights)  # type: ignore[attr-defined]
     return rank
 
@@ -633,6 +776,41 @@ ROUND5B_VARIANTS: dict[str, Ranker] = {
     **{f"round 5b: 4-way + proximity {w:g}": linear({**FOUR, "prox-zh": w}, skip_empty=True)
        for w in (0.5, 0.75, 1.25, 1.5, 2.0)},
 }
+
+
+def _without(weights: dict[str, float], *names: str) -> dict[str, float]:
+    return {name: w for name, w in weights.items() if name not in names}
+
+
+ROUND5C_SENTENCE = {  # signal replacing the best-sentence cosine: what it is (docs/retrieval.md round 5c)
+    "sent-top2": "mean of the top-2 sentence cosines", "sent-top3": "mean of the top-3 sentence cosines",
+    "sent-pair": "best mean of two consecutive sentences",
+    "sent-own": "max over the sentences not shared with a neighbour",
+    **{f"sent-lse{t:g}": f"soft max (log-sum-exp over the mean), T {t:g}" for t in Round5c.TEMPERATURES},
+    **{f"sent-lsesum{t:g}": f"log-sum-exp over the sum (SumP-like), T {t:g}" for t in Round5c.TEMPERATURES},
+    **{f"sent-lsesum-std{c:g}": f"log-sum-exp over the sum, T = {c:g} × the question's sentence-cosine std"
+       for c in Round5c.SPREADS},
+}
+ROUND5C_VARIANTS: dict[str, Ranker] = {
+    **{f"round 5c: 5-way, sentence ranker = {what} ({signal})": linear({**_without(FIVE, "sentmaxx"), signal: 1.0}, True)
+       for signal, what in ROUND5C_SENTENCE.items()},
+    **{f"round 5c: 5-way + {what} ({signal}) 0.5": linear({**FIVE, signal: 0.5}, True)
+       for signal, what in ROUND5C_SENTENCE.items() if signal in ("sent-top2", "sent-pair", "sent-own", "sent-lsesum0.02")},
+    "round 5c: 5-way, sentence ranker = best sentence 0.5 + log-sum-exp over the sum (T 0.02) 0.5":
+        linear({**FIVE, "sentmaxx": 0.5, "sent-lsesum0.02": 0.5}, True),
+    **{f"round 5c: 5-way, {tok} BM25 → query likelihood (Dirichlet, mu {m:g} × mean length)":
+       linear({**_without(FIVE, f"{tok}x"), f"ql-{tok}-{m:g}": 1.0}, True)
+       for tok in ("bigram", "jieba") for m in Round5c.MU},
+    **{f"round 5c: 5-way + {tok} query likelihood (Dirichlet, mu {m:g} × mean length) {w:g}":
+       linear({**FIVE, f"ql-{tok}-{m:g}": w}, True)
+       for tok in ("bigram", "jieba") for m in (1.0,) for w in (0.5, 1.0)},
+    "round 5c: 5-way, both BM25 → query likelihood (mu 1 × mean length)":
+        linear({**_without(FIVE, "bigramx", "jiebax"), "ql-bigram-1": 1.0, "ql-jieba-1": 1.0}, True),
+    **{f"round 5c: 5-way + neighbour smoothing {mode} {a:g}": neighbour_smoothing(FIVE, a, mode)
+       for mode in ("mean", "max", "sentence", "fused") for a in (0.1, 0.25, 0.5)},
+    "round 5c: 5-way, z-score normalisation": linear(FIVE, True, "zscore"),
+    "round 5c: 5-way, CombMNZ": linear(FIVE, True, "mnz"),
+}
 VARIANTS: dict[str, Ranker] = {
     "baseline: RRF dense 0.5 + bigram 1 (expanded query)": rrf({"densex": 0.5, "bigramx": 1.0}),
     "no glossary expansion": rrf({"dense": 0.5, "bigram": 1.0}),
@@ -678,6 +856,7 @@ VARIANTS: dict[str, Ranker] = {
     **{f"round 5: 4-way with dense Rocchio (top {k}, beta {b})": rocchio(k, b) for k in (3, 5) for b in (0.3, 0.6)},
     **{f"round 5: 4-way with RM3 bigram expansion (top {k}, {m} terms)": rm3(k, m) for k, m in ((5, 10), (10, 20))},
     **ROUND5B_VARIANTS,
+    **ROUND5C_VARIANTS,
     "shipped": shipped,
 }
 

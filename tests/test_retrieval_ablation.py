@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from types import SimpleNamespace
+
+import numpy as np
 
 from assistant.core.settings import Settings
 from assistant.retrieve.retriever import _min_max
+from assistant.text import normalize
 from bench import retrieval_ablation as ablation
 
 EASY = {"id": "a1", "question": "试用期结束后客户转向了谁？",
@@ -93,3 +97,56 @@ def test_round5b_signals_are_chinese_only_and_run_on_a_real_index(real_settings:
     assert not english.scores["prox-zh"].any() and not english.scores["sdm-o2uw16"].any()
     for name, rank in ablation.ROUND5B_VARIANTS.items():
         assert ablation.evaluate(rank, [zh], bench)["hit@5"] == 1.0, name
+
+
+def test_soft_max_runs_from_the_max_to_the_mean_and_the_sum_rewards_more_close_sentences() -> None:
+    values = np.array([0.90, 0.88, 0.70])
+    assert abs(ablation.soft_max(values, 1e-4) - 0.90) < 1e-3
+    assert abs(ablation.soft_max(values, 100.0) - values.mean()) < 1e-3
+    assert ablation.soft_max(values, 0.02) < 0.90  # over the mean: below the max
+    lsesum = lambda v, t: ablation.soft_max(v, t) + t * np.log(len(v))  # noqa: E731 (SumP-like)
+    assert lsesum(np.array([0.90, 0.89]), 0.02) > lsesum(np.array([0.90, 0.60]), 0.02) > 0.90
+
+
+def test_fused_scores_scale_by_min_max_z_score_or_comb_mnz() -> None:
+    prep = ablation.Prepared("x", "q", {}, None, {"a": np.array([3.0, 2.0, 1.0]), "b": np.array([0.0, 0.0, 5.0])})
+    weights = {"a": 1.0, "b": 1.0}
+    assert ablation.fused_scores(prep, weights) == {0: 1.0, 1: 0.5, 2: 1.0}
+    z = ablation.fused_scores(prep, weights, scale="zscore")
+    assert abs(sum(z.values())) < 1e-9 and z[0] > z[2] > z[1]  # min-max ties rows 0 and 2, z-score does not
+    assert ablation.fused_scores(prep, weights, scale="mnz") == {0: 2.0, 1: 1.0, 2: 2.0}  # every row from both
+
+
+def test_neighbour_smoothing_moves_a_chunk_by_its_neighbours_scores() -> None:
+    # rows 0-1-2 one document, row 3 another; the fusion alone ranks 1 > 3 > 0 > 2
+    prep = ablation.Prepared("x", "q", {}, None, {"f": np.array([0.2, 1.0, 0.0, 0.9]),
+                                                  "sentmaxx": np.array([0.9, 0.1, 0.5, 0.5])})
+    bench = SimpleNamespace(round5c=SimpleNamespace(neighbours=[[1], [0, 2], [1], []]))
+    rank = lambda mode, a: ablation.neighbour_smoothing({"f": 1.0}, a, mode)(prep, bench)  # noqa: E731
+    assert rank("mean", 0.0) == [1, 3, 0, 2]
+    assert rank("mean", 1.0) == [0, 1, 2, 3]  # 0 and 2 lean on 1 and pass 3, which has no neighbour
+    assert rank("sentence", 1.0)[0] == 3  # 1's neighbour 0 has the far better sentence
+    assert rank("fused", 1.0) == [1, 3, 0, 2]  # the best chunk's own neighbours only fall further
+
+
+def test_round5c_signals_run_on_a_real_index(real_settings: Settings, tmp_path: Path) -> None:
+    bench = ablation.Workbench(real_settings, tmp_path / "cache", with_sparse=False)
+    prep = bench.prepare(EASY)
+    n = len(bench.index.chunks)
+    near = bench.round5c.neighbours
+    assert all(bench.index.chunks[a].doc_id == bench.index.chunks[b].doc_id for a in range(n) for b in near[a])
+    assert sum(map(len, near)) == 2 * (n - len({c.doc_id for c in bench.index.chunks}))
+    scores = prep.scores
+    assert np.all(scores["sent-own"] <= scores["sentmaxx"] + 1e-6) and np.all(scores["sent-top2"] <= scores["sentmaxx"] + 1e-6)
+    assert np.all(scores["sent-lsesum0.02"] >= scores["sentmaxx"] - 1e-6)
+    assert np.all(scores["sent-lsesum-std1"] >= scores["sentmaxx"] - 1e-6)
+    for below in ("sent-pair", "sent-lse0.02", "sent-top3"):  # a mean or a soft max never passes the max
+        assert np.all(scores[below] <= scores["sentmaxx"] + 1e-6), below
+    assert np.all(scores["sent-top3"] <= scores["sent-top2"] + 1e-6)
+    assert np.any(scores["sent-top2"] < scores["sentmaxx"] - 1e-4)  # not the max under another name
+    # query likelihood: a chunk holding the question's words beats one holding none of them
+    ql = scores["ql-bigram-1"]
+    gold = [i for i, c in enumerate(bench.index.chunks) if "客户转向了服务更成熟的大厂" in normalize(c.text)]
+    assert gold and ql[gold[0]] > np.median(ql)
+    for name, rank in ablation.ROUND5C_VARIANTS.items():
+        assert ablation.evaluate(rank, [prep], bench)["hit@5"] == 1.0, name
