@@ -20,6 +20,7 @@ from assistant.answer.analysis import (
 from assistant.answer.base import render_pieces
 from assistant.answer.compose import compose, disagree, polarity, same_item, stance
 from assistant.answer.extractive import ExtractiveAnswerer
+from assistant.answer.llm_answerer import answer_shape
 from assistant.answer.select import Scored, quality_penalty, score_units, select, type_bonus
 from assistant.answer.units import EvidenceUnit, clauses, clean_span, evidence_units
 from assistant.core.settings import Settings
@@ -439,3 +440,10 @@ def test_units_of_an_answering_section_get_the_cue_bonus() -> None:
     bonus = {s.unit.hit_rank: s.relevance for s in favoured}[1] - {s.unit.hit_rank: s.relevance for s in plain}[1]
     assert bonus == pytest.approx(0.03)
     assert {s.unit.hit_rank: s.relevance for s in favoured}[0] == {s.unit.hit_rank: s.relevance for s in plain}[0]
+
+
+def test_the_llm_prompt_carries_the_same_question_analysis() -> None:
+    assert "also asks when" in answer_shape(analyse("POC 延期了多久，为什么？"))
+    assert "lessons" in answer_shape(analyse("What did we learn about scope creep?"))
+    plain = answer_shape(analyse("为什么丢单？"))
+    assert "also asks" not in plain and "lessons" not in plain

@@ -94,6 +94,8 @@ def answer_shape(analysis: QuestionAnalysis) -> str:
     """The prompt's shape rule: the same question analysis and answer shape as extractive answers."""
     shape = SHAPES.get(analysis.qtype, DEFAULT_SHAPE)
     also = f" It also asks {' and '.join(analysis.also)}: answer every part." if analysis.also else ""
+    if analysis.lessons:
+        also += " It asks what was learned: lead with the sources' lessons, not the story."
     return (f"The question is a {analysis.qtype} question.{also} {shape} {SCRIPTS[analysis.script]} "
             "Plain text only: no Markdown (no **, #, - [ ], links); points as \"1. …[n]\" lines.")
 
