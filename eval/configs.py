@@ -20,7 +20,7 @@ class EvalConfig:
 DEFAULT_CONFIG = "hybrid"
 
 CONFIGS: dict[str, EvalConfig] = {c.name: c for c in [
-    EvalConfig("hybrid", "default settings: chunk + sentence cosine, bigram + word BM25, linear fusion"),
+    EvalConfig("hybrid", "default settings: chunk + sentence cosine, bigram + word BM25, term proximity, linear fusion"),
     EvalConfig("dense", "dense (FAISS) only", {"retrieval_mode": "dense"}),
     EvalConfig("bm25", "BM25 only (bigrams + jieba words)", {"retrieval_mode": "bm25"}),
     EvalConfig("hybrid-chunk200", "hybrid, 200-character chunks (overlap 50)",
