@@ -73,7 +73,8 @@ class ExtractiveAnswerer(Answerer):
 
 
 def _answering_section(hit: Hit, top: Hit, analysis: QuestionAnalysis) -> bool:
-    """hit is the top passage's postmortem's section that answers this type of question."""
+    """hit is the section of the top passage's postmortem that answers this question: its root
+    cause for why, its lessons and action items for how, its lessons for what was learned."""
     c = hit.chunk
     sections = ANSWERING_SECTIONS.get(analysis.qtype, set()) | (LESSONS if analysis.lessons else set())
     return c.doc_id == top.chunk.doc_id and c.metadata.get("doc_type") == "postmortem" and c.section in sections
