@@ -12,14 +12,10 @@ from typing import Annotated, Literal
 import yaml
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
+from assistant.core.types import POSTMORTEM_SECTIONS
 from assistant.text import BLANK_CHARS, NOT_BLANK, strip_blank
 
 Outcome = Literal["lost", "stalled", "delivered-late", "delivered", "cancelled"]
-# The template's five sections, in order: (field, heading).
-SECTIONS = (
-    ("background", "背景"), ("timeline", "经过"), ("root_cause", "根因"),
-    ("lessons", "教训"), ("actions", "行动项"),
-)
 SHORT = 200
 LONG = 20_000
 MAX_TAG_CHARS = 40
@@ -87,5 +83,5 @@ class PostmortemForm(BaseModel):
             "language": self.language,
         }
         header = yaml.safe_dump(front, allow_unicode=True, sort_keys=False, default_flow_style=None)
-        body = "\n".join(f"## {heading}\n\n{getattr(self, name).strip()}\n" for name, heading in SECTIONS)
+        body = "\n".join(f"## {heading}\n\n{getattr(self, name).strip()}\n" for name, heading in POSTMORTEM_SECTIONS)
         return f"---\n{header}---\n\n{body}"

@@ -14,15 +14,14 @@ from assistant.answer.compose import compose
 from assistant.answer.select import score_units, select
 from assistant.answer.units import evidence_units
 from assistant.core.settings import Settings
-from assistant.core.types import Answer, Hit
+from assistant.core.types import POSTMORTEM_SECTIONS, Answer, Hit
 from assistant.retrieve.glossary import Glossary
-from ingest.postmortem_form import SECTIONS
 
 # The postmortem template's sections that answer a question type: its root cause says why, its
 # lessons and action items say what to do, its lessons what was learned. A why-question about a
 # postmortem quotes its root cause even when the background section (which names the customer)
 # outranks it, and those units get the answer-type cue bonus.
-HEADING = dict(SECTIONS)
+HEADING = dict(POSTMORTEM_SECTIONS)
 ANSWERING_SECTIONS = {"why": {HEADING["root_cause"]}, "how": {HEADING["lessons"], HEADING["actions"]}}
 LESSONS = {HEADING["lessons"]}
 

@@ -66,6 +66,12 @@ class Hit:
 
 
 NO_SECTION = {"", "—", "-", "–"}
+# The postmortem template's five sections, in order: (form field, heading). The form writes them
+# (ingest/postmortem_form.py); answering reads their roles (assistant/answer/extractive.py).
+POSTMORTEM_SECTIONS = (
+    ("background", "背景"), ("timeline", "经过"), ("root_cause", "根因"),
+    ("lessons", "教训"), ("actions", "行动项"),
+)
 SNIPPET_CHARS = 60
 
 
