@@ -40,6 +40,10 @@ TYPE_CUES: tuple[tuple[str, tuple[str, ...], str], ...] = (
 )
 
 
+# A question about what was learned, whatever its type: postmortems answer it in their lessons.
+LESSON_CUES = re.compile(r"教训|经验|启示|学到|收获|\b(lessons?|learn(ed|t|ing)?|takeaways?)\b")
+
+
 @dataclass(frozen=True)
 class QuestionAnalysis:
     """The question, its type, its language ("zh" | "en") and script ("hans" | "hant" | "latin")."""
@@ -73,10 +77,6 @@ def analyse(question: str) -> QuestionAnalysis:
     qtype = question_type(question)
     lessons = bool(LESSON_CUES.search(normalize(question)))
     return QuestionAnalysis(question, qtype, language, script, also_asked(question, qtype), lessons)
-
-
-# A question about what was learned, whatever its type: postmortems answer it in their lessons.
-LESSON_CUES = re.compile(r"教训|经验|启示|学到|收获|\b(lessons?|learn(ed|t|ing)?|takeaways?)\b")
 
 
 # Where a compound question divides into its asks: a question mark or semicolon inside it, a comma

@@ -150,7 +150,6 @@ class HybridRetriever:
         best = [(row, float(max(cosines[i] for i in group))) for row, group in zip(rows, ids, strict=True) if group]
         return sorted(best, key=lambda pair: -pair[1])
 
-
     def _proximity(self, query: Query, rows: list[int]) -> Ranked:
         """Candidates by term_proximity of the question's content words, IDF from the word index."""
         if not rows or not query.content:
