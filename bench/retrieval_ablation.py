@@ -50,7 +50,9 @@ from assistant.retrieve.glossary import Glossary
 from assistant.retrieve.retriever import (  # the shipped proximity code, so the bench measures what runs
     Filters,
     HybridRetriever,
+    bm25_idf,
     collapse_near_duplicates,
+    content_words,
     term_proximity,
     word_positions,
 )
@@ -227,7 +229,7 @@ class Round5:
                 out[name] = np.maximum(best, out[f"sent-{tok}"])  # a one-sentence chunk: its sentence
         grams = set(bigram_tokens(normalize(expanded)))
         total_sentences = len(self.sentence_grams)
-        weights = {g: _idf(self.sentence_df.get(g, 0), total_sentences) for g in grams}
+        weights = {g: bm25_idf(self.sentence_df.get(g, 0), total_sentences) for g in grams}
         total = sum(weights.values()) or 1.0
         sentence_cover = np.array([sum(weights[g] for g in grams & sg) / total for sg in self.sentence_grams])
         out["sentcov"] = self._best_of_sentences(sentence_cover)
@@ -240,7 +242,7 @@ class Round5:
         words = [t for w in content for t in tokenize(w, "jieba")]
         out["jieba-content"] = _bm25_scores(self.index.words, words)
         out["bigram-content"] = _bm25_scores(self.index.lexical, [t for w in content for t in bigram_tokens(w)])
-        idf = {w: _idf(_df(self.index.words, w), n) for w in content}
+        idf = {w: bm25_idf(self.index.words.document_frequency(w), n) for w in content}
         for name, used in (("proximity", idf), ("proximity-2char", {w: v for w, v in idf.items() if len(w) > 1})):
             out[name] = np.array([term_proximity(text, used) if used else 0.0 for text in self.normalized])
         out["coverage"] = np.array([_coverage(text, idf) for text in self.normalized])
@@ -250,25 +252,6 @@ class Round5:
 
     def _best_of_sentences(self, values: np.ndarray) -> np.ndarray:
         return np.array([max((float(values[i]) for i in ids), default=0.0) for ids in self.chunk_sentences])
-
-
-def _df(lex: LexicalIndex, token: str) -> int:
-    """How many chunks the lexical index has the token in."""
-    column = lex._model.vocab_dict.get(token)  # type: ignore[attr-defined]
-    indptr = lex._model.scores["indptr"]  # type: ignore[attr-defined]
-    return 0 if column is None else int(indptr[column + 1] - indptr[column])
-
-
-def _idf(df: int, n: int) -> float:
-    return math.log(1 + (n - df + 0.5) / (df + 0.5))
-
-
-def content_words(question: str) -> list[str]:
-    """The question's jieba words (precise mode) minus question scaffolding, each once.
-
-    Single characters stay (签, 卖, 提): dropping them lost the proximity ranker's dev gain.
-    """
-    return list(dict.fromkeys(w for w in jieba_words(normalize(question)) if w not in ZH_STOP and w not in EN_STOP))
 
 
 def strip_scaffolding(question: str) -> str:
@@ -331,7 +314,7 @@ class Round5b:
         if not CJK.search(question):
             return dict.fromkeys(names, zero)
         content = content_words(expanded)
-        idf = {w: _idf(_df(self.index.words, w), n) for w in content}
+        idf = {w: bm25_idf(self.index.words.document_frequency(w), n) for w in content}
         out = {"prox-zh": np.array([term_proximity(t, idf) if idf else 0.0 for t in self.normalized])}
         pairs = list(zip(content, content[1:], strict=False))
         feats = {
@@ -351,7 +334,7 @@ class Round5b:
                     if keep is not None and (a, b) not in keep:
                         continue
                     col = tf[:, j]
-                    weight = idf[a] + idf[b] if word_idf else _idf(int((col > 0).sum()), n)
+                    weight = idf[a] + idf[b] if word_idf else bm25_idf(int((col > 0).sum()), n)
                     total += weight * ((col > 0) if binary else col / (col + 1.2))
             return total
 
@@ -371,7 +354,7 @@ class Round5b:
             if len(run) > 1:
                 merged.append(run)
             run = ""
-        midf = {w: _idf(_df(self.index.words, w), n) for w in dict.fromkeys(merged)}
+        midf = {w: bm25_idf(self.index.words.document_frequency(w), n) for w in dict.fromkeys(merged)}
         out["prox-merged"] = np.array([term_proximity(t, midf) for t in self.normalized])
         # Function words by jieba's part-of-speech tag (particles, prepositions, conjunctions,
         # pronouns, localisers: 的, 被, 里) out of the pairs and of MinCover.
@@ -383,7 +366,7 @@ class Round5b:
         for tf in pos_counts.values():
             for j in range(tf.shape[1]):
                 col = tf[:, j]
-                total += _idf(int((col > 0).sum()), n) * col / (col + 1.2)
+                total += bm25_idf(int((col > 0).sum()), n) * col / (col + 1.2)
         out["sdm-o2uw16-pos"] = total
         pidf = {w: idf[w] for w in lexical}
         out["prox-pos"] = np.array([term_proximity(t, pidf) if pidf else 0.0 for t in self.normalized])
@@ -392,10 +375,10 @@ class Round5b:
             share = (counts[kind] > 0) @ pair_w / pair_w.sum() if pairs and pair_w.sum() else zero
             out[f"prox-fold-{kind}"] = out["prox-zh"] * (1 + 0.5 * share)
         grams = content_bigrams(expanded)
-        gidf = {g: _idf(_df(self.index.lexical, g), n) for g in grams}
+        gidf = {g: bm25_idf(self.index.lexical.document_frequency(g), n) for g in grams}
         out["prox-bigram"] = np.array([term_proximity(t, gidf) if gidf else 0.0 for t in self.normalized])
         every = list(dict.fromkeys(bigram_tokens(normalize(expanded))))
-        aidf = {g: _idf(_df(self.index.lexical, g), n) for g in every}
+        aidf = {g: bm25_idf(self.index.lexical.document_frequency(g), n) for g in every}
         out["prox-bigram-all"] = np.array([term_proximity(t, aidf) if aidf else 0.0 for t in self.normalized])
         return out
 
@@ -684,7 +667,7 @@ def rm3(k: int, terms: int) -> Ranker:
             grams = Counter(bigram_tokens(wb.round5.normalized[row]))
             length = sum(grams.values()) or 1
             for gram, count in grams.items():
-                mass[gram] += count / length * _idf(_df(wb.index.lexical, gram), n)
+                mass[gram] += count / length * bm25_idf(wb.index.lexical.document_frequency(gram), n)
         added = [g for g, _ in mass.most_common(terms + len(asked)) if g not in asked][:terms]
         expansion = sum((_bm25_scores(wb.lexical["bigram"], [g]) * mass[g] for g in added), np.zeros(n))
         base = prep.scores["bigramx"]

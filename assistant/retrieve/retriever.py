@@ -169,11 +169,12 @@ def content_weights(query: Query, index: LoadedIndex) -> dict[str, float]:
     if not query.content:
         return {}
     n = len(index.words)
-    weights = {}
-    for word in query.content:
-        df = index.words.document_frequency(word)
-        weights[word] = math.log(1 + (n - df + 0.5) / (df + 0.5))
-    return weights
+    return {word: bm25_idf(index.words.document_frequency(word), n) for word in query.content}
+
+
+def bm25_idf(df: int, n: int) -> float:
+    """BM25's inverse document frequency of a term found in df of n passages."""
+    return math.log(1 + (n - df + 0.5) / (df + 0.5))
 
 
 def content_words(question: str) -> list[str]:
