@@ -116,7 +116,7 @@ def _ensure_index(pipeline: Any) -> bool:
     from assistant.store.build_store import IndexUnavailable
 
     try:
-        pipeline.holder.get()
+        pipeline.serving_index()
     except IndexUnavailable as exc:
         print(f"error: {exc}", file=sys.stderr)
         return False

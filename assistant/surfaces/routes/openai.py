@@ -127,7 +127,7 @@ def chat_completions(
 
 def _require_index(pipeline: Pipeline) -> None:
     try:
-        pipeline.holder.get()
+        pipeline.serving_index()
     except IndexUnavailable as exc:
         raise HTTPException(503, f"index unavailable: {exc}") from exc
 
