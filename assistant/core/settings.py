@@ -62,6 +62,10 @@ class Settings(BaseSettings):
         default=1.0, ge=0.0,
         description="a Chinese question's words present in the chunk and close together (0: off)",
     )
+    dictionary_terms: int = Field(
+        default=1, ge=0, le=5,
+        description="Chinese terms CC-CEDICT appends per English question word the glossary lacks (0: off)",
+    )
     candidates: int = Field(default=50, ge=1, le=1000)
     top_k: int = Field(default=5, ge=1, le=50)
     max_k: int = Field(default=50, ge=1, le=200)

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from assistant.text import CJK
+from assistant.text import CJK, EN_STOP
 
 
 def phrase_pattern(phrase: str) -> re.Pattern[str]:
@@ -63,6 +63,17 @@ class Glossary:
     def translations(self, question: str) -> list[tuple[int, int, tuple[str, ...]]]:
         """(start, end, Chinese terms) of each English phrase of the question, in question order."""
         return sorted(self._matches(question))
+
+    def uncovered_words(self, question: str) -> list[str]:
+        """The English content words no glossary phrase covers, in question order (none for a
+        question with Chinese in it): what the dictionary is asked about."""
+        if CJK.search(question):
+            return []
+        text = list(question)
+        for start, end, _ in self._matches(question):
+            text[start:end] = " " * (end - start)
+        words = (w.lower() for w in re.findall(r"[A-Za-z][A-Za-z-]*", "".join(text)))
+        return list(dict.fromkeys(w for w in words if len(w) >= 3 and w not in EN_STOP))
 
     def _matches(self, question: str) -> list[tuple[int, int, tuple[str, ...]]]:
         """Each phrase match, longest phrases first; a matched span is blanked so a shorter

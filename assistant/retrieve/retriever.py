@@ -21,6 +21,7 @@ from assistant.core.settings import Settings
 from assistant.core.types import Chunk, Hit
 from assistant.embed.embedder import Embedder
 from assistant.index.indexes import Query, Ranked
+from assistant.retrieve.dictionary import Dictionary
 from assistant.retrieve.glossary import Glossary
 from assistant.store.build_store import LoadedIndex
 from assistant.text import CJK, EN_STOP, ZH_STOP, char_ngrams, jieba_words, normalize, tokenize
@@ -69,17 +70,19 @@ class HybridRetriever:
     """Turns a question into ranked, de-duplicated hits from one loaded index."""
 
     def __init__(
-        self, index: LoadedIndex, embedder: Embedder, settings: Settings, glossary: Glossary | None = None
+        self, index: LoadedIndex, embedder: Embedder, settings: Settings, glossary: Glossary | None = None,
+        dictionary: Dictionary | None = None,
     ) -> None:
         self.index = index
         self.embedder = embedder
         self.settings = settings
         self.glossary = glossary or Glossary()
+        self.dictionary = dictionary
 
     def prepare(self, question: str, trace: dict[str, Any]) -> Query:
         """Tokenise and embed the question once; both indexes use the same Query."""
         t0 = time.perf_counter()
-        expanded = self.glossary.expand(question)
+        expanded = self.expand(question)
         tokens, words = tokenize(expanded, "bigram"), tokenize(expanded, "jieba")
         # Proximity reads a Chinese question's own words; an English question's only corpus words
         # are the glossary terms appended to it, whose closeness in a passage says little (dev
@@ -93,6 +96,16 @@ class HybridRetriever:
         if expanded != question:
             trace["expanded_query"] = expanded
         return Query(question, tokens, vector, words, content)
+
+    def expand(self, question: str) -> str:
+        """The question plus Chinese terms for its English words: the glossary's for its phrases,
+        then the dictionary's for the words the glossary lacks (those the corpus uses)."""
+        expanded = self.glossary.expand(question)
+        if self.dictionary is None or not self.settings.dictionary_terms:
+            return expanded
+        words = self.glossary.uncovered_words(question)
+        extra = self.dictionary.translate(words, self.index.words.document_frequency, self.settings.dictionary_terms)
+        return f"{expanded} {' '.join(extra)}" if extra else expanded
 
     def search(
         self, query: Query, k: int, filters: Filters | None = None, mode: str | None = None,

@@ -20,6 +20,7 @@ from assistant.embed.embedder import Embedder, create_query_embedder
 from assistant.index.factory import dense_opener
 from assistant.index.pgvector import VectorStoreError
 from assistant.llm.client import create_llm_client
+from assistant.retrieve.dictionary import Dictionary
 from assistant.retrieve.glossary import Glossary
 from assistant.retrieve.retriever import Filters, HybridRetriever
 from assistant.store.build_store import IndexUnavailable, LoadedIndex, current_target, load_index
@@ -87,6 +88,7 @@ class Pipeline:
 
     glossary: Glossary = field(default_factory=Glossary)
     condenser: Condenser = field(default_factory=HeuristicCondenser)
+    dictionary: Dictionary = field(default_factory=Dictionary.packaged)
     _judges: dict[str, Answerability] = field(default_factory=dict, repr=False)
 
     def serving_index(self) -> LoadedIndex:
@@ -96,7 +98,7 @@ class Pipeline:
         return index
 
     def retriever(self, index: LoadedIndex) -> HybridRetriever:
-        return HybridRetriever(index, self.embedder, self.settings, self.glossary)
+        return HybridRetriever(index, self.embedder, self.settings, self.glossary, self.dictionary)
 
     def search(
         self, question: str, k: int | None = None, filters: Filters | None = None,
