@@ -447,3 +447,24 @@ def test_the_llm_prompt_carries_the_same_question_analysis() -> None:
     assert "lessons" in answer_shape(analyse("What did we learn about scope creep?"))
     plain = answer_shape(analyse("为什么丢单？"))
     assert "also asks" not in plain and "lessons" not in plain
+
+
+def test_a_section_whose_role_answers_the_question_may_lead() -> None:
+    story = _scored(_unit("然而客户还是在试用期结束后便接洽了更成熟的大厂。", sid=0), 0.93, [1.0, 0.0])
+    cause = _scored(_unit("试用合同没有写明范围边界和变更流程。", doc="pm", rank=3, sid=1), 0.91, [0.0, 1.0])
+    analysis = analyse("试用期结束后，客户为什么没有继续合作？")
+    assert select([story, cause], analysis, 2, 0.7)[0] is story
+    cause.role = True  # a postmortem's root cause, ranked below an article's story
+    assert select([story, cause], analysis, 2, 0.7)[0] is cause
+    cause.relevance = 0.88  # not enough to outweigh a clearly better unit
+    assert select([story, cause], analysis, 2, 0.7)[0] is story
+
+
+def test_role_sections_are_those_of_any_quoted_postmortem() -> None:
+    from assistant.answer.extractive import role_sections
+
+    hits = [_section_hit("a", "", 1.0, "article"), _section_hit("pm1", "教训", 0.9),
+            _section_hit("pm2", "根因", 0.8), _section_hit("pm2", "背景", 0.7), _section_hit("a", "根因", 0.6, "article")]
+    assert role_sections(hits, analyse("客户为什么没有继续合作？")) == {2}
+    assert role_sections(hits, analyse("应该怎么避免？")) == {1}
+    assert role_sections(hits, analyse("合同金额是多少？")) == set()

@@ -59,7 +59,7 @@ class ExtractiveAnswerer(Answerer):
     def _compose(self, ctx: Context, hits: list[Hit], analysis: QuestionAnalysis) -> Answer:
         units = evidence_units(ctx.index, hits)
         answering = {rank for rank, hit in enumerate(hits) if _answering_section(hit, hits[0], analysis)}
-        scored = score_units(units, analysis, ctx.query, ctx.index, answering)
+        scored = score_units(units, analysis, ctx.query, ctx.index, answering, role_sections(hits, analysis))
         chosen = select(scored, analysis, self.settings.answer_sentences, self.settings.mmr_lambda)
         ctx.trace["analysis"] = {"type": analysis.qtype, "language": analysis.language, "script": analysis.script}
         ctx.trace["selected"] = [s.to_trace() for s in chosen]
@@ -77,6 +77,14 @@ def _answering_section(hit: Hit, top: Hit, analysis: QuestionAnalysis) -> bool:
     c = hit.chunk
     sections = ANSWERING_SECTIONS.get(analysis.qtype, set()) | (LESSONS if analysis.lessons else set())
     return c.doc_id == top.chunk.doc_id and c.metadata.get("doc_type") == "postmortem" and c.section in sections
+
+
+def role_sections(hits: list[Hit], analysis: QuestionAnalysis) -> set[int]:
+    """Ranks of the quoted passages that are a postmortem's section answering this question, of
+    any postmortem (not only the top passage's): their units may lead (select.LEAD_ROLE). "试用期
+    结束后，客户为什么没有继续合作？" ranks an article's account of the customer leaving first; the
+    lead is now a retrieved postmortem's root cause, the account a point."""
+    return {rank for rank, hit in enumerate(hits) if _answering_section(hit, hit, analysis)}
 
 
 def abstention(question: str, answerer: str, trace: dict) -> Answer:

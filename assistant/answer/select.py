@@ -6,7 +6,7 @@ for English questions, whose bigrams are only glossary terms) + answer-type cue 
 quality penalty − RANK_PRIOR · hit rank.
 Units that cannot be an answer (headings, questions, fragments, keyword lists, bylines) are
 dropped. Picking: the best unit leads (relevance plus LEAD_COVER × its share of the question's
-content words); the best unit of the top-ranked passage is always kept
+content words, plus LEAD_ROLE when it comes from a postmortem section answering the question); the best unit of the top-ranked passage is always kept
 (retrieval's best evidence is never dropped for a weaker unit); list / compare / agree
 questions first take the best unit of each source; the rest is filled by maximal marginal
 relevance among units within MARGIN of the best (NEW_SOURCE_MARGIN when the unit would
@@ -39,6 +39,11 @@ MARGIN = 0.1
 # every unit instead of the lead only, 0.03 cost key facts 0.810 → 0.796).
 LEAD_COVER = 0.03
 NEW_SOURCE_MARGIN = 0.03
+# The lead's bonus when its passage is a postmortem section whose role answers the question (its
+# 根因 for why, 教训/行动项 for how, of any quoted postmortem): a why-question should lead with a
+# cause, not with an article's story of what happened. Dev: 0.03 changed no answer; 0.06 and 0.1
+# cost citation precision (0.717 → 0.712, three questions' leads moved to a new passage).
+LEAD_ROLE = 0.03
 SOURCE_MARGIN = 0.08
 # An English question's lexical tokens are only the glossary's Chinese topic terms ("ethical"
 # → 伦理): the one unit that names the topic outscored the sentences next to it that answer,
@@ -85,6 +90,7 @@ class Scored:
     cosine: float
     vector: np.ndarray
     cover: float = 0.0  # IDF-weighted share of the question's content words the unit holds
+    role: bool = False  # from a section whose role answers the question (a postmortem's 根因 for why)
 
     def to_trace(self) -> dict[str, object]:
         u = self.unit
@@ -94,10 +100,12 @@ class Scored:
 
 def score_units(
     units: list[EvidenceUnit], analysis: QuestionAnalysis, query: Query, index: LoadedIndex,
-    answering: Collection[int] = (),
+    answering: Collection[int] = (), roles: Collection[int] = (),
 ) -> list[Scored]:
     """Relevance of every answerable unit, best first; units of the hits ranked in `answering`
-    (sections whose role answers this kind of question) get the answer-type cue bonus."""
+    (the top passage's postmortem's sections whose role answers this kind of question) get the
+    answer-type cue bonus; units of the hits ranked in `roles` (such sections of any quoted
+    postmortem) are marked `role`, which only the choice of the lead reads."""
     if not units or query.vector is None:
         return []
     ids = sorted({sid for u in units for sid in u.sentences})
@@ -124,7 +132,8 @@ def score_units(
         role = CUE_BONUS if unit.hit_rank in answering else 0.0
         relevance = (float(cosine) + lexical * overlap + type_bonus(unit, text, analysis) + role
                      - penalty - RANK_PRIOR * unit.hit_rank)
-        scored.append(Scored(unit, relevance, float(cosine), vector, _cover(words, text)))
+        scored.append(Scored(unit, relevance, float(cosine), vector, _cover(words, text),
+                             unit.hit_rank in roles))
     return sorted(scored, key=lambda s: -s.relevance)
 
 
@@ -210,7 +219,7 @@ def select(scored: list[Scored], analysis: QuestionAnalysis, limit: int, lam: fl
 def _lead_first(scored: list[Scored]) -> list[Scored]:
     """The lead is the unit best by relevance plus LEAD_COVER × its share of the question's
     content words: of two near-equal sentences, the one that holds more of what was asked."""
-    lead = max(scored, key=lambda s: s.relevance + LEAD_COVER * s.cover)
+    lead = max(scored, key=lambda s: s.relevance + LEAD_COVER * s.cover + LEAD_ROLE * s.role)
     return [lead, *(s for s in scored if s is not lead)]
 
 
