@@ -468,3 +468,13 @@ def test_role_sections_are_those_of_any_quoted_postmortem() -> None:
     assert role_sections(hits, analyse("客户为什么没有继续合作？")) == {2}
     assert role_sections(hits, analyse("应该怎么避免？")) == {1}
     assert role_sections(hits, analyse("合同金额是多少？")) == set()
+
+
+def test_an_agree_question_quotes_the_best_passage_of_each_other_source_below_the_floor() -> None:
+    answerer = ExtractiveAnswerer(Settings(), glossary=Glossary())
+    hits = [_section_hit("a", "一", 1.0, "article"), _section_hit("a", "二", 0.9, "article"),
+            _section_hit("b", "一", 0.58, "article"), _section_hit("b", "二", 0.55, "article"),
+            _section_hit("c", "一", 0.4, "article")]
+    quoted = lambda q: [(h.chunk.doc_id, h.chunk.section) for h in answerer._quotable(hits, analyse(q))]  # noqa: E731
+    assert quoted("关于垂直大模型的前景，各篇文章的看法一致吗？") == [("a", "一"), ("a", "二"), ("b", "一")]
+    assert quoted("垂直大模型的前景如何？") == [("a", "一"), ("a", "二")]  # other types keep the floor

@@ -24,6 +24,9 @@ from assistant.retrieve.glossary import Glossary
 HEADING = dict(POSTMORTEM_SECTIONS)
 ANSWERING_SECTIONS = {"why": {HEADING["root_cause"]}, "how": {HEADING["lessons"], HEADING["actions"]}}
 LESSONS = {HEADING["lessons"]}
+# "Do the sources agree?" is asked of several sources: the best passage of each other retrieved
+# document is quoted when it scores at least this share of the best passage (below the floor).
+AGREE_FLOOR = 0.5
 
 
 class ExtractiveAnswerer(Answerer):
@@ -48,13 +51,17 @@ class ExtractiveAnswerer(Answerer):
         A passage far behind the best one rarely holds evidence (round 3 dev: 1 gold of 32 below 0.7×):
         quoting it adds a weak point and a wrong citation. English questions reach the evidence
         across languages and keep only passages close to the best (0.9×). The section of the
-        top passage's postmortem that answers the question's type is kept whatever its score.
+        top passage's postmortem that answers the question's type is kept whatever its score; an
+        agree question keeps the best passage of every other document down to AGREE_FLOOR.
         """
         if not hits:
             return []
         s = self.settings
         floor = (s.answer_passage_floor_english if analysis.english else s.answer_passage_floor) * hits[0].score
-        return [h for h in hits if h.score >= floor or _answering_section(h, hits[0], analysis)]
+        kept = [h for h in hits if h.score >= floor or _answering_section(h, hits[0], analysis)]
+        if analysis.qtype == "agree":
+            kept += _other_sources(hits, kept)
+        return sorted(kept, key=hits.index)
 
     def _compose(self, ctx: Context, hits: list[Hit], analysis: QuestionAnalysis) -> Answer:
         units = evidence_units(ctx.index, hits)
@@ -77,6 +84,19 @@ def _answering_section(hit: Hit, top: Hit, analysis: QuestionAnalysis) -> bool:
     c = hit.chunk
     sections = ANSWERING_SECTIONS.get(analysis.qtype, set()) | (LESSONS if analysis.lessons else set())
     return c.doc_id == top.chunk.doc_id and c.metadata.get("doc_type") == "postmortem" and c.section in sections
+
+
+def _other_sources(hits: list[Hit], kept: list[Hit]) -> list[Hit]:
+    """The best passage of each document that `kept` lacks, above AGREE_FLOOR × the best score:
+    "关于垂直大模型的前景，各篇文章的看法一致吗？" quoted one article (its four passages above the
+    floor) although a second one, ranked fifth at 0.58×, speaks of vertical applications."""
+    sources = {h.chunk.doc_id for h in kept}
+    extra = []
+    for h in hits:
+        if h.chunk.doc_id not in sources and h.score >= AGREE_FLOOR * hits[0].score:
+            sources.add(h.chunk.doc_id)
+            extra.append(h)
+    return extra
 
 
 def role_sections(hits: list[Hit], analysis: QuestionAnalysis) -> set[int]:
