@@ -478,3 +478,12 @@ def test_an_agree_question_quotes_the_best_passage_of_each_other_source_below_th
     quoted = lambda q: [(h.chunk.doc_id, h.chunk.section) for h in answerer._quotable(hits, analyse(q))]  # noqa: E731
     assert quoted("关于垂直大模型的前景，各篇文章的看法一致吗？") == [("a", "一"), ("a", "二"), ("b", "一")]
     assert quoted("垂直大模型的前景如何？") == [("a", "一"), ("a", "二")]  # other types keep the floor
+
+
+def test_a_question_about_lessons_quotes_every_retrieved_postmortems_lessons() -> None:
+    answerer = ExtractiveAnswerer(Settings(), glossary=Glossary())
+    hits = [_section_hit("a", "项目", 1.0, "article"), _section_hit("pm1", "教训", 0.9),
+            _section_hit("pm2", "教训", 0.5), _section_hit("pm3", "根因", 0.5), _section_hit("pm4", "教训", 0.45)]
+    quoted = lambda q: [(h.chunk.doc_id, h.chunk.section) for h in answerer._quotable(hits, analyse(q))]  # noqa: E731
+    assert quoted("三个复盘项目有哪些共同的教训？") == [("a", "项目"), ("pm1", "教训"), ("pm2", "教训"), ("pm4", "教训")]
+    assert quoted("三个复盘项目有哪些共同点？") == [("a", "项目"), ("pm1", "教训")]

@@ -52,13 +52,15 @@ class ExtractiveAnswerer(Answerer):
         quoting it adds a weak point and a wrong citation. English questions reach the evidence
         across languages and keep only passages close to the best (0.9×). The section of the
         top passage's postmortem that answers the question's type is kept whatever its score; an
-        agree question keeps the best passage of every other document down to AGREE_FLOOR.
+        agree question keeps the best passage of every other document down to AGREE_FLOOR; a
+        question about lessons keeps every retrieved postmortem's lessons.
         """
         if not hits:
             return []
         s = self.settings
         floor = (s.answer_passage_floor_english if analysis.english else s.answer_passage_floor) * hits[0].score
-        kept = [h for h in hits if h.score >= floor or _answering_section(h, hits[0], analysis)]
+        kept = [h for h in hits if h.score >= floor or _answering_section(h, hits[0], analysis)
+                or (analysis.lessons and _lessons_section(h))]
         if analysis.qtype == "agree":
             kept += _other_sources(hits, kept)
         return sorted(kept, key=hits.index)
@@ -84,6 +86,14 @@ def _answering_section(hit: Hit, top: Hit, analysis: QuestionAnalysis) -> bool:
     c = hit.chunk
     sections = ANSWERING_SECTIONS.get(analysis.qtype, set()) | (LESSONS if analysis.lessons else set())
     return c.doc_id == top.chunk.doc_id and c.metadata.get("doc_type") == "postmortem" and c.section in sections
+
+
+def _lessons_section(hit: Hit) -> bool:
+    """hit is the lessons section of a postmortem, any one: a question about what was learned
+    ("三个复盘项目有哪些共同的教训？") is answered by every retrieved postmortem's lessons, not only
+    by those of the top passage's (the others ranked at 0.5× under an article's project list)."""
+    c = hit.chunk
+    return c.metadata.get("doc_type") == "postmortem" and c.section in LESSONS
 
 
 def _other_sources(hits: list[Hit], kept: list[Hit]) -> list[Hit]:
