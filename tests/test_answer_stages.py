@@ -487,3 +487,17 @@ def test_a_question_about_lessons_quotes_every_retrieved_postmortems_lessons() -
     quoted = lambda q: [(h.chunk.doc_id, h.chunk.section) for h in answerer._quotable(hits, analyse(q))]  # noqa: E731
     assert quoted("三个复盘项目有哪些共同的教训？") == [("a", "项目"), ("pm1", "教训"), ("pm2", "教训"), ("pm4", "教训")]
     assert quoted("三个复盘项目有哪些共同点？") == [("a", "项目"), ("pm1", "教训")]
+
+
+def test_the_background_of_a_postmortem_whose_answering_section_is_quoted_is_set_aside() -> None:
+    from assistant.answer.extractive import _backgrounds, role_sections
+
+    hits = [_section_hit("pm", "背景", 1.0), _section_hit("pm", "根因", 0.9), _section_hit("pm2", "背景", 0.8)]
+    assert _backgrounds(hits, role_sections(hits, analyse("POC 为什么延期？"))) == {0}  # not pm2's
+    assert _backgrounds(hits, role_sections(hits, analyse("POC 延期了多久？"))) == set()
+    units = [_unit("某连锁超市有 420 家门店。", sid=0), _unit("用 Demo 代替需求调研。", rank=1, sid=1)]
+    index = cast(LoadedIndex, SimpleNamespace(sentence_vectors=np.asarray([[0.6, 0.8], [0.6, 0.8]], dtype=np.float32)))
+    query = Query("POC 为什么延期？", [], np.asarray([0.6, 0.8], dtype=np.float32))
+    assert len(score_units(units, analyse("POC 为什么延期？"), query, index)) == 2
+    kept = score_units(units, analyse("POC 为什么延期？"), query, index, aside={0})
+    assert [s.unit.hit_rank for s in kept] == [1]

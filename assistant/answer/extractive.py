@@ -68,7 +68,8 @@ class ExtractiveAnswerer(Answerer):
     def _compose(self, ctx: Context, hits: list[Hit], analysis: QuestionAnalysis) -> Answer:
         units = evidence_units(ctx.index, hits)
         answering = {rank for rank, hit in enumerate(hits) if _answering_section(hit, hits[0], analysis)}
-        scored = score_units(units, analysis, ctx.query, ctx.index, answering, role_sections(hits, analysis))
+        roles = role_sections(hits, analysis)
+        scored = score_units(units, analysis, ctx.query, ctx.index, answering, roles, _backgrounds(hits, roles))
         chosen = select(scored, analysis, self.settings.answer_sentences, self.settings.mmr_lambda)
         ctx.trace["analysis"] = {"type": analysis.qtype, "language": analysis.language, "script": analysis.script}
         ctx.trace["selected"] = [s.to_trace() for s in chosen]
@@ -107,6 +108,16 @@ def _other_sources(hits: list[Hit], kept: list[Hit]) -> list[Hit]:
             sources.add(h.chunk.doc_id)
             extra.append(h)
     return extra
+
+
+def _backgrounds(hits: list[Hit], roles: set[int]) -> set[int]:
+    """Ranks of the background sections of the postmortems whose answering section is quoted:
+    a postmortem's 背景 says who the customer was and what was signed, not why it went wrong nor
+    what to do. "Why did the retail replenishment POC ship late?" ranked the background first
+    and quoted its store count and contract value beside the root causes."""
+    answered = {hits[rank].chunk.doc_id for rank in roles}
+    return {rank for rank, hit in enumerate(hits)
+            if hit.chunk.doc_id in answered and hit.chunk.section == HEADING["background"]}
 
 
 def role_sections(hits: list[Hit], analysis: QuestionAnalysis) -> set[int]:

@@ -100,12 +100,14 @@ class Scored:
 
 def score_units(
     units: list[EvidenceUnit], analysis: QuestionAnalysis, query: Query, index: LoadedIndex,
-    answering: Collection[int] = (), roles: Collection[int] = (),
+    answering: Collection[int] = (), roles: Collection[int] = (), aside: Collection[int] = (),
 ) -> list[Scored]:
     """Relevance of every answerable unit, best first; units of the hits ranked in `answering`
     (the top passage's postmortem's sections whose role answers this kind of question) get the
     answer-type cue bonus; units of the hits ranked in `roles` (such sections of any quoted
-    postmortem) are marked `role`, which only the choice of the lead reads."""
+    postmortem) are marked `role`, which only the choice of the lead reads; units of the hits
+    ranked in `aside` (context sections of a postmortem whose answering section is quoted) are
+    not quoted."""
     if not units or query.vector is None:
         return []
     ids = sorted({sid for u in units for sid in u.sentences})
@@ -126,7 +128,7 @@ def score_units(
     scored = []
     for unit, text, unit_grams, vector, cosine in zip(units, folded, grams, vectors, cosines, strict=True):
         penalty = quality_penalty(unit)
-        if penalty is None:
+        if penalty is None or unit.hit_rank in aside:
             continue
         overlap = sum(weights[g] for g in qgrams & unit_grams) / total if total else 0.0
         role = CUE_BONUS if unit.hit_rank in answering else 0.0
