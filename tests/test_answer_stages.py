@@ -501,3 +501,37 @@ def test_the_background_of_a_postmortem_whose_answering_section_is_quoted_is_set
     assert len(score_units(units, analyse("POC 为什么延期？"), query, index)) == 2
     kept = score_units(units, analyse("POC 为什么延期？"), query, index, aside={0})
     assert [s.unit.hit_rank for s in kept] == [1]
+
+
+@pytest.mark.parametrize(("question", "sides"), [
+    ("B端和C端的大模型商业模式有什么区别？", ("B端", "C端")),
+    ("對比B端和C端", ("B端", "C端")),
+    ("請比較一下試用期與正式合同", ("試用期", "正式合同")),
+    ("定制化项目相比标准化产品有什么区别？", ("定制化项目", "标准化产品")),
+    ("What is the difference between B2B and B2C?", ("B2B", "B2C")),
+    ("两篇文章的看法有什么区别？", ()),
+    ("B端和C端哪个好做？", ()),  # not a compare question
+])
+def test_a_compare_question_names_its_two_sides(question: str, sides: tuple[str, ...]) -> None:
+    assert analyse(question).sides == sides
+
+
+def test_units_speaking_of_a_compared_side_get_the_cue_bonus() -> None:
+    analysis = analyse("B端和C端的商业模式有什么区别？")
+    assert type_bonus(_unit("B端客户的决策周期较长。"), "b端客户的决策周期较长。", analysis) == pytest.approx(0.03)
+    assert type_bonus(_unit("企业需要选择合适的商业模式。"), "企业需要选择合适的商业模式。", analysis) == 0.0
+
+
+def test_compare_groups_points_per_side_when_the_question_names_two() -> None:
+    hits = [_hit("a", "甲文", "", "x")]
+    chosen = [_scored(_unit("B端和C端的客户不同。", "a", 0, 1), 0.9, [1, 0, 0]),
+              _scored(_unit("C端决策周期较短。", "a", 0, 2), 0.89, [0, 1, 0]),
+              _scored(_unit("B端决策周期较长。", "a", 0, 3), 0.88, [0, 0, 1]),
+              _scored(_unit("企业要选择合适的模式。", "a", 0, 4), 0.87, [1, 1, 0])]
+    made = compose(analyse("B端和C端的商业模式有什么区别？"), chosen, hits, 600)
+    assert [(s.kind, s.text) for s in made.sentences] == [
+        ("lead", "B端和C端的客户不同。"), ("point", "企业要选择合适的模式。"),
+        ("label", "B端："), ("point", "B端决策周期较长。"), ("label", "C端："), ("point", "C端决策周期较短。"),
+    ]
+    one_sided = compose(analyse("B端和C端的商业模式有什么区别？"), chosen[:2], hits, 600)
+    assert [s.kind for s in one_sided.sentences] == ["lead", "point"]  # a side without a point: no labels

@@ -186,6 +186,8 @@ def type_bonus(unit: EvidenceUnit, folded: str, analysis: QuestionAnalysis) -> f
         bonus += CUE_BONUS
     if analysis.qtype == "list" and unit.list_item:
         bonus += CUE_BONUS
+    if any(normalize(side) in folded for side in analysis.sides):  # says something of a compared side
+        bonus += CUE_BONUS
     return bonus
 
 
