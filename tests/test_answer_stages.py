@@ -127,7 +127,7 @@ def test_content_sentences_pass_and_weaker_forms_are_penalised() -> None:
     assert quality_penalty(_unit("（B端业务场景需求理解以及领域知识积累是个长期的过程）")) is not None  # a claim in brackets
     anecdote = quality_penalty(_unit("“前阵子我们差点顶不住了，和客户之间无休止地扯皮”"))
     assert anecdote is not None and anecdote > 0
-    book = quality_penalty(_unit("《大模型训练实战》：这本书介绍了大模型训练与部署的详细技术实现和实际案例。"))
+    book = quality_penalty(_unit("《大模型训练实战》一书介绍了大模型训练与部署的详细技术实现和实际案例。"))
     announcement = quality_penalty(_unit("以下将探讨如何评估大模型商业模式的可持续性并提出策略。"))
     assert book is not None and book > 0 and announcement is not None and announcement > 0
 
@@ -535,3 +535,29 @@ def test_compare_groups_points_per_side_when_the_question_names_two() -> None:
     ]
     one_sided = compose(analyse("B端和C端的商业模式有什么区别？"), chosen[:2], hits, 600)
     assert [s.kind for s in one_sided.sentences] == ["lead", "point"]  # a side without a point: no labels
+
+
+def test_a_reading_list_entry_is_never_quoted() -> None:
+    entry = "《深度学习商业模式研究》（\"Business Models for Deep Learning\"）：该研究报告分析了深度学习的商业模式创新。"
+    assert quality_penalty(_unit(entry)) is None
+    assert quality_penalty(_unit("《大模型实战》：这本书介绍了大模型训练与部署。")) is None
+    claim = quality_penalty(_unit("《生成式人工智能服务安全基本要求》发布后，语料必须可溯源。"))
+    assert claim is not None  # a sentence that opens with a title is still a claim (penalised)
+
+
+def test_when_nothing_above_the_floor_is_quotable_the_passages_under_it_are_used(monkeypatch: pytest.MonkeyPatch) -> None:
+    from assistant.answer.base import Context
+    from assistant.core.types import Answer
+
+    answerer = ExtractiveAnswerer(Settings(), glossary=Glossary())
+    hits = [_section_hit("a", "参考文献", 1.0, "article"), _section_hit("b", "一", 0.5, "article")]
+    seen: list[list[str]] = []
+
+    def compose_(ctx: Context, quotable: list[Hit], analysis: object) -> Answer:
+        seen.append([h.chunk.doc_id for h in quotable])
+        return Answer("x", [], [], abstained=len(quotable) == 1, answerer="extractive")
+
+    monkeypatch.setattr(answerer, "_compose", compose_)
+    ctx = Context("B2B 和 B2C 有什么区别？", Query("q", [], None), hits, cast(LoadedIndex, None))
+    assert not answerer.answer(ctx).abstained
+    assert seen == [["a"], ["a", "b"]]

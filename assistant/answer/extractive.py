@@ -40,10 +40,16 @@ class ExtractiveAnswerer(Answerer):
 
     def answer(self, ctx: Context) -> Answer:
         analysis = analyse(ctx.question)
-        hits = self._quotable(ctx.hits[: self.settings.answer_passages], analysis)
+        passages = ctx.hits[: self.settings.answer_passages]
+        hits = self._quotable(passages, analysis)
         if not hits:
             return abstention(ctx.question, self.name, ctx.trace)
-        return self._compose(ctx, hits, analysis)
+        made = self._compose(ctx, hits, analysis)
+        if made.abstained and len(hits) < len(passages):
+            # Nothing above the floor is quotable (a reading list, headings): the passages under it
+            # are better than no answer once answerability has said the question is answerable.
+            made = self._compose(ctx, passages, analysis)
+        return made
 
     def _quotable(self, hits: list[Hit], analysis: QuestionAnalysis) -> list[Hit]:
         """The passages close enough to the best one to quote.

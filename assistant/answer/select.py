@@ -75,6 +75,8 @@ CHROME = re.compile(
 )
 URL_PIECE = re.compile(r"https?://|www\.|[?&_]\w+=|\w+=[\w%-]+&|\.(?:com|cn|html?)\b")
 BOOK_ENTRY = re.compile(r"^《[^》]{1,40}》")  # a reading-list entry names a title, not a finding
+# "《title》（"English title"）：这本书介绍了……": an entry of a reading list, never an answer.
+READING_ENTRY = re.compile(r"^《[^》]{1,40}》\s*(?:[（(][^）)]{0,80}[）)])?\s*[：:]")
 ANNOUNCEMENT = re.compile(r"^(以下|下面|本文|本节|这里只|接下来)")  # says what the text will say
 QUOTED = re.compile(r"[“「\"][^”」\"]*[”」\"]")
 EMOJI = re.compile("[\U0001F300-\U0001FAFF\u2600-\u27BF]")
@@ -156,6 +158,8 @@ def quality_penalty(unit: EvidenceUnit) -> float | None:
     content = sum(ch.isalnum() for ch in text)
     if content < MIN_CONTENT or unit.heading or CHROME.search(text) or URL_PIECE.search(text):
         return None  # too short, a heading, a byline, or a piece of a link
+    if READING_ENTRY.match(text):
+        return None
     if text.rstrip(SENTENCE_END)[-1:] in "？?" or text.endswith(("：", ":")):
         return None  # a question, or a line that only announces what follows
     if not text.endswith(tuple(SENTENCE_END)) and content < 24 and not unit.list_item:
