@@ -561,3 +561,16 @@ def test_when_nothing_above_the_floor_is_quotable_the_passages_under_it_are_used
     ctx = Context("B2B 和 B2C 有什么区别？", Query("q", [], None), hits, cast(LoadedIndex, None))
     assert not answerer.answer(ctx).abstained
     assert seen == [["a"], ["a", "b"]]
+
+
+def test_a_why_answer_with_a_root_cause_sets_the_postmortems_advice_aside() -> None:
+    from assistant.answer.extractive import _advice_in_why, role_sections
+
+    hits = [_section_hit("a", "", 1.0, "article"), _section_hit("pm1", "教训", 0.9),
+            _section_hit("pm2", "根因", 0.8), _section_hit("pm2", "行动项", 0.7)]
+    aside = lambda q: _advice_in_why(hits, role_sections(hits, analyse(q)), analyse(q))  # noqa: E731
+    assert aside("客户为什么没有继续合作？") == {1, 3}
+    assert aside("应该怎么避免？") == set()  # advice answers a how-question
+    assert aside("为什么会这样，我们学到了什么教训？") == set()  # a question about lessons keeps them
+    no_cause = [hits[0], hits[1]]
+    assert _advice_in_why(no_cause, role_sections(no_cause, analyse("为什么？")), analyse("为什么？")) == set()

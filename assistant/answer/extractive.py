@@ -75,7 +75,8 @@ class ExtractiveAnswerer(Answerer):
         units = evidence_units(ctx.index, hits)
         answering = {rank for rank, hit in enumerate(hits) if _answering_section(hit, hits[0], analysis)}
         roles = role_sections(hits, analysis)
-        scored = score_units(units, analysis, ctx.query, ctx.index, answering, roles, _backgrounds(hits, roles))
+        aside = _backgrounds(hits, roles) | _advice_in_why(hits, roles, analysis)
+        scored = score_units(units, analysis, ctx.query, ctx.index, answering, roles, aside)
         chosen = select(scored, analysis, self.settings.answer_sentences, self.settings.mmr_lambda)
         ctx.trace["analysis"] = {"type": analysis.qtype, "language": analysis.language, "script": analysis.script}
         ctx.trace["selected"] = [s.to_trace() for s in chosen]
@@ -124,6 +125,16 @@ def _backgrounds(hits: list[Hit], roles: set[int]) -> set[int]:
     answered = {hits[rank].chunk.doc_id for rank in roles}
     return {rank for rank, hit in enumerate(hits)
             if hit.chunk.doc_id in answered and hit.chunk.section == HEADING["background"]}
+
+
+def _advice_in_why(hits: list[Hit], roles: set[int], analysis: QuestionAnalysis) -> set[int]:
+    """A why-question (not about lessons) with a root cause quoted: the lessons and action items
+    of the postmortems say what to do, not why; they are set aside."""
+    if analysis.qtype != "why" or analysis.lessons or not roles:
+        return set()
+    advice = {HEADING["lessons"], HEADING["actions"]}
+    return {rank for rank, hit in enumerate(hits)
+            if hit.chunk.metadata.get("doc_type") == "postmortem" and hit.chunk.section in advice}
 
 
 def role_sections(hits: list[Hit], analysis: QuestionAnalysis) -> set[int]:
