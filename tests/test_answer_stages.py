@@ -574,3 +574,11 @@ def test_a_why_answer_with_a_root_cause_sets_the_postmortems_advice_aside() -> N
     assert aside("为什么会这样，我们学到了什么教训？") == set()  # a question about lessons keeps them
     no_cause = [hits[0], hits[1]]
     assert _advice_in_why(no_cause, role_sections(no_cause, analyse("为什么？")), analyse("为什么？")) == set()
+
+
+def test_an_english_question_about_lessons_is_framed_as_lessons() -> None:
+    hits = [_hit("d1", "复盘", "教训", "x")]
+    chosen = [_scored(_unit("对新增需求说“可以，放进二期”。", "d1", 0, 1), 0.9, [1, 0])]
+    made = compose(analyse("What did we learn about scope creep?"), chosen, hits, 600)
+    assert made.sentences[0].text == "1 source (in Chinese) gives these lessons:"
+    assert compose(analyse("What happened?"), chosen, hits, 600).sentences[0].text == "1 source (in Chinese) says this:"

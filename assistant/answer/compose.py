@@ -43,6 +43,7 @@ EN_FRAMES = {
     "agree": ("says this", "say the following"), "number": ("gives these figures", "give these figures"),
 }
 DEFAULT_FRAME = ("says this", "say this")
+LESSON_FRAME = ("gives these lessons", "give these lessons")  # "What did we learn about …?"
 SNIPPET_CHARS = 48
 # How far below the best item a list's first item may score and still lead the list in its own
 # order. Items of one enumeration asked for as a whole score within ~0.01 of each other; an item
@@ -281,7 +282,7 @@ def _frames(analysis: QuestionAnalysis, sources: int, read_as: str | None) -> li
     if read_as:
         frames.append(_frame(f"(Read as: {read_as})" if analysis.english else f"（按“{read_as}”理解）"))
     if analysis.english:
-        verb = EN_FRAMES.get(analysis.qtype, DEFAULT_FRAME)[sources > 1]
+        verb = (LESSON_FRAME if analysis.lessons else EN_FRAMES.get(analysis.qtype, DEFAULT_FRAME))[sources > 1]
         frames.append(_frame(f"{sources} source{'s' if sources > 1 else ''} (in Chinese) {verb}:"))
     return frames
 
