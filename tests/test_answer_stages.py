@@ -582,3 +582,13 @@ def test_an_english_question_about_lessons_is_framed_as_lessons() -> None:
     made = compose(analyse("What did we learn about scope creep?"), chosen, hits, 600)
     assert made.sentences[0].text == "1 source (in Chinese) gives these lessons:"
     assert compose(analyse("What happened?"), chosen, hits, 600).sentences[0].text == "1 source (in Chinese) says this:"
+
+
+def test_a_how_answer_leaves_stories_out_of_its_points() -> None:
+    advice = _scored(_unit("试用期的目标是验证一个场景，范围必须写进合同。", sid=0), 0.92, [1, 0, 0])
+    story = _scored(_unit("据悉，事件起因是客户在试用期内就提出做多个应用。", sid=1), 0.91, [0, 1, 0])
+    other = _scored(_unit("新增需求须双方书面确认。", sid=2), 0.90, [0, 0, 1])
+    assert story not in select([advice, story, other], analyse("试用期内客户不断加需求，应该怎么处理？"), 3, 0.7)
+    assert story in select([advice, story, other], analyse("客户为什么不断加需求？"), 3, 0.7)  # a why keeps it
+    leading = select([story, advice, other], analyse("试用期内客户不断加需求，应该怎么处理？"), 3, 0.7)
+    assert leading[0] is story  # the best evidence still leads

@@ -80,6 +80,9 @@ READING_ENTRY = re.compile(r"^《[^》]{1,40}》\s*(?:[（(][^）)]{0,80}[）)])
 ANNOUNCEMENT = re.compile(r"^(以下|下面|本文|本节|这里只|接下来)")  # says what the text will say
 QUOTED = re.compile(r"[“「\"][^”」\"]*[”」\"]")
 EMOJI = re.compile("[\U0001F300-\U0001FAFF\u2600-\u27BF]")
+# A story told about someone ("据悉，事件起因是……", "可怜这位产品经理……"): what happened, not what
+# to do. A how-question's points leave it out (its lead may still be one: the best evidence).
+NARRATIVE = re.compile(r"^(据悉|据了解|据报道|据称|据介绍)|可怜|前阵子|前段时间|那时候|有一次|(他|她)(说|表示|回忆)")
 SENTENCE_END = "。！!；;…」”’）)"
 
 
@@ -211,7 +214,8 @@ def select(scored: list[Scored], analysis: QuestionAnalysis, limit: int, lam: fl
     for must in _must_keep(scored, analysis):
         if len(chosen) < limit and not _repeats(must, chosen, redundant):
             chosen.append(must)
-    pool = [s for s in scored if s.relevance >= best - MARGIN and s not in chosen]
+    pool = [s for s in scored if s.relevance >= best - MARGIN and s not in chosen
+            and not (analysis.qtype == "how" and NARRATIVE.search(normalize(s.unit.text)))]
     while pool and len(chosen) < limit:
         cited = {c.unit.hit_rank for c in chosen}
         eligible = [s for s in pool if s.unit.hit_rank in cited or s.relevance >= best - NEW_SOURCE_MARGIN]
