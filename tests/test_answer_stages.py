@@ -593,3 +593,9 @@ def test_a_how_answer_leaves_stories_out_of_its_points() -> None:
     story.relevance = 0.95
     leading = select([story, advice, other], analyse("试用期内客户不断加需求，应该怎么处理？"), 3, 0.7)
     assert leading[0] is story  # the best evidence still leads
+
+
+def test_units_stating_a_difference_get_the_compare_cue() -> None:
+    analysis = analyse("定制化项目和标准化产品有什么区别？")
+    assert type_bonus(_unit("交付周期较长。"), "交付周期较长。", analysis) == pytest.approx(0.03)
+    assert type_bonus(_unit("这里涉及到两个关键概念。"), "这里涉及到两个关键概念。", analysis) == 0.0
