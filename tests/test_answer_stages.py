@@ -518,7 +518,8 @@ def test_a_compare_question_names_its_two_sides(question: str, sides: tuple[str,
 
 def test_units_speaking_of_a_compared_side_get_the_cue_bonus() -> None:
     analysis = analyse("B端和C端的商业模式有什么区别？")
-    assert type_bonus(_unit("B端客户的决策周期较长。"), "b端客户的决策周期较长。", analysis) == pytest.approx(0.03)
+    assert type_bonus(_unit("B端客户是企业。"), "b端客户是企业。", analysis) == pytest.approx(0.03)
+    assert type_bonus(_unit("B端客户决策周期较长。"), "b端客户决策周期较长。", analysis) == pytest.approx(0.06)
     assert type_bonus(_unit("企业需要选择合适的商业模式。"), "企业需要选择合适的商业模式。", analysis) == 0.0
 
 
