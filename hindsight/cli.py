@@ -193,6 +193,8 @@ def _ask_in_conversation(args: argparse.Namespace, pipeline: Any) -> int:
         print(json.dumps(body, ensure_ascii=False, indent=2))
         return 0
     print(body["answer"])
+    if body["citations"]:
+        print("\nSources:")  # as for a question asked alone
     for cite in body["citations"]:
         print(_source_lines(cite["n"], cite["title"], cite.get("section_path", []), cite.get("snippet", ""),
                             cite["url"] or cite["doc_id"]))

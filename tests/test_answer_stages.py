@@ -127,7 +127,7 @@ def test_content_sentences_pass_and_weaker_forms_are_penalised() -> None:
     assert quality_penalty(_unit("（B端业务场景需求理解以及领域知识积累是个长期的过程）")) is not None  # a claim in brackets
     anecdote = quality_penalty(_unit("“前阵子我们差点顶不住了，和客户之间无休止地扯皮”"))
     assert anecdote is not None and anecdote > 0
-    book = quality_penalty(_unit("《大模型训练实战》：这本书介绍了大模型训练与部署的详细技术实现和实际案例。"))
+    book = quality_penalty(_unit("《大模型训练实战》一书介绍了大模型训练与部署的详细技术实现和实际案例。"))
     announcement = quality_penalty(_unit("以下将探讨如何评估大模型商业模式的可持续性并提出策略。"))
     assert book is not None and book > 0 and announcement is not None and announcement > 0
 
@@ -447,3 +447,156 @@ def test_the_llm_prompt_carries_the_same_question_analysis() -> None:
     assert "lessons" in answer_shape(analyse("What did we learn about scope creep?"))
     plain = answer_shape(analyse("为什么丢单？"))
     assert "also asks" not in plain and "lessons" not in plain
+
+
+def test_a_section_whose_role_answers_the_question_may_lead() -> None:
+    story = _scored(_unit("然而客户还是在试用期结束后便接洽了更成熟的大厂。", sid=0), 0.93, [1.0, 0.0])
+    cause = _scored(_unit("试用合同没有写明范围边界和变更流程。", doc="pm", rank=3, sid=1), 0.91, [0.0, 1.0])
+    analysis = analyse("试用期结束后，客户为什么没有继续合作？")
+    assert select([story, cause], analysis, 2, 0.7)[0] is story
+    cause.role = True  # a postmortem's root cause, ranked below an article's story
+    assert select([story, cause], analysis, 2, 0.7)[0] is cause
+    cause.relevance = 0.88  # not enough to outweigh a clearly better unit
+    assert select([story, cause], analysis, 2, 0.7)[0] is story
+
+
+def test_role_sections_are_those_of_any_quoted_postmortem() -> None:
+    from assistant.answer.extractive import role_sections
+
+    hits = [_section_hit("a", "", 1.0, "article"), _section_hit("pm1", "教训", 0.9),
+            _section_hit("pm2", "根因", 0.8), _section_hit("pm2", "背景", 0.7), _section_hit("a", "根因", 0.6, "article")]
+    assert role_sections(hits, analyse("客户为什么没有继续合作？")) == {2}
+    assert role_sections(hits, analyse("应该怎么避免？")) == {1}
+    assert role_sections(hits, analyse("合同金额是多少？")) == set()
+
+
+def test_an_agree_question_quotes_the_best_passage_of_each_other_source_below_the_floor() -> None:
+    answerer = ExtractiveAnswerer(Settings(), glossary=Glossary())
+    hits = [_section_hit("a", "一", 1.0, "article"), _section_hit("a", "二", 0.9, "article"),
+            _section_hit("b", "一", 0.58, "article"), _section_hit("b", "二", 0.55, "article"),
+            _section_hit("c", "一", 0.4, "article")]
+    quoted = lambda q: [(h.chunk.doc_id, h.chunk.section) for h in answerer._quotable(hits, analyse(q))]  # noqa: E731
+    assert quoted("关于垂直大模型的前景，各篇文章的看法一致吗？") == [("a", "一"), ("a", "二"), ("b", "一")]
+    assert quoted("垂直大模型的前景如何？") == [("a", "一"), ("a", "二")]  # other types keep the floor
+
+
+def test_a_question_about_lessons_quotes_every_retrieved_postmortems_lessons() -> None:
+    answerer = ExtractiveAnswerer(Settings(), glossary=Glossary())
+    hits = [_section_hit("a", "项目", 1.0, "article"), _section_hit("pm1", "教训", 0.9),
+            _section_hit("pm2", "教训", 0.5), _section_hit("pm3", "根因", 0.5), _section_hit("pm4", "教训", 0.45)]
+    quoted = lambda q: [(h.chunk.doc_id, h.chunk.section) for h in answerer._quotable(hits, analyse(q))]  # noqa: E731
+    assert quoted("三个复盘项目有哪些共同的教训？") == [("a", "项目"), ("pm1", "教训"), ("pm2", "教训"), ("pm4", "教训")]
+    assert quoted("三个复盘项目有哪些共同点？") == [("a", "项目"), ("pm1", "教训")]
+
+
+def test_the_background_of_a_postmortem_whose_answering_section_is_quoted_is_set_aside() -> None:
+    from assistant.answer.extractive import _backgrounds, role_sections
+
+    hits = [_section_hit("pm", "背景", 1.0), _section_hit("pm", "根因", 0.9), _section_hit("pm2", "背景", 0.8)]
+    assert _backgrounds(hits, role_sections(hits, analyse("POC 为什么延期？"))) == {0}  # not pm2's
+    assert _backgrounds(hits, role_sections(hits, analyse("POC 延期了多久？"))) == set()
+    units = [_unit("某连锁超市有 420 家门店。", sid=0), _unit("用 Demo 代替需求调研。", rank=1, sid=1)]
+    index = cast(LoadedIndex, SimpleNamespace(sentence_vectors=np.asarray([[0.6, 0.8], [0.6, 0.8]], dtype=np.float32)))
+    query = Query("POC 为什么延期？", [], np.asarray([0.6, 0.8], dtype=np.float32))
+    assert len(score_units(units, analyse("POC 为什么延期？"), query, index)) == 2
+    kept = score_units(units, analyse("POC 为什么延期？"), query, index, aside={0})
+    assert [s.unit.hit_rank for s in kept] == [1]
+
+
+@pytest.mark.parametrize(("question", "sides"), [
+    ("B端和C端的大模型商业模式有什么区别？", ("B端", "C端")),
+    ("對比B端和C端", ("B端", "C端")),
+    ("請比較一下試用期與正式合同", ("試用期", "正式合同")),
+    ("定制化项目相比标准化产品有什么区别？", ("定制化项目", "标准化产品")),
+    ("What is the difference between B2B and B2C?", ("B2B", "B2C")),
+    ("两篇文章的看法有什么区别？", ()),
+    ("B端和C端哪个好做？", ()),  # not a compare question
+])
+def test_a_compare_question_names_its_two_sides(question: str, sides: tuple[str, ...]) -> None:
+    assert analyse(question).sides == sides
+
+
+def test_units_speaking_of_a_compared_side_get_the_cue_bonus() -> None:
+    analysis = analyse("B端和C端的商业模式有什么区别？")
+    assert type_bonus(_unit("B端客户是企业。"), "b端客户是企业。", analysis) == pytest.approx(0.03)
+    assert type_bonus(_unit("B端客户决策周期较长。"), "b端客户决策周期较长。", analysis) == pytest.approx(0.06)
+    assert type_bonus(_unit("企业需要选择合适的商业模式。"), "企业需要选择合适的商业模式。", analysis) == 0.0
+
+
+def test_compare_groups_points_per_side_when_the_question_names_two() -> None:
+    hits = [_hit("a", "甲文", "", "x")]
+    chosen = [_scored(_unit("B端和C端的客户不同。", "a", 0, 1), 0.9, [1, 0, 0]),
+              _scored(_unit("C端决策周期较短。", "a", 0, 2), 0.89, [0, 1, 0]),
+              _scored(_unit("B端决策周期较长。", "a", 0, 3), 0.88, [0, 0, 1]),
+              _scored(_unit("企业要选择合适的模式。", "a", 0, 4), 0.87, [1, 1, 0])]
+    made = compose(analyse("B端和C端的商业模式有什么区别？"), chosen, hits, 600)
+    assert [(s.kind, s.text) for s in made.sentences] == [
+        ("lead", "B端和C端的客户不同。"), ("point", "企业要选择合适的模式。"),
+        ("label", "B端："), ("point", "B端决策周期较长。"), ("label", "C端："), ("point", "C端决策周期较短。"),
+    ]
+    one_sided = compose(analyse("B端和C端的商业模式有什么区别？"), chosen[:2], hits, 600)
+    assert [s.kind for s in one_sided.sentences] == ["lead", "point"]  # a side without a point: no labels
+
+
+def test_a_reading_list_entry_is_never_quoted() -> None:
+    entry = "《深度学习商业模式研究》（\"Business Models for Deep Learning\"）：该研究报告分析了深度学习的商业模式创新。"
+    assert quality_penalty(_unit(entry)) is None
+    assert quality_penalty(_unit("《大模型实战》：这本书介绍了大模型训练与部署。")) is None
+    claim = quality_penalty(_unit("《生成式人工智能服务安全基本要求》发布后，语料必须可溯源。"))
+    assert claim is not None  # a sentence that opens with a title is still a claim (penalised)
+
+
+def test_when_nothing_above_the_floor_is_quotable_the_passages_under_it_are_used(monkeypatch: pytest.MonkeyPatch) -> None:
+    from assistant.answer.base import Context
+    from assistant.core.types import Answer
+
+    answerer = ExtractiveAnswerer(Settings(), glossary=Glossary())
+    hits = [_section_hit("a", "参考文献", 1.0, "article"), _section_hit("b", "一", 0.5, "article")]
+    seen: list[list[str]] = []
+
+    def compose_(ctx: Context, quotable: list[Hit], analysis: object) -> Answer:
+        seen.append([h.chunk.doc_id for h in quotable])
+        return Answer("x", [], [], abstained=len(quotable) == 1, answerer="extractive")
+
+    monkeypatch.setattr(answerer, "_compose", compose_)
+    ctx = Context("B2B 和 B2C 有什么区别？", Query("q", [], None), hits, cast(LoadedIndex, None))
+    assert not answerer.answer(ctx).abstained
+    assert seen == [["a"], ["a", "b"]]
+
+
+def test_a_why_answer_with_a_root_cause_sets_the_postmortems_advice_aside() -> None:
+    from assistant.answer.extractive import _advice_in_why, role_sections
+
+    hits = [_section_hit("a", "", 1.0, "article"), _section_hit("pm1", "教训", 0.9),
+            _section_hit("pm2", "根因", 0.8), _section_hit("pm2", "行动项", 0.7)]
+    aside = lambda q: _advice_in_why(hits, role_sections(hits, analyse(q)), analyse(q))  # noqa: E731
+    assert aside("客户为什么没有继续合作？") == {1, 3}
+    assert aside("应该怎么避免？") == set()  # advice answers a how-question
+    assert aside("为什么会这样，我们学到了什么教训？") == set()  # a question about lessons keeps them
+    no_cause = [hits[0], hits[1]]
+    assert _advice_in_why(no_cause, role_sections(no_cause, analyse("为什么？")), analyse("为什么？")) == set()
+
+
+def test_an_english_question_about_lessons_is_framed_as_lessons() -> None:
+    hits = [_hit("d1", "复盘", "教训", "x")]
+    chosen = [_scored(_unit("对新增需求说“可以，放进二期”。", "d1", 0, 1), 0.9, [1, 0])]
+    made = compose(analyse("What did we learn about scope creep?"), chosen, hits, 600)
+    assert made.sentences[0].text == "1 source (in Chinese) gives these lessons:"
+    assert compose(analyse("What happened?"), chosen, hits, 600).sentences[0].text == "1 source (in Chinese) says this:"
+
+
+def test_a_how_answer_leaves_stories_out_of_its_points() -> None:
+    advice = _scored(_unit("试用期的目标是验证一个场景，范围必须写进合同。", sid=0), 0.92, [1, 0, 0])
+    story = _scored(_unit("据悉，事件起因是客户在试用期内就提出做多个应用。", sid=1), 0.91, [0, 1, 0])
+    other = _scored(_unit("新增需求须双方书面确认。", sid=2), 0.90, [0, 0, 1])
+    assert story not in select([advice, story, other], analyse("试用期内客户不断加需求，应该怎么处理？"), 3, 0.7)
+    assert story in select([advice, story, other], analyse("客户为什么不断加需求？"), 3, 0.7)  # a why keeps it
+    story.relevance = 0.95
+    leading = select([story, advice, other], analyse("试用期内客户不断加需求，应该怎么处理？"), 3, 0.7)
+    assert leading[0] is story  # the best evidence still leads
+
+
+def test_units_stating_a_difference_get_the_compare_cue() -> None:
+    analysis = analyse("定制化项目和标准化产品有什么区别？")
+    assert type_bonus(_unit("交付周期较长。"), "交付周期较长。", analysis) == pytest.approx(0.03)
+    assert type_bonus(_unit("这里涉及到两个关键概念。"), "这里涉及到两个关键概念。", analysis) == 0.0

@@ -91,3 +91,21 @@ def test_llm_pipeline_condenses_with_the_llm(real_settings: Settings, e5_embedde
     assert answer.trace["condensed"]["method"] == "llm"
     assert answer.answerer == "llm" and answer.citations[0].hit.chunk.doc_id == "pm-bank-exclusivity"
     assert "<question>银行项目排他条款谈判后来怎么样了？</question>" in server.requests[-1]["body"]["messages"][1]["content"]
+
+
+@pytest.mark.parametrize(("question", "previous", "standalone"), [
+    ("那排他条款呢？", "设备维修知识助手为什么被竞品拿走了？", "排他条款为什么？"),
+    ("还有银行项目的情况呢？", "零售项目怎么避免延期？", "银行项目怎么？"),
+    ("What about the pricing?", "Why did the bank deal stall?", "Why the pricing?"),
+    ("那后来呢？", BANK, None),  # continues the story: no new topic
+    ("第二个项目呢", "哪些项目没成单？", None),  # points back
+    ("那为什么呢？", BANK, None),  # asks its own question
+    ("And then?", "Why did the bank deal stall?", None),
+    ("那排他条款呢？", "排他条款为什么让合同停滞？", None),  # not a new topic
+])
+def test_a_follow_up_naming_a_new_topic_asks_the_previous_question_of_it(
+    question: str, previous: str, standalone: str | None,
+) -> None:
+    history = [{"role": "user", "content": previous}, {"role": "assistant", "content": "……"}]
+    condensed = HeuristicCondenser().condense(question, history).question
+    assert condensed == (standalone or f"{previous} {question}")

@@ -131,5 +131,9 @@ def test_cli_ask_continues_a_conversation(monkeypatch: pytest.MonkeyPatch, capsy
     assert first["conversation_id"] == second["conversation_id"] == "cli-1"
     assert second["answerer"] == "llm" and second["trace"]["condensed"]["method"] == "llm"
     assert "user: 银行项目的排他条款是怎么来的？" in server.requests[-2]["body"]["messages"][1]["content"]
+    server.enqueue(FOLLOW_UP)
+    assert main(["ask", "那后来呢？", "--conversation", "cli-1"]) == 0
+    text = capsys.readouterr().out
+    assert "\n\nSources:\n[1] " in text  # the sources stand apart from the answer, as for a lone question
     assert main(["ask", "x", "--conversation", "bad id!"]) == 2  # a usage error, with the reason
     assert "--conversation takes" in capsys.readouterr().err

@@ -8,6 +8,7 @@ TYPE_CUES order wins, so "有哪些原因" is a why-question and "哪些项目" 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -40,6 +41,20 @@ TYPE_CUES: tuple[tuple[str, tuple[str, ...], str], ...] = (
 )
 
 
+# The two sides of a compare question: "B端和C端的商业模式有什么区别？" → (B端, C端), "SaaS 与大模型
+# 项目在交付上有何不同" → (SaaS, 大模型项目), "Compare trials and pilots" → (trials, pilots), "the
+# difference between X and Y" → (X, Y). A side stops at 的/在/之间/… or punctuation.
+_SIDE_ZH = r"[\w\u3400-\u9fff]{1,12}?"
+SIDES_ZH = re.compile(
+    rf"(?:^|[，,。？?\s的])({_SIDE_ZH})\s*(?:和|与|跟|同|及|还是|相比于|相比|对比|vs\.?)\s*({_SIDE_ZH})"
+    r"\s*(?=的|在|之间|相比|比较|对比|有什么|有何|有哪些|区别|差异|异同|哪个|谁|[，,？?]|$)"
+)
+OPENING = re.compile(r"(请)?(对比|比较)?(一下)?")
+SIDES_EN = re.compile(
+    r"(?:between|compare|comparing)\s+(?:the\s+)?([\w-]+(?:\s[\w-]+)?)\s+(?:and|with|to|vs\.?|versus)\s+(?:the\s+)?([\w-]+(?:\s[\w-]+)?)"
+    r"|([\w-]+)\s+(?:vs\.?|versus)\s+([\w-]+)", re.I,
+)
+
 # A question about what was learned, whatever its type: postmortems answer it in their lessons.
 LESSON_CUES = re.compile(r"教训|经验|启示|学到|收获|\b(lessons?|learn(ed|t|ing)?|takeaways?)\b")
 
@@ -54,6 +69,7 @@ class QuestionAnalysis:
     script: str
     also: tuple[str, ...] = ()  # the other parts' types of a compound question ("…延期了多久？为什么？")
     lessons: bool = False  # asks what was learned ("学到了什么", "What did we learn about …?")
+    sides: tuple[str, ...] = ()  # the two things a compare question sets side by side, as written
 
     @property
     def english(self) -> bool:
@@ -76,7 +92,24 @@ def analyse(question: str) -> QuestionAnalysis:
     script = detect_script(question) if language == "zh" else "latin"
     qtype = question_type(question)
     lessons = bool(LESSON_CUES.search(normalize(question)))
-    return QuestionAnalysis(question, qtype, language, script, also_asked(question, qtype), lessons)
+    sides = compared_sides(question) if qtype == "compare" else ()
+    return QuestionAnalysis(question, qtype, language, script, also_asked(question, qtype), lessons, sides)
+
+
+def compared_sides(question: str) -> tuple[str, ...]:
+    """The two sides a compare question names, as written, or () when it names none."""
+    text = unicodedata.normalize("NFKC", question).strip()
+    simplified = _convert("t2s", text)
+    if len(simplified) != len(text):  # matched on the simplified form, shown as the question writes it
+        text = simplified
+    start = len(OPENING.match(simplified).group(0))  # type: ignore[union-attr]
+    text, simplified = text[start:], simplified[start:]
+    match = SIDES_ZH.search(simplified) or SIDES_EN.search(simplified)
+    if not match:
+        return ()
+    sides = tuple(text[match.start(i):match.end(i)].strip() for i in range(1, len(match.groups()) + 1)
+                  if match.group(i))
+    return sides if len(sides) == 2 and sides[0] != sides[1] else ()
 
 
 # Where a compound question divides into its asks: a question mark or semicolon inside it, a comma

@@ -8,7 +8,9 @@
   list reads in its own order), the others follow in source order;
 - a quoted list item or action item without closing punctuation gets a full stop, so every
   lead and point reads as a sentence;
-- compare questions: the points grouped per source under a label naming it;
+- compare questions naming two sides ("B端和C端……"): the points that speak of one side only grouped
+  under that side's label, when each side has one; otherwise the points grouped per source under
+  a label naming it;
 - agree questions with two or more sources: a stance part — "观点不一致：" when one source's
   quotes are affirmative and another's negated or qualified (stance(), negation and contrast
   cues; a source's stance is that of its best quote), else the neutral "各来源的说法：" — then
@@ -41,6 +43,7 @@ EN_FRAMES = {
     "agree": ("says this", "say the following"), "number": ("gives these figures", "give these figures"),
 }
 DEFAULT_FRAME = ("says this", "say this")
+LESSON_FRAME = ("gives these lessons", "give these lessons")  # "What did we learn about …?"
 SNIPPET_CHARS = 48
 # How far below the best item a list's first item may score and still lead the list in its own
 # order. Items of one enumeration asked for as a whole score within ~0.01 of each other; an item
@@ -101,6 +104,12 @@ def compose(
     elif analysis.qtype == "agree" and not analysis.english:  # English: the frame says "1 source"
         body = [_label(ONE_SOURCE[analysis.script]), _quote(lead, "lead", analysis, numbers, snippets)]
         body += [_quote(p, "point", analysis, numbers, snippets) for p in points]
+    elif analysis.qtype == "compare" and (sided := _by_side(points, analysis)):
+        body = [_quote(lead, "lead", analysis, numbers, snippets)]
+        for label, group in sided:
+            if label:
+                body.append(_label(label))
+            body += [_quote(p, "point", analysis, numbers, snippets) for p in group]
     elif analysis.qtype == "compare" and len({p.unit.doc_id for p in chosen}) > 1:
         body = [_quote(lead, "lead", analysis, numbers, snippets)]
         body += _per_source(lead, points, hits, analysis, numbers, snippets)
@@ -187,6 +196,26 @@ def _quote(s: Scored, kind: str, analysis: QuestionAnalysis, numbers: dict[int, 
     )
 
 
+def _by_side(points: list[Scored], analysis: QuestionAnalysis) -> list[tuple[str, list[Scored]]]:
+    """Compare questions naming two sides ("B端和C端……有什么区别？"): the points that speak of one
+    side only, under that side's label, after the points that speak of both or neither; [] unless
+    each side has a point of its own (then the points stay grouped per source, or in order)."""
+    if len(analysis.sides) != 2:
+        return []
+    folded = [normalize(side) for side in analysis.sides]
+    general: list[Scored] = []
+    groups: list[list[Scored]] = [[], []]
+    for p in points:
+        text = normalize(p.unit.text)
+        hits = [i for i, side in enumerate(folded) if side in text]
+        (groups[hits[0]] if len(hits) == 1 else general).append(p)
+    if not all(groups):
+        return []
+    colon = ":" if analysis.english else "："
+    labels = [to_script(side, analysis.script) + colon for side in analysis.sides]
+    return [("", general), *zip(labels, groups, strict=True)]
+
+
 def _per_source(
     lead: Scored, points: list[Scored], hits: list[Hit], analysis: QuestionAnalysis,
     numbers: dict[int, int], snippets: dict[int, str],
@@ -253,7 +282,7 @@ def _frames(analysis: QuestionAnalysis, sources: int, read_as: str | None) -> li
     if read_as:
         frames.append(_frame(f"(Read as: {read_as})" if analysis.english else f"（按“{read_as}”理解）"))
     if analysis.english:
-        verb = EN_FRAMES.get(analysis.qtype, DEFAULT_FRAME)[sources > 1]
+        verb = (LESSON_FRAME if analysis.lessons else EN_FRAMES.get(analysis.qtype, DEFAULT_FRAME))[sources > 1]
         frames.append(_frame(f"{sources} source{'s' if sources > 1 else ''} (in Chinese) {verb}:"))
     return frames
 

@@ -8,7 +8,9 @@ without one (or when the LLM call fails) a heuristic applies:
     continuation word (那/那么/然后/后来/还有/另外/其中/第二…, and/what about/how about/then/also),
     ends in 呢, or leans on a pronoun or an ordinal (它/他们/这个/那个/上面/刚才…, it/they/them/
     those/these/the second/the other/the latter…). A follow-up is prefixed with the previous
-    user question — the two previous ones when that one was itself a follow-up.
+    user question — the two previous ones when that one was itself a follow-up — except one that
+    only names a new topic ("那排他条款呢？", "What about the pricing?"): it asks the previous
+    question's question (为什么/怎么/哪些…, why/how/which…) of that topic ("排他条款为什么？").
 """
 
 from __future__ import annotations
@@ -65,13 +67,49 @@ def _user_turns(history: list[dict[str, str]]) -> list[str]:
     return [t["content"].strip() for t in history if t.get("role") == "user" and t.get("content", "").strip()]
 
 
+# A follow-up that names a new topic and asks nothing of its own ("那排他条款呢？", "What about the
+# pricing?") asks the previous question's question of that topic: "排他条款为什么？". Prefixing the
+# previous question instead let its words outvote the new topic and retrieved the old answer.
+CJK_TOPIC = re.compile(r"^(?:那么|那|还有|還有|另外|此外)\s*(?P<topic>.+?)\s*(?:的情况|的情況)?呢[?？]?$")
+LATIN_TOPIC = re.compile(r"^(?:and|what about|how about)\s+(?P<topic>[^?]+?)\s*\??$", re.I)
+CJK_ASKS = re.compile(r"为什么|為什麼|为何|為何|怎么办|怎麼辦|怎么|怎麼|如何|哪些|多少|多久|是否|什么|什麼")
+LATIN_ASKS = re.compile(r"\b(why|how|which|what|when|who)\b", re.I)
+NOT_A_TOPIC = re.compile(r"第[一二三四五六七八九十\d]|后来|後來|然后|然後|之后|之後|以后|以後|其他|其它|別的|别的"
+                         r"|\b(then|next|after\w*|later|else|more|now|so)\b", re.I)
+
+
+def topic_switch(question: str, previous: str) -> str | None:
+    """"那排他条款呢？" after "设备维修知识助手为什么被竞品拿走了？" → "排他条款为什么？"; None when the
+    follow-up asks something of its own, points back (它/这个/第二个/后来…), or the previous question
+    asks nothing the topic could take."""
+    q = question.strip()
+    cjk = bool(CJK.search(q))
+    match = (CJK_TOPIC if cjk else LATIN_TOPIC).match(q)
+    if not match:
+        return None
+    topic = match.group("topic").strip()
+    asks, references = (CJK_ASKS, CJK_REFERENCES) if cjk else (LATIN_ASKS, LATIN_REFERENCES)
+    if asks.search(topic) or references.search(topic) or NOT_A_TOPIC.search(topic) or topic in previous:
+        return None
+    if cjk and len(CJK.findall(topic)) < 2:
+        return None
+    ask = asks.search(previous)
+    if not ask:
+        return None
+    return f"{topic}{ask.group(0)}？" if cjk else f"{ask.group(0).capitalize()} {topic}?"
+
+
 class HeuristicCondenser(Condenser):
-    """Prefix a follow-up with the previous user question(s); leave standalone questions alone."""
+    """Prefix a follow-up with the previous user question(s) (or, when it only names a new topic,
+    ask the previous question's question of it); leave standalone questions alone."""
 
     def condense(self, question: str, history: list[dict[str, str]]) -> Condensed:
         previous = _user_turns(history)
         if not previous or not is_follow_up(question):
             return Condensed(question, "none")
+        switched = topic_switch(question, previous[-1])
+        if switched:
+            return Condensed(switched, "heuristic")
         context = previous[-2:] if len(previous) > 1 and is_follow_up(previous[-1]) else previous[-1:]
         return Condensed(" ".join([*context, question.strip()]), "heuristic")
 

@@ -24,6 +24,9 @@ from assistant.retrieve.glossary import Glossary
 HEADING = dict(POSTMORTEM_SECTIONS)
 ANSWERING_SECTIONS = {"why": {HEADING["root_cause"]}, "how": {HEADING["lessons"], HEADING["actions"]}}
 LESSONS = {HEADING["lessons"]}
+# "Do the sources agree?" is asked of several sources: the best passage of each other retrieved
+# document is quoted when it scores at least this share of the best passage (below the floor).
+AGREE_FLOOR = 0.5
 
 
 class ExtractiveAnswerer(Answerer):
@@ -37,10 +40,16 @@ class ExtractiveAnswerer(Answerer):
 
     def answer(self, ctx: Context) -> Answer:
         analysis = analyse(ctx.question)
-        hits = self._quotable(ctx.hits[: self.settings.answer_passages], analysis)
+        passages = ctx.hits[: self.settings.answer_passages]
+        hits = self._quotable(passages, analysis)
         if not hits:
             return abstention(ctx.question, self.name, ctx.trace)
-        return self._compose(ctx, hits, analysis)
+        made = self._compose(ctx, hits, analysis)
+        if made.abstained and len(hits) < len(passages):
+            # Nothing above the floor is quotable (a reading list, headings): the passages under it
+            # are better than no answer once answerability has said the question is answerable.
+            made = self._compose(ctx, passages, analysis)
+        return made
 
     def _quotable(self, hits: list[Hit], analysis: QuestionAnalysis) -> list[Hit]:
         """The passages close enough to the best one to quote.
@@ -48,18 +57,26 @@ class ExtractiveAnswerer(Answerer):
         A passage far behind the best one rarely holds evidence (round 3 dev: 1 gold of 32 below 0.7×):
         quoting it adds a weak point and a wrong citation. English questions reach the evidence
         across languages and keep only passages close to the best (0.9×). The section of the
-        top passage's postmortem that answers the question's type is kept whatever its score.
+        top passage's postmortem that answers the question's type is kept whatever its score; an
+        agree question keeps the best passage of every other document down to AGREE_FLOOR; a
+        question about lessons keeps every retrieved postmortem's lessons.
         """
         if not hits:
             return []
         s = self.settings
         floor = (s.answer_passage_floor_english if analysis.english else s.answer_passage_floor) * hits[0].score
-        return [h for h in hits if h.score >= floor or _answering_section(h, hits[0], analysis)]
+        kept = [h for h in hits if h.score >= floor or _answering_section(h, hits[0], analysis)
+                or (analysis.lessons and _lessons_section(h))]
+        if analysis.qtype == "agree":
+            kept += _other_sources(hits, kept)
+        return sorted(kept, key=hits.index)
 
     def _compose(self, ctx: Context, hits: list[Hit], analysis: QuestionAnalysis) -> Answer:
         units = evidence_units(ctx.index, hits)
         answering = {rank for rank, hit in enumerate(hits) if _answering_section(hit, hits[0], analysis)}
-        scored = score_units(units, analysis, ctx.query, ctx.index, answering)
+        roles = role_sections(hits, analysis)
+        aside = _backgrounds(hits, roles) | _advice_in_why(hits, roles, analysis)
+        scored = score_units(units, analysis, ctx.query, ctx.index, answering, roles, aside)
         chosen = select(scored, analysis, self.settings.answer_sentences, self.settings.mmr_lambda)
         ctx.trace["analysis"] = {"type": analysis.qtype, "language": analysis.language, "script": analysis.script}
         ctx.trace["selected"] = [s.to_trace() for s in chosen]
@@ -77,6 +94,55 @@ def _answering_section(hit: Hit, top: Hit, analysis: QuestionAnalysis) -> bool:
     c = hit.chunk
     sections = ANSWERING_SECTIONS.get(analysis.qtype, set()) | (LESSONS if analysis.lessons else set())
     return c.doc_id == top.chunk.doc_id and c.metadata.get("doc_type") == "postmortem" and c.section in sections
+
+
+def _lessons_section(hit: Hit) -> bool:
+    """hit is the lessons section of a postmortem, any one: a question about what was learned
+    ("三个复盘项目有哪些共同的教训？") is answered by every retrieved postmortem's lessons, not only
+    by those of the top passage's (the others ranked at 0.5× under an article's project list)."""
+    c = hit.chunk
+    return c.metadata.get("doc_type") == "postmortem" and c.section in LESSONS
+
+
+def _other_sources(hits: list[Hit], kept: list[Hit]) -> list[Hit]:
+    """The best passage of each document that `kept` lacks, above AGREE_FLOOR × the best score:
+    "关于垂直大模型的前景，各篇文章的看法一致吗？" quoted one article (its four passages above the
+    floor) although a second one, ranked fifth at 0.58×, speaks of vertical applications."""
+    sources = {h.chunk.doc_id for h in kept}
+    extra = []
+    for h in hits:
+        if h.chunk.doc_id not in sources and h.score >= AGREE_FLOOR * hits[0].score:
+            sources.add(h.chunk.doc_id)
+            extra.append(h)
+    return extra
+
+
+def _backgrounds(hits: list[Hit], roles: set[int]) -> set[int]:
+    """Ranks of the background sections of the postmortems whose answering section is quoted:
+    a postmortem's 背景 says who the customer was and what was signed, not why it went wrong nor
+    what to do. "Why did the retail replenishment POC ship late?" ranked the background first
+    and quoted its store count and contract value beside the root causes."""
+    answered = {hits[rank].chunk.doc_id for rank in roles}
+    return {rank for rank, hit in enumerate(hits)
+            if hit.chunk.doc_id in answered and hit.chunk.section == HEADING["background"]}
+
+
+def _advice_in_why(hits: list[Hit], roles: set[int], analysis: QuestionAnalysis) -> set[int]:
+    """A why-question (not about lessons) with a root cause quoted: the lessons and action items
+    of the postmortems say what to do, not why; they are set aside."""
+    if analysis.qtype != "why" or analysis.lessons or not roles:
+        return set()
+    advice = {HEADING["lessons"], HEADING["actions"]}
+    return {rank for rank, hit in enumerate(hits)
+            if hit.chunk.metadata.get("doc_type") == "postmortem" and hit.chunk.section in advice}
+
+
+def role_sections(hits: list[Hit], analysis: QuestionAnalysis) -> set[int]:
+    """Ranks of the quoted passages that are a postmortem's section answering this question, of
+    any postmortem (not only the top passage's): their units may lead (select.LEAD_ROLE). "试用期
+    结束后，客户为什么没有继续合作？" ranks an article's account of the customer leaving first; the
+    lead is now a retrieved postmortem's root cause, the account a point."""
+    return {rank for rank, hit in enumerate(hits) if _answering_section(hit, hit, analysis)}
 
 
 def abstention(question: str, answerer: str, trace: dict) -> Answer:

@@ -6,7 +6,7 @@ for English questions, whose bigrams are only glossary terms) + answer-type cue 
 quality penalty − RANK_PRIOR · hit rank.
 Units that cannot be an answer (headings, questions, fragments, keyword lists, bylines) are
 dropped. Picking: the best unit leads (relevance plus LEAD_COVER × its share of the question's
-content words); the best unit of the top-ranked passage is always kept
+content words, plus LEAD_ROLE when it comes from a postmortem section answering the question); the best unit of the top-ranked passage is always kept
 (retrieval's best evidence is never dropped for a weaker unit); list / compare / agree
 questions first take the best unit of each source; the rest is filled by maximal marginal
 relevance among units within MARGIN of the best (NEW_SOURCE_MARGIN when the unit would
@@ -39,6 +39,11 @@ MARGIN = 0.1
 # every unit instead of the lead only, 0.03 cost key facts 0.810 → 0.796).
 LEAD_COVER = 0.03
 NEW_SOURCE_MARGIN = 0.03
+# The lead's bonus when its passage is a postmortem section whose role answers the question (its
+# 根因 for why, 教训/行动项 for how, of any quoted postmortem): a why-question should lead with a
+# cause, not with an article's story of what happened. Dev: 0.03 changed no answer; 0.06 and 0.1
+# cost citation precision (0.717 → 0.712, three questions' leads moved to a new passage).
+LEAD_ROLE = 0.03
 SOURCE_MARGIN = 0.08
 # An English question's lexical tokens are only the glossary's Chinese topic terms ("ethical"
 # → 伦理): the one unit that names the topic outscored the sentences next to it that answer,
@@ -60,6 +65,8 @@ TYPE_CUES = {
     "number": re.compile(r"\d|[一二三四五六七八九十百千万亿]+(个|家|次|人|周|月|年|万|亿|倍|成)"),
     "when": re.compile(r"\d{4}\s*年|\d{1,2}\s*月|\d+\s*(?:周|个月|天)|年初|年底|年中|季度"),
     "list": re.compile(r"其一|其二|第[一二三四五六七八九]|首先|其次|最后"),
+    # A comparison's markers: "B端客户……周期较长", "C端客户则是……", "相比之下", "更倾向于".
+    "compare": re.compile(r"相比|相较|较|更|则|而|反之|区别在于|差异在于|不如|优于|劣于"),
 }
 CHROME = re.compile(
     r"^(撰文|编辑|作者|责编|编者|来源|原标题|出品|图片来源|本文|转载|关键词|关键字|文章关键词|标签|tags?)"
@@ -70,9 +77,14 @@ CHROME = re.compile(
 )
 URL_PIECE = re.compile(r"https?://|www\.|[?&_]\w+=|\w+=[\w%-]+&|\.(?:com|cn|html?)\b")
 BOOK_ENTRY = re.compile(r"^《[^》]{1,40}》")  # a reading-list entry names a title, not a finding
+# "《title》（"English title"）：这本书介绍了……": an entry of a reading list, never an answer.
+READING_ENTRY = re.compile(r"^《[^》]{1,40}》\s*(?:[（(][^）)]{0,80}[）)])?\s*[：:]")
 ANNOUNCEMENT = re.compile(r"^(以下|下面|本文|本节|这里只|接下来)")  # says what the text will say
 QUOTED = re.compile(r"[“「\"][^”」\"]*[”」\"]")
 EMOJI = re.compile("[\U0001F300-\U0001FAFF\u2600-\u27BF]")
+# A story told about someone ("据悉，事件起因是……", "可怜这位产品经理……"): what happened, not what
+# to do. A how-question's points leave it out (its lead may still be one: the best evidence).
+NARRATIVE = re.compile(r"^(据悉|据了解|据报道|据称|据介绍)|可怜|前阵子|前段时间|那时候|有一次|(他|她)(说|表示|回忆)")
 SENTENCE_END = "。！!；;…」”’）)"
 
 
@@ -85,6 +97,7 @@ class Scored:
     cosine: float
     vector: np.ndarray
     cover: float = 0.0  # IDF-weighted share of the question's content words the unit holds
+    role: bool = False  # from a section whose role answers the question (a postmortem's 根因 for why)
 
     def to_trace(self) -> dict[str, object]:
         u = self.unit
@@ -94,10 +107,14 @@ class Scored:
 
 def score_units(
     units: list[EvidenceUnit], analysis: QuestionAnalysis, query: Query, index: LoadedIndex,
-    answering: Collection[int] = (),
+    answering: Collection[int] = (), roles: Collection[int] = (), aside: Collection[int] = (),
 ) -> list[Scored]:
     """Relevance of every answerable unit, best first; units of the hits ranked in `answering`
-    (sections whose role answers this kind of question) get the answer-type cue bonus."""
+    (the top passage's postmortem's sections whose role answers this kind of question) get the
+    answer-type cue bonus; units of the hits ranked in `roles` (such sections of any quoted
+    postmortem) are marked `role`, which only the choice of the lead reads; units of the hits
+    ranked in `aside` (context sections of a postmortem whose answering section is quoted) are
+    not quoted."""
     if not units or query.vector is None:
         return []
     ids = sorted({sid for u in units for sid in u.sentences})
@@ -118,13 +135,14 @@ def score_units(
     scored = []
     for unit, text, unit_grams, vector, cosine in zip(units, folded, grams, vectors, cosines, strict=True):
         penalty = quality_penalty(unit)
-        if penalty is None:
+        if penalty is None or unit.hit_rank in aside:
             continue
         overlap = sum(weights[g] for g in qgrams & unit_grams) / total if total else 0.0
         role = CUE_BONUS if unit.hit_rank in answering else 0.0
         relevance = (float(cosine) + lexical * overlap + type_bonus(unit, text, analysis) + role
                      - penalty - RANK_PRIOR * unit.hit_rank)
-        scored.append(Scored(unit, relevance, float(cosine), vector, _cover(words, text)))
+        scored.append(Scored(unit, relevance, float(cosine), vector, _cover(words, text),
+                             unit.hit_rank in roles))
     return sorted(scored, key=lambda s: -s.relevance)
 
 
@@ -145,6 +163,8 @@ def quality_penalty(unit: EvidenceUnit) -> float | None:
     content = sum(ch.isalnum() for ch in text)
     if content < MIN_CONTENT or unit.heading or CHROME.search(text) or URL_PIECE.search(text):
         return None  # too short, a heading, a byline, or a piece of a link
+    if READING_ENTRY.match(text):
+        return None
     if text.rstrip(SENTENCE_END)[-1:] in "？?" or text.endswith(("：", ":")):
         return None  # a question, or a line that only announces what follows
     if not text.endswith(tuple(SENTENCE_END)) and content < 24 and not unit.list_item:
@@ -175,6 +195,8 @@ def type_bonus(unit: EvidenceUnit, folded: str, analysis: QuestionAnalysis) -> f
         bonus += CUE_BONUS
     if analysis.qtype == "list" and unit.list_item:
         bonus += CUE_BONUS
+    if any(normalize(side) in folded for side in analysis.sides):  # says something of a compared side
+        bonus += CUE_BONUS
     return bonus
 
 
@@ -194,7 +216,8 @@ def select(scored: list[Scored], analysis: QuestionAnalysis, limit: int, lam: fl
     for must in _must_keep(scored, analysis):
         if len(chosen) < limit and not _repeats(must, chosen, redundant):
             chosen.append(must)
-    pool = [s for s in scored if s.relevance >= best - MARGIN and s not in chosen]
+    pool = [s for s in scored if s.relevance >= best - MARGIN and s not in chosen
+            and not (analysis.qtype == "how" and NARRATIVE.search(normalize(s.unit.text)))]
     while pool and len(chosen) < limit:
         cited = {c.unit.hit_rank for c in chosen}
         eligible = [s for s in pool if s.unit.hit_rank in cited or s.relevance >= best - NEW_SOURCE_MARGIN]
@@ -210,7 +233,7 @@ def select(scored: list[Scored], analysis: QuestionAnalysis, limit: int, lam: fl
 def _lead_first(scored: list[Scored]) -> list[Scored]:
     """The lead is the unit best by relevance plus LEAD_COVER × its share of the question's
     content words: of two near-equal sentences, the one that holds more of what was asked."""
-    lead = max(scored, key=lambda s: s.relevance + LEAD_COVER * s.cover)
+    lead = max(scored, key=lambda s: s.relevance + LEAD_COVER * s.cover + LEAD_ROLE * s.role)
     return [lead, *(s for s in scored if s is not lead)]
 
 
