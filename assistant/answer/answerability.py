@@ -59,7 +59,7 @@ ASKS_EN: tuple[tuple[str, re.Pattern[str]], ...] = tuple((kind, re.compile(p)) f
     ("share", r"\b(what|which) (percentage|share|proportion|fraction)\b|\bhow much of\b"),
     ("amount", r"\bhow much\b.*\b(cost|pay|paid|charge|spend|spent|worth|price|money|revenue|budget)"
                r"|\b(what|how much)\b.{0,30}\b(price[sd]?|cost|revenue|budget|fee|valuation|salary)\b"),
-    ("date", r"^(when)\b|\b(what|which) (year|month|date)\b"),
+    ("date", r"^when\b(?![^?]*,)|\b(what|which) (year|month|date)\b"),
     ("duration", r"\bhow long\b"),
     ("name", r"^(who|whom|whose)\b|\bwhich (company|vendor|firm|person|team|platform|product)\b"),
     ("count", r"\bhow (many|much)\b"),
