@@ -4,7 +4,9 @@ A logistic model over generic features of the question and its retrieved passage
 the question's content terms the corpus has never seen (and whether one is a name or number
 such as "GPT-4o", or a noun rather than a verb of the phrasing), how many of them the top
 passages contain, how well the best passages match lexically and densely, whether the dense and
-lexical rankers agree, and how many documents the top passages come from. English names and
+lexical rankers agree, how many documents the top passages come from, and — for a question
+asking for an amount, a share, a date, a duration, a name or a count — whether the top sentences
+that talk about it state a value of that kind (`type_unmet`). English names and
 phrases count as known when the glossary translates them into a term the corpus has (Baidu →
 百度). Its weights are fitted
 on the dev split (`python -m eval.fit_answerability`) and travel inside each index build.
