@@ -13,8 +13,11 @@ from assistant.answer.answerability import (
     Answerability,
     _noun_like,
     abstain_reason,
+    asked_type,
     content_terms,
+    holds_value,
     probability,
+    type_unmet,
 )
 from assistant.answer.base import Answerer, Context, Delta
 from assistant.core.settings import Settings
@@ -78,6 +81,37 @@ def test_unknown_nouns_and_names_count_as_missing_subjects_unknown_verbs_do_not(
     by_word = {t.shown: t for t in content_terms("豆包的日活为什么一路下跌？GPT-4o 呢？")}
     assert _noun_like(by_word["豆包"]) and _noun_like(by_word["GPT-4o"])
     assert not _noun_like(by_word["下跌"]) and not _noun_like(by_word["一路"])
+
+
+def test_the_asked_type_comes_from_the_interrogative_and_the_noun_it_asks_about() -> None:
+    assert asked_type("这套系统的报价是多少？") == "amount"
+    assert asked_type("客户的续约率是多少？") == "share"
+    assert asked_type("項目是哪一年上線的？") == "date"  # traditional script folds first
+    assert asked_type("试点一般要多久？") == "duration"
+    assert asked_type("当时是谁拍板的？") == "name"
+    assert asked_type("一共签了多少个客户？") == "count"
+    assert asked_type("What was the budget of the pilot?") == "amount"
+    assert asked_type("When a customer asks for exclusivity, what should we do?") is None  # a when-clause
+    assert asked_type("为什么试点失败了？") is None
+
+
+def test_a_value_of_the_asked_type_must_be_stated_not_just_a_number() -> None:
+    assert holds_value("amount", "首期合同金额为 120 万元。")
+    assert not holds_value("amount", "合同一共 3 期，客户很满意。")
+    assert holds_value("share", "续约率只有 35%。") and not holds_value("share", "续约的客户有 35 家。")
+    assert holds_value("date", "项目于 2023 年上线。") and not holds_value("date", "项目上线了。")
+
+
+def test_type_unmet_is_high_when_the_sentences_talk_about_the_question_but_state_no_such_value() -> None:
+    terms = content_terms("私有化部署的报价是多少？")
+    assert {t.folded for t in terms} == {"私有化", "部署", "报价"}
+    silent = ["私有化部署的报价一直在降。", "客户更看重服务。"]
+    stated = [*silent, "私有化部署报价约 50 万元。"]
+    assert type_unmet("私有化部署的报价是多少？", terms, silent) == pytest.approx(1.0)
+    assert type_unmet("私有化部署的报价是多少？", terms, stated) == 0.0
+    # neutral for a question that asks for no typed value, and when no sentence holds its words
+    assert type_unmet("私有化部署为什么越来越便宜？", terms, silent) == 0.0
+    assert type_unmet("私有化部署的报价是多少？", terms, ["客户更看重服务。"]) == 0.0
 
 
 def test_reason_names_the_missing_term_in_the_question_language() -> None:

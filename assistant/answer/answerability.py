@@ -4,7 +4,9 @@ A logistic model over generic features of the question and its retrieved passage
 the question's content terms the corpus has never seen (and whether one is a name or number
 such as "GPT-4o", or a noun rather than a verb of the phrasing), how many of them the top
 passages contain, how well the best passages match lexically and densely, whether the dense and
-lexical rankers agree, and how many documents the top passages come from. English names and
+lexical rankers agree, how many documents the top passages come from, and — for a question
+asking for an amount, a share, a date, a duration, a name or a count — whether the top sentences
+that talk about it state a value of that kind (`type_unmet`). English names and
 phrases count as known when the glossary translates them into a term the corpus has (Baidu →
 百度). Its weights are fitted
 on the dev split (`python -m eval.fit_answerability`) and travel inside each index build.
@@ -31,7 +33,7 @@ from assistant.text import CJK, EN_STOP, ZH_STOP, char_ngrams, jieba_words, norm
 FEATURES = (
     "unknown_share", "unknown_count", "unknown_entity", "top_coverage", "best_overlap",
     "dense_top", "dense_margin", "sentence_top", "rank_agreement", "latin_question",
-    "unknown_noun", "doc_spread",
+    "unknown_noun", "doc_spread", "type_unmet",
 )
 # Passages the features look at. 3 since the 600/120 chunks: a bigger passage covers more of an
 # out-of-scope question's words, so five of them hid the gap (dev CV recall at ≤3 % false
@@ -39,6 +41,41 @@ FEATURES = (
 TOP = 3
 BACKGROUND_ROWS = 2000
 LATIN = re.compile(r"[A-Za-z0-9]+(?:[.\-+][A-Za-z0-9]+)*")
+
+# Answer types (classic QA answer typing): what kind of value a question asks for, from its
+# interrogative and the noun it asks about (folded question), and the value a sentence must hold
+# to state it. First match wins, so "份额是多少" asks a share and "价格是多少" an amount, not a count.
+NUM = r"(?:\d[\d,.]*|[一二三四五六七八九十百千万两几半数]+)"
+ASKS_ZH: tuple[tuple[str, re.Pattern[str]], ...] = tuple((kind, re.compile(p)) for kind, p in (
+    ("share", r"(份额|占比|比例|比重|百分比|[\u4e00-\u9fff]率)[^，。？?]{0,4}(多少|几)|(多少|几成)[^，。？?]{0,2}(比例|份额)"
+              r"|百分之几|几成"),
+    ("amount", r"多少钱|(价格|价钱|报价|售价|定价|金额|预算|费用|成本|收入|营收|利润|估值|融资|规模|收费|工资|薪资|薪水"
+               r"|补贴|罚款)[^，。？?]{0,6}(多少|几)|多少[^，。？?]{0,2}(钱|元|万|亿|美元)|什么(价格|报价|价位)"
+               r"|(价格|报价)(是|为)?(多少|几何)"),
+    ("date", r"哪年|哪一年|何年|什么时候|何时|几月|哪个月|哪天|几号"),
+    ("duration", r"多久|多长时间|多少天|几天|几周|几个月|多少年"),
+    ("name", r"谁|哪家|哪位|哪个(公司|厂商|团队|人|平台|产品)|什么公司|叫什么"),
+    ("count", r"多少|几个|几家|几次|几人|几位|几款|几种|几项"),
+))
+ASKS_EN: tuple[tuple[str, re.Pattern[str]], ...] = tuple((kind, re.compile(p)) for kind, p in (
+    ("share", r"\b(what|which) (percentage|share|proportion|fraction)\b|\bhow much of\b"),
+    ("amount", r"\bhow much\b.*\b(cost|pay|paid|charge|spend|spent|worth|price|money|revenue|budget)"
+               r"|\b(what|how much)\b.{0,30}\b(price[sd]?|cost|revenue|budget|fee|valuation|salary)\b"),
+    ("date", r"^when\b(?![^?]*,)|\b(what|which) (year|month|date)\b"),
+    ("duration", r"\bhow long\b"),
+    ("name", r"^(who|whom|whose)\b|\bwhich (company|vendor|firm|person|team|platform|product)\b"),
+    ("count", r"\bhow (many|much)\b"),
+))
+VALUES: dict[str, re.Pattern[str]] = {
+    "share": re.compile(rf"\d\s*[%％]|百分之|{NUM}\s*成"),
+    "amount": re.compile(rf"{NUM}\s*(?:万|亿|千|百)?\s*(?:元|块|美元|美金|人民币|刀)|[$¥￥]\s*\d|\d\s*(?:万|亿|k|m|b)\b"
+                         rf"|{NUM}\s*(?:万|亿)"),
+    "date": re.compile(r"(?:19|20)\d{2}|\d{1,2}\s*月|去年|今年|前年|年初|年底|年中|季度"),
+    "duration": re.compile(rf"{NUM}\s*(?:天|周|个月|月|年|小时|星期)"),
+    "count": re.compile(rf"\d|{NUM}\s*(?:个|家|次|人|位|款|种|项|名|条)"),
+    "name": re.compile(r"公司|集团|科技|《"),  # and a person/organisation/proper name by jieba's tagger
+}
+NAME_TAGS = {"nr", "nrt", "nt", "nz"}
 @dataclass
 class Decision:
     """Answer or abstain, how likely abstaining is right, and why (a sentence for the user)."""
@@ -195,9 +232,55 @@ def features(
         "latin_question": 0.0 if CJK.search(question) else 1.0,
         "unknown_noun": min(sum(_noun_like(t) for t in unknown), 3) / 3,
         "doc_spread": len({h.chunk.doc_id for h in top}) / len(top),
+        "type_unmet": type_unmet(question, [t for t in terms if t not in unknown], _sentences(top, index)),
     }
     ordered = sorted(unknown, key=lambda t: not t.entity) + uncovered
     return values, [t.shown for t in ordered]
+
+
+def asked_type(question: str) -> str | None:
+    """The kind of value a question asks for (share, amount, date, duration, name, count) or None."""
+    folded = normalize(question).strip()
+    for kind, pattern in ASKS_ZH if CJK.search(question) else ASKS_EN:
+        if pattern.search(folded):
+            return kind
+    return None
+
+
+def holds_value(kind: str, sentence: str) -> bool:
+    """Does a (folded) sentence state a value of this kind: a sum, a percentage, a year, a name …"""
+    if VALUES[kind].search(sentence):
+        return True
+    if kind != "name":
+        return False
+    import jieba.posseg  # lazy, as in assistant.text
+
+    return any(pair.flag in NAME_TAGS for pair in jieba.posseg.lcut(sentence))
+
+
+def type_unmet(question: str, known: Sequence[Term], sentences: Sequence[str]) -> float:
+    """How much the top sentences talk about the question without stating the kind of value it asks for.
+
+    For a question asking for an amount, a share, a date, a duration, a name or a count: the best
+    share of its known terms one sentence holds, times one minus the best share a sentence that
+    also holds such a value does. A price question whose best-matching sentences name no sum
+    scores high; 0 for questions asking no typed value, or whose words no sentence holds.
+    """
+    kind = asked_type(question)
+    if kind is None or not known or not sentences:
+        return 0.0
+    covers = [sum(any(m in s for m in t.matches) for t in known) / len(known) for s in sentences]
+    typed = max((c for c, s in zip(covers, sentences, strict=True) if c and holds_value(kind, s)), default=0.0)
+    return max(covers) * (1 - typed)
+
+
+def _sentences(top: list[Hit], index: LoadedIndex) -> list[str]:
+    """The folded sentences of the top passages."""
+    out = []
+    for sid in (i for h in top for i in h.chunk.sentence_ids):
+        sentence = index.sentences[sid]
+        out.append(normalize(index.documents[sentence.doc_id].text[sentence.start : sentence.end]))
+    return out
 
 
 def _known(term: Term, index: LoadedIndex, glossary: Glossary) -> bool:
