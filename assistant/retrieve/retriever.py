@@ -89,7 +89,11 @@ class HybridRetriever:
         # English key facts 0.841 → 0.742 with it on, docs/retrieval.md round 5).
         content = content_words(expanded) if reads_proximity(question) else []
         t1 = time.perf_counter()
-        vector = self.embedder.embed_query(expanded)
+        # Dictionary terms are word-by-word guesses: BM25 weighs each on its own, but in the query
+        # embedding they pull the whole question towards their topic (an HR question's
+        # "employees" → 员工 made it look answerable); so e5 reads the glossary's phrases only
+        # (dev, docs/retrieval.md round 6).
+        vector = self.embedder.embed_query(self.glossary.expand(question))
         t2 = time.perf_counter()
         _stage(trace, "normalize_ms", t0, t1)
         _stage(trace, "embed_ms", t1, t2)
@@ -98,14 +102,18 @@ class HybridRetriever:
         return Query(question, tokens, vector, words, content)
 
     def expand(self, question: str) -> str:
-        """The question plus Chinese terms for its English words: the glossary's for its phrases,
-        then the dictionary's for the words the glossary lacks (those the corpus uses)."""
-        expanded = self.glossary.expand(question)
+        """The question plus Chinese terms for its English words, as BM25 reads it: the glossary's
+        for its phrases, then the dictionary's for the words the glossary lacks."""
+        extra = self.dictionary_terms(question)
+        phrased = self.glossary.expand(question)
+        return f"{phrased} {' '.join(extra)}" if extra else phrased
+
+    def dictionary_terms(self, question: str) -> list[str]:
+        """CC-CEDICT's terms (those the corpus uses) for the English words no glossary phrase covers."""
         if self.dictionary is None or not self.settings.dictionary_terms:
-            return expanded
+            return []
         words = self.glossary.uncovered_words(question)
-        extra = self.dictionary.translate(words, self.index.words.document_frequency, self.settings.dictionary_terms)
-        return f"{expanded} {' '.join(extra)}" if extra else expanded
+        return self.dictionary.translate(words, self.index.words.document_frequency, self.settings.dictionary_terms)
 
     def search(
         self, query: Query, k: int, filters: Filters | None = None, mode: str | None = None,
