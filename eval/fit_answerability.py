@@ -13,7 +13,6 @@ Re-run `hindsight ingest` afterwards: the model travels inside the build.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 from pathlib import Path
 from typing import Any
@@ -30,16 +29,11 @@ from assistant.answer.answerability import (
 from assistant.core.settings import Settings
 from assistant.retrieve.retriever import Filters
 from assistant.service.pipeline import Pipeline, build_pipeline
-from eval.questions import Question, load_questions
+from eval.questions import Question, load_questions, split_of
 
 C_GRID = (0.03, 0.1, 0.3, 1.0, 3.0)
 REPEATS = 5
 EVAL_DIR = Path(__file__).resolve().parent
-
-
-def split_of(qid: str) -> str:
-    """The fixed dev/test split shared by everyone."""
-    return "dev" if hashlib.sha256(qid.encode("utf-8")).digest()[0] % 2 == 0 else "test"
 
 
 def feature_rows(pipeline: Pipeline, questions: list[Question]) -> tuple[np.ndarray, list[list[str]]]:
