@@ -7,10 +7,23 @@ without one (or when the LLM call fails) a heuristic applies:
     A question is a follow-up when it is short (≤ 8 CJK characters or ≤ 4 words), opens with a
     continuation word (那/那么/然后/后来/还有/另外/其中/第二…, and/what about/how about/then/also),
     ends in 呢, or leans on a pronoun or an ordinal (它/他们/这个/那个/上面/刚才…, it/they/them/
-    those/these/the second/the other/the latter…). A follow-up is prefixed with the previous
-    user question — the two previous ones when that one was itself a follow-up — except one that
-    only names a new topic ("那排他条款呢？", "What about the pricing?"): it asks the previous
-    question's question (为什么/怎么/哪些…, why/how/which…) of that topic ("排他条款为什么？").
+    those/these/the second/the other/the latter…). A follow-up is rewritten by ellipsis resolution
+    — substitution into the previous question, made standalone first when it was a follow-up too:
+
+    1. Only a new topic ("那银行项目呢？", "X的情况呢？", "换成X呢？", "What about X?", "And X?"): the
+       topic replaces the noun phrase of the previous question with the same head word (its last
+       jieba word: 零售项目 → 银行项目), else the previous question's subject (the words before its
+       question word, up to the last noun), keeping the predicate: "零售项目怎么避免延期？" →
+       "银行项目怎么避免延期？". English: the same head word, else the object of the last
+       preposition ("… for a hospital?" → "… for a school?"), else "Why X?".
+    2. A pronoun for the subject (它/这个项目/该公司…, it/this project): replaced by the previous
+       subject ("它最后交付了吗？" → "门店补货助手项目最后交付了吗？").
+    3. Only a predicate, with a question of its own ("为什么会延期？", "具体怎么补救的？"): the
+       previous subject is put in front ("零售项目为什么会延期？"); a question word and one verb
+       ("怎么避免？") follow the previous question stated ("客户不续约怎么避免？"); a bare "Why?" /
+       "How?" re-asks an English question ("Why should the contract …?").
+    4. Anything else ("那后来呢？", "为什么？", "他们为什么不签约？", ordinals): prefixed with the
+       previous question, as before.
 """
 
 from __future__ import annotations
@@ -244,8 +257,9 @@ def resolve_pronoun(question: str, previous: str) -> str | None:
 def fill_subject(question: str, previous: str) -> str | None:
     """A follow-up that is only a predicate takes the previous subject: "为什么会延期？" after
     "零售项目怎么避免延期？" → "零售项目为什么会延期？"; "Why?" after "Should the contract fix the
-    scope?" → "Why should the contract fix the scope?". None for a bare "为什么？"/"后来呢？"/"怎么避免？"
-    (too little predicate of its own: the previous question is prefixed instead)."""
+    scope?" → "Why should the contract fix the scope?"; a question word and a verb ask about the
+    previous question, stated: "怎么避免？" after "客户为什么不续约？" → "客户不续约怎么避免？". None for
+    a bare "为什么？"/"后来呢？" (no predicate of its own: the previous question is prefixed instead)."""
     q, previous = OPENERS_TO_DROP.sub("", question.strip()), _first_question(previous)
     if not CJK.search(q):
         wh = re.fullmatch(r"(why|how|when)\s*\??", q, re.I)
@@ -258,7 +272,14 @@ def fill_subject(question: str, previous: str) -> str | None:
         return None
     words = [w for w in _words(q) if w.text.strip()]
     content = [w for w in words if not w.pos.startswith(FUNCTION_POS) and not CJK_ASKS.fullmatch(w.text)]
-    if not words or _nounish(words[0]) or len(content) < 2:
+    if not words or _nounish(words[0]) or not (CJK_ASKS.search(q) or re.search(r"[吗嗎][?？]?$", q)):
+        return None  # a subject of its own, or no question of its own ("那如果客户不配合呢？")
+    ask = CJK_ASKS.search(previous)
+    if ask and len(content) == 1 and content[0].pos.startswith("v") and CJK_ASKS.fullmatch(words[0].text):
+        # "怎么避免？" after "客户为什么不续约？": the previous question, stated, is what it asks about.
+        stated = (previous[: ask.start()] + previous[ask.end():]).rstrip("？?。 ")
+        return stated + q
+    if len(content) < 2:
         return None
     if any(w.pos == "r" and not CJK_ASKS.fullmatch(w.text) for w in words):  # 他们/这样…: a subject of its own
         return None
