@@ -7,10 +7,23 @@ without one (or when the LLM call fails) a heuristic applies:
     A question is a follow-up when it is short (≤ 8 CJK characters or ≤ 4 words), opens with a
     continuation word (那/那么/然后/后来/还有/另外/其中/第二…, and/what about/how about/then/also),
     ends in 呢, or leans on a pronoun or an ordinal (它/他们/这个/那个/上面/刚才…, it/they/them/
-    those/these/the second/the other/the latter…). A follow-up is prefixed with the previous
-    user question — the two previous ones when that one was itself a follow-up — except one that
-    only names a new topic ("那排他条款呢？", "What about the pricing?"): it asks the previous
-    question's question (为什么/怎么/哪些…, why/how/which…) of that topic ("排他条款为什么？").
+    those/these/the second/the other/the latter…). A follow-up is rewritten by ellipsis resolution
+    — substitution into the previous question, made standalone first when it was a follow-up too:
+
+    1. Only a new topic ("那银行项目呢？", "X的情况呢？", "换成X呢？", "What about X?", "And X?"): the
+       topic replaces the noun phrase of the previous question with the same head word (its last
+       jieba word: 零售项目 → 银行项目), else the previous question's subject (the words before its
+       question word, up to the last noun), keeping the predicate: "零售项目怎么避免延期？" →
+       "银行项目怎么避免延期？". English: the same head word, else the object of the last
+       preposition ("… for a hospital?" → "… for a school?"), else "Why X?".
+    2. A pronoun for the subject (它/这个项目/该公司…, it/this project): replaced by the previous
+       subject ("它最后交付了吗？" → "门店补货助手项目最后交付了吗？").
+    3. Only a predicate, with a question of its own ("为什么会延期？", "具体怎么补救的？"): the
+       previous subject is put in front ("零售项目为什么会延期？"); a question word and one verb
+       ("怎么避免？") follow the previous question stated ("客户不续约怎么避免？"); a bare "Why?" /
+       "How?" re-asks an English question ("Why should the contract …?").
+    4. Anything else ("那后来呢？", "为什么？", "他们为什么不签约？", ordinals): prefixed with the
+       previous question, as before.
 """
 
 from __future__ import annotations
@@ -21,7 +34,7 @@ from dataclasses import dataclass
 from importlib import resources
 
 from assistant.llm.client import LLMClient, LLMError, Message
-from assistant.text import CJK
+from assistant.text import CJK, EN_STOP
 
 CJK_OPENERS = ("那", "然后", "后来", "還有", "还有", "另外", "此外", "其中", "具体", "第一", "第二",
                "第三", "最后", "它", "他们", "她们", "这个", "這個", "那个", "這", "这")
@@ -35,6 +48,7 @@ SHORT_CJK = 8
 SHORT_WORDS = 4
 HISTORY_TURNS = 6
 TURN_CHARS = 400
+CHAIN_TURNS = 3  # user turns a follow-up chain is resolved over
 
 
 @dataclass(frozen=True)
@@ -68,20 +82,111 @@ def _user_turns(history: list[dict[str, str]]) -> list[str]:
 
 
 # A follow-up that names a new topic and asks nothing of its own ("那排他条款呢？", "What about the
-# pricing?") asks the previous question's question of that topic: "排他条款为什么？". Prefixing the
-# previous question instead let its words outvote the new topic and retrieved the old answer.
-CJK_TOPIC = re.compile(r"^(?:那么|那|还有|還有|另外|此外)\s*(?P<topic>.+?)\s*(?:的情况|的情況)?呢[?？]?$")
-LATIN_TOPIC = re.compile(r"^(?:and|what about|how about)\s+(?P<topic>[^?]+?)\s*\??$", re.I)
+# pricing?") asks the previous question of that topic, by substitution: the new topic replaces the
+# previous question's subject (or the noun phrase with the same head word) and the predicate stays:
+# "零售项目怎么避免延期？" + "银行项目的情况呢？" → "银行项目怎么避免延期？". Prefixing the previous
+# question instead let its words outvote the new topic and retrieved the old answer.
+CJK_TOPIC = re.compile(r"^(?:那么|那|还有|還有|另外|此外|换成|換成|改成|如果是|要是)?\s*(?P<topic>.+?)\s*"
+                       r"(?:的情况|的情況)?\s*呢[?？]?$")
+LATIN_TOPIC = re.compile(r"^(?:and|what about|how about)\s+(?:(?P<prep>for|in|with|at|during)\s+)?"
+                         r"(?P<topic>[^?]+?)\s*\??$", re.I)
 CJK_ASKS = re.compile(r"为什么|為什麼|为何|為何|怎么办|怎麼辦|怎么|怎麼|如何|哪些|多少|多久|是否|什么|什麼")
+# Anything that makes the text before 呢 a question or a clause rather than a bare noun phrase.
+CJK_NOT_NOUN_PHRASE = re.compile(r"哪|谁|誰|吗|嗎|有没有|有沒有|是不是|能不能|会不会|會不會|要不要|如果|假如|要是"
+                                 r"|不|没|沒|也|都|还|還")
 LATIN_ASKS = re.compile(r"\b(why|how|which|what|when|who)\b", re.I)
 NOT_A_TOPIC = re.compile(r"第[一二三四五六七八九十\d]|后来|後來|然后|然後|之后|之後|以后|以後|其他|其它|別的|别的"
                          r"|\b(then|next|after\w*|later|else|more|now|so)\b", re.I)
+# Pronouns that stand for the previous question's subject (not 他们/她们: people, rarely the subject).
+CJK_PRONOUN = re.compile(r"(?:这|那|该|這|該)(?:个|個|家|位)?(?:项目|項目|公司|客户|客戶|企业|企業|产品|產品|案例|方案)"
+                         r"|它们|它們|(?<!其)它")
+LATIN_PRONOUN = re.compile(r"\b(?:it|this project|that project|this one|that one|the project)\b", re.I)
+LATIN_AUX = re.compile(r"^(?:should|do|does|did|is|are|was|were|can|could|will|would|has|have|had|must)\b", re.I)
+LATIN_WH_START = re.compile(r"^(?:why|how|when|what|which|who)\b", re.I)
+# The previous question's topic in English: the object of its last preposition ("… in the retail project?").
+LATIN_LAST_PP = re.compile(r"^.*\b(?P<prep>in|for|with|at|of|during|about|on|from)\s+(?P<np>[^?,;]+?)\s*\??$", re.I)
+OPENERS_TO_DROP = re.compile(r"^(?:那么|那|然后|然後|所以)\s*")
+NOUNISH = ("n", "vn", "eng", "nz", "ns", "nt", "nr", "ng", "nrt", "j")
+FUNCTION_POS = ("r", "y", "uj", "ul", "uz", "ug", "x", "e", "o")
+
+
+@dataclass(frozen=True)
+class _Word:
+    text: str
+    pos: str
+    start: int
+    end: int
+
+
+def _words(text: str) -> list[_Word]:
+    """jieba words with part of speech and offsets into text (segmented in simplified script)."""
+    import jieba.posseg  # lazy: loads jieba's dictionary only for a follow-up
+
+    simplified = _t2s(text)
+    source = simplified if len(simplified) == len(text) else text
+    words, at = [], 0
+    for pair in jieba.posseg.cut(source):
+        words.append(_Word(text[at:at + len(pair.word)], pair.flag, at, at + len(pair.word)))
+        at += len(pair.word)
+    return words
+
+
+def _t2s(text: str) -> str:
+    from assistant.text import normalize
+
+    return "".join(normalize(ch) if len(normalize(ch)) == 1 else ch for ch in text)
+
+
+def _nounish(word: _Word) -> bool:
+    return word.pos.startswith(NOUNISH) or word.text.isascii() and word.text.isalnum()
+
+
+def cjk_subject(question: str) -> str:
+    """The span a Chinese question is about: the words before its first question word, up to its
+    last noun ("私有化部署的成本一般怎么估算？" → "私有化部署的成本"); with no question word, the
+    leading noun phrase. "" when the question opens with its question word or verb."""
+    q = question.strip()
+    ask = CJK_ASKS.search(q)
+    words = _words(q[: ask.start()] if ask else q)
+    if not ask:  # the leading run of nouns (and the 的 between them)
+        run: list[_Word] = []
+        for word in words:
+            if not (_nounish(word) or word.text == "的" and run):
+                break
+            run.append(word)
+        words = run
+    while words and not _nounish(words[-1]):
+        words = words[:-1]
+    return "".join(w.text for w in words).strip()
+
+
+def _replace_head(previous: str, topic: str, subject: str) -> str | None:
+    """Replace the noun phrase of previous that ends in the topic's head word (its last word):
+    "医疗行业的大模型项目怎么控制交付风险？" + "教育行业" → "教育行业的大模型项目怎么控制交付风险？"."""
+    head = _words(topic)[-1].text if topic else ""
+    if not head:
+        return None
+    words = _words(previous)
+    for i, word in enumerate(words):
+        if _t2s(word.text) != _t2s(head):
+            continue
+        start = i
+        if word.end <= len(subject) and previous.startswith(subject):  # inside the subject: back to 的 or its start
+            while start > 0 and words[start - 1].text not in ("的", "，", ",", "、", " "):
+                start -= 1
+        else:  # elsewhere: back over the compound before it, but not over the verb that takes it
+            while start > 0 and (_nounish(words[start - 1]) or words[start - 1].pos.startswith("v")):
+                boundary = start < 2 or words[start - 2].pos.startswith(("r", "p", "d", "c", "uj", "x"))
+                if boundary and not _nounish(words[start - 1]):
+                    break
+                start -= 1
+        return previous[: words[start].start] + topic + previous[word.end:]
+    return None
 
 
 def topic_switch(question: str, previous: str) -> str | None:
-    """"那排他条款呢？" after "设备维修知识助手为什么被竞品拿走了？" → "排他条款为什么？"; None when the
-    follow-up asks something of its own, points back (它/这个/第二个/后来…), or the previous question
-    asks nothing the topic could take."""
+    """"银行项目的情况呢？" after "零售项目怎么避免延期？" → "银行项目怎么避免延期？"; None when the
+    follow-up asks something of its own, points back (它/这个/第二个/后来…), or is no new topic."""
     q = question.strip()
     cjk = bool(CJK.search(q))
     match = (CJK_TOPIC if cjk else LATIN_TOPIC).match(q)
@@ -91,27 +196,117 @@ def topic_switch(question: str, previous: str) -> str | None:
     asks, references = (CJK_ASKS, CJK_REFERENCES) if cjk else (LATIN_ASKS, LATIN_REFERENCES)
     if asks.search(topic) or references.search(topic) or NOT_A_TOPIC.search(topic) or topic in previous:
         return None
-    if cjk and len(CJK.findall(topic)) < 2:
+    if cjk:
+        if len(CJK.findall(topic)) < 2 or CJK_NOT_NOUN_PHRASE.search(topic):
+            return None
+        return _cjk_substitute(topic, _first_question(previous))
+    return _latin_substitute(topic, _first_question(previous))
+
+
+def _first_question(text: str) -> str:
+    """The first sentence of a (possibly prefixed) standalone question."""
+    end = re.search(r"[?？]", text)
+    return text[: end.end()] if end else text
+
+
+def _cjk_substitute(topic: str, previous: str) -> str | None:
+    subject = cjk_subject(previous)
+    replaced = _replace_head(previous, topic, subject)
+    if replaced:
+        return replaced
+    if subject and previous.startswith(subject):
+        return topic + previous[len(subject):]
+    if CJK_ASKS.match(previous):  # "如何写验收标准？" + "试点合同呢？" → "试点合同如何写验收标准？"
+        return topic + previous
+    ask = CJK_ASKS.search(previous)
+    return f"{topic}{ask.group(0)}？" if ask else None
+
+
+def _latin_substitute(topic: str, previous: str) -> str | None:
+    head = topic.split()[-1].lower()
+    words = re.findall(r"[\w'-]+", previous)
+    lowered = [w.lower() for w in words]
+    if head in lowered and head not in EN_STOP:  # "bank customers" → "retail customers"
+        i = lowered.index(head)
+        start = i
+        while start > 0 and lowered[start - 1] not in EN_STOP and not LATIN_AUX.match(lowered[start - 1]):
+            start -= 1
+        phrase = re.compile(r"\b" + r"\W+".join(re.escape(w) for w in words[start:i + 1]) + r"\b")
+        return phrase.sub(topic, previous, count=1)
+    pp = LATIN_LAST_PP.search(previous)
+    if pp:  # "… price a pilot for a hospital?" + "a school" → "… for a school?"
+        return previous[: pp.start("np")] + topic + "?"
+    ask = LATIN_ASKS.search(previous)
+    return f"{ask.group(0).capitalize()} {topic}?" if ask else None
+
+
+def resolve_pronoun(question: str, previous: str) -> str | None:
+    """"它最后交付了吗？" after "门店补货助手项目遇到了什么问题？" → "门店补货助手项目最后交付了吗？";
+    "How long was it delayed?" after "… in the retail project?" → "How long was the retail project delayed?"."""
+    q, previous = question.strip(), _first_question(previous)
+    if CJK.search(q):
+        pronoun, subject = CJK_PRONOUN.search(q), cjk_subject(previous)
+    else:
+        pp = LATIN_LAST_PP.search(previous)
+        pronoun, subject = LATIN_PRONOUN.search(q), pp.group("np") if pp else ""
+    if not pronoun or not subject:
         return None
-    ask = asks.search(previous)
-    if not ask:
+    return OPENERS_TO_DROP.sub("", q[: pronoun.start()] + subject + q[pronoun.end():])
+
+
+def fill_subject(question: str, previous: str) -> str | None:
+    """A follow-up that is only a predicate takes the previous subject: "为什么会延期？" after
+    "零售项目怎么避免延期？" → "零售项目为什么会延期？"; "Why?" after "Should the contract fix the
+    scope?" → "Why should the contract fix the scope?"; a question word and a verb ask about the
+    previous question, stated: "怎么避免？" after "客户为什么不续约？" → "客户不续约怎么避免？". None for
+    a bare "为什么？"/"后来呢？" (no predicate of its own: the previous question is prefixed instead)."""
+    q, previous = OPENERS_TO_DROP.sub("", question.strip()), _first_question(previous)
+    if not CJK.search(q):
+        wh = re.fullmatch(r"(why|how|when)\s*\??", q, re.I)
+        if not wh or CJK.search(previous):
+            return None
+        if LATIN_AUX.match(previous):  # "Should …?" → "Why should …?"
+            return f"{wh.group(1).capitalize()} {previous[0].lower()}{previous[1:]}"
+        if LATIN_WH_START.match(previous):  # "How did … fail?" → "Why did … fail?"
+            return LATIN_WH_START.sub(wh.group(1).capitalize(), previous, count=1)
         return None
-    return f"{topic}{ask.group(0)}？" if cjk else f"{ask.group(0).capitalize()} {topic}?"
+    words = [w for w in _words(q) if w.text.strip()]
+    content = [w for w in words if not w.pos.startswith(FUNCTION_POS) and not CJK_ASKS.fullmatch(w.text)]
+    if not words or _nounish(words[0]) or not (CJK_ASKS.search(q) or re.search(r"[吗嗎][?？]?$", q)):
+        return None  # a subject of its own, or no question of its own ("那如果客户不配合呢？")
+    ask = CJK_ASKS.search(previous)
+    if ask and len(content) == 1 and content[0].pos.startswith("v") and CJK_ASKS.fullmatch(words[0].text):
+        # "怎么避免？" after "客户为什么不续约？": the previous question, stated, is what it asks about.
+        stated = (previous[: ask.start()] + previous[ask.end():]).rstrip("？?。 ")
+        return stated + q
+    if len(content) < 2:
+        return None
+    if any(w.pos == "r" and not CJK_ASKS.fullmatch(w.text) for w in words):  # 他们/这样…: a subject of its own
+        return None
+    subject = cjk_subject(previous)
+    return subject + q if subject else None
 
 
 class HeuristicCondenser(Condenser):
-    """Prefix a follow-up with the previous user question(s) (or, when it only names a new topic,
-    ask the previous question's question of it); leave standalone questions alone."""
+    """Rewrite a follow-up into a standalone question (module docstring); leave standalone
+    questions alone. Earlier follow-ups are made standalone first, so a chain keeps its subject."""
 
     def condense(self, question: str, history: list[dict[str, str]]) -> Condensed:
-        previous = _user_turns(history)
+        previous = _user_turns(history)[-CHAIN_TURNS:]
         if not previous or not is_follow_up(question):
             return Condensed(question, "none")
-        switched = topic_switch(question, previous[-1])
-        if switched:
-            return Condensed(switched, "heuristic")
-        context = previous[-2:] if len(previous) > 1 and is_follow_up(previous[-1]) else previous[-1:]
-        return Condensed(" ".join([*context, question.strip()]), "heuristic")
+        return Condensed(self._standalone(question, previous), "heuristic")
+
+    def _standalone(self, question: str, previous: list[str]) -> str:
+        earlier = previous[-1]
+        if len(previous) > 1 and is_follow_up(earlier):
+            earlier = self._standalone(earlier, previous[:-1])
+        if bool(CJK.search(question)) == bool(CJK.search(earlier)):  # same language: rewrite in place
+            for rewrite in (topic_switch, resolve_pronoun, fill_subject):
+                rewritten = rewrite(question, earlier)
+                if rewritten:
+                    return rewritten
+        return f"{earlier} {question.strip()}"
 
 
 class LLMCondenser(Condenser):
