@@ -581,7 +581,7 @@ def test_an_english_question_about_lessons_is_framed_as_lessons() -> None:
     hits = [_hit("d1", "复盘", "教训", "x")]
     chosen = [_scored(_unit("对新增需求说“可以，放进二期”。", "d1", 0, 1), 0.9, [1, 0])]
     made = compose(analyse("What did we learn about scope creep?"), chosen, hits, 600)
-    assert made.sentences[0].text == "1 source (in Chinese) gives these lessons:"
+    assert made.sentences[0].text == "1 source (in Chinese) gives this lesson:"  # one quote
     assert compose(analyse("What happened?"), chosen, hits, 600).sentences[0].text == "1 source (in Chinese) says this:"
 
 
@@ -600,3 +600,36 @@ def test_units_stating_a_difference_get_the_compare_cue() -> None:
     analysis = analyse("定制化项目和标准化产品有什么区别？")
     assert type_bonus(_unit("交付周期较长。"), "交付周期较长。", analysis) == pytest.approx(0.03)
     assert type_bonus(_unit("这里涉及到两个关键概念。"), "这里涉及到两个关键概念。", analysis) == 0.0
+
+
+def test_english_key_terms_gloss_the_rarer_domain_terms_the_quotes_use(tmp_path: Path) -> None:
+    hits = [_hit("d1", "复盘", "根因", "x")]
+    chosen = [_scored(_unit("客户需求蔓延，排他条款谈不拢。", "d1", 0, 1), 0.9, [1, 0]),
+              _scored(_unit("客户的泼天富贵。", "d1", 0, 2), 0.8, [0, 1])]
+    (tmp_path / "glossary.tsv").write_text(
+        "customer\t客户\nscope creep\t需求蔓延|变更\nexclusivity\t排他|排他条款\nnon-compete\t排他条款\n"
+        "windfall\t泼天\nfortune\t富贵|泼天\nluck\t富贵\n", "utf-8")
+    glossary = Glossary.load(tmp_path / "glossary.tsv")
+    assert glossary.english("排他条款") == "non-compete"  # the phrase that lists it first
+    assert glossary.english("泼天") == "windfall" and glossary.english("合同") is None
+    common = {"客户": 0.9}
+    made = compose(analyse("Why did we lose the deal?"), chosen, hits, 600, glossary,
+                   share=lambda t: common.get(t, 0.1))
+    # 客户 is in most documents; 排他 sits inside 排他条款; three quote terms at most (富贵 ties 泼天, after it)
+    assert made.sentences[-1].text == "Key terms: 需求蔓延 = scope creep; 排他条款 = non-compete; 泼天 = windfall"
+    rare = {"泼天": 0.05, "富贵": 0.05}
+    (tmp_path / "glossary.tsv").write_text("windfall\t泼天|富贵\n", "utf-8")
+    same = compose(analyse("Why?"), chosen[1:], hits, 600, Glossary.load(tmp_path / "glossary.tsv"),
+                   share=lambda t: rare.get(t, 0.9))
+    assert same.sentences[-1].text == "Key terms: 泼天 = windfall"  # 富贵 = windfall again: one gloss per phrase
+    asked = compose(analyse("Why did the customer leave?"), chosen, hits, 600, glossary,
+                    share=lambda t: common.get(t, 0.1))
+    assert asked.sentences[-1].text.startswith("Key terms: 客户 = customer; 需求蔓延 = scope creep")  # asked: glossed
+
+
+def test_english_frame_counts_the_quotes_of_one_source() -> None:
+    hits = [_hit("d1", "复盘", "根因", "x")]
+    one = [_scored(_unit("竞品进场。", "d1", 0, 1), 0.9, [1, 0])]
+    three = [*one, _scored(_unit("需求蔓延。", "d1", 0, 2), 0.8, [0, 1]), _scored(_unit("没有决策人。", "d1", 0, 3), 0.7, [1, 1])]
+    assert compose(analyse("Why did we lose?"), one, hits, 600).sentences[0].text == "1 source (in Chinese) gives this reason:"
+    assert compose(analyse("Why did we lose?"), three, hits, 600).sentences[0].text == "1 source (in Chinese) gives these reasons:"

@@ -8,7 +8,9 @@ Whether to answer at all is decided before, once, by the pipeline (assistant.ans
 
 from __future__ import annotations
 
-from assistant.answer.analysis import QuestionAnalysis, analyse
+from collections.abc import Callable
+
+from assistant.answer.analysis import QuestionAnalysis, analyse, to_script
 from assistant.answer.base import Answerer, Context, abstain_message, render_pieces
 from assistant.answer.compose import compose
 from assistant.answer.select import score_units, select
@@ -16,6 +18,7 @@ from assistant.answer.units import evidence_units
 from assistant.core.settings import Settings
 from assistant.core.types import POSTMORTEM_SECTIONS, Answer, Hit
 from assistant.retrieve.glossary import Glossary
+from assistant.store.build_store import LoadedIndex
 
 # The postmortem template's sections that answer a question type: its root cause says why, its
 # lessons and action items say what to do, its lessons what was learned. A why-question about a
@@ -83,7 +86,8 @@ class ExtractiveAnswerer(Answerer):
         if not chosen:
             return abstention(ctx.question, self.name, ctx.trace)
         condensed = ctx.trace.get("condensed", {}).get("question")
-        made = compose(analysis, chosen, hits, self.settings.answer_max_chars, self.glossary, condensed)
+        made = compose(analysis, chosen, hits, self.settings.answer_max_chars, self.glossary, condensed,
+                       document_share(ctx.index) if analysis.english else None)
         text = "".join(render_pieces(made.sentences))
         return Answer(text, made.citations, made.sentences, abstained=False, answerer=self.name, trace=ctx.trace)
 
@@ -143,6 +147,18 @@ def role_sections(hits: list[Hit], analysis: QuestionAnalysis) -> set[int]:
     结束后，客户为什么没有继续合作？" ranks an article's account of the customer leaving first; the
     lead is now a retrieved postmortem's root cause, the account a point."""
     return {rank for rank, hit in enumerate(hits) if _answering_section(hit, hit, analysis)}
+
+
+def document_share(index: LoadedIndex) -> Callable[[str], float]:
+    """The share of the corpus's documents whose text holds a term (simplified or traditional):
+    an English answer glosses the rarer of the terms its quotes use (compose._glosses)."""
+    texts = [d.text for d in index.documents.values()]
+
+    def share(term: str) -> float:
+        forms = {term, to_script(term, "hant")}
+        return sum(any(f in text for f in forms) for text in texts) / max(len(texts), 1)
+
+    return share
 
 
 def abstention(question: str, answerer: str, trace: dict) -> Answer:

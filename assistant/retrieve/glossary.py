@@ -40,6 +40,8 @@ class Glossary:
     """Phrase → Chinese terms; longest phrases match first so "trial period" beats "trial"."""
 
     entries: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = ()
+    # (phrase, terms) in file order: what english() reads backwards.
+    rows: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     @classmethod
     def load(cls, path: Path) -> Glossary:
@@ -52,8 +54,20 @@ class Glossary:
                 continue
             phrase, terms = line.split("\t", 1)
             rows.append((phrase.strip().lower(), tuple(t.strip() for t in terms.split("|") if t.strip())))
+        ordered = tuple(rows)
         rows.sort(key=lambda row: -len(row[0]))
-        return cls(tuple((phrase_pattern(p), t) for p, t in rows))
+        return cls(tuple((phrase_pattern(p), t) for p, t in rows), ordered)
+
+    def english(self, term: str) -> str | None:
+        """The English phrase for a Chinese term, read backwards: the first phrase (in file order)
+        that lists it first ("non-compete" for 排他条款), else the first that lists it at all; None
+        when no phrase lists it. Glosses a term an English answer's quotes use."""
+        listing = [(terms[0] != term, i, phrase) for i, (phrase, terms) in enumerate(self.rows) if term in terms]
+        return min(listing)[2] if listing else None
+
+    def terms(self) -> list[str]:
+        """Every Chinese term of the glossary, once, in file order."""
+        return list(dict.fromkeys(t for _, terms in self.rows for t in terms if CJK.search(t)))
 
     def expand(self, question: str) -> str:
         """The question plus Chinese terms for its English phrases; Chinese questions pass as-is."""
