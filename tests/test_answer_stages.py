@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 from types import SimpleNamespace
 from typing import cast
@@ -13,6 +14,7 @@ import pytest
 from assistant.answer.analysis import (
     analyse,
     detect_script,
+    figure,
     question_type,
     reads_as_latin,
     to_script,
@@ -633,3 +635,42 @@ def test_english_frame_counts_the_quotes_of_one_source() -> None:
     three = [*one, _scored(_unit("需求蔓延。", "d1", 0, 2), 0.8, [0, 1]), _scored(_unit("没有决策人。", "d1", 0, 3), 0.7, [1, 1])]
     assert compose(analyse("Why did we lose?"), one, hits, 600).sentences[0].text == "1 source (in Chinese) gives this reason:"
     assert compose(analyse("Why did we lose?"), three, hits, 600).sentences[0].text == "1 source (in Chinese) gives these reasons:"
+
+
+@pytest.mark.parametrize(("question", "unit"), [
+    ("How many weeks late was the rollout?", "周|个星期"),
+    ("POC 延期了几周？", "周|个星期"),
+    ("How many companies came to us?", "家"),
+    ("How many years did it take?", "年"),
+    ("合同金额是多少？", ""),  # no unit named: any figure answers
+    ("Why did it take so many weeks?", ""),  # not a number question
+])
+def test_a_number_question_names_the_unit_it_counts_in(question: str, unit: str) -> None:
+    assert analyse(question).measure == unit
+
+
+def test_a_figure_is_a_numeral_before_the_unit() -> None:
+    assert figure("周|个星期").search("比原计划晚 12 周") and figure("周|个星期").search("拖了三个星期")
+    assert figure("年").search("合同期 3 年") and not figure("年").search("2024 年 4 月")
+    assert not figure("周|个星期").search("每周由店员手工填报")
+
+
+def test_a_number_question_leads_with_the_figure_its_title_states() -> None:
+    def unit(text: str, sid: int) -> EvidenceUnit:
+        return replace(_unit(text, sid=sid), title="POC 延期 12 周交付")
+    background = _scored(unit("某超市有 420 家门店。", 1), 0.95, [1, 0, 0])
+    visit = _scored(unit("2 名同事驻场 3 周。", 2), 0.93, [0, 1, 0])
+    late = _scored(unit("新范围上线，比原计划晚 12 周。", 3), 0.90, [0, 0, 1])
+    scored = [background, visit, late]
+    assert select(scored, analyse("How many weeks late was the project?"), 3, 0.7)[0] is late
+    assert select(scored, analyse("How many stores does the customer have?"), 3, 0.7)[0] is background
+    assert select(scored, analyse("What happened?"), 3, 0.7)[0] is background
+
+
+def test_a_number_question_quotes_a_passage_under_the_floor_that_holds_its_figure() -> None:
+    answerer = ExtractiveAnswerer(Settings(), glossary=Glossary())
+    top = Hit(Chunk("d#0", "d", "某超市有 420 家门店。", 0, 12, "背景", "复盘", None), 1.0)
+    low = Hit(Chunk("d#1", "d", "比原计划晚 12 周。", 12, 22, "经过", "复盘", None), 0.7)
+    weak = Hit(Chunk("d#2", "d", "拖了 2 周。", 22, 28, "经过", "复盘", None), 0.5)
+    assert answerer._quotable([top, low, weak], analyse("How many weeks late was it?")) == [top, low]
+    assert answerer._quotable([top, low, weak], analyse("Why was it late?")) == [top]

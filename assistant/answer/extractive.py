@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from assistant.answer.analysis import QuestionAnalysis, analyse, to_script
+from assistant.answer.analysis import QuestionAnalysis, analyse, figure, to_script
 from assistant.answer.base import Answerer, Context, abstain_message, render_pieces
 from assistant.answer.compose import compose
 from assistant.answer.select import score_units, select
@@ -19,6 +19,7 @@ from assistant.core.settings import Settings
 from assistant.core.types import POSTMORTEM_SECTIONS, Answer, Hit
 from assistant.retrieve.glossary import Glossary
 from assistant.store.build_store import LoadedIndex
+from assistant.text import normalize
 
 # The postmortem template's sections that answer a question type: its root cause says why, its
 # lessons and action items say what to do, its lessons what was learned. A why-question about a
@@ -72,6 +73,7 @@ class ExtractiveAnswerer(Answerer):
                 or (analysis.lessons and _lessons_section(h))]
         if analysis.qtype == "agree":
             kept += _other_sources(hits, kept)
+        kept += _figures(hits, kept, analysis, s.answer_passage_floor * hits[0].score)
         return sorted(kept, key=hits.index)
 
     def _compose(self, ctx: Context, hits: list[Hit], analysis: QuestionAnalysis) -> Answer:
@@ -119,6 +121,19 @@ def _other_sources(hits: list[Hit], kept: list[Hit]) -> list[Hit]:
             sources.add(h.chunk.doc_id)
             extra.append(h)
     return extra
+
+
+def _figures(hits: list[Hit], kept: list[Hit], analysis: QuestionAnalysis, floor: float) -> list[Hit]:
+    """A number question that names its unit ("How many weeks late …?") and whose kept passages
+    hold no figure in that unit: the passages down to `floor` (the Chinese floor) that do. "How
+    many weeks late was the retail replenishment project?" kept only the postmortem's background
+    (420 stores, 350k yuan) above the English floor; the "晚 12 周" of its account ranked third."""
+    if not analysis.measure:
+        return []
+    pattern = figure(analysis.measure)
+    if any(pattern.search(normalize(h.chunk.text)) for h in kept):
+        return []
+    return [h for h in hits if h not in kept and h.score >= floor and pattern.search(normalize(h.chunk.text))]
 
 
 def _backgrounds(hits: list[Hit], roles: set[int]) -> set[int]:

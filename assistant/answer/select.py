@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from assistant.answer.analysis import QuestionAnalysis
+from assistant.answer.analysis import QuestionAnalysis, figure
 from assistant.answer.units import EvidenceUnit
 from assistant.index.indexes import Query
 from assistant.retrieve.retriever import content_weights
@@ -44,6 +44,10 @@ NEW_SOURCE_MARGIN = 0.03
 # cause, not with an article's story of what happened. Dev: 0.03 changed no answer; 0.06 and 0.1
 # cost citation precision (0.717 → 0.712, three questions' leads moved to a new passage).
 LEAD_ROLE = 0.03
+# A number question naming its unit ("How many weeks …?"): a unit holding a figure in that unit
+# gets this much more when the lead is chosen, and as much again when its document's title states
+# the same figure (a postmortem titled "…延期 12 周交付" and its "比原计划晚 12 周", not "驻场 3 周").
+LEAD_FIGURE = 0.05
 SOURCE_MARGIN = 0.08
 # An English question's lexical tokens are only the glossary's Chinese topic terms ("ethical"
 # → 伦理): the one unit that names the topic outscored the sentences next to it that answer,
@@ -191,13 +195,22 @@ def quality_penalty(unit: EvidenceUnit) -> float | None:
 def type_bonus(unit: EvidenceUnit, folded: str, analysis: QuestionAnalysis) -> float:
     """Bonus for units that carry the kind of content the question asks for (any of its asks)."""
     bonus = 0.0
-    if any((cue := TYPE_CUES.get(t)) and cue.search(folded) for t in (analysis.qtype, *analysis.also)):
+    cues = [_cue(t, analysis) for t in (analysis.qtype, *analysis.also)]
+    if any(cue is not None and cue.search(folded) for cue in cues):
         bonus += CUE_BONUS
     if analysis.qtype == "list" and unit.list_item:
         bonus += CUE_BONUS
     if any(normalize(side) in folded for side in analysis.sides):  # says something of a compared side
         bonus += CUE_BONUS
     return bonus
+
+
+def _cue(qtype: str, analysis: QuestionAnalysis) -> re.Pattern[str] | None:
+    """The answer-type cue; a number question that names its unit ("How many weeks …?") wants a
+    figure in that unit ("12 周"), not any digit."""
+    if qtype == "number" and analysis.measure:
+        return figure(analysis.measure)
+    return TYPE_CUES.get(qtype)
 
 
 def select(scored: list[Scored], analysis: QuestionAnalysis, limit: int, lam: float) -> list[Scored]:
@@ -210,7 +223,7 @@ def select(scored: list[Scored], analysis: QuestionAnalysis, limit: int, lam: fl
         return []
     listing = analysis.qtype == "list"
     lam, redundant = (LIST_LAMBDA, LIST_REDUNDANT) if listing else (lam, REDUNDANT)
-    scored = _lead_first(scored)
+    scored = _lead_first(scored, analysis)
     best = scored[0].relevance
     chosen = [scored[0]]
     for must in _must_keep(scored, analysis):
@@ -230,10 +243,21 @@ def select(scored: list[Scored], analysis: QuestionAnalysis, limit: int, lam: fl
     return chosen
 
 
-def _lead_first(scored: list[Scored]) -> list[Scored]:
+def _lead_first(scored: list[Scored], analysis: QuestionAnalysis | None = None) -> list[Scored]:
     """The lead is the unit best by relevance plus LEAD_COVER × its share of the question's
-    content words: of two near-equal sentences, the one that holds more of what was asked."""
-    lead = max(scored, key=lambda s: s.relevance + LEAD_COVER * s.cover + LEAD_ROLE * s.role)
+    content words: of two near-equal sentences, the one that holds more of what was asked; plus
+    LEAD_FIGURE when it holds a figure in the unit a number question asks for, twice when its
+    document's title states that figure too."""
+    pattern = figure(analysis.measure) if analysis is not None and analysis.measure else None
+
+    def figures(text: str) -> set[str]:
+        return {re.sub(r"\s", "", f) for f in pattern.findall(normalize(text))} if pattern else set()
+
+    def holds(s: Scored) -> int:
+        found = figures(s.unit.text)
+        return bool(found) + bool(found & figures(s.unit.title))
+
+    lead = max(scored, key=lambda s: s.relevance + LEAD_COVER * s.cover + LEAD_ROLE * s.role + LEAD_FIGURE * holds(s))
     return [lead, *(s for s in scored if s is not lead)]
 
 
