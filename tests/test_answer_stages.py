@@ -23,7 +23,14 @@ from assistant.answer.base import render_pieces
 from assistant.answer.compose import compose, disagree, polarity, same_item, stance
 from assistant.answer.extractive import ExtractiveAnswerer
 from assistant.answer.llm_answerer import answer_shape
-from assistant.answer.select import Scored, quality_penalty, score_units, select, type_bonus
+from assistant.answer.select import (
+    Scored,
+    _phrase_cover,
+    quality_penalty,
+    score_units,
+    select,
+    type_bonus,
+)
 from assistant.answer.units import EvidenceUnit, clauses, clean_span, evidence_units
 from assistant.core.settings import Settings
 from assistant.core.types import AnswerSentence, Chunk, Citation, Hit, Sentence
@@ -674,3 +681,13 @@ def test_a_number_question_quotes_a_passage_under_the_floor_that_holds_its_figur
     weak = Hit(Chunk("d#2", "d", "拖了 2 周。", 22, 28, "经过", "复盘", None), 0.5)
     assert answerer._quotable([top, low, weak], analyse("How many weeks late was it?")) == [top, low]
     assert answerer._quotable([top, low, weak], analyse("Why was it late?")) == [top]
+
+
+def test_an_english_lead_holds_the_question_s_glossary_phrases() -> None:
+    texts = ["客户的法务和采购应在立项阶段就进入项目。", "大投入之前先签框架协议。", "客户需求一直在变。"]
+    cover = _phrase_cover([("采购",), ("法务", "法律"), ("客户",)], texts)
+    assert cover[0] > cover[2] > cover[1] == 0.0  # 客户 is in two units of three: it weighs less
+    framework = _scored(_unit(texts[1], sid=1), 0.92, [1, 0])
+    legal = replace(_scored(_unit(texts[0], sid=2), 0.885, [0, 1]), cover=1.0)
+    assert select([framework, legal], analyse("How do we get procurement and legal on board?"), 2, 0.7)[0] is legal
+    assert select([framework, legal], analyse("怎么让采购和法务早点参与？"), 2, 0.7)[0] is framework  # LEAD_COVER 0.03

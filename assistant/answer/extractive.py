@@ -81,7 +81,8 @@ class ExtractiveAnswerer(Answerer):
         answering = {rank for rank, hit in enumerate(hits) if _answering_section(hit, hits[0], analysis)}
         roles = role_sections(hits, analysis)
         aside = _backgrounds(hits, roles) | _advice_in_why(hits, roles, analysis)
-        scored = score_units(units, analysis, ctx.query, ctx.index, answering, roles, aside)
+        phrases = [terms for _, _, terms in self.glossary.translations(ctx.question)] if analysis.english else []
+        scored = score_units(units, analysis, ctx.query, ctx.index, answering, roles, aside, phrases)
         chosen = select(scored, analysis, self.settings.answer_sentences, self.settings.mmr_lambda)
         ctx.trace["analysis"] = {"type": analysis.qtype, "language": analysis.language, "script": analysis.script}
         ctx.trace["selected"] = [s.to_trace() for s in chosen]
