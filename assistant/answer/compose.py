@@ -313,17 +313,19 @@ def _glosses(
     First the question's glossary phrases as the quotes use them ("试用期 = trial period"), in
     the question's order. Then up to QUOTE_GLOSSES domain terms the quotes use that the question
     did not ask about, read backwards from the glossary ("需求蔓延 = scope creep"): terms in at most
-    COMMON_SHARE of the corpus's documents (`share`; 客户 or 数据 need no gloss), the rarest first,
+    COMMON_SHARE of the corpus's documents (`share` of the folded term; 客户 or 数据 need no gloss), the rarest first,
     shown in the order the quotes use them; a term inside a longer one quoted (排他 in 排他条款)
     or already glossed is left out, and so is one whose English phrase is already shown. At most
     MAX_GLOSSES in all.
     """
     if not analysis.english or glossary is None:
         return []
-    quoted = "".join(s.unit.text for s in chosen)
+    quoted = normalize("".join(s.unit.text for s in chosen))
+    folded = glossary.folded_terms
 
     def used(term: str) -> bool:
-        return bool(CJK.search(term)) and (term in quoted or to_script(term, "hant") in quoted)
+        form = folded.get(term)
+        return bool(CJK.search(term)) and (form if form is not None else normalize(term)) in quoted
 
     pairs: list[tuple[int, str, str]] = []
     taken: set[int] = set()  # question characters already glossed: "trial period" before "trial"
@@ -335,14 +337,14 @@ def _glosses(
             pairs.append((match.start(), found[0], match.group(0).lower()))
     pairs.sort()
     glossed = list(dict.fromkeys(chinese for _, chinese, _ in pairs))
-    candidates = [t for t in glossary.terms() if len(t) >= 2 and used(t) and t not in glossed]
+    candidates = [t for t, f in folded.items() if len(t) >= 2 and f in quoted and t not in glossed]
     candidates = [t for t in candidates
                   if not any(t in other for other in [*glossed, *candidates] if other != t)]
-    rarity = {t: share(t) if share else 0.0 for t in candidates}
+    rarity = {t: share(folded[t]) if share else 0.0 for t in candidates}
     candidates = [t for t in candidates if rarity[t] <= COMMON_SHARE]
     room = max(min(QUOTE_GLOSSES, MAX_GLOSSES - len(glossed)), 0)
     rarest = sorted(candidates, key=lambda t: (rarity[t], -len(t)))[:room]
-    extra = sorted(rarest, key=lambda t: _position(t, quoted))
+    extra = sorted(rarest, key=lambda t: quoted.find(folded[t]))
     lines = {chinese: english for _, chinese, english in pairs}
     for term in extra:  # one gloss per English phrase: 泼天 and 富贵 both "windfall" → the first
         english = glossary.english(term)
@@ -350,11 +352,6 @@ def _glosses(
             lines[term] = english
     glosses = [f"{chinese} = {english}" for chinese, english in lines.items()][:MAX_GLOSSES]
     return [_frame("Key terms: " + "; ".join(glosses))] if glosses else []
-
-
-def _position(term: str, text: str) -> int:
-    at = text.find(term)
-    return at if at >= 0 else text.find(to_script(term, "hant"))
 
 
 def _closed(text: str) -> str:

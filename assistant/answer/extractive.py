@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from assistant.answer.analysis import QuestionAnalysis, analyse, figure, to_script
+from assistant.answer.analysis import QuestionAnalysis, analyse, figure
 from assistant.answer.base import Answerer, Context, abstain_message, render_pieces
 from assistant.answer.compose import compose
 from assistant.answer.select import score_units, select
@@ -166,15 +166,28 @@ def role_sections(hits: list[Hit], analysis: QuestionAnalysis) -> set[int]:
 
 
 def document_share(index: LoadedIndex) -> Callable[[str], float]:
-    """The share of the corpus's documents whose text holds a term (simplified or traditional):
-    an English answer glosses the rarer of the terms its quotes use (compose._glosses)."""
-    texts = [d.text for d in index.documents.values()]
+    """The share of the corpus's documents whose text holds a folded term (text.normalize:
+    simplified, lower case): an English answer glosses the rarer of the terms its quotes use
+    (compose._glosses)."""
+    texts = _folded_documents(index)
 
-    def share(term: str) -> float:
-        forms = {term, to_script(term, "hant")}
-        return sum(any(f in text for f in forms) for text in texts) / max(len(texts), 1)
+    def share(folded: str) -> float:
+        return sum(folded in text for text in texts) / max(len(texts), 1)
 
     return share
+
+
+_FOLDED: dict[int, tuple[LoadedIndex, list[str]]] = {}
+
+
+def _folded_documents(index: LoadedIndex) -> list[str]:
+    """The index's document texts, folded once per loaded index (the last few are kept)."""
+    cached = _FOLDED.get(id(index))
+    if cached is None or cached[0] is not index:
+        if len(_FOLDED) >= 4:
+            _FOLDED.pop(next(iter(_FOLDED)))
+        cached = _FOLDED[id(index)] = (index, [normalize(d.text) for d in index.documents.values()])
+    return cached[1]
 
 
 def abstention(question: str, answerer: str, trace: dict) -> Answer:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from assistant.text import CJK, EN_STOP
+from assistant.text import CJK, EN_STOP, normalize
 
 
 def phrase_pattern(phrase: str) -> re.Pattern[str]:
@@ -65,9 +66,12 @@ class Glossary:
         listing = [(terms[0] != term, i, phrase) for i, (phrase, terms) in enumerate(self.rows) if term in terms]
         return min(listing)[2] if listing else None
 
-    def terms(self) -> list[str]:
-        """Every Chinese term of the glossary, once, in file order."""
-        return list(dict.fromkeys(t for _, terms in self.rows for t in terms if CJK.search(t)))
+    @functools.cached_property
+    def folded_terms(self) -> dict[str, str]:
+        """Every Chinese term of the glossary, once, in file order, with its folded form
+        (text.normalize: simplified, lower case), computed once."""
+        terms = dict.fromkeys(t for _, terms in self.rows for t in terms if CJK.search(t))
+        return {t: normalize(t) for t in terms}
 
     def expand(self, question: str) -> str:
         """The question plus Chinese terms for its English phrases; Chinese questions pass as-is."""
