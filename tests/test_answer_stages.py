@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 from types import SimpleNamespace
 from typing import cast
@@ -13,6 +14,7 @@ import pytest
 from assistant.answer.analysis import (
     analyse,
     detect_script,
+    figure,
     question_type,
     reads_as_latin,
     to_script,
@@ -21,7 +23,14 @@ from assistant.answer.base import render_pieces
 from assistant.answer.compose import compose, disagree, polarity, same_item, stance
 from assistant.answer.extractive import ExtractiveAnswerer
 from assistant.answer.llm_answerer import answer_shape
-from assistant.answer.select import Scored, quality_penalty, score_units, select, type_bonus
+from assistant.answer.select import (
+    Scored,
+    _phrase_cover,
+    quality_penalty,
+    score_units,
+    select,
+    type_bonus,
+)
 from assistant.answer.units import EvidenceUnit, clauses, clean_span, evidence_units
 from assistant.core.settings import Settings
 from assistant.core.types import AnswerSentence, Chunk, Citation, Hit, Sentence
@@ -581,7 +590,7 @@ def test_an_english_question_about_lessons_is_framed_as_lessons() -> None:
     hits = [_hit("d1", "复盘", "教训", "x")]
     chosen = [_scored(_unit("对新增需求说“可以，放进二期”。", "d1", 0, 1), 0.9, [1, 0])]
     made = compose(analyse("What did we learn about scope creep?"), chosen, hits, 600)
-    assert made.sentences[0].text == "1 source (in Chinese) gives these lessons:"
+    assert made.sentences[0].text == "1 source (in Chinese) gives this lesson:"  # one quote
     assert compose(analyse("What happened?"), chosen, hits, 600).sentences[0].text == "1 source (in Chinese) says this:"
 
 
@@ -600,3 +609,85 @@ def test_units_stating_a_difference_get_the_compare_cue() -> None:
     analysis = analyse("定制化项目和标准化产品有什么区别？")
     assert type_bonus(_unit("交付周期较长。"), "交付周期较长。", analysis) == pytest.approx(0.03)
     assert type_bonus(_unit("这里涉及到两个关键概念。"), "这里涉及到两个关键概念。", analysis) == 0.0
+
+
+def test_english_key_terms_gloss_the_rarer_domain_terms_the_quotes_use(tmp_path: Path) -> None:
+    hits = [_hit("d1", "复盘", "根因", "x")]
+    chosen = [_scored(_unit("客户需求蔓延，排他条款谈不拢。", "d1", 0, 1), 0.9, [1, 0]),
+              _scored(_unit("客户的泼天富贵。", "d1", 0, 2), 0.8, [0, 1])]
+    (tmp_path / "glossary.tsv").write_text(
+        "customer\t客户\nscope creep\t需求蔓延|变更\nexclusivity\t排他|排他条款\nnon-compete\t排他条款\n"
+        "windfall\t泼天\nfortune\t富贵|泼天\nluck\t富贵\n", "utf-8")
+    glossary = Glossary.load(tmp_path / "glossary.tsv")
+    assert glossary.english("排他条款") == "non-compete"  # the phrase that lists it first
+    assert glossary.english("泼天") == "windfall" and glossary.english("合同") is None
+    common = {"客户": 0.9}
+    made = compose(analyse("Why did we lose the deal?"), chosen, hits, 600, glossary,
+                   share=lambda t: common.get(t, 0.1))
+    # 客户 is in most documents; 排他 sits inside 排他条款; three quote terms at most (富贵 ties 泼天, after it)
+    assert made.sentences[-1].text == "Key terms: 需求蔓延 = scope creep; 排他条款 = non-compete; 泼天 = windfall"
+    rare = {"泼天": 0.05, "富贵": 0.05}
+    (tmp_path / "glossary.tsv").write_text("windfall\t泼天|富贵\n", "utf-8")
+    same = compose(analyse("Why?"), chosen[1:], hits, 600, Glossary.load(tmp_path / "glossary.tsv"),
+                   share=lambda t: rare.get(t, 0.9))
+    assert same.sentences[-1].text == "Key terms: 泼天 = windfall"  # 富贵 = windfall again: one gloss per phrase
+    asked = compose(analyse("Why did the customer leave?"), chosen, hits, 600, glossary,
+                    share=lambda t: common.get(t, 0.1))
+    assert asked.sentences[-1].text.startswith("Key terms: 客户 = customer; 需求蔓延 = scope creep")  # asked: glossed
+
+
+def test_english_frame_counts_the_quotes_of_one_source() -> None:
+    hits = [_hit("d1", "复盘", "根因", "x")]
+    one = [_scored(_unit("竞品进场。", "d1", 0, 1), 0.9, [1, 0])]
+    three = [*one, _scored(_unit("需求蔓延。", "d1", 0, 2), 0.8, [0, 1]), _scored(_unit("没有决策人。", "d1", 0, 3), 0.7, [1, 1])]
+    assert compose(analyse("Why did we lose?"), one, hits, 600).sentences[0].text == "1 source (in Chinese) gives this reason:"
+    assert compose(analyse("Why did we lose?"), three, hits, 600).sentences[0].text == "1 source (in Chinese) gives these reasons:"
+
+
+@pytest.mark.parametrize(("question", "unit"), [
+    ("How many weeks late was the rollout?", "周|个星期"),
+    ("POC 延期了几周？", "周|个星期"),
+    ("How many companies came to us?", "家"),
+    ("How many years did it take?", "年"),
+    ("合同金额是多少？", ""),  # no unit named: any figure answers
+    ("Why did it take so many weeks?", ""),  # not a number question
+])
+def test_a_number_question_names_the_unit_it_counts_in(question: str, unit: str) -> None:
+    assert analyse(question).measure == unit
+
+
+def test_a_figure_is_a_numeral_before_the_unit() -> None:
+    assert figure("周|个星期").search("比原计划晚 12 周") and figure("周|个星期").search("拖了三个星期")
+    assert figure("年").search("合同期 3 年") and not figure("年").search("2024 年 4 月")
+    assert not figure("周|个星期").search("每周由店员手工填报")
+
+
+def test_a_number_question_leads_with_the_figure_its_title_states() -> None:
+    def unit(text: str, sid: int) -> EvidenceUnit:
+        return replace(_unit(text, sid=sid), title="POC 延期 12 周交付")
+    background = _scored(unit("某超市有 420 家门店。", 1), 0.95, [1, 0, 0])
+    visit = _scored(unit("2 名同事驻场 3 周。", 2), 0.93, [0, 1, 0])
+    late = _scored(unit("新范围上线，比原计划晚 12 周。", 3), 0.90, [0, 0, 1])
+    scored = [background, visit, late]
+    assert select(scored, analyse("How many weeks late was the project?"), 3, 0.7)[0] is late
+    assert select(scored, analyse("How many stores does the customer have?"), 3, 0.7)[0] is background
+    assert select(scored, analyse("What happened?"), 3, 0.7)[0] is background
+
+
+def test_a_number_question_quotes_a_passage_under_the_floor_that_holds_its_figure() -> None:
+    answerer = ExtractiveAnswerer(Settings(), glossary=Glossary())
+    top = Hit(Chunk("d#0", "d", "某超市有 420 家门店。", 0, 12, "背景", "复盘", None), 1.0)
+    low = Hit(Chunk("d#1", "d", "比原计划晚 12 周。", 12, 22, "经过", "复盘", None), 0.7)
+    weak = Hit(Chunk("d#2", "d", "拖了 2 周。", 22, 28, "经过", "复盘", None), 0.5)
+    assert answerer._quotable([top, low, weak], analyse("How many weeks late was it?")) == [top, low]
+    assert answerer._quotable([top, low, weak], analyse("Why was it late?")) == [top]
+
+
+def test_an_english_lead_holds_the_question_s_glossary_phrases() -> None:
+    texts = ["客户的法务和采购应在立项阶段就进入项目。", "大投入之前先签框架协议。", "客户需求一直在变。"]
+    cover = _phrase_cover([("采购",), ("法务", "法律"), ("客户",)], texts)
+    assert cover[0] > cover[2] > cover[1] == 0.0  # 客户 is in two units of three: it weighs less
+    framework = _scored(_unit(texts[1], sid=1), 0.92, [1, 0])
+    legal = replace(_scored(_unit(texts[0], sid=2), 0.885, [0, 1]), cover=1.0)
+    assert select([framework, legal], analyse("How do we get procurement and legal on board?"), 2, 0.7)[0] is legal
+    assert select([framework, legal], analyse("怎么让采购和法务早点参与？"), 2, 0.7)[0] is framework  # LEAD_COVER 0.03

@@ -55,6 +55,34 @@ SIDES_EN = re.compile(
     r"|([\w-]+)\s+(?:vs\.?|versus)\s+([\w-]+)", re.I,
 )
 
+# The unit a number question counts in: "How many weeks …?", "延期了几周？". A figure in that unit
+# answers it (select.type_bonus, extractive._quotable); any digit ("420 家门店", "35 万元") does not.
+# (English words, Chinese unit after a numeral); "月" and "日" alone name dates, not durations.
+MEASURES: tuple[tuple[str, str], ...] = (
+    (r"weeks?", r"周|个星期"), (r"days?", r"天"), (r"months?", r"个月"), (r"years?", r"年"),
+    (r"hours?", r"小时"), (r"people|persons?|staff|employees|engineers", r"人|名"),
+    (r"stores?|shops?|companies|customers|clients|firms|vendors", r"家"), (r"times", r"次"),
+)
+MEASURE_EN = re.compile(r"\bhow many\s+(?:more\s+|fewer\s+)?(" + "|".join(en for en, _ in MEASURES) + r")\b", re.I)
+MEASURE_ZH = re.compile(r"(?:几|多少)\s*(周|个星期|天|个月|年|小时|人|名|家|次)")
+
+
+def measure(question: str) -> str:
+    """The Chinese unit pattern of the quantity a question asks for ("周|个星期"), or ""."""
+    if (match := MEASURE_EN.search(question)) is not None:
+        word = match.group(1).lower()
+        return next(zh for en, zh in MEASURES if re.fullmatch(en, word))
+    if (match := MEASURE_ZH.search(normalize(question))) is not None:
+        return next((zh for _, zh in MEASURES if re.fullmatch(zh, match.group(1))), match.group(1))
+    return ""
+
+
+@lru_cache(maxsize=32)
+def figure(unit: str) -> re.Pattern[str]:
+    """A numeral followed by the unit: "12 周", "三个月"; not the "024" of "2024 年"."""
+    return re.compile(rf"(?<![\d.])(?:\d{{1,3}}(?:\.\d+)?|[一二三四五六七八九十两百千]+)\s*(?:{unit})")
+
+
 # A question about what was learned, whatever its type: postmortems answer it in their lessons.
 LESSON_CUES = re.compile(r"教训|经验|启示|学到|收获|\b(lessons?|learn(ed|t|ing)?|takeaways?)\b")
 
@@ -70,6 +98,7 @@ class QuestionAnalysis:
     also: tuple[str, ...] = ()  # the other parts' types of a compound question ("…延期了多久？为什么？")
     lessons: bool = False  # asks what was learned ("学到了什么", "What did we learn about …?")
     sides: tuple[str, ...] = ()  # the two things a compare question sets side by side, as written
+    measure: str = ""  # a number question's unit, as a Chinese pattern ("周|个星期"), see MEASURES
 
     @property
     def english(self) -> bool:
@@ -93,7 +122,8 @@ def analyse(question: str) -> QuestionAnalysis:
     qtype = question_type(question)
     lessons = bool(LESSON_CUES.search(normalize(question)))
     sides = compared_sides(question) if qtype == "compare" else ()
-    return QuestionAnalysis(question, qtype, language, script, also_asked(question, qtype), lessons, sides)
+    unit = measure(question) if "number" in (qtype, *also_asked(question, qtype)) else ""
+    return QuestionAnalysis(question, qtype, language, script, also_asked(question, qtype), lessons, sides, unit)
 
 
 def compared_sides(question: str) -> tuple[str, ...]:

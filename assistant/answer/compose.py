@@ -27,6 +27,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from assistant.answer.analysis import QuestionAnalysis, to_script
@@ -36,15 +37,24 @@ from assistant.core.types import AnswerSentence, Citation, Hit
 from assistant.retrieve.glossary import Glossary
 from assistant.text import CJK, normalize
 
-# English frame verbs per question type: (one source, several sources).
+# English frame verbs per question type: (one source, one quote), (one source, several quotes),
+# (several sources). "1 source gives this reason:" above three reasons read wrong.
 EN_FRAMES = {
-    "why": ("gives this reason", "give these reasons"), "how": ("suggests this", "suggest this"),
-    "list": ("lists these", "list these"), "compare": ("compares them as follows", "compare them as follows"),
-    "agree": ("says this", "say the following"), "number": ("gives these figures", "give these figures"),
+    "why": ("gives this reason", "gives these reasons", "give these reasons"),
+    "how": ("suggests this", "suggests the following", "suggest the following"),
+    "list": ("lists this", "lists these", "list these"),
+    "compare": ("compares them as follows", "compares them as follows", "compare them as follows"),
+    "agree": ("says this", "says the following", "say the following"),
+    "number": ("gives this figure", "gives these figures", "give these figures"),
 }
-DEFAULT_FRAME = ("says this", "say this")
-LESSON_FRAME = ("gives these lessons", "give these lessons")  # "What did we learn about …?"
+DEFAULT_FRAME = ("says this", "says the following", "say the following")
+LESSON_FRAME = ("gives this lesson", "gives these lessons", "give these lessons")  # "What did we learn about …?"
 SNIPPET_CHARS = 48
+# The "Key terms" line of an English answer: at most this many glosses, of which at most
+# QUOTE_GLOSSES are terms the quotes use that the question did not ask about.
+MAX_GLOSSES = 6
+QUOTE_GLOSSES = 3
+COMMON_SHARE = 0.5
 # How far below the best item a list's first item may score and still lead the list in its own
 # order. Items of one enumeration asked for as a whole score within ~0.01 of each other; an item
 # that answers a narrower question stands ~0.05 above its siblings.
@@ -91,6 +101,7 @@ class Composition:
 def compose(
     analysis: QuestionAnalysis, chosen: list[Scored], hits: list[Hit], max_chars: int,
     glossary: Glossary | None = None, read_as: str | None = None,
+    share: Callable[[str], float] | None = None,
 ) -> Composition:
     """The answer's sentences and citations for the chosen units (lead first)."""
     numbers: dict[int, int] = {}
@@ -119,8 +130,8 @@ def compose(
             body.append(_label("Further points:"))
         body += [_quote(p, "point", analysis, numbers, snippets) for p in points]
     sources = len({hits[rank].chunk.doc_id for rank in numbers})
-    frames = _frames(analysis, sources, read_as)
-    closing = _glosses(analysis, [lead, *points], glossary)
+    frames = _frames(analysis, sources, read_as, quotes=len(_quotes_of(body)))
+    closing = _glosses(analysis, [lead, *points], glossary, share)
     citations = [Citation(n, hits[rank], snippet=snippets[rank]) for rank, n in numbers.items()]
     return Composition(frames + body + closing, citations)
 
@@ -277,30 +288,69 @@ def _source_label(doc_id: str, hits: list[Hit], analysis: QuestionAnalysis, tag:
     return f"Source: {title}{tag}" if analysis.english else f"《{to_script(title, analysis.script)}》{tag}："
 
 
-def _frames(analysis: QuestionAnalysis, sources: int, read_as: str | None) -> list[AnswerSentence]:
+def _quotes_of(body: list[AnswerSentence]) -> list[AnswerSentence]:
+    """The quotes of an answer body (its lead and points, not its labels)."""
+    return [s for s in body if s.kind in ("lead", "point")]
+
+
+def _frames(analysis: QuestionAnalysis, sources: int, read_as: str | None, quotes: int = 1) -> list[AnswerSentence]:
     frames = []
     if read_as:
         frames.append(_frame(f"(Read as: {read_as})" if analysis.english else f"（按“{read_as}”理解）"))
     if analysis.english:
-        verb = (LESSON_FRAME if analysis.lessons else EN_FRAMES.get(analysis.qtype, DEFAULT_FRAME))[sources > 1]
+        verbs = LESSON_FRAME if analysis.lessons else EN_FRAMES.get(analysis.qtype, DEFAULT_FRAME)
+        verb = verbs[2] if sources > 1 else verbs[quotes > 1]
         frames.append(_frame(f"{sources} source{'s' if sources > 1 else ''} (in Chinese) {verb}:"))
     return frames
 
 
-def _glosses(analysis: QuestionAnalysis, chosen: list[Scored], glossary: Glossary | None) -> list[AnswerSentence]:
-    """English questions: the glossary terms of the question that the quotes use, glossed."""
+def _glosses(
+    analysis: QuestionAnalysis, chosen: list[Scored], glossary: Glossary | None,
+    share: Callable[[str], float] | None = None,
+) -> list[AnswerSentence]:
+    """English questions: the Chinese terms a reader needs to follow the quotes, glossed.
+
+    First the question's glossary phrases as the quotes use them ("试用期 = trial period"), in
+    the question's order. Then up to QUOTE_GLOSSES domain terms the quotes use that the question
+    did not ask about, read backwards from the glossary ("需求蔓延 = scope creep"): terms in at most
+    COMMON_SHARE of the corpus's documents (`share` of the folded term; 客户 or 数据 need no gloss), the rarest first,
+    shown in the order the quotes use them; a term inside a longer one quoted (排他 in 排他条款)
+    or already glossed is left out, and so is one whose English phrase is already shown. At most
+    MAX_GLOSSES in all.
+    """
     if not analysis.english or glossary is None:
         return []
-    quoted = "".join(s.unit.text for s in chosen)
-    pairs: list[tuple[int, str]] = []
+    quoted = normalize("".join(s.unit.text for s in chosen))
+    folded = glossary.folded_terms
+
+    def used(term: str) -> bool:
+        form = folded.get(term)
+        return bool(CJK.search(term)) and (form if form is not None else normalize(term)) in quoted
+
+    pairs: list[tuple[int, str, str]] = []
     taken: set[int] = set()  # question characters already glossed: "trial period" before "trial"
     for pattern, terms in glossary.entries:  # longest phrases first
         match = pattern.search(analysis.question)
-        used = [t for t in terms if CJK.search(t) and (t in quoted or to_script(t, "hant") in quoted)]
-        if match and used and not taken & set(range(*match.span())):
+        found = [t for t in terms if used(t)]
+        if match and found and not taken & set(range(*match.span())):
             taken |= set(range(*match.span()))
-            pairs.append((match.start(), f"{used[0]} = {match.group(0).lower()}"))
-    glosses = dict.fromkeys(text for _, text in sorted(pairs))  # in the question's order
+            pairs.append((match.start(), found[0], match.group(0).lower()))
+    pairs.sort()
+    glossed = list(dict.fromkeys(chinese for _, chinese, _ in pairs))
+    candidates = [t for t, f in folded.items() if len(t) >= 2 and f in quoted and t not in glossed]
+    candidates = [t for t in candidates
+                  if not any(t in other for other in [*glossed, *candidates] if other != t)]
+    rarity = {t: share(folded[t]) if share else 0.0 for t in candidates}
+    candidates = [t for t in candidates if rarity[t] <= COMMON_SHARE]
+    room = max(min(QUOTE_GLOSSES, MAX_GLOSSES - len(glossed)), 0)
+    rarest = sorted(candidates, key=lambda t: (rarity[t], -len(t)))[:room]
+    extra = sorted(rarest, key=lambda t: quoted.find(folded[t]))
+    lines = {chinese: english for _, chinese, english in pairs}
+    for term in extra:  # one gloss per English phrase: 泼天 and 富贵 both "windfall" → the first
+        english = glossary.english(term)
+        if english and english not in lines.values():
+            lines[term] = english
+    glosses = [f"{chinese} = {english}" for chinese, english in lines.items()][:MAX_GLOSSES]
     return [_frame("Key terms: " + "; ".join(glosses))] if glosses else []
 
 

@@ -8,7 +8,9 @@ Whether to answer at all is decided before, once, by the pipeline (assistant.ans
 
 from __future__ import annotations
 
-from assistant.answer.analysis import QuestionAnalysis, analyse
+from collections.abc import Callable
+
+from assistant.answer.analysis import QuestionAnalysis, analyse, figure
 from assistant.answer.base import Answerer, Context, abstain_message, render_pieces
 from assistant.answer.compose import compose
 from assistant.answer.select import score_units, select
@@ -16,6 +18,8 @@ from assistant.answer.units import evidence_units
 from assistant.core.settings import Settings
 from assistant.core.types import POSTMORTEM_SECTIONS, Answer, Hit
 from assistant.retrieve.glossary import Glossary
+from assistant.store.build_store import LoadedIndex
+from assistant.text import normalize
 
 # The postmortem template's sections that answer a question type: its root cause says why, its
 # lessons and action items say what to do, its lessons what was learned. A why-question about a
@@ -69,6 +73,7 @@ class ExtractiveAnswerer(Answerer):
                 or (analysis.lessons and _lessons_section(h))]
         if analysis.qtype == "agree":
             kept += _other_sources(hits, kept)
+        kept += _figures(hits, kept, analysis, s.answer_passage_floor * hits[0].score)
         return sorted(kept, key=hits.index)
 
     def _compose(self, ctx: Context, hits: list[Hit], analysis: QuestionAnalysis) -> Answer:
@@ -76,14 +81,16 @@ class ExtractiveAnswerer(Answerer):
         answering = {rank for rank, hit in enumerate(hits) if _answering_section(hit, hits[0], analysis)}
         roles = role_sections(hits, analysis)
         aside = _backgrounds(hits, roles) | _advice_in_why(hits, roles, analysis)
-        scored = score_units(units, analysis, ctx.query, ctx.index, answering, roles, aside)
+        phrases = [terms for _, _, terms in self.glossary.translations(ctx.question)] if analysis.english else []
+        scored = score_units(units, analysis, ctx.query, ctx.index, answering, roles, aside, phrases)
         chosen = select(scored, analysis, self.settings.answer_sentences, self.settings.mmr_lambda)
         ctx.trace["analysis"] = {"type": analysis.qtype, "language": analysis.language, "script": analysis.script}
         ctx.trace["selected"] = [s.to_trace() for s in chosen]
         if not chosen:
             return abstention(ctx.question, self.name, ctx.trace)
         condensed = ctx.trace.get("condensed", {}).get("question")
-        made = compose(analysis, chosen, hits, self.settings.answer_max_chars, self.glossary, condensed)
+        made = compose(analysis, chosen, hits, self.settings.answer_max_chars, self.glossary, condensed,
+                       document_share(ctx.index) if analysis.english else None)
         text = "".join(render_pieces(made.sentences))
         return Answer(text, made.citations, made.sentences, abstained=False, answerer=self.name, trace=ctx.trace)
 
@@ -117,6 +124,19 @@ def _other_sources(hits: list[Hit], kept: list[Hit]) -> list[Hit]:
     return extra
 
 
+def _figures(hits: list[Hit], kept: list[Hit], analysis: QuestionAnalysis, floor: float) -> list[Hit]:
+    """A number question that names its unit ("How many weeks late …?") and whose kept passages
+    hold no figure in that unit: the passages down to `floor` (the Chinese floor) that do. "How
+    many weeks late was the retail replenishment project?" kept only the postmortem's background
+    (420 stores, 350k yuan) above the English floor; the "晚 12 周" of its account ranked third."""
+    if not analysis.measure:
+        return []
+    pattern = figure(analysis.measure)
+    if any(pattern.search(normalize(h.chunk.text)) for h in kept):
+        return []
+    return [h for h in hits if h not in kept and h.score >= floor and pattern.search(normalize(h.chunk.text))]
+
+
 def _backgrounds(hits: list[Hit], roles: set[int]) -> set[int]:
     """Ranks of the background sections of the postmortems whose answering section is quoted:
     a postmortem's 背景 says who the customer was and what was signed, not why it went wrong nor
@@ -143,6 +163,31 @@ def role_sections(hits: list[Hit], analysis: QuestionAnalysis) -> set[int]:
     结束后，客户为什么没有继续合作？" ranks an article's account of the customer leaving first; the
     lead is now a retrieved postmortem's root cause, the account a point."""
     return {rank for rank, hit in enumerate(hits) if _answering_section(hit, hit, analysis)}
+
+
+def document_share(index: LoadedIndex) -> Callable[[str], float]:
+    """The share of the corpus's documents whose text holds a folded term (text.normalize:
+    simplified, lower case): an English answer glosses the rarer of the terms its quotes use
+    (compose._glosses)."""
+    texts = _folded_documents(index)
+
+    def share(folded: str) -> float:
+        return sum(folded in text for text in texts) / max(len(texts), 1)
+
+    return share
+
+
+_FOLDED: dict[int, tuple[LoadedIndex, list[str]]] = {}
+
+
+def _folded_documents(index: LoadedIndex) -> list[str]:
+    """The index's document texts, folded once per loaded index (the last few are kept)."""
+    cached = _FOLDED.get(id(index))
+    if cached is None or cached[0] is not index:
+        if len(_FOLDED) >= 4:
+            _FOLDED.pop(next(iter(_FOLDED)))
+        cached = _FOLDED[id(index)] = (index, [normalize(d.text) for d in index.documents.values()])
+    return cached[1]
 
 
 def abstention(question: str, answerer: str, trace: dict) -> Answer:

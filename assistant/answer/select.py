@@ -17,17 +17,17 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from assistant.answer.analysis import QuestionAnalysis
+from assistant.answer.analysis import QuestionAnalysis, figure
 from assistant.answer.units import EvidenceUnit
 from assistant.index.indexes import Query
 from assistant.retrieve.retriever import content_weights
 from assistant.store.build_store import LoadedIndex
-from assistant.text import char_ngrams, normalize
+from assistant.text import CJK, char_ngrams, normalize
 
 LEXICAL_WEIGHT = 0.1
 CUE_BONUS = 0.03
@@ -38,12 +38,21 @@ MARGIN = 0.1
 # lead evidence 0.54 / 0.57 / 0.57 / 0.57 and key facts 0.810 / 0.810 / 0.810 / 0.806 (applied to
 # every unit instead of the lead only, 0.03 cost key facts 0.810 → 0.796).
 LEAD_COVER = 0.03
+# An English question has no Chinese content words; its cover is the share of its glossary
+# phrases a unit holds (score_units `phrases`). Dev English lead evidence 0.577 / 0.654 / 0.654 /
+# 0.654 / 0.615 / 0.577 at 0 / 0.04 / 0.05 / 0.06 / 0.07 / 0.1 (two leads gained, none lost at
+# 0.05); nothing else changed.
+LEAD_COVER_EN = 0.05
 NEW_SOURCE_MARGIN = 0.03
 # The lead's bonus when its passage is a postmortem section whose role answers the question (its
 # 根因 for why, 教训/行动项 for how, of any quoted postmortem): a why-question should lead with a
 # cause, not with an article's story of what happened. Dev: 0.03 changed no answer; 0.06 and 0.1
 # cost citation precision (0.717 → 0.712, three questions' leads moved to a new passage).
 LEAD_ROLE = 0.03
+# A number question naming its unit ("How many weeks …?"): a unit holding a figure in that unit
+# gets this much more when the lead is chosen, and as much again when its document's title states
+# the same figure (a postmortem titled "…延期 12 周交付" and its "比原计划晚 12 周", not "驻场 3 周").
+LEAD_FIGURE = 0.05
 SOURCE_MARGIN = 0.08
 # An English question's lexical tokens are only the glossary's Chinese topic terms ("ethical"
 # → 伦理): the one unit that names the topic outscored the sentences next to it that answer,
@@ -108,13 +117,16 @@ class Scored:
 def score_units(
     units: list[EvidenceUnit], analysis: QuestionAnalysis, query: Query, index: LoadedIndex,
     answering: Collection[int] = (), roles: Collection[int] = (), aside: Collection[int] = (),
+    phrases: Sequence[tuple[str, ...]] = (),
 ) -> list[Scored]:
     """Relevance of every answerable unit, best first; units of the hits ranked in `answering`
     (the top passage's postmortem's sections whose role answers this kind of question) get the
     answer-type cue bonus; units of the hits ranked in `roles` (such sections of any quoted
     postmortem) are marked `role`, which only the choice of the lead reads; units of the hits
     ranked in `aside` (context sections of a postmortem whose answering section is quoted) are
-    not quoted."""
+    not quoted. `phrases` are the Chinese terms of an English question's glossary phrases, one
+    tuple per phrase: an English question has no Chinese content words, so a unit's `cover` (read
+    by the choice of the lead) is the share of these phrases it holds, rarer phrases weighing more."""
     if not units or query.vector is None:
         return []
     ids = sorted({sid for u in units for sid in u.sentences})
@@ -131,9 +143,10 @@ def score_units(
     weights = _rarity(qgrams, grams)
     total = sum(weights.values())
     words = content_weights(query, index)
+    english_cover = _phrase_cover(phrases, folded) if analysis.english and phrases else None
     lexical = EN_LEXICAL_WEIGHT if analysis.english else LEXICAL_WEIGHT
     scored = []
-    for unit, text, unit_grams, vector, cosine in zip(units, folded, grams, vectors, cosines, strict=True):
+    for i, (unit, text, unit_grams, vector, cosine) in enumerate(zip(units, folded, grams, vectors, cosines, strict=True)):
         penalty = quality_penalty(unit)
         if penalty is None or unit.hit_rank in aside:
             continue
@@ -141,14 +154,25 @@ def score_units(
         role = CUE_BONUS if unit.hit_rank in answering else 0.0
         relevance = (float(cosine) + lexical * overlap + type_bonus(unit, text, analysis) + role
                      - penalty - RANK_PRIOR * unit.hit_rank)
-        scored.append(Scored(unit, relevance, float(cosine), vector, _cover(words, text),
-                             unit.hit_rank in roles))
+        cover = english_cover[i] if english_cover is not None else _cover(words, text)
+        scored.append(Scored(unit, relevance, float(cosine), vector, cover, unit.hit_rank in roles))
     return sorted(scored, key=lambda s: -s.relevance)
 
 
 def _cover(weights: dict[str, float], folded: str) -> float:
     total = sum(weights.values())
     return sum(w for word, w in weights.items() if word in folded) / total if total else 0.0
+
+
+def _phrase_cover(phrases: Sequence[tuple[str, ...]], folded: list[str]) -> list[float]:
+    """Per unit, the share of the phrases it holds (any of a phrase's terms), each phrase weighted
+    by its rarity among the units (a phrase every unit holds says little)."""
+    terms = [[normalize(t) for t in group if CJK.search(t)] for group in phrases]
+    holds = [[any(t in text for t in group) for group in terms] for text in folded]
+    n = len(folded)
+    weights = [math.log(1 + n / (1 + sum(h[j] for h in holds))) if terms[j] else 0.0 for j in range(len(terms))]
+    total = sum(weights)
+    return [sum(w for w, held in zip(weights, h, strict=True) if held) / total if total else 0.0 for h in holds]
 
 
 def _rarity(qgrams: set[str], grams: list[set[str]]) -> dict[str, float]:
@@ -191,13 +215,22 @@ def quality_penalty(unit: EvidenceUnit) -> float | None:
 def type_bonus(unit: EvidenceUnit, folded: str, analysis: QuestionAnalysis) -> float:
     """Bonus for units that carry the kind of content the question asks for (any of its asks)."""
     bonus = 0.0
-    if any((cue := TYPE_CUES.get(t)) and cue.search(folded) for t in (analysis.qtype, *analysis.also)):
+    cues = [_cue(t, analysis) for t in (analysis.qtype, *analysis.also)]
+    if any(cue is not None and cue.search(folded) for cue in cues):
         bonus += CUE_BONUS
     if analysis.qtype == "list" and unit.list_item:
         bonus += CUE_BONUS
     if any(normalize(side) in folded for side in analysis.sides):  # says something of a compared side
         bonus += CUE_BONUS
     return bonus
+
+
+def _cue(qtype: str, analysis: QuestionAnalysis) -> re.Pattern[str] | None:
+    """The answer-type cue; a number question that names its unit ("How many weeks …?") wants a
+    figure in that unit ("12 周"), not any digit."""
+    if qtype == "number" and analysis.measure:
+        return figure(analysis.measure)
+    return TYPE_CUES.get(qtype)
 
 
 def select(scored: list[Scored], analysis: QuestionAnalysis, limit: int, lam: float) -> list[Scored]:
@@ -210,7 +243,7 @@ def select(scored: list[Scored], analysis: QuestionAnalysis, limit: int, lam: fl
         return []
     listing = analysis.qtype == "list"
     lam, redundant = (LIST_LAMBDA, LIST_REDUNDANT) if listing else (lam, REDUNDANT)
-    scored = _lead_first(scored)
+    scored = _lead_first(scored, analysis)
     best = scored[0].relevance
     chosen = [scored[0]]
     for must in _must_keep(scored, analysis):
@@ -230,10 +263,22 @@ def select(scored: list[Scored], analysis: QuestionAnalysis, limit: int, lam: fl
     return chosen
 
 
-def _lead_first(scored: list[Scored]) -> list[Scored]:
+def _lead_first(scored: list[Scored], analysis: QuestionAnalysis | None = None) -> list[Scored]:
     """The lead is the unit best by relevance plus LEAD_COVER × its share of the question's
-    content words: of two near-equal sentences, the one that holds more of what was asked."""
-    lead = max(scored, key=lambda s: s.relevance + LEAD_COVER * s.cover + LEAD_ROLE * s.role)
+    content words: of two near-equal sentences, the one that holds more of what was asked; plus
+    LEAD_FIGURE when it holds a figure in the unit a number question asks for, twice when its
+    document's title states that figure too."""
+    pattern = figure(analysis.measure) if analysis is not None and analysis.measure else None
+
+    def figures(text: str) -> set[str]:
+        return {re.sub(r"\s", "", f) for f in pattern.findall(normalize(text))} if pattern else set()
+
+    def holds(s: Scored) -> int:
+        found = figures(s.unit.text)
+        return bool(found) + bool(found & figures(s.unit.title))
+
+    cover = LEAD_COVER_EN if analysis is not None and analysis.english else LEAD_COVER
+    lead = max(scored, key=lambda s: s.relevance + cover * s.cover + LEAD_ROLE * s.role + LEAD_FIGURE * holds(s))
     return [lead, *(s for s in scored if s is not lead)]
 
 

@@ -51,6 +51,7 @@ class EvidenceUnit:
     list_item: bool = False
     checkbox: bool = False
     sentence_ids: tuple[int, ...] = ()  # every stored sentence the unit spans (default: sentence_id)
+    title: str = ""  # its document's title
 
     @property
     def sentences(self) -> tuple[int, ...]:
@@ -99,7 +100,7 @@ def evidence_units(index: LoadedIndex, hits: list[Hit]) -> list[EvidenceUnit]:
         fresh = [sid for sid in hit.chunk.sentence_ids if sid not in seen]
         seen.update(fresh)
         for group in _semicolon_groups(index, fresh):
-            units.extend(_group_units(index, group, rank, hit.chunk.section))
+            units.extend(_group_units(index, group, rank, hit.chunk.section, hit.chunk.title))
     return units
 
 
@@ -122,7 +123,7 @@ def _continues(index: LoadedIndex, group: list[int], sid: int) -> bool:
     return document[last.start : last.end].rstrip().endswith(("；", ";")) and "\n" not in document[last.end : nxt.start]
 
 
-def _group_units(index: LoadedIndex, group: list[int], rank: int, section: str) -> list[EvidenceUnit]:
+def _group_units(index: LoadedIndex, group: list[int], rank: int, section: str, title: str = "") -> list[EvidenceUnit]:
     sentence, last = index.sentences[group[0]], index.sentences[group[-1]]
     document = index.documents[sentence.doc_id].text
     line_start = document.rfind("\n", 0, sentence.start) + 1
@@ -139,5 +140,5 @@ def _group_units(index: LoadedIndex, group: list[int], rank: int, section: str) 
         s, e, text = clean_span(document, s, e)
         if text:
             units.append(EvidenceUnit(group[0], rank, sentence.doc_id, s, e, text, section,
-                                      sentence_ids=tuple(group), **flags))
+                                      sentence_ids=tuple(group), title=title, **flags))
     return units

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from assistant.text import CJK, EN_STOP
+from assistant.text import CJK, EN_STOP, normalize
 
 
 def phrase_pattern(phrase: str) -> re.Pattern[str]:
@@ -40,6 +41,8 @@ class Glossary:
     """Phrase → Chinese terms; longest phrases match first so "trial period" beats "trial"."""
 
     entries: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = ()
+    # (phrase, terms) in file order: what english() reads backwards.
+    rows: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     @classmethod
     def load(cls, path: Path) -> Glossary:
@@ -52,8 +55,23 @@ class Glossary:
                 continue
             phrase, terms = line.split("\t", 1)
             rows.append((phrase.strip().lower(), tuple(t.strip() for t in terms.split("|") if t.strip())))
+        ordered = tuple(rows)
         rows.sort(key=lambda row: -len(row[0]))
-        return cls(tuple((phrase_pattern(p), t) for p, t in rows))
+        return cls(tuple((phrase_pattern(p), t) for p, t in rows), ordered)
+
+    def english(self, term: str) -> str | None:
+        """The English phrase for a Chinese term, read backwards: the first phrase (in file order)
+        that lists it first ("non-compete" for 排他条款), else the first that lists it at all; None
+        when no phrase lists it. Glosses a term an English answer's quotes use."""
+        listing = [(terms[0] != term, i, phrase) for i, (phrase, terms) in enumerate(self.rows) if term in terms]
+        return min(listing)[2] if listing else None
+
+    @functools.cached_property
+    def folded_terms(self) -> dict[str, str]:
+        """Every Chinese term of the glossary, once, in file order, with its folded form
+        (text.normalize: simplified, lower case), computed once."""
+        terms = dict.fromkeys(t for _, terms in self.rows for t in terms if CJK.search(t))
+        return {t: normalize(t) for t in terms}
 
     def expand(self, question: str) -> str:
         """The question plus Chinese terms for its English phrases; Chinese questions pass as-is."""
