@@ -67,6 +67,12 @@ def test_content_terms_keep_the_subject_and_drop_the_scaffolding() -> None:
     assert term.folded == "产能"
 
 
+def test_an_acronym_plural_is_also_looked_for_as_the_acronym() -> None:
+    terms = {t.shown: t for t in content_terms("Which mistakes did we make in our POCs and KPIs?")}
+    assert terms["POCs"].matches == ("pocs", "poc") and terms["KPIs"].matches == ("kpis", "kpi")
+    assert {t.shown: t.matches for t in content_terms("How did Adams price it?")} == {"Adams": ("adams",)}
+
+
 def test_english_names_and_phrases_are_matched_in_their_glossary_forms(tmp_path: Path) -> None:
     path = tmp_path / "glossary.tsv"
     path.write_text("kai-fu lee\t李开复\nbaidu\t百度\ntrial period\t试用期\n", encoding="utf-8")

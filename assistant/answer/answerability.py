@@ -101,7 +101,7 @@ class Term:
     folded: str
     shown: str
     entity: bool  # a Latin name or a number: GPT-4o, H100, 2024
-    forms: tuple[str, ...] = ()  # the glossary's Chinese for an English name or phrase (Baidu → 百度)
+    forms: tuple[str, ...] = ()  # other forms: the glossary's Chinese (Baidu → 百度), an acronym's singular (POCs → poc)
 
     @property
     def matches(self) -> tuple[str, ...]:
@@ -126,7 +126,7 @@ def content_terms(question: str, glossary: Glossary | None = None) -> list[Term]
         if any(s <= match.start() and match.end() <= e for s, e, _ in phrases):
             continue  # part of a glossary phrase: a term of its own below
         if len(token) > 1 and token.lower() not in EN_STOP and (chinese or entity):
-            terms.append(Term(normalize(token), token, entity))
+            terms.append(Term(normalize(token), token, entity, _singular(token)))
     for start, end, chinese_terms in phrases:
         shown = question[start:end]
         names = [m.group() for m in LATIN.finditer(shown)]
@@ -164,6 +164,15 @@ def _compounds(words: list[str]) -> list[str]:
         if word:
             out.append(word)
     return out
+
+
+# An acronym's English plural (POCs, APIs, LLMs, KPIs): the sources write the acronym itself.
+ACRONYM_PLURAL = re.compile(r"[A-Z][A-Z0-9]+s")
+
+
+def _singular(token: str) -> tuple[str, ...]:
+    """The acronym a plural like "POCs" stands for, as another form to look for; () otherwise."""
+    return (normalize(token[:-1]),) if ACRONYM_PLURAL.fullmatch(token) else ()
 
 
 def _entity_like(token: str, start: int, question: str) -> bool:
