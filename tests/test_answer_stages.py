@@ -365,6 +365,16 @@ def test_a_source_takes_the_stance_of_its_best_quote_that_addresses_the_question
     assert addressing(unknown) == unknown
 
 
+def test_a_chinese_quote_addresses_the_question_by_its_words_or_by_its_bigrams() -> None:
+    """Word cover hangs on jieba's words ("对大模型" → 对大 / 模型: a quote holding the odd word 对大
+    outweighs one about 大模型的市场化); a quote near the best share of the question's bigrams
+    addresses a Chinese question too. English questions have no bigrams of their own."""
+    market = replace(_scored(_unit("大模型的市场化并没有一飞冲天。", "a", 0, 1), 0.9, [1, 0]), cover=0.02, overlap=0.1)
+    odd = replace(_scored(_unit("国际市场对大模型技术的需求提供了机遇。", "b", 1, 2), 0.9, [0, 1]), cover=0.14, overlap=0.12)
+    assert addressing([market, odd]) == [market, odd]
+    assert addressing([market, odd], english=True) == [odd]
+
+
 def _agree_units(b_text: str) -> list[Scored]:
     return [_scored(_unit("甲文认为定制化是现金流的主要来源。", "a", 0, 1), 0.95, [1, 0, 0]),
             _scored(_unit(b_text, "b", 1, 2), 0.9, [0, 1, 0]),

@@ -274,11 +274,16 @@ def stance(texts: list[str]) -> str:
     return polarity(texts[0]) if texts else "aside"
 
 
-def addressing(quotes: list[Scored]) -> list[Scored]:
+def addressing(quotes: list[Scored], english: bool = False) -> list[Scored]:
     """The quotes that address the question: those holding at least ADDRESS_SHARE of the best
-    quote's cover of the question's content words; all of them when none holds any."""
-    best = max((s.cover for s in quotes), default=0.0)
-    return [s for s in quotes if best <= 0 or s.cover >= ADDRESS_SHARE * best]
+    quote's cover of the question's content words, or (a Chinese question) of the best quote's
+    share of the question's bigrams; all of them when none holds any."""
+    def near_best(measure: Callable[[Scored], float]) -> set[int]:
+        best = max((measure(s) for s in quotes), default=0.0)
+        return {id(s) for s in quotes if best > 0 and measure(s) >= ADDRESS_SHARE * best}
+
+    held = near_best(lambda s: s.cover) | (set() if english else near_best(lambda s: s.overlap))
+    return [s for s in quotes if id(s) in held] if held else list(quotes)
 
 
 def disagree(stances: dict[str, str]) -> bool:
@@ -301,7 +306,7 @@ def _stance_part(
     groups: dict[str, list[Scored]] = {}
     for s in [lead, *points]:
         groups.setdefault(s.unit.doc_id, []).append(s)
-    relevant = {id(s) for s in addressing([lead, *points])}
+    relevant = {id(s) for s in addressing([lead, *points], analysis.english)}
     stances = {doc_id: stance([s.unit.text for s in group if id(s) in relevant])
                for doc_id, group in groups.items()}
     order = sorted(groups, key=lambda doc_id: stances[doc_id] == "aside")  # stable: best quote first
