@@ -20,7 +20,7 @@ from assistant.answer.analysis import (
     to_script,
 )
 from assistant.answer.base import render_pieces
-from assistant.answer.compose import compose, disagree, polarity, same_item, stance
+from assistant.answer.compose import addressing, compose, disagree, polarity, same_item, stance
 from assistant.answer.extractive import ExtractiveAnswerer
 from assistant.answer.llm_answerer import answer_shape
 from assistant.answer.select import (
@@ -315,6 +315,7 @@ def test_chinese_questions_get_no_quote_that_reads_as_english_prose() -> None:
     ("标准化能打开市场，但是难以覆盖定制需求。", "negative"),  # a contrast qualifies the claim
     ("Customisation does not pay off.", "negative"),
     ("Customisation pays off for large customers.", "affirmative"),
+    ("市场闻风而动，一时间好不热闹。", "affirmative"),  # 好不 + adjective: "how very", no negation
 ])
 def test_polarity_from_negation_and_contrast_cues(text: str, expected: str) -> None:
     assert polarity(text) == expected
@@ -325,6 +326,53 @@ def test_a_source_takes_the_stance_of_its_best_quote() -> None:
     assert stance(["定制化能带来收益。", "但成本很高。"]) == "affirmative"
     assert disagree({"a": "affirmative", "b": "negative", "c": "negative"})
     assert not disagree({"a": "affirmative", "b": "affirmative"}) and not disagree({"a": "negative", "b": "negative"})
+
+
+def _covering(s: Scored, cover: float) -> Scored:
+    return replace(s, cover=cover)
+
+
+def test_only_sources_whose_quotes_address_the_question_take_a_stance() -> None:
+    """A source kept to be heard whose quote holds none of the question's content words (an
+    abstract, cover 0) takes no stance: it is tagged, comes after the sources that address the
+    question, and its affirmative quote makes no disagreement with a negative one."""
+    hits = [_hit("a", "甲文", "", "x"), _hit("b", "乙文", "", "y")]
+    abstract = _covering(_scored(_unit("本文为企业提供了有益的参考和指导。", "b", 1, 1), 0.95, [1, 0, 0]), 0.0)
+    finding = _covering(_scored(_unit("定制化项目做来做去都没有太多实际收益。", "a", 0, 2), 0.9, [0, 1, 0]), 0.4)
+    made = compose(analyse("关于定制化项目能不能赚钱，各篇文章的看法一致吗？"), [abstract, finding], hits, 600)
+    assert [(s.kind, s.text) for s in made.sentences] == [
+        ("label", "各来源的说法："), ("label", "《甲文》："), ("lead", "定制化项目做来做去都没有太多实际收益。"),
+        ("label", "《乙文》（未直接谈及此问题）："), ("point", "本文为企业提供了有益的参考和指导。"),
+    ]
+    english = compose(analyse("Do the sources agree on whether custom projects are profitable?"),
+                      [abstract, finding], hits, 600)
+    assert [s.text for s in english.sentences if s.kind == "label"] == [
+        "What each of the 2 sources (in Chinese) says:", "Source: 甲文", "Source: 乙文 (does not address the question)"]
+
+
+def test_a_source_takes_the_stance_of_its_best_quote_that_addresses_the_question() -> None:
+    """Source 甲's best quote by relevance is off topic (affirmative, cover 0.05); its quote that
+    holds the question's words is negative, so it disagrees with 乙's affirmative one."""
+    hits = [_hit("a", "甲文", "", "x"), _hit("b", "乙文", "", "y")]
+    chosen = [_covering(_scored(_unit("团队每周开一次例会。", "a", 0, 1), 0.95, [1, 0, 0]), 0.05),
+              _covering(_scored(_unit("乙文认为定制化项目能带来利润。", "b", 1, 2), 0.9, [0, 1, 0]), 0.5),
+              _covering(_scored(_unit("甲文认为定制化项目并不赚钱。", "a", 0, 3), 0.88, [0, 0, 1]), 0.6)]
+    made = compose(analyse("两篇文章对定制化项目的看法一致吗？"), chosen, hits, 600)
+    assert [s.text for s in made.sentences if s.kind == "label"] == [
+        "观点不一致：", "《甲文》（否定或保留）：", "《乙文》（肯定）："]
+    assert [s.unit.text for s in addressing(chosen)] == [s.unit.text for s in chosen[1:]]
+    unknown = [_covering(s, 0.0) for s in chosen]  # no quote holds a content word: all address it
+    assert addressing(unknown) == unknown
+
+
+def test_a_chinese_quote_addresses_the_question_by_its_words_or_by_its_bigrams() -> None:
+    """Word cover hangs on jieba's words ("对大模型" → 对大 / 模型: a quote holding the odd word 对大
+    outweighs one about 大模型的市场化); a quote near the best share of the question's bigrams
+    addresses a Chinese question too. English questions have no bigrams of their own."""
+    market = replace(_scored(_unit("大模型的市场化并没有一飞冲天。", "a", 0, 1), 0.9, [1, 0]), cover=0.02, overlap=0.1)
+    odd = replace(_scored(_unit("国际市场对大模型技术的需求提供了机遇。", "b", 1, 2), 0.9, [0, 1]), cover=0.14, overlap=0.12)
+    assert addressing([market, odd]) == [market, odd]
+    assert addressing([market, odd], english=True) == [odd]
 
 
 def _agree_units(b_text: str) -> list[Scored]:
@@ -356,11 +404,14 @@ def test_agree_answers_without_opposite_polarity_get_a_neutral_label_in_the_ques
     assert labels == ["各來源的說法：", "《甲文》：", "《乙文》："]
     english = compose(analyse("Do the two articles agree on customisation?"),
                       _agree_units("乙文认为定制化并不能带来利润。"), hits, 600)
-    assert [s.text for s in english.sentences if s.kind in ("frame", "label")] == [
-        "2 sources (in Chinese) say the following:", "The sources disagree:",
-        "Source: 甲文 (affirms)", "Source: 乙文 (negates or qualifies)"]
+    assert [s.text for s in english.sentences if s.kind in ("frame", "label")] == [  # one frame, not two
+        "The 2 sources (in Chinese) disagree:", "Source: 甲文 (affirms)", "Source: 乙文 (negates or qualifies)"]
     assert "".join(render_pieces(english.sentences)).startswith(
-        "2 sources (in Chinese) say the following:\nThe sources disagree:\nSource: 甲文 (affirms)\n甲文认为")
+        "The 2 sources (in Chinese) disagree:\nSource: 甲文 (affirms)\n甲文认为")
+    neutral = compose(analyse("Do the two articles agree on customisation?"),
+                      _agree_units("乙文认为定制化能带来利润。"), hits, 600)
+    assert [s.text for s in neutral.sentences if s.kind in ("frame", "label")][0] == (
+        "What each of the 2 sources (in Chinese) says:")
     one_source = compose(analyse("两篇文章对定制化的看法一致吗？"), _agree_units("乙文。")[::2], hits, 600)
     assert "".join(render_pieces(one_source.sentences)) == (  # one source: nothing to compare, and it says so
         "以下引文都出自同一来源：\n甲文认为定制化是现金流的主要来源。[1]\n1. 甲文还认为大客户愿意为定制付费。[1]")

@@ -13,9 +13,11 @@
   a label naming it;
 - agree questions with two or more sources: a stance part — "观点不一致：" when one source's
   quotes are affirmative and another's negated or qualified (stance(), negation and contrast
-  cues; a source's stance is that of its best quote), else the neutral "各来源的说法：" — then
-  every quote, the lead included, under its source's label (with its stance when they
-  disagree); with one source only, a label saying the quotes all come from it;
+  cues; a source's stance is that of its best quote that addresses the question, addressing();
+  a source with no such quote takes none and is tagged "未直接谈及此问题"), else the neutral
+  "各来源的说法：" — then every quote under its source's label (with its stance when they
+  disagree), addressing sources first; in English that label is the one frame ("The 2 sources
+  (in Chinese) disagree:"); with one source only, a label saying the quotes all come from it;
 - Chinese questions: quotes converted (OpenCC) into the question's script; citations keep the
   original span and text;
 - English questions: an English frame ("2 sources (in Chinese) give these reasons:"), English
@@ -66,27 +68,37 @@ ITEM_GAP = re.compile(r"[ \t\u3000*_`]*")  # what may sit between two sentences 
 
 # Polarity cues, in folded (simplified, lower-case) text. A quote is "negative" when it carries a
 # negation or a contrast (不/没有/并非/难以/但是/然而…, not/never/but/however…) once the words that
-# only look negated are taken out (不断, 不同, 不仅, 未来, 不可或缺…); otherwise "affirmative".
+# only look negated are taken out (不断, 不同, 不仅, 未来, 不可或缺…; 好不 + adjective is an
+# intensifier, "how very": 好不热闹 = very lively); otherwise "affirmative".
 NOT_NEGATION = re.compile(
     r"不断|不少|不仅|不同|不管|不论|不久|不妨|不错|不但|不止|不光|不乏|不禁|不得不|不可或缺|不容忽视|"
-    r"不言而喻|差不多|未来|无论|毫无疑问|并且"
+    r"不言而喻|差不多|未来|无论|毫无疑问|并且|好不(?!好)"
 )
 NEGATION = re.compile(
     r"不|没|未|无法|无需|无从|并非|绝非|非但|难以|很难|缺乏|缺少|但|然而|却|反而|可是|"
     r"\b(not|no|never|cannot|without|neither|nor|however|but|unlikely|fails?|failed)\b|n't\b"
 )
-STANCE_LABELS = {  # (disagree, neutral) per script
+STANCE_LABELS = {  # (disagree, neutral) per script; English: the one frame, {n} sources counted
     "hans": ("观点不一致：", "各来源的说法："),
     "hant": ("觀點不一致：", "各來源的說法："),
-    "latin": ("The sources disagree:", "What each source says:"),
+    "latin": ("The {n} sources (in Chinese) disagree:", "What each of the {n} sources (in Chinese) says:"),
 }
+# A source addresses an agree question when one of its quotes holds at least this share of the
+# cover (select.Scored.cover: the IDF-weighted share of the question's content words, or of an
+# English question's glossary phrases) of the best-covering quote. Only such sources take a stance:
+# a second source's abstract kept to be heard ("本文详细探讨了……，为企业提供了有益的参考") holds
+# none of "custom projects … profitable" and read as "(affirms)", a disagreement the sources
+# do not have. When no quote holds any content word (cover 0 everywhere), every source addresses it.
+ADDRESS_SHARE = 0.5
 ONE_SOURCE = {  # agree questions whose quotes all come from one source: nothing to compare
     "hans": "以下引文都出自同一来源：", "hant": "以下引文都出自同一來源：",
 }
-STANCE_TAGS = {  # a source's stance, shown on its label when the sources disagree
-    "hans": {"affirmative": "（肯定）", "negative": "（否定或保留）"},
-    "hant": {"affirmative": "（肯定）", "negative": "（否定或保留）"},
-    "latin": {"affirmative": " (affirms)", "negative": " (negates or qualifies)"},
+STANCE_TAGS = {  # a source's stance, shown on its label when the sources disagree; "aside": a
+    # source whose quotes do not address the question (always shown, it takes no stance)
+    "hans": {"affirmative": "（肯定）", "negative": "（否定或保留）", "aside": "（未直接谈及此问题）"},
+    "hant": {"affirmative": "（肯定）", "negative": "（否定或保留）", "aside": "（未直接談及此問題）"},
+    "latin": {"affirmative": " (affirms)", "negative": " (negates or qualifies)",
+              "aside": " (does not address the question)"},
 }
 
 
@@ -130,7 +142,8 @@ def compose(
             body.append(_label("Further points:"))
         body += [_quote(p, "point", analysis, numbers, snippets) for p in points]
     sources = len({hits[rank].chunk.doc_id for rank in numbers})
-    frames = _frames(analysis, sources, read_as, quotes=len(_quotes_of(body)))
+    stance_frame = analysis.qtype == "agree" and sources > 1  # its stance label is the English frame
+    frames = _frames(analysis, sources, read_as, quotes=len(_quotes_of(body)), english=not stance_frame)
     closing = _glosses(analysis, [lead, *points], glossary, share)
     citations = [Citation(n, hits[rank], snippet=snippets[rank]) for rank, n in numbers.items()]
     return Composition(frames + body + closing, citations)
@@ -250,17 +263,32 @@ def polarity(text: str) -> str:
 
 
 def stance(texts: list[str]) -> str:
-    """A source's stance: the polarity of its best quote (its first; quotes come best first).
+    """A source's stance: the polarity of its best quote that addresses the question (its first;
+    the caller passes those quotes, best first).
 
     Its best quote is what the source says about the question; a majority over all its quotes
     let incidental sentences outvote it (tried on "关于定制化项目能不能赚钱，各篇文章的观点一致吗？":
     a source whose best quote ends "…都没有太多实际收益" came out affirmative, three quotes to two).
+    No quote that addresses the question: "aside", no stance.
     """
-    return polarity(texts[0])
+    return polarity(texts[0]) if texts else "aside"
+
+
+def addressing(quotes: list[Scored], english: bool = False) -> list[Scored]:
+    """The quotes that address the question: those holding at least ADDRESS_SHARE of the best
+    quote's cover of the question's content words, or (a Chinese question) of the best quote's
+    share of the question's bigrams; all of them when none holds any."""
+    def near_best(measure: Callable[[Scored], float]) -> set[int]:
+        best = max((measure(s) for s in quotes), default=0.0)
+        return {id(s) for s in quotes if best > 0 and measure(s) >= ADDRESS_SHARE * best}
+
+    held = near_best(lambda s: s.cover) | (set() if english else near_best(lambda s: s.overlap))
+    return [s for s in quotes if id(s) in held] if held else list(quotes)
 
 
 def disagree(stances: dict[str, str]) -> bool:
-    """Sources disagree when one is affirmative and another negative."""
+    """Sources disagree when one is affirmative and another negative ("aside" sources take no
+    stance and disagree with nobody)."""
     return {"affirmative", "negative"} <= set(stances.values())
 
 
@@ -268,17 +296,29 @@ def _stance_part(
     lead: Scored, points: list[Scored], hits: list[Hit], analysis: QuestionAnalysis,
     numbers: dict[int, int], snippets: dict[int, str],
 ) -> list[AnswerSentence]:
-    """Agree questions: the stance label, then each source's quotes (the lead first) under its label."""
+    """Agree questions: the stance label, then each source's quotes under its label.
+
+    A source's stance is read from its quotes that address the question (`addressing`); a source
+    with none takes no stance, is tagged as not addressing the question and comes after the
+    sources that do. The sources disagree only when two addressing sources take opposite stances.
+    The first quote shown leads: the lead, unless its source does not address the question.
+    """
     groups: dict[str, list[Scored]] = {}
     for s in [lead, *points]:
         groups.setdefault(s.unit.doc_id, []).append(s)
-    stances = {doc_id: stance([s.unit.text for s in group]) for doc_id, group in groups.items()}
+    relevant = {id(s) for s in addressing([lead, *points], analysis.english)}
+    stances = {doc_id: stance([s.unit.text for s in group if id(s) in relevant])
+               for doc_id, group in groups.items()}
+    order = sorted(groups, key=lambda doc_id: stances[doc_id] == "aside")  # stable: best quote first
     split = disagree(stances)
-    out = [_label(STANCE_LABELS[analysis.script][0 if split else 1])]
-    for doc_id, group in groups.items():
-        tag = STANCE_TAGS[analysis.script].get(stances[doc_id], "") if split else ""
+    label = STANCE_LABELS[analysis.script][0 if split else 1].format(n=len(groups))
+    out = [_label(label)]
+    first = groups[order[0]][0]
+    for doc_id in order:
+        shown = split or stances[doc_id] == "aside"
+        tag = STANCE_TAGS[analysis.script][stances[doc_id]] if shown else ""
         out.append(_label(_source_label(doc_id, hits, analysis, tag)))
-        out += [_quote(s, "lead" if s is lead else "point", analysis, numbers, snippets) for s in group]
+        out += [_quote(s, "lead" if s is first else "point", analysis, numbers, snippets) for s in groups[doc_id]]
     return out
 
 
@@ -293,11 +333,15 @@ def _quotes_of(body: list[AnswerSentence]) -> list[AnswerSentence]:
     return [s for s in body if s.kind in ("lead", "point")]
 
 
-def _frames(analysis: QuestionAnalysis, sources: int, read_as: str | None, quotes: int = 1) -> list[AnswerSentence]:
+def _frames(
+    analysis: QuestionAnalysis, sources: int, read_as: str | None, quotes: int = 1, english: bool = True,
+) -> list[AnswerSentence]:
+    """The read-as frame of a follow-up, then (English, unless `english` is False: an agree answer's
+    stance label counts the sources itself) "2 sources (in Chinese) give these reasons:"."""
     frames = []
     if read_as:
         frames.append(_frame(f"(Read as: {read_as})" if analysis.english else f"（按“{read_as}”理解）"))
-    if analysis.english:
+    if analysis.english and english:
         verbs = LESSON_FRAME if analysis.lessons else EN_FRAMES.get(analysis.qtype, DEFAULT_FRAME)
         verb = verbs[2] if sources > 1 else verbs[quotes > 1]
         frames.append(_frame(f"{sources} source{'s' if sources > 1 else ''} (in Chinese) {verb}:"))

@@ -107,6 +107,7 @@ class Scored:
     vector: np.ndarray
     cover: float = 0.0  # IDF-weighted share of the question's content words the unit holds
     role: bool = False  # from a section whose role answers the question (a postmortem's 根因 for why)
+    overlap: float = 0.0  # rarity-weighted share of the question's bigrams the unit holds
 
     def to_trace(self) -> dict[str, object]:
         u = self.unit
@@ -155,7 +156,7 @@ def score_units(
         relevance = (float(cosine) + lexical * overlap + type_bonus(unit, text, analysis) + role
                      - penalty - RANK_PRIOR * unit.hit_rank)
         cover = english_cover[i] if english_cover is not None else _cover(words, text)
-        scored.append(Scored(unit, relevance, float(cosine), vector, cover, unit.hit_rank in roles))
+        scored.append(Scored(unit, relevance, float(cosine), vector, cover, unit.hit_rank in roles, overlap))
     return sorted(scored, key=lambda s: -s.relevance)
 
 
