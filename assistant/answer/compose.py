@@ -354,48 +354,57 @@ def _glosses(
 ) -> list[AnswerSentence]:
     """English questions: the Chinese terms a reader needs to follow the quotes, glossed.
 
-    First the question's glossary phrases as the quotes use them ("试用期 = trial period"), in
-    the question's order. Then up to QUOTE_GLOSSES domain terms the quotes use that the question
-    did not ask about, read backwards from the glossary ("需求蔓延 = scope creep"): terms in at most
-    COMMON_SHARE of the corpus's documents (`share` of the folded term; 客户 or 数据 need no gloss), the rarest first,
-    shown in the order the quotes use them; a term inside a longer one quoted (排他 in 排他条款)
-    or already glossed is left out, and so is one whose English phrase is already shown. At most
-    MAX_GLOSSES in all.
+    First the question's glossary phrases as the quotes use them ("试用期 = trial period"), then
+    domain terms the quotes use that the question did not ask about (_quote_terms). One gloss per
+    English phrase (泼天 and 富贵 are both "windfall": the first), at most MAX_GLOSSES in all.
     """
     if not analysis.english or glossary is None:
         return []
     quoted = normalize("".join(s.unit.text for s in chosen))
-    folded = glossary.folded_terms
-
-    def used(term: str) -> bool:
-        form = folded.get(term)
-        return bool(CJK.search(term)) and (form if form is not None else normalize(term)) in quoted
-
-    pairs: list[tuple[int, str, str]] = []
-    taken: set[int] = set()  # question characters already glossed: "trial period" before "trial"
-    for pattern, terms in glossary.entries:  # longest phrases first
-        match = pattern.search(analysis.question)
-        found = [t for t in terms if used(t)]
-        if match and found and not taken & set(range(*match.span())):
-            taken |= set(range(*match.span()))
-            pairs.append((match.start(), found[0], match.group(0).lower()))
-    pairs.sort()
-    glossed = list(dict.fromkeys(chinese for _, chinese, _ in pairs))
-    candidates = [t for t, f in folded.items() if len(t) >= 2 and f in quoted and t not in glossed]
-    candidates = [t for t in candidates
-                  if not any(t in other for other in [*glossed, *candidates] if other != t)]
-    rarity = {t: share(folded[t]) if share else 0.0 for t in candidates}
-    candidates = [t for t in candidates if rarity[t] <= COMMON_SHARE]
-    room = max(min(QUOTE_GLOSSES, MAX_GLOSSES - len(glossed)), 0)
-    rarest = sorted(candidates, key=lambda t: (rarity[t], -len(t)))[:room]
-    extra = sorted(rarest, key=lambda t: quoted.find(folded[t]))
-    lines = {chinese: english for _, chinese, english in pairs}
-    for term in extra:  # one gloss per English phrase: 泼天 and 富贵 both "windfall" → the first
+    lines = _question_terms(analysis.question, glossary, quoted)
+    for term in _quote_terms(glossary, quoted, list(lines), share):
         english = glossary.english(term)
         if english and english not in lines.values():
             lines[term] = english
     glosses = [f"{chinese} = {english}" for chinese, english in lines.items()][:MAX_GLOSSES]
     return [_frame("Key terms: " + "; ".join(glosses))] if glosses else []
+
+
+def _question_terms(question: str, glossary: Glossary, quoted: str) -> dict[str, str]:
+    """Chinese term → the question's English phrase for it, for the phrases whose terms the
+    quotes use, in the question's order; a phrase inside a longer one glossed ("trial" in
+    "trial period") is skipped."""
+    pairs: list[tuple[int, str, str]] = []
+    taken: set[int] = set()  # question characters already glossed
+    for pattern, terms in glossary.entries:  # longest phrases first
+        match = pattern.search(question)
+        found = [t for t in terms if _quoted(t, glossary, quoted)]
+        if match and found and not taken & set(range(*match.span())):
+            taken |= set(range(*match.span()))
+            pairs.append((match.start(), found[0], match.group(0).lower()))
+    return {chinese: english for _, chinese, english in sorted(pairs)}
+
+
+def _quote_terms(
+    glossary: Glossary, quoted: str, glossed: list[str], share: Callable[[str], float] | None,
+) -> list[str]:
+    """Up to QUOTE_GLOSSES glossary terms the quotes use beyond those already glossed, read
+    backwards from the glossary ("需求蔓延 = scope creep"): only terms in at most COMMON_SHARE of
+    the corpus's documents (`share`; 客户 or 数据 need no gloss), the rarest first, a term inside
+    a longer one (排他 in 排他条款) left out; returned in the order the quotes use them."""
+    folded = glossary.folded_terms
+    candidates = [t for t, f in folded.items() if len(t) >= 2 and f in quoted and t not in glossed]
+    candidates = [t for t in candidates if not any(t in other for other in [*glossed, *candidates] if other != t)]
+    rarity = {t: share(folded[t]) if share else 0.0 for t in candidates}
+    room = max(min(QUOTE_GLOSSES, MAX_GLOSSES - len(glossed)), 0)
+    rarest = sorted((t for t in candidates if rarity[t] <= COMMON_SHARE), key=lambda t: (rarity[t], -len(t)))[:room]
+    return sorted(rarest, key=lambda t: quoted.find(folded[t]))
+
+
+def _quoted(term: str, glossary: Glossary, quoted: str) -> bool:
+    """Whether the quotes use a Chinese glossary term (in its folded form)."""
+    form = glossary.folded_terms.get(term)
+    return bool(CJK.search(term)) and (form if form is not None else normalize(term)) in quoted
 
 
 def _closed(text: str) -> str:
