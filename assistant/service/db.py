@@ -84,11 +84,12 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True)
 
 
-def _create_schema(engine: Engine, attempts: int = 3) -> None:
-    """create_all, tolerating another process creating the same tables at the same moment."""
+def create_schema(engine: Engine, tables: MetaData = metadata, attempts: int = 3) -> None:
+    """create_all, tolerating another process creating the same tables at the same moment
+    (every worker of `hindsight serve --workers N` creates them on a fresh database)."""
     for attempt in range(attempts):
         try:
-            metadata.create_all(engine)
+            tables.create_all(engine)
             return
         except OperationalError as exc:  # checkfirst raced a concurrent CREATE TABLE; look again
             if "already exists" not in str(exc) or attempt == attempts - 1:
@@ -117,7 +118,7 @@ class Database:
 
     def __init__(self, url: str) -> None:
         self.engine = make_engine(url)
-        _create_schema(self.engine)
+        create_schema(self.engine)
         # SQLite keeps writing to an unlinked file: writes "succeed" and vanish. Remember the file.
         self._file = _sqlite_file(url)
         self._file_id = _identity(self._file) if self._file else None

@@ -95,3 +95,24 @@ def test_ledger_gives_exactly_one_winner_under_concurrency(tmp_path: Path) -> No
     assert sorted(wins) == [False] * 7 + [True]
     assert not ledger.claim("event:Ev2", "msg:C1:1.1")  # same message under a new event id
     assert ledger.claim("event:Ev3", "msg:C1:1.2")
+
+
+def test_the_ledger_tolerates_another_worker_creating_its_table(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every `serve --workers N` process creates the tables on a fresh database: the one that
+    loses the race between "does it exist?" and CREATE TABLE must start anyway."""
+    from sqlalchemy import MetaData
+    from sqlalchemy.exc import OperationalError
+
+    engine = HistoryStore(f"sqlite:///{tmp_path / 'h.sqlite3'}").engine
+    real = MetaData.create_all
+    calls: list[int] = []
+
+    def racing(self: MetaData, bind: object, *args: object, **kwargs: object) -> None:
+        calls.append(1)
+        real(self, bind, *args, **kwargs)  # type: ignore[arg-type]
+        if len(calls) == 1:  # another worker created it between the check and our CREATE TABLE
+            raise OperationalError("CREATE TABLE slack_deliveries", {}, Exception("table slack_deliveries already exists"))
+
+    monkeypatch.setattr(MetaData, "create_all", racing)
+    ledger = DeliveryLedger(engine)
+    assert len(calls) == 2 and ledger.claim("evt-1") and not ledger.claim("evt-1")

@@ -8,6 +8,8 @@ from sqlalchemy import Column, DateTime, MetaData, String, Table, delete, insert
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
+from assistant.service.db import create_schema
+
 slack_metadata = MetaData()
 
 slack_deliveries = Table(
@@ -24,7 +26,7 @@ class DeliveryLedger:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        slack_metadata.create_all(engine)
+        create_schema(engine, slack_metadata)  # every server worker does this on a fresh database
 
     def claim(self, *keys: str) -> bool:
         """True when none of keys was claimed before (and now all are); False for a duplicate."""
