@@ -169,25 +169,12 @@ def document_share(index: LoadedIndex) -> Callable[[str], float]:
     """The share of the corpus's documents whose text holds a folded term (text.normalize:
     simplified, lower case): an English answer glosses the rarer of the terms its quotes use
     (compose._glosses)."""
-    texts = _folded_documents(index)
+    texts = index.folded_documents
 
     def share(folded: str) -> float:
         return sum(folded in text for text in texts) / max(len(texts), 1)
 
     return share
-
-
-_FOLDED: dict[int, tuple[LoadedIndex, list[str]]] = {}
-
-
-def _folded_documents(index: LoadedIndex) -> list[str]:
-    """The index's document texts, folded once per loaded index (the last few are kept)."""
-    cached = _FOLDED.get(id(index))
-    if cached is None or cached[0] is not index:
-        if len(_FOLDED) >= 4:
-            _FOLDED.pop(next(iter(_FOLDED)))
-        cached = _FOLDED[id(index)] = (index, [normalize(d.text) for d in index.documents.values()])
-    return cached[1]
 
 
 def abstention(question: str, answerer: str, trace: dict) -> Answer:

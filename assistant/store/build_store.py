@@ -23,6 +23,7 @@ import json
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -81,6 +82,11 @@ class LoadedIndex:
         if text is None:
             text = self._search_texts[row] = normalize(self.chunks[row].search_text())
         return text
+
+    @cached_property
+    def folded_documents(self) -> list[str]:
+        """Every document's text normalised (text.normalize: simplified, lower case), once per build."""
+        return [normalize(d.text) for d in self.documents.values()]
 
 
 def current_build(index_dir: Path) -> Path | None:
