@@ -35,6 +35,12 @@ def normalize(text: str) -> str:
     return _t2s()(unicodedata.normalize("NFKC", text)).lower()
 
 
+def fold_chars(text: str) -> str:
+    """normalize() character by character, keeping a character whose fold is not one character:
+    the result has text's length, so offsets found in it hold in text."""
+    return "".join(folded if len(folded := normalize(ch)) == 1 else ch for ch in text)
+
+
 def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
     """Spans [s, e) of the sentences of text[start:end], whitespace trimmed, enders kept."""
     end = len(text) if end is None else end

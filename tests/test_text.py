@@ -38,3 +38,10 @@ def test_bigrams_cover_cjk_runs_and_ascii_words() -> None:
 def test_traditional_and_simplified_questions_tokenize_alike() -> None:
     assert tokenize("試用期結束", "bigram") == tokenize("试用期结束", "bigram")
     assert set(tokenize("試用期結束", "jieba")) == set(tokenize("试用期结束", "jieba"))
+
+
+def test_fold_chars_folds_each_character_and_keeps_offsets() -> None:
+    from assistant.text import fold_chars
+
+    text = "醫療客戶 POC 怎麼辦？"
+    assert fold_chars(text) == "医疗客户 poc 怎么办?" and len(fold_chars(text)) == len(text)

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from importlib import resources
 
 from assistant.llm.client import LLMClient, LLMError, Message
-from assistant.text import CJK, EN_STOP
+from assistant.text import CJK, EN_STOP, fold_chars
 
 CJK_OPENERS = ("那", "然后", "后来", "還有", "还有", "另外", "此外", "其中", "具体", "第一", "第二",
                "第三", "最后", "它", "他们", "她们", "这个", "這個", "那个", "這", "这")
@@ -122,19 +122,11 @@ def _words(text: str) -> list[_Word]:
     """jieba words with part of speech and offsets into text (segmented in simplified script)."""
     import jieba.posseg  # lazy: loads jieba's dictionary only for a follow-up
 
-    simplified = _t2s(text)
-    source = simplified if len(simplified) == len(text) else text
     words, at = [], 0
-    for pair in jieba.posseg.cut(source):
+    for pair in jieba.posseg.cut(fold_chars(text)):  # same length: offsets hold in text
         words.append(_Word(text[at:at + len(pair.word)], pair.flag, at, at + len(pair.word)))
         at += len(pair.word)
     return words
-
-
-def _t2s(text: str) -> str:
-    from assistant.text import normalize
-
-    return "".join(normalize(ch) if len(normalize(ch)) == 1 else ch for ch in text)
 
 
 def _nounish(word: _Word) -> bool:
@@ -168,7 +160,7 @@ def _replace_head(previous: str, topic: str, subject: str) -> str | None:
         return None
     words = _words(previous)
     for i, word in enumerate(words):
-        if _t2s(word.text) != _t2s(head):
+        if fold_chars(word.text) != fold_chars(head):
             continue
         start = i
         if word.end <= len(subject) and previous.startswith(subject):  # inside the subject: back to 的 or its start
