@@ -11,6 +11,8 @@ import pytest
 from assistant.answer.answerability import (
     FEATURES,
     Answerability,
+    Term,
+    _naming_rank,
     _noun_like,
     abstain_reason,
     asked_type,
@@ -125,6 +127,24 @@ def test_reason_names_the_missing_term_in_the_question_language() -> None:
     assert abstain_reason("红烧肉怎么做？", ["红烧肉"]) == "资料中没有提到红烧肉。"
     assert abstain_reason("How do I use LangChain?", ["LangChain"]) == "The sources do not mention LangChain."
     assert abstain_reason("怎么样？", []) == "资料中没有找到相关内容。"
+
+
+def test_reason_names_the_whole_latin_name_the_user_typed() -> None:
+    # "Intelligence" alone is not what was asked about; a number next to the name is left out
+    assert abstain_reason("蘋果的Apple Intelligence什麼時候支援中文？", ["Intelligence", "支援", "Apple"]) == (
+        "資料中沒有提到 Apple Intelligence。")
+    assert abstain_reason("Who won the 2024 Nobel Prize in Physics?", ["Nobel", "Prize", "Physics", "2024"]) == (
+        "The sources do not mention Nobel Prize.")
+    assert abstain_reason("RAG 切片的 chunk size 设多大？", ["chunk", "size"]) == "资料中没有提到 chunk size。"
+    assert abstain_reason("How do I configure Kubernetes GPU nodes?", ["Kubernetes", "GPU"]) == (
+        "The sources do not mention Kubernetes.")
+
+
+def test_the_reason_names_a_thing_before_a_time_word_or_an_adverb() -> None:
+    # 昨晚 (a time word) comes first in the question, but 皇马 is what the sources lack
+    terms = [Term("昨晚", "昨晚", False), Term("皇马", "皇马", False), Term("gpt-5", "GPT-5", True)]
+    assert [t.shown for t in sorted(terms, key=_naming_rank)] == ["GPT-5", "皇马", "昨晚"]
+    assert _naming_rank(Term("率先", "率先", False)) > _naming_rank(Term("智谱", "智谱", False))
 
 
 def test_reason_is_in_the_script_of_a_traditional_question() -> None:

@@ -243,8 +243,20 @@ def features(
         "doc_spread": len({h.chunk.doc_id for h in top}) / len(top),
         "type_unmet": type_unmet(question, [t for t in terms if t not in unknown], _sentences(top, index)),
     }
-    ordered = sorted(unknown, key=lambda t: not t.entity) + uncovered
+    ordered = sorted(unknown, key=_naming_rank) + sorted(uncovered, key=_naming_rank)
     return values, [t.shown for t in ordered]
+
+
+def _naming_rank(term: Term) -> int:
+    """Which missing term a user should read in "资料中没有提到 …": the thing asked about.
+
+    A name or number first, then a noun or a word jieba's dictionary lacks (智谱, 颈椎), then the
+    rest: "昨晚", "一大堆" or "率先" are true to say but name no subject (sorted() keeps the
+    question's order within a rank).
+    """
+    if term.entity:
+        return 0
+    return 1 if _noun_like(term) else 2
 
 
 def asked_type(question: str) -> str | None:
@@ -352,13 +364,31 @@ def probability(model: dict[str, Any], values: dict[str, float]) -> float:
     return 1 / (1 + math.exp(-max(-30.0, min(30.0, z))))
 
 
+def _named_run(question: str, missing: Sequence[str]) -> str:
+    """The first missing term, widened to the run of missing Latin words it stands in: the user
+    typed "Apple Intelligence" or "Champions League", not "Intelligence"."""
+    term = missing[0]
+    words = list(LATIN.finditer(question))
+    at = next((i for i, w in enumerate(words) if w.group() == term), None)
+    if at is None:
+        return term
+    # "Nobel Prize", not "2024 Nobel Prize"; an acronym names a thing of its own ("Kubernetes", not "Kubernetes GPU")
+    gone = {m for m in missing if not m.isdigit() and not m.isupper()}
+    first = last = at
+    while first > 0 and words[first - 1].group() in gone and not question[words[first - 1].end() : words[first].start()].strip():
+        first -= 1
+    while last + 1 < len(words) and words[last + 1].group() in gone and not question[words[last].end() : words[last + 1].start()].strip():
+        last += 1
+    return question[words[first].start() : words[last].end()]
+
+
 def abstain_reason(question: str, missing: Sequence[str]) -> str:
     """"资料中没有提到 GPT-4o。" / "The sources do not mention GPT-4o." or the generic message."""
     chinese = bool(CJK.search(question))
     if not missing:
         return abstain_message(question)
-    term = missing[0]
+    term = _named_run(question, missing)
     if not chinese:
         return f"The sources do not mention {term}."
     lead = in_question_script("资料中没有提到", question)
-    return f"{lead} {term}。" if LATIN.fullmatch(term) else f"{lead}{term}。"
+    return f"{lead} {term}。" if LATIN.match(term) else f"{lead}{term}。"
