@@ -34,6 +34,7 @@ import bisect
 import hashlib
 import json
 import math
+import re
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -118,6 +119,7 @@ class Workbench:
         self.round5 = Round5(self.index, texts)
         self.round5b = Round5b(self.index, self.round5.normalized)
         self.round5c = Round5c(self.index, texts)
+        self.round7 = Round7(self.index, self.round5.normalized)
 
     @property
     def sparse(self) -> object:
@@ -168,6 +170,7 @@ class Workbench:
         prep.scores |= self.round5b.scores(question, expanded)
         xvector, _ = self._cached("qx", expanded, lambda t: self.embedder.embed_batch([t], "query")[0])
         prep.scores |= self.round5c.scores(xvector, expanded)
+        prep.scores |= self.round7.scores(question, expanded)
         stripped = strip_scaffolding(expanded)
         vector, _ = self._cached("qx", stripped, lambda t: self.embedder.embed_batch([t], "query")[0])
         prep.scores["densestrip"] = np.asarray(self.index.vectors) @ vector
@@ -458,6 +461,105 @@ class Round5c:
             tf = np.array([c.get(term, 0) for c in self.counts[tok]], dtype=np.float64)
             score += qtf * np.log((tf + mu * cf / total) / (lengths + mu))
         return score
+
+
+class Round7:
+    """Round 7's signals for "the right document, the wrong chunk" (docs/retrieval.md round 7),
+    each an array over all chunks (row-aligned) per question; all zeros when a signal does not
+    apply to the question (then `skip_empty` leaves it out of the fusion).
+
+    *Answer-type evidence*: the question's type (`assistant.answer.analysis.question_type`,
+    imported here only — retrieval does not import the answer stage) picks a cue of its answer:
+    causal connectives for why, advice words for how, a number with a unit for number, a date or a
+    duration for when. A chunk scores the best IDF-weighted share of the question's (corpus-known)
+    content words held by one of its sentences that also holds the cue ("cue"), or that share
+    minus nothing but only when the cue is in the chunk at all ("cue-chunk"). *Section role*: 1
+    for a chunk whose heading path holds a role word of the question's type (why: 原因/根因/问题…;
+    how: 建议/教训/做法/经验…). *Rarest-term anchoring*: the IDF of the question's one or two
+    rarest corpus-known content words that the chunk holds (not MinCover's span over all words).
+    """
+
+    CUES = {
+        "why": re.compile(r"因为|由于|导致|原因|所以|因此|根因|造成|使得|以致|结果"),
+        "how": re.compile(r"建议|应该|需要|避免|做法|必须|可以|要先|不要|方法|办法"),
+        "number": re.compile(r"[0-9０-９]+(?:\.[0-9]+)?\s*(?:%|个|家|万|亿|人|名|次|周|天|月|年|元|倍|件|条|项|小时)|[一二三四五六七八九十两几百千]+(?:个|家|万|亿|人|名|次|周|天|个月|年|倍|件|条|项)"),
+        "when": re.compile(r"[0-9]{4}\s*年|[0-9]{1,2}\s*月|[一二三四五六七八九十两几0-9]+\s*(?:周|天|个月|个星期|年)|月底|年底|年初|季度|之后|后来|最终"),
+    }
+    ROLES = {
+        "why": ("原因", "根因", "问题", "挑战", "风险", "痛"),
+        "how": ("建议", "教训", "做法", "经验", "策略", "行动", "方法", "对策", "优化", "反思"),
+    }
+
+    def __init__(self, index: LoadedIndex, normalized: list[str]) -> None:
+        self.index = index
+        self.normalized = normalized
+        docs = index.documents
+        self.sentences = [normalize(docs[s.doc_id].text[s.start : s.end]) for s in index.sentences]
+        self.chunk_sentences = [list(c.sentence_ids) for c in index.chunks]
+        self.headings = [normalize(f"{c.title} {c.section}") for c in index.chunks]
+
+    def scores(self, question: str, expanded: str) -> dict[str, np.ndarray]:
+        from assistant.answer.analysis import question_type  # the bench only: retrieve may not import answer
+
+        n = len(self.normalized)
+        zero = np.zeros(n)
+        qtype = question_type(question)
+        chinese = bool(CJK.search(question))
+        df = self.index.words.document_frequency
+        known = {w: bm25_idf(df(w), n) for w in content_words(expanded) if df(w) > 0}
+        out: dict[str, np.ndarray] = {}
+        total = sum(known.values())
+        cue = self.CUES.get(qtype)
+        if cue is not None and total:
+            cover = [sum(v for w, v in known.items() if w in s) / total for s in self.sentences]
+            has = [bool(cue.search(s)) for s in self.sentences]
+            out["cue"] = np.array([max((cover[i] for i in ids if has[i]), default=0.0) for ids in self.chunk_sentences])
+            out["cue-any"] = np.array([max((cover[i] for i in ids), default=0.0) * any(has[i] for i in ids)
+                                       for ids in self.chunk_sentences])
+        else:
+            out["cue"] = out["cue-any"] = zero
+        roles = self.ROLES.get(qtype)
+        out["role"] = np.array([float(any(r in h for r in roles)) for h in self.headings]) if roles else zero
+        ranked = sorted(known, key=lambda w: -known[w])
+        for k in (1, 2):
+            top = ranked[:k]
+            out[f"rare{k}"] = np.array([sum(known[w] for w in top if w in t) for t in self.normalized]) if top else zero
+            out[f"rare{k}-2char"] = zero
+            top2 = [w for w in ranked if len(w) > 1][:k]
+            if top2:
+                out[f"rare{k}-2char"] = np.array([sum(known[w] for w in top2 if w in t) for t in self.normalized])
+        # Substring document frequency: how many chunks hold the word anywhere (term_proximity
+        # matches substrings), instead of the word index's token counts (零售 inside 零售客户 is 0 there).
+        sub_df = {w: sum(w in t for t in self.normalized) for w in content_words(expanded)}
+        sub = {w: bm25_idf(d, n) for w, d in sub_df.items() if d}
+        ranked_sub = sorted(sub, key=lambda w: -sub[w])
+        for k in (1, 2):
+            top = ranked_sub[:k]
+            out[f"rare{k}-sub"] = np.array([sum(sub[w] for w in top if w in t) for t in self.normalized]) if top else zero
+        for name in list(out):
+            out[f"{name}-zh"] = out[name] if chinese else zero
+        if chinese and sub:
+            out["prox-sub"] = np.array([term_proximity(t, sub) for t in self.normalized])
+            split = dict(sub)
+            for w, d in sub_df.items():
+                if not d:  # a word the corpus never has: its jieba search-mode pieces the corpus has
+                    for piece in jieba_search(w):
+                        if len(piece) > 1 and piece != w and any(piece in t for t in self.normalized):
+                            split[piece] = bm25_idf(sum(piece in t for t in self.normalized), n)
+            out["prox-sub-split"] = np.array([term_proximity(t, split) for t in self.normalized])
+            tok = {w: bm25_idf(self.index.words.document_frequency(w), n) for w in content_words(expanded)}
+            out["prox-known"] = np.array([term_proximity(t, {w: v for w, v in tok.items() if sub_df[w]})
+                                          for t in self.normalized])
+        else:
+            out["prox-sub"] = out["prox-sub-split"] = out["prox-known"] = zero
+        return out
+
+
+def jieba_search(word: str) -> list[str]:
+    """jieba's search-mode pieces of a word (签下来 → 签下, 下来, 签下来)."""
+    import jieba  # already loaded by assistant.text
+
+    return list(jieba.lcut_for_search(word))
 
 
 def soft_max(values: np.ndarray, temperature: float) -> float:
@@ -778,6 +880,26 @@ ROUND5C_VARIANTS: dict[str, Ranker] = {
     "round 5c: 5-way, z-score normalisation": linear(FIVE, True, "zscore"),
     "round 5c: 5-way, CombMNZ": linear(FIVE, True, "mnz"),
 }
+ROUND7 = {  # signal: what it is (docs/retrieval.md round 7)
+    "cue": "answer-type cue: best content-word cover of a sentence holding the type's cue",
+    "cue-any": "answer-type cue: best sentence cover, if any sentence holds the cue",
+    "role": "section role: heading path holds a role word of the type (why, how)",
+    "rare1": "rarest content word present (IDF)", "rare2": "two rarest content words present (IDF sum)",
+    "rare1-2char": "rarest 2+ character content word present",
+    "rare2-2char": "two rarest 2+ character content words present",
+    "rare1-sub": "rarest content word present, IDF by substring document frequency",
+    "rare2-sub": "two rarest content words present, IDF by substring document frequency",
+}
+ROUND7_VARIANTS: dict[str, Ranker] = {
+    **{f"round 7: 5-way + {what} ({signal}{zh}) {w:g}": linear({**FIVE, signal + zh: w}, skip_empty=True)
+       for signal, what in ROUND7.items() for zh in ("", "-zh") for w in (0.1, 0.25, 0.5, 1.0)},
+    **{f"round 7: 4-way + proximity {w:g}": linear({**FOUR, "prox-zh": w}, skip_empty=True) for w in (1.25, 1.5)},
+    **{f"round 7: 4-way + proximity {what} ({signal}) {w:g}": linear({**FOUR, signal: w}, skip_empty=True)
+       for signal, what in (("prox-sub", "with substring-df IDF, words the corpus lacks left out"),
+                            ("prox-sub-split", "the same, words the corpus lacks → their jieba search pieces"),
+                            ("prox-known", "words the corpus lacks left out, word-index IDF"))
+       for w in (1.0, 1.25)},
+}
 VARIANTS: dict[str, Ranker] = {
     "baseline: RRF dense 0.5 + bigram 1 (expanded query)": rrf({"densex": 0.5, "bigramx": 1.0}),
     "no glossary expansion": rrf({"dense": 0.5, "bigram": 1.0}),
@@ -824,14 +946,17 @@ VARIANTS: dict[str, Ranker] = {
     **{f"round 5: 4-way with RM3 bigram expansion (top {k}, {m} terms)": rm3(k, m) for k, m in ((5, 10), (10, 20))},
     **ROUND5B_VARIANTS,
     **ROUND5C_VARIANTS,
+    **ROUND7_VARIANTS,
     "shipped": shipped,
 }
 
 
 def evaluate(rank: Ranker, prepared: list[Prepared], wb: Workbench) -> dict[str, float]:
-    """Mean metrics over the answerable questions, and p50 ms of ranking plus query encoding."""
+    """Mean metrics over the answerable questions, and p50 ms of ranking plus query encoding;
+    also each question's hit@1 and reciprocal rank ("per-question": for the ± columns)."""
     totals = dict.fromkeys(METRICS, 0.0)
     latencies = []
+    each: list[tuple[float, float]] = []
     for prep in prepared:
         started = time.perf_counter()
         rows = rank(prep, wb)
@@ -841,9 +966,21 @@ def evaluate(rank: Ranker, prepared: list[Prepared], wb: Workbench) -> dict[str,
         metrics = retrieval_metrics(prep.gold, passages)
         for name in METRICS:
             totals[name] += metrics[name]
-    out = {name: totals[name] / len(prepared) for name in METRICS}
+        each.append((metrics["hit@1"], metrics["mrr@10"]))
+    out: dict = {name: totals[name] / len(prepared) for name in METRICS}
     out["p50_ms"] = float(np.percentile(latencies, 50))
+    out["per-question"] = each
     return out
+
+
+def changes(result: dict, reference: dict) -> str:
+    """Questions gained and lost at rank 1 against the reference variant, and MRR up/down counts."""
+    pairs = list(zip(result["per-question"], reference["per-question"], strict=True))
+    up = sum(a[0] > b[0] for a, b in pairs)
+    down = sum(a[0] < b[0] for a, b in pairs)
+    better = sum(a[1] > b[1] + 1e-9 for a, b in pairs)
+    worse = sum(a[1] < b[1] - 1e-9 for a, b in pairs)
+    return f"+{up}−{down} / +{better}−{worse}"
 
 
 def _encode_ms(rank: Ranker, prep: Prepared) -> float:
@@ -860,6 +997,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--questions", type=Path, default=ROOT / "eval" / "questions.jsonl")
     parser.add_argument("--cache", type=Path, default=ROOT / "eval" / "results" / ".ablation")
     parser.add_argument("--only", action="append", help="variant name (substring); repeatable")
+    parser.add_argument("--against", help="variant (substring) to count per-question hit@1 / MRR changes against")
     args = parser.parse_args(argv)
     rows = [json.loads(line) for line in args.questions.read_text(encoding="utf-8").splitlines() if line.strip()]
     rows = [r for r in rows if r.get("answerable", True) and (args.split == "all" or split_of(r["id"]) == args.split)]
@@ -868,7 +1006,11 @@ def main(argv: list[str] | None = None) -> None:
     prepared = [wb.prepare(r) for r in rows]
     results = [(name, evaluate(rank, prepared, wb)) for name, rank in chosen.items()]
     print(f"{args.split} split, {len(prepared)} answerable questions, build {wb.index.build_id}\n")
-    print(table(["variant", *METRICS, "p50 ms"], [[n, *(r[m] for m in METRICS), r["p50_ms"]] for n, r in results]))
+    reference = next((r for n, r in results if args.against and args.against in n), None)
+    extra = ["hit@1 ± / MRR ±"] if reference else []
+    print(table(["variant", *METRICS, "p50 ms", *extra],
+                [[n, *(r[m] for m in METRICS), r["p50_ms"], *([changes(r, reference)] if reference else [])]
+                 for n, r in results]))
 
 
 if __name__ == "__main__":
