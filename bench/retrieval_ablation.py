@@ -485,6 +485,10 @@ class Round7:
         "number": re.compile(r"[0-9０-９]+(?:\.[0-9]+)?\s*(?:%|个|家|万|亿|人|名|次|周|天|月|年|元|倍|件|条|项|小时)|[一二三四五六七八九十两几百千]+(?:个|家|万|亿|人|名|次|周|天|个月|年|倍|件|条|项)"),
         "when": re.compile(r"[0-9]{4}\s*年|[0-9]{1,2}\s*月|[一二三四五六七八九十两几0-9]+\s*(?:周|天|个月|个星期|年)|月底|年底|年初|季度|之后|后来|最终"),
     }
+    MORE_CUES = {  # "cue6": also an enumeration for list questions, a contrast for compare questions
+        "list": re.compile(r"[一二三四五六七八九十][、是]|[（(][0-9一二三四五六七八九十][)）]|(?<![0-9])[0-9][.、]|；|首先|其次|此外|另外|第[一二三四五]"),
+        "compare": re.compile(r"相比|而|不同|区别|差异|相反|然而|但是|更"),
+    }
     ROLES = {
         "why": ("原因", "根因", "问题", "挑战", "风险", "痛"),
         "how": ("建议", "教训", "做法", "经验", "策略", "行动", "方法", "对策", "优化", "反思"),
@@ -497,6 +501,9 @@ class Round7:
         self.sentences = [normalize(docs[s.doc_id].text[s.start : s.end]) for s in index.sentences]
         self.chunk_sentences = [list(c.sentence_ids) for c in index.chunks]
         self.headings = [normalize(f"{c.title} {c.section}") for c in index.chunks]
+        self.doc_rows: dict[str, list[int]] = {}
+        for row, c in enumerate(index.chunks):
+            self.doc_rows.setdefault(c.doc_id, []).append(row)
 
     def scores(self, question: str, expanded: str) -> dict[str, np.ndarray]:
         from assistant.answer.analysis import question_type  # the bench only: retrieve may not import answer
@@ -509,15 +516,16 @@ class Round7:
         known = {w: bm25_idf(df(w), n) for w in content_words(expanded) if df(w) > 0}
         out: dict[str, np.ndarray] = {}
         total = sum(known.values())
-        cue = self.CUES.get(qtype)
-        if cue is not None and total:
-            cover = [sum(v for w, v in known.items() if w in s) / total for s in self.sentences]
+        cover = [sum(v for w, v in known.items() if w in s) / total for s in self.sentences] if total else []
+        for name, cues in (("cue", self.CUES), ("cue6", {**self.CUES, **self.MORE_CUES})):
+            cue = cues.get(qtype)
+            if cue is None or not total:
+                out[name] = out[f"{name}-any"] = zero
+                continue
             has = [bool(cue.search(s)) for s in self.sentences]
-            out["cue"] = np.array([max((cover[i] for i in ids if has[i]), default=0.0) for ids in self.chunk_sentences])
-            out["cue-any"] = np.array([max((cover[i] for i in ids), default=0.0) * any(has[i] for i in ids)
-                                       for ids in self.chunk_sentences])
-        else:
-            out["cue"] = out["cue-any"] = zero
+            out[name] = np.array([max((cover[i] for i in ids if has[i]), default=0.0) for ids in self.chunk_sentences])
+            out[f"{name}-any"] = np.array([max((cover[i] for i in ids), default=0.0) * any(has[i] for i in ids)
+                                           for ids in self.chunk_sentences])
         roles = self.ROLES.get(qtype)
         out["role"] = np.array([float(any(r in h for r in roles)) for h in self.headings]) if roles else zero
         ranked = sorted(known, key=lambda w: -known[w])
@@ -536,8 +544,18 @@ class Round7:
         for k in (1, 2):
             top = ranked_sub[:k]
             out[f"rare{k}-sub"] = np.array([sum(sub[w] for w in top if w in t) for t in self.normalized]) if top else zero
-        for name in list(out):
-            out[f"{name}-zh"] = out[name] if chinese else zero
+        # Within-document contrast: a word weighs by its global IDF times its IDF among the chunks
+        # of the chunk's own document, so that the words telling neighbours apart count most.
+        docidf = np.zeros(n)
+        contrast = np.zeros(n)
+        cover = np.array([sum(v for w, v in sub.items() if w in t) for t in self.normalized])
+        for rows in self.doc_rows.values():
+            for w, v in sub.items():
+                held = [r for r in rows if w in self.normalized[r]]
+                if held:
+                    docidf[held] += v * bm25_idf(len(held), len(rows))
+            contrast[rows] = cover[rows] - cover[rows].mean()
+        out["docidf"], out["contrast"] = docidf, contrast
         if chinese and sub:
             out["prox-sub"] = np.array([term_proximity(t, sub) for t in self.normalized])
             split = dict(sub)
@@ -552,6 +570,8 @@ class Round7:
                                           for t in self.normalized])
         else:
             out["prox-sub"] = out["prox-sub-split"] = out["prox-known"] = zero
+        for name in [name for name in out if not name.startswith("prox")]:
+            out[f"{name}-zh"] = out[name] if chinese else zero
         return out
 
 
@@ -883,12 +903,15 @@ ROUND5C_VARIANTS: dict[str, Ranker] = {
 ROUND7 = {  # signal: what it is (docs/retrieval.md round 7)
     "cue": "answer-type cue: best content-word cover of a sentence holding the type's cue",
     "cue-any": "answer-type cue: best sentence cover, if any sentence holds the cue",
+    "cue6-any": "the same, with enumeration cues for list and contrast cues for compare questions",
     "role": "section role: heading path holds a role word of the type (why, how)",
     "rare1": "rarest content word present (IDF)", "rare2": "two rarest content words present (IDF sum)",
     "rare1-2char": "rarest 2+ character content word present",
     "rare2-2char": "two rarest 2+ character content words present",
     "rare1-sub": "rarest content word present, IDF by substring document frequency",
     "rare2-sub": "two rarest content words present, IDF by substring document frequency",
+    "docidf": "content words present, IDF × IDF among the chunks of the chunk's own document",
+    "contrast": "IDF-weighted content-word cover minus its mean over the chunk's document",
 }
 ROUND7_VARIANTS: dict[str, Ranker] = {
     **{f"round 7: 5-way + {what} ({signal}{zh}) {w:g}": linear({**FIVE, signal + zh: w}, skip_empty=True)
@@ -899,6 +922,10 @@ ROUND7_VARIANTS: dict[str, Ranker] = {
                             ("prox-sub-split", "the same, words the corpus lacks → their jieba search pieces"),
                             ("prox-known", "words the corpus lacks left out, word-index IDF"))
        for w in (1.0, 1.25)},
+    **{f"round 7: 5-way + {' + '.join(f'{k} {v:g}' for k, v in extra.items())}": linear({**FIVE, **extra}, skip_empty=True)
+       for extra in ({"rare2-sub": 0.1, "prox-zh": 1.25}, {"rare2-sub": 0.1, "cue-any-zh": 0.25},
+                     {"rare2-sub": 0.1, "role": 0.25}, {"rare2-sub": 0.1, "cue-any-zh": 0.25, "role": 0.25},
+                     {"rare1-sub": 0.1, "cue-any-zh": 0.25, "role": 0.25, "prox-zh": 1.25})},
 }
 VARIANTS: dict[str, Ranker] = {
     "baseline: RRF dense 0.5 + bigram 1 (expanded query)": rrf({"densex": 0.5, "bigramx": 1.0}),
@@ -983,6 +1010,69 @@ def changes(result: dict, reference: dict) -> str:
     return f"+{up}−{down} / +{better}−{worse}"
 
 
+def selection_check(prefix: str, prepared: list[Prepared], wb: Workbench, repeats: int = 10) -> str:
+    """Whether picking the best variant helps out of sample: over `repeats` random halvings of the
+    questions, the variant named `prefix`… with the best MRR (then hit@1) on one half is scored on
+    the other half against the 5-way fusion. Returns the held-out changes and the picks."""
+    from random import Random
+
+    named = {n: v for n, v in VARIANTS.items() if n.startswith(prefix)}
+    per = {n: np.array(evaluate(v, prepared, wb)["per-question"]) for n, v in named.items()}
+    base = np.array(evaluate(linear(FIVE, skip_empty=True), prepared, wb)["per-question"])
+    hits, mrrs, picks = [], [], Counter[str]()
+    for seed in range(repeats):
+        order = list(range(len(prepared)))
+        Random(seed).shuffle(order)
+        halves = order[: len(order) // 2], order[len(order) // 2 :]
+        for fit, held in (halves, halves[::-1]):
+            best = max(per, key=lambda n: (per[n][list(fit), 1].mean(), per[n][list(fit), 0].mean()))
+            picks[best] += 1
+            hits.append(float((per[best][list(held), 0] - base[list(held), 0]).sum()))
+            mrrs.append(float((per[best][list(held), 1] - base[list(held), 1]).mean()))
+    lines = [f"{len(named)} variants, {repeats} × 2 halves of {len(prepared)} questions; picked on one half, "
+             f"scored on the other against the 5-way fusion:",
+             f"held-out hit@1 questions, net per half: mean {np.mean(hits):+.2f} (min {min(hits):+g}, max {max(hits):+g})",
+             f"held-out MRR@10 change: mean {np.mean(mrrs):+.4f} (min {min(mrrs):+.3f}, max {max(mrrs):+.3f})",
+             *(f"  picked {c}×: {n}" for n, c in picks.most_common())]
+    return "\n".join(lines)
+
+
+def misses(prepared: list[Prepared], wb: Workbench, show: bool) -> str:
+    """Round 7's diagnosis of the 5-way fusion's hit@1 misses: where the top chunk and the gold
+    chunks are (same document, adjacent, fused rank of the best gold chunk), by question type and
+    language. `show` adds one line per miss (question text: dev only)."""
+    from assistant.answer.analysis import question_type  # the bench only
+
+    from eval.metrics import fold
+
+    rank = linear(FIVE, skip_empty=True)
+    chunks = wb.index.chunks
+    folded = [fold(c.text) for c in chunks]
+    tally: Counter[str] = Counter()
+    lines = []
+    for prep in prepared:
+        order = rank(prep, wb)
+        hits = collapse_near_duplicates([Hit(chunks[r], 0.0) for r in order], 0.8, limit=TOP)
+        passages = [Passage(h.chunk.doc_id, h.chunk.text, h.chunk.start, h.chunk.end) for h in hits]
+        if retrieval_metrics(prep.gold, passages)["hit@1"]:
+            continue
+        top = order[0]
+        gold = {r for r, c in enumerate(chunks) for d, spans in prep.gold.items()
+                if c.doc_id == d and any(fold(sp) in folded[r] for sp in spans)}
+        same = any(chunks[r].doc_id == chunks[top].doc_id for r in gold)
+        adjacent = any(chunks[r].doc_id == chunks[top].doc_id and abs(r - top) == 1 for r in gold)
+        best = min((order.index(r) + 1 for r in gold if r in order), default=0)
+        qtype, english = question_type(prep.question), not CJK.search(prep.question)
+        tally.update(["misses", *(["same document"] if same else []), *(["adjacent chunk"] if adjacent else []),
+                      *(["best gold chunk fused 2nd"] if best == 2 else []),
+                      *(["best gold chunk fused 3rd-5th"] if 3 <= best <= 5 else []),
+                      *(["English"] if english else []), f"type {qtype}"])
+        if show:
+            lines.append(f"{prep.qid} [{qtype}] gold fused rank {best or '—'}, same doc {same}, adjacent {adjacent}: "
+                         f"top §{chunks[top].section[-30:]!r}, gold §{[chunks[r].section[-30:] for r in sorted(gold)]}")
+    return "\n".join([*(f"{k}: {v}" for k, v in sorted(tally.items(), key=lambda kv: -kv[1])), *lines])
+
+
 def _encode_ms(rank: Ranker, prep: Prepared) -> float:
     """Query encoding the variant needs (dense, sparse), timed on the first, uncached encode."""
     used: set[str] = getattr(rank, "uses", {"densex"})
@@ -997,6 +1087,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--questions", type=Path, default=ROOT / "eval" / "questions.jsonl")
     parser.add_argument("--cache", type=Path, default=ROOT / "eval" / "results" / ".ablation")
     parser.add_argument("--only", action="append", help="variant name (substring); repeatable")
+    parser.add_argument("--select-check", metavar="PREFIX",
+                        help="instead of the table: pick the best variant named PREFIX… on half the questions, score it on the other half")
+    parser.add_argument("--misses", action="store_true",
+                        help="instead of the table: the 5-way fusion's hit@1 misses by kind (per question on dev only)")
     parser.add_argument("--against", help="variant (substring) to count per-question hit@1 / MRR changes against")
     args = parser.parse_args(argv)
     rows = [json.loads(line) for line in args.questions.read_text(encoding="utf-8").splitlines() if line.strip()]
@@ -1004,6 +1098,12 @@ def main(argv: list[str] | None = None) -> None:
     chosen = {n: v for n, v in VARIANTS.items() if not args.only or any(o in n for o in args.only)}
     wb = Workbench(Settings(), args.cache, any("sparse" in n for n in chosen))
     prepared = [wb.prepare(r) for r in rows]
+    if args.misses:
+        print(misses(prepared, wb, show=args.split == "dev"))
+        return
+    if args.select_check:
+        print(selection_check(args.select_check, prepared, wb))
+        return
     results = [(name, evaluate(rank, prepared, wb)) for name, rank in chosen.items()]
     print(f"{args.split} split, {len(prepared)} answerable questions, build {wb.index.build_id}\n")
     reference = next((r for n, r in results if args.against and args.against in n), None)
