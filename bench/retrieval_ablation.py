@@ -112,6 +112,7 @@ class Workbench:
         self.lexical |= {f"{name}plain": LexicalIndex.build(plain, name) for name in ("bigram", "jieba")}
         self.plain = plain
         self._plain_vectors: np.ndarray | None = None
+        self._heading_vectors: np.ndarray | None = None
         self.sentence_rows = [list(c.sentence_ids) for c in self.index.chunks]
         self.doc_chunks = _doc_chunk_counts(self.index)
         self.texts = texts
@@ -143,6 +144,17 @@ class Workbench:
             self._plain_vectors = np.load(path)
         return self._plain_vectors
 
+    @property
+    def heading_vectors(self) -> np.ndarray:
+        """e5 passage vectors of each chunk's title and heading path alone (round 7), cached."""
+        path = self.cache / "chunk_headings.npy"
+        if not path.exists():
+            heads = [f"{c.title} > {c.section}" if c.section else c.title for c in self.index.chunks]
+            np.save(path, np.asarray(self.embedder.embed_batch(heads, "passage"), dtype=np.float32))
+        if self._heading_vectors is None:
+            self._heading_vectors = np.load(path)
+        return self._heading_vectors
+
     def retriever(self) -> HybridRetriever:
         """The shipped retriever over this index (its English expansion: glossary and dictionary)."""
         return HybridRetriever(self.index, self.embedder, self.settings, self.glossary, self.dictionary)
@@ -171,6 +183,8 @@ class Workbench:
         xvector, _ = self._cached("qx", expanded, lambda t: self.embedder.embed_batch([t], "query")[0])
         prep.scores |= self.round5c.scores(xvector, expanded)
         prep.scores |= self.round7.scores(question, expanded)
+        prep.scores["head-cos"] = self.heading_vectors @ xvector
+        prep.scores["head-cos-zh"] = prep.scores["head-cos"] if CJK.search(question) else np.zeros(len(self.texts))
         stripped = strip_scaffolding(expanded)
         vector, _ = self._cached("qx", stripped, lambda t: self.embedder.embed_batch([t], "query")[0])
         prep.scores["densestrip"] = np.asarray(self.index.vectors) @ vector
@@ -910,6 +924,7 @@ ROUND7 = {  # signal: what it is (docs/retrieval.md round 7)
     "rare2-2char": "two rarest 2+ character content words present",
     "rare1-sub": "rarest content word present, IDF by substring document frequency",
     "rare2-sub": "two rarest content words present, IDF by substring document frequency",
+    "head-cos": "e5 cosine of the question to the chunk's title + heading path alone",
     "docidf": "content words present, IDF × IDF among the chunks of the chunk's own document",
     "contrast": "IDF-weighted content-word cover minus its mean over the chunk's document",
 }
