@@ -60,6 +60,10 @@ MARKDOWN = re.compile(r"\*\*|^\s*#{1,6}\s|\[[ xX]\]|\]\(|^\s*[-*+]\s", re.M)
     ("客户最后签约了吗？", "yesno"),
     ("排他条款", "what"),
     ("How long was the POC delayed?", "when"),  # "how long" asks for a time, not a method
+    ("Which company won the deal instead of us?", "who"),  # "which" + one organisation: a name
+    ("Which vendor did the bank choose?", "who"),
+    ("哪家银行提出了排他条款？", "who"),
+    ("Which vendors came to us?", "list"),  # plural: still a list
 ])
 def test_question_type_from_cue_words(question: str, qtype: str) -> None:
     assert question_type(question) == qtype
@@ -700,6 +704,8 @@ def test_english_frame_counts_the_quotes_of_one_source() -> None:
     ("POC 延期了几周？", "周|个星期"),
     ("How many companies came to us?", "家"),
     ("How many years did it take?", "年"),
+    ("项目组有几个人？", "人|名"),  # 几 + the classifier 个 + the unit
+    ("拖了几个月？", "个月"),
     ("合同金额是多少？", ""),  # no unit named: any figure answers
     ("Why did it take so many weeks?", ""),  # not a number question
 ])
@@ -723,6 +729,21 @@ def test_a_number_question_leads_with_the_figure_its_title_states() -> None:
     assert select(scored, analyse("How many weeks late was the project?"), 3, 0.7)[0] is late
     assert select(scored, analyse("How many stores does the customer have?"), 3, 0.7)[0] is background
     assert select(scored, analyse("What happened?"), 3, 0.7)[0] is background
+
+
+def test_a_number_question_leads_with_the_figure_said_of_what_it_asks() -> None:
+    """"驻场调研了几周？": the figure in a clause holding the question's words (驻场 3 周) leads, not
+    the title's figure of the same document (延期 12 周), which led before; when no figure's clause
+    holds a question term, every figure counts and the title's leads, as before."""
+    def unit(text: str, sid: int, asked: tuple[str, ...]) -> Scored:
+        scored = _scored(replace(_unit(text, sid=sid), title="补货 POC 延期 12 周交付"), 0.9, [1, sid, 0])
+        return replace(scored, asked=asked)
+    asked = ("补货", "驻场", "调研")
+    visit = unit("8 月，2 名同事驻场 3 周、走访 6 家门店。", 1, asked)
+    late = replace(unit("新范围上线，比原计划晚 12 周。", 2, asked), relevance=0.91)
+    assert select([late, visit], analyse("补货项目驻场调研了几周？"), 2, 0.7)[0] is visit
+    unasked = [replace(s, asked=("零售",)) for s in (late, visit)]
+    assert select(unasked, analyse("How many weeks late was the retail project?"), 2, 0.7)[0] is unasked[0]
 
 
 def test_a_number_question_quotes_a_passage_under_the_floor_that_holds_its_figure() -> None:

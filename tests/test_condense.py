@@ -166,6 +166,13 @@ def test_a_chain_is_resolved_turn_by_turn() -> None:
     assert _condense("零售项目怎么避免延期？", "那银行项目呢？", "那保险项目呢？") == "保险项目怎么避免延期？"
 
 
+def test_a_short_follow_up_with_its_own_subject_asks_about_the_previous_topic() -> None:
+    # Round 7: prefixed, the previous question's words (上线时间, 什么时候) outvoted the new ask.
+    assert _condense("信贷审核项目的上线时间是什么时候？", "团队有多少人？") == "信贷审核项目的团队有多少人？"
+    assert _condense("零售试点为什么延期？", "客户是谁？") == "零售试点的客户是谁？"
+    assert _condense("门店补货 POC 为什么延期了？", "POC 是什么？") == "门店补货 POC 为什么延期了？ POC 是什么？"  # names the topic
+
+
 def test_what_cannot_be_substituted_is_still_prefixed() -> None:
     assert _condense(BANK, "他们为什么不签约？") == f"{BANK} 他们为什么不签约？"  # people, not the subject
     assert _condense(BANK, "为什么？") == f"{BANK} 为什么？"  # no predicate of its own

@@ -20,6 +20,10 @@ MIN_LATIN_WORDS = 3
 LATIN_SHARE = 2  # the reading rule of eval/answer_rules.py: Latin letters at least twice the CJK
 QUESTION_TYPES = ("compare", "agree", "why", "list", "number", "how", "who", "when", "yesno", "what")
 
+# "Which company won the deal?" asks for one name, not a list: "which" + a singular noun for an
+# organisation or a person is a who-question ("Which projects …?" stays a list).
+ONE_OF = r"(company|vendor|firm|competitor|provider|customer|client|bank|person|team|department)\b"
+
 # (type, cues in folded simplified Chinese, English cue pattern)
 TYPE_CUES: tuple[tuple[str, tuple[str, ...], str], ...] = (
     ("compare", ("区别", "差异", "异同", "相比", "对比", "比较", "有何不同", "有什么不同", "哪个更"),
@@ -29,12 +33,12 @@ TYPE_CUES: tuple[tuple[str, tuple[str, ...], str], ...] = (
     ("why", ("为什么", "为何", "原因", "怎么会", "何以", "根因", "导致"),
      r"\b(why|reasons?|causes?|caused)\b"),
     ("list", ("哪些", "哪几", "列举", "列出", "都有什么", "有几种"),
-     r"\b(which|list|name the|what are the)\b"),
+     rf"\b(which(?!\s+{ONE_OF})|list|name the|what are the)\b"),
     ("number", ("多少", "几个", "几次", "几家", "几人", "几周", "几个月", "比例", "金额", "百分之"),
      r"\b(how (many|much)|what percentage|what share|how large)\b"),
     ("how", ("怎么", "如何", "怎样", "应该", "建议", "做法", "办法", "避免", "应对"),
      r"\b(how(?!\s+(long|many|much|large)\b)|should|advice|advise|recommend\w*|avoid|steps?)\b"),
-    ("who", ("谁", "哪家公司", "哪个公司", "哪位"), r"\bwho(m|se)?\b"),
+    ("who", ("谁", "哪家", "哪个公司", "哪个团队", "哪个部门", "哪位"), rf"\b(who(m|se)?|which\s+{ONE_OF})"),
     ("when", ("什么时候", "何时", "哪年", "哪一年", "多久", "多长时间"), r"\b(when|how long)\b"),
     ("yesno", ("是否", "是不是", "有没有", "能不能", "会不会", "吗"),
      r"^(is|are|does|do|did|can|could|was|were|has|have|will)\b"),
@@ -64,7 +68,8 @@ MEASURES: tuple[tuple[str, str], ...] = (
     (r"stores?|shops?|companies|customers|clients|firms|vendors", r"家"), (r"times", r"次"),
 )
 MEASURE_EN = re.compile(r"\bhow many\s+(?:more\s+|fewer\s+)?(" + "|".join(en for en, _ in MEASURES) + r")\b", re.I)
-MEASURE_ZH = re.compile(r"(?:几|多少)\s*(周|个星期|天|个月|年|小时|人|名|家|次)")
+# "几个人" counts people as "几人" does: an optional classifier 个 before the unit (not 个月).
+MEASURE_ZH = re.compile(r"(?:几|多少)\s*个?\s*(周|个星期|天|个月|年|小时|人|名|家|次)")
 
 
 def measure(question: str) -> str:

@@ -95,6 +95,9 @@ EMOJI = re.compile("[\U0001F300-\U0001FAFF\u2600-\u27BF]")
 # to do. A how-question's points leave it out (its lead may still be one: the best evidence).
 NARRATIVE = re.compile(r"^(据悉|据了解|据报道|据称|据介绍)|可怜|前阵子|前段时间|那时候|有一次|(他|她)(说|表示|回忆)")
 SENTENCE_END = "。！!；;…」”’）)"
+ASKING = re.compile(r"几|多少|什么|哪|谁")  # question words inside a content word ("几周")
+# A clause: what a figure is said of ("2 名同事驻场 3 周、走访 6 家门店" / "比原计划晚 12 周").
+CLAUSE = re.compile(r"[^，,。；;：:！？!?\n]+")
 
 
 @dataclass
@@ -108,6 +111,7 @@ class Scored:
     cover: float = 0.0  # IDF-weighted share of the question's content words the unit holds
     role: bool = False  # from a section whose role answers the question (a postmortem's 根因 for why)
     overlap: float = 0.0  # rarity-weighted share of the question's bigrams the unit holds
+    asked: tuple[str, ...] = ()  # the question's terms (folded), shared by all units: see _lead_first
 
     def to_trace(self) -> dict[str, object]:
         u = self.unit
@@ -145,6 +149,7 @@ def score_units(
     total = sum(weights.values())
     words = content_weights(query, index)
     english_cover = _phrase_cover(phrases, folded) if analysis.english and phrases else None
+    asked = _asked_terms(words, phrases, analysis)
     lexical = EN_LEXICAL_WEIGHT if analysis.english else LEXICAL_WEIGHT
     scored = []
     for i, (unit, text, unit_grams, vector, cosine) in enumerate(zip(units, folded, grams, vectors, cosines, strict=True)):
@@ -156,8 +161,17 @@ def score_units(
         relevance = (float(cosine) + lexical * overlap + type_bonus(unit, text, analysis) + role
                      - penalty - RANK_PRIOR * unit.hit_rank)
         cover = english_cover[i] if english_cover is not None else _cover(words, text)
-        scored.append(Scored(unit, relevance, float(cosine), vector, cover, unit.hit_rank in roles, overlap))
+        scored.append(Scored(unit, relevance, float(cosine), vector, cover, unit.hit_rank in roles, overlap, asked))
     return sorted(scored, key=lambda s: -s.relevance)
+
+
+def _asked_terms(words: dict[str, float], phrases: Sequence[tuple[str, ...]], analysis: QuestionAnalysis) -> tuple[str, ...]:
+    """The terms a figure's clause is matched against (_lead_first): a Chinese question's content
+    words of two or more characters without its question words ("几周", "多少"), an English
+    question's glossary terms."""
+    if analysis.english:
+        return tuple(dict.fromkeys(normalize(t) for group in phrases for t in group if CJK.search(t)))
+    return tuple(w for w in words if len(w) >= 2 and not ASKING.search(w))
 
 
 def _cover(weights: dict[str, float], folded: str) -> float:
@@ -270,13 +284,24 @@ def _lead_first(scored: list[Scored], analysis: QuestionAnalysis | None = None) 
     LEAD_FIGURE when it holds a figure in the unit a number question asks for, twice when its
     document's title states that figure too."""
     pattern = figure(analysis.measure) if analysis is not None and analysis.measure else None
+    asked = scored[0].asked if scored else ()
 
-    def figures(text: str) -> set[str]:
-        return {re.sub(r"\s", "", f) for f in pattern.findall(normalize(text))} if pattern else set()
+    def figures(text: str, near: bool) -> set[str]:
+        """The figures of text; `near`: only those in a clause that holds a question term."""
+        if pattern is None:
+            return set()
+        return {re.sub(r"\s", "", f) for clause in CLAUSE.findall(normalize(text)) for f in pattern.findall(clause)
+                if not near or any(t in clause for t in asked)}
+
+    # When some unit states a figure in a clause that holds the question's words ("门店补货项目驻场
+    # 调研了几周？" → "2 名同事驻场 3 周"), only such figures answer: the title's "延期 12 周" is
+    # another figure of the same document and led that answer. When none does ("How many weeks
+    # late …?": "late" has no gloss), every figure in the unit counts, as before.
+    near = pattern is not None and any(figures(s.unit.text, True) for s in scored)
 
     def holds(s: Scored) -> int:
-        found = figures(s.unit.text)
-        return bool(found) + bool(found & figures(s.unit.title))
+        found = figures(s.unit.text, near)
+        return bool(found) + bool(found & figures(s.unit.title, near))
 
     cover = LEAD_COVER_EN if analysis is not None and analysis.english else LEAD_COVER
     lead = max(scored, key=lambda s: s.relevance + cover * s.cover + LEAD_ROLE * s.role + LEAD_FIGURE * holds(s))
