@@ -731,6 +731,24 @@ def test_a_number_question_leads_with_the_figure_its_title_states() -> None:
     assert select(scored, analyse("What happened?"), 3, 0.7)[0] is background
 
 
+@pytest.mark.parametrize(("question", "noun"), [
+    ("综合来看，厂商做 To B 最大的障碍是什么？", "障碍"),  # the words after the last 的
+    ("什么是“先干后签”？", "先干后签"),
+    ("什麼是早期贊助者客戶？", "早期赞助者客户"),  # folded
+    ("先干后签是什么意思？", "先干后签"),
+    ("为什么丢单？", ""),  # not a what-question
+])
+def test_a_what_is_question_names_the_noun_it_asks_for(question: str, noun: str) -> None:
+    assert analyse(question).asked_for == noun
+
+
+def test_a_what_is_question_leads_with_a_unit_that_names_it() -> None:
+    slogan = _scored(_unit("To B业务没有大力出奇迹，只有日拱一卒。", sid=1), 0.914, [1, 0])
+    barrier = _scored(_unit("短期内难以突破B端领域知识的壁垒和障碍。", sid=2), 0.89, [0, 1])
+    assert select([slogan, barrier], analyse("厂商做 To B 最大的障碍是什么？"), 2, 0.7)[0] is barrier
+    assert select([slogan, barrier], analyse("厂商做 To B 难在哪里？"), 2, 0.7)[0] is slogan
+
+
 def test_a_number_question_leads_with_the_figure_said_of_what_it_asks() -> None:
     """"驻场调研了几周？": the figure in a clause holding the question's words (驻场 3 周) leads, not
     the title's figure of the same document (延期 12 周), which led before; when no figure's clause

@@ -122,6 +122,7 @@ def test_a_new_topic_replaces_the_subject_and_keeps_the_predicate() -> None:
     assert _condense("零售项目怎么避免延期？", "还有银行项目的情况呢？") == "银行项目怎么避免延期？"
     assert _condense("私有化部署的成本怎么估算？", "换成SaaS部署呢？") == "SaaS部署的成本怎么估算？"
     assert _condense("如何写验收标准？", "那试点合同呢？") == "试点合同如何写验收标准？"  # no subject: the topic fills it
+    assert _condense("零售 POC 为什么延期了？", "那银行试点呢？") == "银行试点为什么延期了？"  # no space left behind
 
 
 def test_a_new_topic_replaces_the_noun_phrase_with_its_head_word() -> None:

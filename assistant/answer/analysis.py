@@ -104,6 +104,7 @@ class QuestionAnalysis:
     lessons: bool = False  # asks what was learned ("学到了什么", "What did we learn about …?")
     sides: tuple[str, ...] = ()  # the two things a compare question sets side by side, as written
     measure: str = ""  # a number question's unit, as a Chinese pattern ("周|个星期"), see MEASURES
+    asked_for: str = ""  # the noun a what-question asks for ("…最大的障碍是什么？" → 障碍), folded
 
     @property
     def english(self) -> bool:
@@ -128,7 +129,24 @@ def analyse(question: str) -> QuestionAnalysis:
     lessons = bool(LESSON_CUES.search(normalize(question)))
     sides = compared_sides(question) if qtype == "compare" else ()
     unit = measure(question) if "number" in (qtype, *also_asked(question, qtype)) else ""
-    return QuestionAnalysis(question, qtype, language, script, also_asked(question, qtype), lessons, sides, unit)
+    head = asked_for(question) if qtype == "what" else ""
+    return QuestionAnalysis(question, qtype, language, script, also_asked(question, qtype), lessons, sides, unit, head)
+
+
+# "什么是X？" / "X是什么（意思）？": the noun X a what-question asks for, the words after the last 的
+# ("大模型厂商做 To B 最大的障碍是什么？" → 障碍). A lead that names it answers the question; one that
+# only shares its other words ("To B业务没有大力出奇迹……") does not (select.LEAD_ASKED).
+WHAT_IS = re.compile(r"^\s*什么是\s*(?P<a>.+?)\s*[？?。]?\s*$|^(?P<b>.+?)\s*(?:是什么|是啥|指什么)(?:意思)?\s*[？?。]?\s*$")
+QUOTES = "“”\"'「」『』《》 "
+
+
+def asked_for(question: str) -> str:
+    """The noun a Chinese "what is" question asks for, folded; "" for any other question."""
+    match = WHAT_IS.match(normalize(question))
+    if not match:
+        return ""
+    noun = (match.group("a") or match.group("b").rsplit("的", 1)[-1]).strip(QUOTES)
+    return noun if 2 <= len(noun) <= 12 and CJK.search(noun) else ""
 
 
 def compared_sides(question: str) -> tuple[str, ...]:

@@ -207,7 +207,10 @@ def _cjk_substitute(topic: str, previous: str) -> str | None:
     if replaced:
         return replaced
     if subject and previous.startswith(subject):
-        return topic + previous[len(subject):]
+        rest = previous[len(subject):]
+        if CJK.search(topic[-1:]) and CJK.search(rest.lstrip()[:1]):
+            rest = rest.lstrip()  # "门店补货 POC 为什么…" + 知识产权: "知识产权为什么…", not "知识产权 为什么…"
+        return topic + rest
     if CJK_ASKS.match(previous):  # "如何写验收标准？" + "试点合同呢？" → "试点合同如何写验收标准？"
         return topic + previous
     ask = CJK_ASKS.search(previous)

@@ -53,6 +53,10 @@ LEAD_ROLE = 0.03
 # gets this much more when the lead is chosen, and as much again when its document's title states
 # the same figure (a postmortem titled "…延期 12 周交付" and its "比原计划晚 12 周", not "驻场 3 周").
 LEAD_FIGURE = 0.05
+# A "what is X" question (QuestionAnalysis.asked_for): a unit that names X gets this much more
+# when the lead is chosen ("…最大的障碍是什么？" led with a slogan that shares "To B" and 大模型
+# but names no obstacle). Dev: no answer changed at 0.03 or 0.1 (docs/answers.md, round 7).
+LEAD_ASKED = 0.03
 SOURCE_MARGIN = 0.08
 # An English question's lexical tokens are only the glossary's Chinese topic terms ("ethical"
 # → 伦理): the one unit that names the topic outscored the sentences next to it that answer,
@@ -304,7 +308,13 @@ def _lead_first(scored: list[Scored], analysis: QuestionAnalysis | None = None) 
         return bool(found) + bool(found & figures(s.unit.title, near))
 
     cover = LEAD_COVER_EN if analysis is not None and analysis.english else LEAD_COVER
-    lead = max(scored, key=lambda s: s.relevance + cover * s.cover + LEAD_ROLE * s.role + LEAD_FIGURE * holds(s))
+    noun = analysis.asked_for if analysis is not None else ""
+
+    def names(s: Scored) -> bool:
+        return bool(noun) and noun in normalize(s.unit.text)
+
+    lead = max(scored, key=lambda s: s.relevance + cover * s.cover + LEAD_ROLE * s.role + LEAD_FIGURE * holds(s)
+               + LEAD_ASKED * names(s))
     return [lead, *(s for s in scored if s is not lead)]
 
 
