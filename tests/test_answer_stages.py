@@ -64,6 +64,9 @@ MARKDOWN = re.compile(r"\*\*|^\s*#{1,6}\s|\[[ xX]\]|\]\(|^\s*[-*+]\s", re.M)
     ("Which vendor did the bank choose?", "who"),
     ("哪家银行提出了排他条款？", "who"),
     ("Which vendors came to us?", "list"),  # plural: still a list
+    ("客户数据不全时，能不能直接上 POC？", "how"),  # a course of action: advice
+    ("要不要先签框架协议？", "how"),
+    ("定制化项目能不能赚钱？", "yesno"),  # what is possible: stays yes-no
 ])
 def test_question_type_from_cue_words(question: str, qtype: str) -> None:
     assert question_type(question) == qtype

@@ -36,7 +36,8 @@ TYPE_CUES: tuple[tuple[str, tuple[str, ...], str], ...] = (
      rf"\b(which(?!\s+{ONE_OF})|list|name the|what are the)\b"),
     ("number", ("多少", "几个", "几次", "几家", "几人", "几周", "几个月", "比例", "金额", "百分之"),
      r"\b(how (many|much)|what percentage|what share|how large)\b"),
-    ("how", ("怎么", "如何", "怎样", "应该", "建议", "做法", "办法", "避免", "应对"),
+    ("how", ("怎么", "如何", "怎样", "应该", "建议", "做法", "办法", "避免", "应对", "要不要", "该不该",
+             "需不需要", "有没有必要", "值不值得", "是否需要"),
      r"\b(how(?!\s+(long|many|much|large)\b)|should|advice|advise|recommend\w*|avoid|steps?)\b"),
     ("who", ("谁", "哪家", "哪个公司", "哪个团队", "哪个部门", "哪位"), rf"\b(who(m|se)?|which\s+{ONE_OF})"),
     ("when", ("什么时候", "何时", "哪年", "哪一年", "多久", "多长时间"), r"\b(when|how long)\b"),
@@ -196,11 +197,20 @@ def reads_as_latin(text: str) -> bool:
     return len(words) >= MIN_LATIN_WORDS and sum(map(len, words)) >= LATIN_SHARE * len(CJK.findall(text))
 
 
+# A yes-no question about a course of action asks for advice and is answered like a how-question
+# (a lesson leads, not a root cause): "要不要先签框架协议？", and "能不能/可不可以" with an adverb of
+# manner or sequence ("能不能直接上 POC？", "可不可以先做 Demo？"). A bare "能不能" asks what is
+# possible ("定制化项目能不能赚钱？"): read as how, it cost a dev lead (round 7), so it stays yes-no.
+ADVICE = re.compile(r"(?:能不能|可不可以|能否|可否|是否可以|是否能)\s*(?:直接|先|马上|立刻|立即|提前)")
+
+
 def question_type(question: str) -> str:
     """The first type whose cue occurs in the question; "what" when none does."""
     folded = normalize(question)
     for qtype, cues, english in TYPE_CUES:
         if any(cue in folded for cue in cues) or re.search(english, folded.strip()):
+            return qtype
+        if qtype == "how" and ADVICE.search(folded):
             return qtype
     return "what"
 
