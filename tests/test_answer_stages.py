@@ -123,6 +123,18 @@ def test_long_sentences_split_at_commas_outside_brackets() -> None:
     assert clauses("短句，不切。", 0, 6) == [(0, 6)]
 
 
+def test_a_subordinate_clause_opens_the_next_piece() -> None:
+    """Round 7: "…壁垒和障碍，即使从外部挖人挖团队，" was one piece, quoted with its "即使" clause
+    dangling; the cut now falls before 即使 (a piece of ≥ 12 characters), never after it."""
+    doc = ("短期内难以突破领域知识的壁垒和障碍，即使从外部挖人挖团队，试图从组织层面快速补齐，"
+           "但也很难在短期产生业务效果，因为组织内部的领导和团队不懂业务，依然难以对业务作出合理的分析和判断，"
+           "因此这个问题就演变为组织内部要完成业务场景需求和领域知识的认知共识，然而这种共识的形成是一个漫长的过程，"
+           "需要一个又一个不断重复的错误累积而成。")
+    pieces = [doc[s:e] for s, e in clauses(doc, 0, len(doc))]
+    assert pieces[0] == "短期内难以突破领域知识的壁垒和障碍，"
+    assert pieces[1].startswith("即使从外部挖人挖团队，")
+
+
 def _unit(text: str, doc: str = "d1", rank: int = 0, sid: int = 0, **flags: bool) -> EvidenceUnit:
     return EvidenceUnit(sid, rank, doc, 0, len(text), text, "根因", **flags)
 
