@@ -764,6 +764,20 @@ def test_a_what_is_question_leads_with_a_unit_that_names_it() -> None:
     assert select([slogan, barrier], analyse("厂商做 To B 难在哪里？"), 2, 0.7)[0] is slogan
 
 
+def test_a_who_question_quotes_a_unit_naming_someone_from_another_passage_of_the_document() -> None:
+    """Round 7: "…最后被哪家公司拿走了？" quoted only the customer's background; the account naming
+    the competitor ranked 0.06 under it in another passage, out of NEW_SOURCE_MARGIN."""
+    named = _unit("第 9 周，某头部云厂商（化名“天穹云”）进场。", rank=3, sid=3)
+    plain = _unit("第 12 周验收时，准确率只做到 81%。", rank=4, sid=4)
+    assert type_bonus(named, "第 9 周，某头部云厂商（化名“天穹云”）进场。", analyse("哪家公司拿走了项目？")) > 0
+    assert type_bonus(plain, "第 12 周验收时，准确率只做到 81%。", analyse("哪家公司拿走了项目？")) == 0
+    background = _scored(_unit("某制造集团有 11 个生产基地。", rank=0, sid=1), 0.92, [1, 0, 0])
+    rival, other = _scored(named, 0.86, [0, 1, 0]), _scored(plain, 0.86, [0, 0, 1])
+    chosen = select([background, rival, other], analyse("项目最后被哪家公司拿走了？"), 3, 0.7)
+    assert rival in chosen and other not in chosen
+    assert rival not in select([background, rival, other], analyse("项目最后怎么样了？"), 3, 0.7)
+
+
 def test_a_number_question_leads_with_the_figure_said_of_what_it_asks() -> None:
     """"驻场调研了几周？": the figure in a clause holding the question's words (驻场 3 周) leads, not
     the title's figure of the same document (延期 12 周), which led before; when no figure's clause

@@ -78,6 +78,10 @@ TYPE_CUES = {
     "number": re.compile(r"\d|[一二三四五六七八九十百千万亿]+(个|家|次|人|周|月|年|万|亿|倍|成)"),
     "when": re.compile(r"\d{4}\s*年|\d{1,2}\s*月|\d+\s*(?:周|个月|天)|年初|年底|年中|季度"),
     "list": re.compile(r"其一|其二|第[一二三四五六七八九]|首先|其次|最后"),
+    # A who-question's answer names someone: an alias (化名“天穹云”), an organisation (…公司/集团/
+    # 银行/厂商/云) or a role (副总/总监/负责人/CTO…). Not any quoted phrase: "“先做个 Demo”" is none.
+    "who": re.compile(r"化名|[\u4e00-\u9fff]{2,}(?:公司|集团|银行|厂商|大厂|云)(?![\u4e00-\u9fff]{0,1}计算)"
+                      r"|副总|总监|总裁|董事长|创始人|负责人|老板|ceo|cto|cio"),
     # A comparison's markers: "B端客户……周期较长", "C端客户则是……", "相比之下", "更倾向于".
     "compare": re.compile(r"相比|相较|较|更|则|而|反之|区别在于|差异在于|不如|优于|劣于"),
 }
@@ -270,9 +274,15 @@ def select(scored: list[Scored], analysis: QuestionAnalysis, limit: int, lam: fl
             chosen.append(must)
     pool = [s for s in scored if s.relevance >= best - MARGIN and s not in chosen
             and not (analysis.qtype == "how" and NARRATIVE.search(normalize(s.unit.text)))]
+    naming = TYPE_CUES["who"] if analysis.qtype == "who" else None
     while pool and len(chosen) < limit:
         cited = {c.unit.hit_rank for c in chosen}
-        eligible = [s for s in pool if s.unit.hit_rank in cited or s.relevance >= best - NEW_SOURCE_MARGIN]
+        # A who-question's unit that names someone may add a passage of a document already quoted
+        # (within MARGIN): "…最后被哪家公司拿走了？" led with the customer's background, and the
+        # account naming the competitor ("化名“天穹云”") sat 0.06 under it, out of NEW_SOURCE_MARGIN.
+        eligible = [s for s in pool if s.unit.hit_rank in cited or s.relevance >= best - NEW_SOURCE_MARGIN
+                    or (naming is not None and s.unit.doc_id in {c.unit.doc_id for c in chosen}
+                        and naming.search(normalize(s.unit.text)))]
         if not eligible:
             break
         pick = max(eligible, key=lambda s: lam * s.relevance - (1 - lam) * _similarity(s, chosen))
