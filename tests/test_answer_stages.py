@@ -139,6 +139,13 @@ def _unit(text: str, doc: str = "d1", rank: int = 0, sid: int = 0, **flags: bool
     return EvidenceUnit(sid, rank, doc, 0, len(text), text, "根因", **flags)
 
 
+def test_a_short_clause_cut_after_a_comma_is_not_a_caption() -> None:
+    """A clause cut before a subordinate clause (round 7) may be short; it ends in a comma, so it is
+    not an unpunctuated sub-title or caption."""
+    assert quality_penalty(_unit("短期内难以突破领域知识的壁垒和障碍，")) is not None
+    assert quality_penalty(_unit("领域知识的壁垒和障碍")) is None  # a sub-title
+
+
 @pytest.mark.parametrize("text", [
     "背景介绍", "客户为什么会流失？", "文章关键词：大模型、商业模式、B端、C端、应用场景",
     "撰文 | 某作者", "大模型、商业模式、B端、C端、应用场景、创新", "很好。",

@@ -214,8 +214,8 @@ def quality_penalty(unit: EvidenceUnit) -> float | None:
         return None
     if text.rstrip(SENTENCE_END)[-1:] in "？?" or text.endswith(("：", ":")):
         return None  # a question, or a line that only announces what follows
-    if not text.endswith(tuple(SENTENCE_END)) and content < 24 and not unit.list_item:
-        return None  # an unpunctuated short line: a sub-title or a caption
+    if not text.endswith((*SENTENCE_END, "，", ",")) and content < 24 and not unit.list_item:
+        return None  # an unpunctuated short line: a sub-title or a caption (a clause cut after a comma is none)
     if text.count("、") >= 4 and content / (text.count("、") + 1) < 5:
         return None  # a keyword list
     penalty = 0.0
