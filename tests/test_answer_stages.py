@@ -809,6 +809,15 @@ def test_a_number_question_quotes_a_passage_under_the_floor_that_holds_its_figur
     assert answerer._quotable([top, low, weak], analyse("Why was it late?")) == [top]
 
 
+def test_an_english_who_question_quotes_its_case_down_to_the_chinese_floor() -> None:
+    answerer = ExtractiveAnswerer(Settings(), glossary=Glossary())
+    top = Hit(Chunk("d#0", "d", "某集团（化名“华东集团”）有 11 个基地。", 0, 20, "背景", "复盘", None), 1.0)
+    account = Hit(Chunk("d#1", "d", "第 13 周客户与天穹云签约。", 20, 34, "经过", "复盘", None), 0.8)
+    other = Hit(Chunk("e#0", "e", "某厂商进场。", 0, 6, "正文", "文章", None), 0.8)
+    assert answerer._quotable([top, account, other], analyse("Which company won the deal?")) == [top, account]
+    assert answerer._quotable([top, account, other], analyse("Why did we lose the deal?")) == [top]
+
+
 def test_an_english_lead_holds_the_question_s_glossary_phrases() -> None:
     texts = ["客户的法务和采购应在立项阶段就进入项目。", "大投入之前先签框架协议。", "客户需求一直在变。"]
     cover = _phrase_cover([("采购",), ("法务", "法律"), ("客户",)], texts)
