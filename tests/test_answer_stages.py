@@ -800,6 +800,14 @@ def test_a_number_question_leads_with_the_figure_said_of_what_it_asks() -> None:
     assert select(unasked, analyse("How many weeks late was the retail project?"), 2, 0.7)[0] is unasked[0]
 
 
+def test_a_number_question_whose_lead_holds_its_figure_quotes_only_points_with_one() -> None:
+    team = _scored(_unit("项目组 5 人：产品经理 1 人、算法 2 人。", sid=1), 0.92, [1, 0, 0])
+    amount = _scored(_unit("我们签订 12 周的试用合同，金额 28 万元。", sid=2), 0.91, [0, 1, 0])
+    staff = _scored(_unit("第 8 周又抽调了 2 名工程师。", sid=3), 0.88, [0, 0, 1])
+    assert select([team, amount, staff], analyse("团队有几个人？"), 3, 0.7) == [team, staff]
+    assert amount in select([team, amount, staff], analyse("合同金额是多少？"), 3, 0.7)  # no unit named
+
+
 def test_a_number_question_quotes_a_passage_under_the_floor_that_holds_its_figure() -> None:
     answerer = ExtractiveAnswerer(Settings(), glossary=Glossary())
     top = Hit(Chunk("d#0", "d", "某超市有 420 家门店。", 0, 12, "背景", "复盘", None), 1.0)
