@@ -805,7 +805,12 @@ def test_a_number_question_whose_lead_holds_its_figure_quotes_only_points_with_o
     amount = _scored(_unit("我们签订 12 周的试用合同，金额 28 万元。", sid=2), 0.91, [0, 1, 0])
     staff = _scored(_unit("第 8 周又抽调了 2 名工程师。", sid=3), 0.88, [0, 0, 1])
     assert select([team, amount, staff], analyse("团队有几个人？"), 3, 0.7) == [team, staff]
-    assert amount in select([team, amount, staff], analyse("合同金额是多少？"), 3, 0.7)  # no unit named
+    # No unit named: a point needs a figure in a clause holding the question's words (asked terms).
+    cost = replace(_scored(_unit("我们投入 9 人、16 周，研发成本约 140 万元。", sid=4), 0.93, [1, 1, 0]), asked=("研发", "成本"))
+    scope = replace(_scored(_unit("2024 年 3 月，对方提出用大模型审核信贷材料。", sid=5), 0.9, [0, 1, 1]), asked=("研发", "成本"))
+    budget = replace(_scored(_unit("算力占了研发成本中的 30 万元。", sid=6), 0.88, [1, 0, 1]), asked=("研发", "成本"))
+    assert select([cost, scope, budget], analyse("研发成本是多少？"), 3, 0.7) == [cost, budget]
+    assert scope in select([cost, scope, budget], analyse("为什么研发成本这么高？"), 3, 0.7)
 
 
 def test_a_number_question_quotes_a_passage_under_the_floor_that_holds_its_figure() -> None:

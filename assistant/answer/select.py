@@ -274,12 +274,18 @@ def select(scored: list[Scored], analysis: QuestionAnalysis, limit: int, lam: fl
             chosen.append(must)
     pool = [s for s in scored if s.relevance >= best - MARGIN and s not in chosen
             and not (analysis.qtype == "how" and NARRATIVE.search(normalize(s.unit.text)))]
-    if analysis.measure and analysis.qtype == "number":
-        # "团队有几个人？" answered by "项目组 5 人……": once the lead holds a figure in the unit asked
-        # for, a point without one (the contract amount, the customer's size) is background.
-        counted = figure(analysis.measure)
-        if counted.search(normalize(chosen[0].unit.text)):
-            pool = [s for s in pool if counted.search(normalize(s.unit.text))]
+    if analysis.qtype == "number":
+        # "团队有几个人？" answered by "项目组 5 人……": once the lead holds a figure (in the unit asked
+        # for) said of what was asked, a point without such a figure (the contract amount, the
+        # customer's size) is background.
+        counted = figure(analysis.measure) if analysis.measure else TYPE_CUES["number"]
+        asked = chosen[0].asked
+
+        def said(s: Scored) -> bool:
+            return any(counted.search(c) and (not asked or any(t in c for t in asked))
+                       for c in CLAUSE.findall(normalize(s.unit.text)))
+        if said(chosen[0]):
+            pool = [s for s in pool if said(s)]
     naming = TYPE_CUES["who"] if analysis.qtype == "who" else None
     while pool and len(chosen) < limit:
         cited = {c.unit.hit_rank for c in chosen}
