@@ -63,7 +63,8 @@ class ExtractiveAnswerer(Answerer):
         across languages and keep only passages close to the best (0.9×). The section of the
         top passage's postmortem that answers the question's type is kept whatever its score; an
         agree question keeps the best passage of every other document down to AGREE_FLOOR; a
-        question about lessons keeps every retrieved postmortem's lessons.
+        question about lessons keeps every retrieved postmortem's lessons; an English who-question
+        keeps the top passage's document down to the Chinese floor (_same_case).
         """
         if not hits:
             return []
