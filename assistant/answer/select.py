@@ -307,8 +307,9 @@ def select(scored: list[Scored], analysis: QuestionAnalysis, limit: int, lam: fl
 def _lead_first(scored: list[Scored], analysis: QuestionAnalysis | None = None) -> list[Scored]:
     """The lead is the unit best by relevance plus LEAD_COVER × its share of the question's
     content words: of two near-equal sentences, the one that holds more of what was asked; plus
-    LEAD_FIGURE when it holds a figure in the unit a number question asks for, twice when its
-    document's title states that figure too."""
+    LEAD_FIGURE when it holds a figure in the unit a number question asks for (said of what was
+    asked, when any unit's figure is), twice when its document's title states that figure too; plus
+    LEAD_ASKED when it names what a "what is X" question asks for."""
     pattern = figure(analysis.measure) if analysis is not None and analysis.measure else None
     asked = scored[0].asked if scored else ()
 
