@@ -60,6 +60,13 @@ MARKDOWN = re.compile(r"\*\*|^\s*#{1,6}\s|\[[ xX]\]|\]\(|^\s*[-*+]\s", re.M)
     ("客户最后签约了吗？", "yesno"),
     ("排他条款", "what"),
     ("How long was the POC delayed?", "when"),  # "how long" asks for a time, not a method
+    ("Which company won the deal instead of us?", "who"),  # "which" + one organisation: a name
+    ("Which vendor did the bank choose?", "who"),
+    ("哪家银行提出了排他条款？", "who"),
+    ("Which vendors came to us?", "list"),  # plural: still a list
+    ("客户数据不全时，能不能直接上 POC？", "how"),  # a course of action: advice
+    ("要不要先签框架协议？", "how"),
+    ("定制化项目能不能赚钱？", "yesno"),  # what is possible: stays yes-no
 ])
 def test_question_type_from_cue_words(question: str, qtype: str) -> None:
     assert question_type(question) == qtype
@@ -116,8 +123,27 @@ def test_long_sentences_split_at_commas_outside_brackets() -> None:
     assert clauses("短句，不切。", 0, 6) == [(0, 6)]
 
 
+def test_a_subordinate_clause_opens_the_next_piece() -> None:
+    """Round 7: "…壁垒和障碍，即使从外部挖人挖团队，" was one piece, quoted with its "即使" clause
+    dangling; the cut now falls before 即使 (a piece of ≥ 12 characters), never after it."""
+    doc = ("短期内难以突破领域知识的壁垒和障碍，即使从外部挖人挖团队，试图从组织层面快速补齐，"
+           "但也很难在短期产生业务效果，因为组织内部的领导和团队不懂业务，依然难以对业务作出合理的分析和判断，"
+           "因此这个问题就演变为组织内部要完成业务场景需求和领域知识的认知共识，然而这种共识的形成是一个漫长的过程，"
+           "需要一个又一个不断重复的错误累积而成。")
+    pieces = [doc[s:e] for s, e in clauses(doc, 0, len(doc))]
+    assert pieces[0] == "短期内难以突破领域知识的壁垒和障碍，"
+    assert pieces[1].startswith("即使从外部挖人挖团队，")
+
+
 def _unit(text: str, doc: str = "d1", rank: int = 0, sid: int = 0, **flags: bool) -> EvidenceUnit:
     return EvidenceUnit(sid, rank, doc, 0, len(text), text, "根因", **flags)
+
+
+def test_a_short_clause_cut_after_a_comma_is_not_a_caption() -> None:
+    """A clause cut before a subordinate clause (round 7) may be short; it ends in a comma, so it is
+    not an unpunctuated sub-title or caption."""
+    assert quality_penalty(_unit("短期内难以突破领域知识的壁垒和障碍，")) is not None
+    assert quality_penalty(_unit("领域知识的壁垒和障碍")) is None  # a sub-title
 
 
 @pytest.mark.parametrize("text", [
@@ -700,6 +726,8 @@ def test_english_frame_counts_the_quotes_of_one_source() -> None:
     ("POC 延期了几周？", "周|个星期"),
     ("How many companies came to us?", "家"),
     ("How many years did it take?", "年"),
+    ("项目组有几个人？", "人|名"),  # 几 + the classifier 个 + the unit
+    ("拖了几个月？", "个月"),
     ("合同金额是多少？", ""),  # no unit named: any figure answers
     ("Why did it take so many weeks?", ""),  # not a number question
 ])
@@ -725,6 +753,66 @@ def test_a_number_question_leads_with_the_figure_its_title_states() -> None:
     assert select(scored, analyse("What happened?"), 3, 0.7)[0] is background
 
 
+@pytest.mark.parametrize(("question", "noun"), [
+    ("综合来看，厂商做 To B 最大的障碍是什么？", "障碍"),  # the words after the last 的
+    ("什么是“先干后签”？", "先干后签"),
+    ("什麼是早期贊助者客戶？", "早期赞助者客户"),  # folded
+    ("先干后签是什么意思？", "先干后签"),
+    ("为什么丢单？", ""),  # not a what-question
+])
+def test_a_what_is_question_names_the_noun_it_asks_for(question: str, noun: str) -> None:
+    assert analyse(question).asked_for == noun
+
+
+def test_a_what_is_question_leads_with_a_unit_that_names_it() -> None:
+    slogan = _scored(_unit("To B业务没有大力出奇迹，只有日拱一卒。", sid=1), 0.914, [1, 0])
+    barrier = _scored(_unit("短期内难以突破B端领域知识的壁垒和障碍。", sid=2), 0.89, [0, 1])
+    assert select([slogan, barrier], analyse("厂商做 To B 最大的障碍是什么？"), 2, 0.7)[0] is barrier
+    assert select([slogan, barrier], analyse("厂商做 To B 难在哪里？"), 2, 0.7)[0] is slogan
+
+
+def test_a_who_question_quotes_a_unit_naming_someone_from_another_passage_of_the_document() -> None:
+    """Round 7: "…最后被哪家公司拿走了？" quoted only the customer's background; the account naming
+    the competitor ranked 0.06 under it in another passage, out of NEW_SOURCE_MARGIN."""
+    named = _unit("第 9 周，某头部云厂商（化名“天穹云”）进场。", rank=3, sid=3)
+    plain = _unit("第 12 周验收时，准确率只做到 81%。", rank=4, sid=4)
+    assert type_bonus(named, "第 9 周，某头部云厂商（化名“天穹云”）进场。", analyse("哪家公司拿走了项目？")) > 0
+    assert type_bonus(plain, "第 12 周验收时，准确率只做到 81%。", analyse("哪家公司拿走了项目？")) == 0
+    background = _scored(_unit("某制造集团有 11 个生产基地。", rank=0, sid=1), 0.92, [1, 0, 0])
+    rival, other = _scored(named, 0.86, [0, 1, 0]), _scored(plain, 0.86, [0, 0, 1])
+    chosen = select([background, rival, other], analyse("项目最后被哪家公司拿走了？"), 3, 0.7)
+    assert rival in chosen and other not in chosen
+    assert rival not in select([background, rival, other], analyse("项目最后怎么样了？"), 3, 0.7)
+
+
+def test_a_number_question_leads_with_the_figure_said_of_what_it_asks() -> None:
+    """"驻场调研了几周？": the figure in a clause holding the question's words (驻场 3 周) leads, not
+    the title's figure of the same document (延期 12 周), which led before; when no figure's clause
+    holds a question term, every figure counts and the title's leads, as before."""
+    def unit(text: str, sid: int, asked: tuple[str, ...]) -> Scored:
+        scored = _scored(replace(_unit(text, sid=sid), title="补货 POC 延期 12 周交付"), 0.9, [1, sid, 0])
+        return replace(scored, asked=asked)
+    asked = ("补货", "驻场", "调研")
+    visit = unit("8 月，2 名同事驻场 3 周、走访 6 家门店。", 1, asked)
+    late = replace(unit("新范围上线，比原计划晚 12 周。", 2, asked), relevance=0.91)
+    assert select([late, visit], analyse("补货项目驻场调研了几周？"), 2, 0.7)[0] is visit
+    unasked = [replace(s, asked=("零售",)) for s in (late, visit)]
+    assert select(unasked, analyse("How many weeks late was the retail project?"), 2, 0.7)[0] is unasked[0]
+
+
+def test_a_number_question_whose_lead_holds_its_figure_quotes_only_points_with_one() -> None:
+    team = _scored(_unit("项目组 5 人：产品经理 1 人、算法 2 人。", sid=1), 0.92, [1, 0, 0])
+    amount = _scored(_unit("我们签订 12 周的试用合同，金额 28 万元。", sid=2), 0.91, [0, 1, 0])
+    staff = _scored(_unit("第 8 周又抽调了 2 名工程师。", sid=3), 0.88, [0, 0, 1])
+    assert select([team, amount, staff], analyse("团队有几个人？"), 3, 0.7) == [team, staff]
+    # No unit named: a point needs a figure in a clause holding the question's words (asked terms).
+    cost = replace(_scored(_unit("我们投入 9 人、16 周，研发成本约 140 万元。", sid=4), 0.93, [1, 1, 0]), asked=("研发", "成本"))
+    scope = replace(_scored(_unit("2024 年 3 月，对方提出用大模型审核信贷材料。", sid=5), 0.9, [0, 1, 1]), asked=("研发", "成本"))
+    budget = replace(_scored(_unit("算力占了研发成本中的 30 万元。", sid=6), 0.88, [1, 0, 1]), asked=("研发", "成本"))
+    assert select([cost, scope, budget], analyse("研发成本是多少？"), 3, 0.7) == [cost, budget]
+    assert scope in select([cost, scope, budget], analyse("为什么研发成本这么高？"), 3, 0.7)
+
+
 def test_a_number_question_quotes_a_passage_under_the_floor_that_holds_its_figure() -> None:
     answerer = ExtractiveAnswerer(Settings(), glossary=Glossary())
     top = Hit(Chunk("d#0", "d", "某超市有 420 家门店。", 0, 12, "背景", "复盘", None), 1.0)
@@ -732,6 +820,15 @@ def test_a_number_question_quotes_a_passage_under_the_floor_that_holds_its_figur
     weak = Hit(Chunk("d#2", "d", "拖了 2 周。", 22, 28, "经过", "复盘", None), 0.5)
     assert answerer._quotable([top, low, weak], analyse("How many weeks late was it?")) == [top, low]
     assert answerer._quotable([top, low, weak], analyse("Why was it late?")) == [top]
+
+
+def test_an_english_who_question_quotes_its_case_down_to_the_chinese_floor() -> None:
+    answerer = ExtractiveAnswerer(Settings(), glossary=Glossary())
+    top = Hit(Chunk("d#0", "d", "某集团（化名“华东集团”）有 11 个基地。", 0, 20, "背景", "复盘", None), 1.0)
+    account = Hit(Chunk("d#1", "d", "第 13 周客户与天穹云签约。", 20, 34, "经过", "复盘", None), 0.8)
+    other = Hit(Chunk("e#0", "e", "某厂商进场。", 0, 6, "正文", "文章", None), 0.8)
+    assert answerer._quotable([top, account, other], analyse("Which company won the deal?")) == [top, account]
+    assert answerer._quotable([top, account, other], analyse("Why did we lose the deal?")) == [top]
 
 
 def test_an_english_lead_holds_the_question_s_glossary_phrases() -> None:

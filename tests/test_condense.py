@@ -122,6 +122,7 @@ def test_a_new_topic_replaces_the_subject_and_keeps_the_predicate() -> None:
     assert _condense("零售项目怎么避免延期？", "还有银行项目的情况呢？") == "银行项目怎么避免延期？"
     assert _condense("私有化部署的成本怎么估算？", "换成SaaS部署呢？") == "SaaS部署的成本怎么估算？"
     assert _condense("如何写验收标准？", "那试点合同呢？") == "试点合同如何写验收标准？"  # no subject: the topic fills it
+    assert _condense("零售 POC 为什么延期了？", "那银行试点呢？") == "银行试点为什么延期了？"  # no space left behind
 
 
 def test_a_new_topic_replaces_the_noun_phrase_with_its_head_word() -> None:
@@ -164,6 +165,13 @@ def test_a_bare_why_re_asks_the_previous_english_question() -> None:
 def test_a_chain_is_resolved_turn_by_turn() -> None:
     assert _condense("零售项目怎么避免延期？", "那银行项目呢？", "为什么会延期？") == "银行项目为什么会延期？"
     assert _condense("零售项目怎么避免延期？", "那银行项目呢？", "那保险项目呢？") == "保险项目怎么避免延期？"
+
+
+def test_a_short_follow_up_with_its_own_subject_asks_about_the_previous_topic() -> None:
+    # Round 7: prefixed, the previous question's words (上线时间, 什么时候) outvoted the new ask.
+    assert _condense("信贷审核项目的上线时间是什么时候？", "团队有多少人？") == "信贷审核项目的团队有多少人？"
+    assert _condense("零售试点为什么延期？", "客户是谁？") == "零售试点的客户是谁？"
+    assert _condense("门店补货 POC 为什么延期了？", "POC 是什么？") == "门店补货 POC 为什么延期了？ POC 是什么？"  # names the topic
 
 
 def test_what_cannot_be_substituted_is_still_prefixed() -> None:

@@ -20,6 +20,10 @@ MIN_LATIN_WORDS = 3
 LATIN_SHARE = 2  # the reading rule of eval/answer_rules.py: Latin letters at least twice the CJK
 QUESTION_TYPES = ("compare", "agree", "why", "list", "number", "how", "who", "when", "yesno", "what")
 
+# "Which company won the deal?" asks for one name, not a list: "which" + a singular noun for an
+# organisation or a person is a who-question ("Which projects …?" stays a list).
+ONE_OF = r"(company|vendor|firm|competitor|provider|customer|client|bank|person|team|department)\b"
+
 # (type, cues in folded simplified Chinese, English cue pattern)
 TYPE_CUES: tuple[tuple[str, tuple[str, ...], str], ...] = (
     ("compare", ("区别", "差异", "异同", "相比", "对比", "比较", "有何不同", "有什么不同", "哪个更"),
@@ -29,12 +33,13 @@ TYPE_CUES: tuple[tuple[str, tuple[str, ...], str], ...] = (
     ("why", ("为什么", "为何", "原因", "怎么会", "何以", "根因", "导致"),
      r"\b(why|reasons?|causes?|caused)\b"),
     ("list", ("哪些", "哪几", "列举", "列出", "都有什么", "有几种"),
-     r"\b(which|list|name the|what are the)\b"),
+     rf"\b(which(?!\s+{ONE_OF})|list|name the|what are the)\b"),
     ("number", ("多少", "几个", "几次", "几家", "几人", "几周", "几个月", "比例", "金额", "百分之"),
      r"\b(how (many|much)|what percentage|what share|how large)\b"),
-    ("how", ("怎么", "如何", "怎样", "应该", "建议", "做法", "办法", "避免", "应对"),
+    ("how", ("怎么", "如何", "怎样", "应该", "建议", "做法", "办法", "避免", "应对", "要不要", "该不该",
+             "需不需要", "有没有必要", "值不值得", "是否需要"),
      r"\b(how(?!\s+(long|many|much|large)\b)|should|advice|advise|recommend\w*|avoid|steps?)\b"),
-    ("who", ("谁", "哪家公司", "哪个公司", "哪位"), r"\bwho(m|se)?\b"),
+    ("who", ("谁", "哪家", "哪个公司", "哪个团队", "哪个部门", "哪位"), rf"\b(who(m|se)?|which\s+{ONE_OF})"),
     ("when", ("什么时候", "何时", "哪年", "哪一年", "多久", "多长时间"), r"\b(when|how long)\b"),
     ("yesno", ("是否", "是不是", "有没有", "能不能", "会不会", "吗"),
      r"^(is|are|does|do|did|can|could|was|were|has|have|will)\b"),
@@ -64,7 +69,8 @@ MEASURES: tuple[tuple[str, str], ...] = (
     (r"stores?|shops?|companies|customers|clients|firms|vendors", r"家"), (r"times", r"次"),
 )
 MEASURE_EN = re.compile(r"\bhow many\s+(?:more\s+|fewer\s+)?(" + "|".join(en for en, _ in MEASURES) + r")\b", re.I)
-MEASURE_ZH = re.compile(r"(?:几|多少)\s*(周|个星期|天|个月|年|小时|人|名|家|次)")
+# "几个人" counts people as "几人" does: an optional classifier 个 before the unit (not 个月).
+MEASURE_ZH = re.compile(r"(?:几|多少)\s*个?\s*(周|个星期|天|个月|年|小时|人|名|家|次)")
 
 
 def measure(question: str) -> str:
@@ -99,6 +105,7 @@ class QuestionAnalysis:
     lessons: bool = False  # asks what was learned ("学到了什么", "What did we learn about …?")
     sides: tuple[str, ...] = ()  # the two things a compare question sets side by side, as written
     measure: str = ""  # a number question's unit, as a Chinese pattern ("周|个星期"), see MEASURES
+    asked_for: str = ""  # the noun a what-question asks for ("…最大的障碍是什么？" → 障碍), folded
 
     @property
     def english(self) -> bool:
@@ -123,7 +130,24 @@ def analyse(question: str) -> QuestionAnalysis:
     lessons = bool(LESSON_CUES.search(normalize(question)))
     sides = compared_sides(question) if qtype == "compare" else ()
     unit = measure(question) if "number" in (qtype, *also_asked(question, qtype)) else ""
-    return QuestionAnalysis(question, qtype, language, script, also_asked(question, qtype), lessons, sides, unit)
+    head = asked_for(question) if qtype == "what" else ""
+    return QuestionAnalysis(question, qtype, language, script, also_asked(question, qtype), lessons, sides, unit, head)
+
+
+# "什么是X？" / "X是什么（意思）？": the noun X a what-question asks for, the words after the last 的
+# ("大模型厂商做 To B 最大的障碍是什么？" → 障碍). A lead that names it answers the question; one that
+# only shares its other words ("To B业务没有大力出奇迹……") does not (select.LEAD_ASKED).
+WHAT_IS = re.compile(r"^\s*什么是\s*(?P<a>.+?)\s*[？?。]?\s*$|^(?P<b>.+?)\s*(?:是什么|是啥|指什么)(?:意思)?\s*[？?。]?\s*$")
+QUOTES = "“”\"'「」『』《》 "
+
+
+def asked_for(question: str) -> str:
+    """The noun a Chinese "what is" question asks for, folded; "" for any other question."""
+    match = WHAT_IS.match(normalize(question))
+    if not match:
+        return ""
+    noun = (match.group("a") or match.group("b").rsplit("的", 1)[-1]).strip(QUOTES)
+    return noun if 2 <= len(noun) <= 12 and CJK.search(noun) else ""
 
 
 def compared_sides(question: str) -> tuple[str, ...]:
@@ -173,11 +197,20 @@ def reads_as_latin(text: str) -> bool:
     return len(words) >= MIN_LATIN_WORDS and sum(map(len, words)) >= LATIN_SHARE * len(CJK.findall(text))
 
 
+# A yes-no question about a course of action asks for advice and is answered like a how-question
+# (a lesson leads, not a root cause): "要不要先签框架协议？", and "能不能/可不可以" with an adverb of
+# manner or sequence ("能不能直接上 POC？", "可不可以先做 Demo？"). A bare "能不能" asks what is
+# possible ("定制化项目能不能赚钱？"): read as how, it cost a dev lead (round 7), so it stays yes-no.
+ADVICE = re.compile(r"(?:能不能|可不可以|能否|可否|是否可以|是否能)\s*(?:直接|先|马上|立刻|立即|提前)")
+
+
 def question_type(question: str) -> str:
     """The first type whose cue occurs in the question; "what" when none does."""
     folded = normalize(question)
     for qtype, cues, english in TYPE_CUES:
         if any(cue in folded for cue in cues) or re.search(english, folded.strip()):
+            return qtype
+        if qtype == "how" and ADVICE.search(folded):
             return qtype
     return "what"
 

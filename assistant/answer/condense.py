@@ -207,7 +207,10 @@ def _cjk_substitute(topic: str, previous: str) -> str | None:
     if replaced:
         return replaced
     if subject and previous.startswith(subject):
-        return topic + previous[len(subject):]
+        rest = previous[len(subject):]
+        if CJK.search(topic[-1:]) and CJK.search(rest.lstrip()[:1]):
+            rest = rest.lstrip()  # "门店补货 POC 为什么…" + 知识产权: "知识产权为什么…", not "知识产权 为什么…"
+        return topic + rest
     if CJK_ASKS.match(previous):  # "如何写验收标准？" + "试点合同呢？" → "试点合同如何写验收标准？"
         return topic + previous
     ask = CJK_ASKS.search(previous)
@@ -279,6 +282,26 @@ def fill_subject(question: str, previous: str) -> str | None:
     return subject + q if subject else None
 
 
+def attach_topic(question: str, previous: str) -> str | None:
+    """A short follow-up with a subject and a question of its own, about a part of the previous
+    question's topic: "团队有几个人？" after "设备维修知识助手项目的试用合同金额是多少？" →
+    "设备维修知识助手项目的团队有几个人？". The topic is the previous subject up to its first 的
+    (the thing the previous question was about, not the attribute it asked for). Prefixed instead,
+    the previous question's words (合同金额, 多少) outvoted the new ask and the answer led with the
+    previous answer. None when the follow-up has no subject of its own, or names the topic."""
+    q = OPENERS_TO_DROP.sub("", question.strip())
+    if not CJK.search(q) or not (CJK_ASKS.search(q) or re.search(r"几|谁|誰|哪|[吗嗎][?？]?$", q)):
+        return None
+    own = cjk_subject(q)
+    if not own or not q.startswith(own) or CJK_PRONOUN.search(q) or re.search(r"他们|她们|他們|她們", q):
+        return None
+    subject = cjk_subject(_first_question(previous))
+    topic = re.split(r"的", subject, maxsplit=1)[0].strip()
+    if len(CJK.findall(topic)) < 2 or fold_chars(own) in fold_chars(previous) or fold_chars(topic) in fold_chars(q):
+        return None
+    return f"{topic}的{q}"
+
+
 class HeuristicCondenser(Condenser):
     """Rewrite a follow-up into a standalone question (module docstring); leave standalone
     questions alone. Earlier follow-ups are made standalone first, so a chain keeps its subject."""
@@ -294,7 +317,7 @@ class HeuristicCondenser(Condenser):
         if len(previous) > 1 and is_follow_up(earlier):
             earlier = self._standalone(earlier, previous[:-1])
         if bool(CJK.search(question)) == bool(CJK.search(earlier)):  # same language: rewrite in place
-            for rewrite in (topic_switch, resolve_pronoun, fill_subject):
+            for rewrite in (topic_switch, resolve_pronoun, attach_topic, fill_subject):
                 rewritten = rewrite(question, earlier)
                 if rewritten:
                     return rewritten

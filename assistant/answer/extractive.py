@@ -63,7 +63,8 @@ class ExtractiveAnswerer(Answerer):
         across languages and keep only passages close to the best (0.9×). The section of the
         top passage's postmortem that answers the question's type is kept whatever its score; an
         agree question keeps the best passage of every other document down to AGREE_FLOOR; a
-        question about lessons keeps every retrieved postmortem's lessons.
+        question about lessons keeps every retrieved postmortem's lessons; an English who-question
+        keeps the top passage's document down to the Chinese floor (_same_case).
         """
         if not hits:
             return []
@@ -74,6 +75,7 @@ class ExtractiveAnswerer(Answerer):
         if analysis.qtype == "agree":
             kept += _other_sources(hits, kept)
         kept += _figures(hits, kept, analysis, s.answer_passage_floor * hits[0].score)
+        kept += _same_case(hits, kept, analysis, s.answer_passage_floor * hits[0].score)
         return sorted(kept, key=hits.index)
 
     def _compose(self, ctx: Context, hits: list[Hit], analysis: QuestionAnalysis) -> Answer:
@@ -135,6 +137,17 @@ def _figures(hits: list[Hit], kept: list[Hit], analysis: QuestionAnalysis, floor
     if any(pattern.search(normalize(h.chunk.text)) for h in kept):
         return []
     return [h for h in hits if h not in kept and h.score >= floor and pattern.search(normalize(h.chunk.text))]
+
+
+def _same_case(hits: list[Hit], kept: list[Hit], analysis: QuestionAnalysis, floor: float) -> list[Hit]:
+    """An English who-question: the passages of the top passage's document down to `floor` (the
+    Chinese floor). "Which company won the … deal instead of us?" kept the postmortem's background
+    and action items above the English floor; its account, which names the competitor, ranked at
+    0.81× the best."""
+    if not analysis.english or analysis.qtype != "who":
+        return []
+    top = hits[0].chunk.doc_id
+    return [h for h in hits if h not in kept and h.chunk.doc_id == top and h.score >= floor]
 
 
 def _backgrounds(hits: list[Hit], roles: set[int]) -> set[int]:

@@ -53,6 +53,10 @@ LEAD_ROLE = 0.03
 # gets this much more when the lead is chosen, and as much again when its document's title states
 # the same figure (a postmortem titled "…延期 12 周交付" and its "比原计划晚 12 周", not "驻场 3 周").
 LEAD_FIGURE = 0.05
+# A "what is X" question (QuestionAnalysis.asked_for): a unit that names X gets this much more
+# when the lead is chosen ("…最大的障碍是什么？" led with a slogan that shares "To B" and 大模型
+# but names no obstacle). Dev: no answer changed at 0.03 or 0.1 (docs/answers.md, round 7).
+LEAD_ASKED = 0.03
 SOURCE_MARGIN = 0.08
 # An English question's lexical tokens are only the glossary's Chinese topic terms ("ethical"
 # → 伦理): the one unit that names the topic outscored the sentences next to it that answer,
@@ -74,6 +78,10 @@ TYPE_CUES = {
     "number": re.compile(r"\d|[一二三四五六七八九十百千万亿]+(个|家|次|人|周|月|年|万|亿|倍|成)"),
     "when": re.compile(r"\d{4}\s*年|\d{1,2}\s*月|\d+\s*(?:周|个月|天)|年初|年底|年中|季度"),
     "list": re.compile(r"其一|其二|第[一二三四五六七八九]|首先|其次|最后"),
+    # A who-question's answer names someone: an alias (化名“天穹云”), an organisation (…公司/集团/
+    # 银行/厂商/云) or a role (副总/总监/负责人/CTO…). Not any quoted phrase: "“先做个 Demo”" is none.
+    "who": re.compile(r"化名|[\u4e00-\u9fff]{2,}(?:公司|集团|银行|厂商|大厂|云)(?![\u4e00-\u9fff]{0,1}计算)"
+                      r"|副总|总监|总裁|董事长|创始人|负责人|老板|ceo|cto|cio"),
     # A comparison's markers: "B端客户……周期较长", "C端客户则是……", "相比之下", "更倾向于".
     "compare": re.compile(r"相比|相较|较|更|则|而|反之|区别在于|差异在于|不如|优于|劣于"),
 }
@@ -95,6 +103,9 @@ EMOJI = re.compile("[\U0001F300-\U0001FAFF\u2600-\u27BF]")
 # to do. A how-question's points leave it out (its lead may still be one: the best evidence).
 NARRATIVE = re.compile(r"^(据悉|据了解|据报道|据称|据介绍)|可怜|前阵子|前段时间|那时候|有一次|(他|她)(说|表示|回忆)")
 SENTENCE_END = "。！!；;…」”’）)"
+ASKING = re.compile(r"几|多少|什么|哪|谁")  # question words inside a content word ("几周")
+# A clause: what a figure is said of ("2 名同事驻场 3 周、走访 6 家门店" / "比原计划晚 12 周").
+CLAUSE = re.compile(r"[^，,。；;：:！？!?\n]+")
 
 
 @dataclass
@@ -108,6 +119,7 @@ class Scored:
     cover: float = 0.0  # IDF-weighted share of the question's content words the unit holds
     role: bool = False  # from a section whose role answers the question (a postmortem's 根因 for why)
     overlap: float = 0.0  # rarity-weighted share of the question's bigrams the unit holds
+    asked: tuple[str, ...] = ()  # the question's terms (folded), shared by all units: see _lead_first
 
     def to_trace(self) -> dict[str, object]:
         u = self.unit
@@ -145,6 +157,7 @@ def score_units(
     total = sum(weights.values())
     words = content_weights(query, index)
     english_cover = _phrase_cover(phrases, folded) if analysis.english and phrases else None
+    asked = _asked_terms(words, phrases, analysis)
     lexical = EN_LEXICAL_WEIGHT if analysis.english else LEXICAL_WEIGHT
     scored = []
     for i, (unit, text, unit_grams, vector, cosine) in enumerate(zip(units, folded, grams, vectors, cosines, strict=True)):
@@ -156,8 +169,17 @@ def score_units(
         relevance = (float(cosine) + lexical * overlap + type_bonus(unit, text, analysis) + role
                      - penalty - RANK_PRIOR * unit.hit_rank)
         cover = english_cover[i] if english_cover is not None else _cover(words, text)
-        scored.append(Scored(unit, relevance, float(cosine), vector, cover, unit.hit_rank in roles, overlap))
+        scored.append(Scored(unit, relevance, float(cosine), vector, cover, unit.hit_rank in roles, overlap, asked))
     return sorted(scored, key=lambda s: -s.relevance)
+
+
+def _asked_terms(words: dict[str, float], phrases: Sequence[tuple[str, ...]], analysis: QuestionAnalysis) -> tuple[str, ...]:
+    """The terms a figure's clause is matched against (_lead_first): a Chinese question's content
+    words of two or more characters without its question words ("几周", "多少"), an English
+    question's glossary terms."""
+    if analysis.english:
+        return tuple(dict.fromkeys(normalize(t) for group in phrases for t in group if CJK.search(t)))
+    return tuple(w for w in words if len(w) >= 2 and not ASKING.search(w))
 
 
 def _cover(weights: dict[str, float], folded: str) -> float:
@@ -192,8 +214,8 @@ def quality_penalty(unit: EvidenceUnit) -> float | None:
         return None
     if text.rstrip(SENTENCE_END)[-1:] in "？?" or text.endswith(("：", ":")):
         return None  # a question, or a line that only announces what follows
-    if not text.endswith(tuple(SENTENCE_END)) and content < 24 and not unit.list_item:
-        return None  # an unpunctuated short line: a sub-title or a caption
+    if not text.endswith((*SENTENCE_END, "，", ",")) and content < 24 and not unit.list_item:
+        return None  # an unpunctuated short line: a sub-title or a caption (a clause cut after a comma is none)
     if text.count("、") >= 4 and content / (text.count("、") + 1) < 5:
         return None  # a keyword list
     penalty = 0.0
@@ -252,9 +274,27 @@ def select(scored: list[Scored], analysis: QuestionAnalysis, limit: int, lam: fl
             chosen.append(must)
     pool = [s for s in scored if s.relevance >= best - MARGIN and s not in chosen
             and not (analysis.qtype == "how" and NARRATIVE.search(normalize(s.unit.text)))]
+    if analysis.qtype == "number":
+        # "团队有几个人？" answered by "项目组 5 人……": once the lead holds a figure (in the unit asked
+        # for) said of what was asked, a point without such a figure (the contract amount, the
+        # customer's size) is background.
+        counted = figure(analysis.measure) if analysis.measure else TYPE_CUES["number"]
+        asked = chosen[0].asked
+
+        def said(s: Scored) -> bool:
+            return any(counted.search(c) and (not asked or any(t in c for t in asked))
+                       for c in CLAUSE.findall(normalize(s.unit.text)))
+        if said(chosen[0]):
+            pool = [s for s in pool if said(s)]
+    naming = TYPE_CUES["who"] if analysis.qtype == "who" else None
     while pool and len(chosen) < limit:
         cited = {c.unit.hit_rank for c in chosen}
-        eligible = [s for s in pool if s.unit.hit_rank in cited or s.relevance >= best - NEW_SOURCE_MARGIN]
+        # A who-question's unit that names someone may add a passage of a document already quoted
+        # (within MARGIN): "…最后被哪家公司拿走了？" led with the customer's background, and the
+        # account naming the competitor ("化名“天穹云”") sat 0.06 under it, out of NEW_SOURCE_MARGIN.
+        eligible = [s for s in pool if s.unit.hit_rank in cited or s.relevance >= best - NEW_SOURCE_MARGIN
+                    or (naming is not None and s.unit.doc_id in {c.unit.doc_id for c in chosen}
+                        and naming.search(normalize(s.unit.text)))]
         if not eligible:
             break
         pick = max(eligible, key=lambda s: lam * s.relevance - (1 - lam) * _similarity(s, chosen))
@@ -267,19 +307,37 @@ def select(scored: list[Scored], analysis: QuestionAnalysis, limit: int, lam: fl
 def _lead_first(scored: list[Scored], analysis: QuestionAnalysis | None = None) -> list[Scored]:
     """The lead is the unit best by relevance plus LEAD_COVER × its share of the question's
     content words: of two near-equal sentences, the one that holds more of what was asked; plus
-    LEAD_FIGURE when it holds a figure in the unit a number question asks for, twice when its
-    document's title states that figure too."""
+    LEAD_FIGURE when it holds a figure in the unit a number question asks for (said of what was
+    asked, when any unit's figure is), twice when its document's title states that figure too; plus
+    LEAD_ASKED when it names what a "what is X" question asks for."""
     pattern = figure(analysis.measure) if analysis is not None and analysis.measure else None
+    asked = scored[0].asked if scored else ()
 
-    def figures(text: str) -> set[str]:
-        return {re.sub(r"\s", "", f) for f in pattern.findall(normalize(text))} if pattern else set()
+    def figures(text: str, near: bool) -> set[str]:
+        """The figures of text; `near`: only those in a clause that holds a question term."""
+        if pattern is None:
+            return set()
+        return {re.sub(r"\s", "", f) for clause in CLAUSE.findall(normalize(text)) for f in pattern.findall(clause)
+                if not near or any(t in clause for t in asked)}
+
+    # When some unit states a figure in a clause that holds the question's words ("门店补货项目驻场
+    # 调研了几周？" → "2 名同事驻场 3 周"), only such figures answer: the title's "延期 12 周" is
+    # another figure of the same document and led that answer. When none does ("How many weeks
+    # late …?": "late" has no gloss), every figure in the unit counts, as before.
+    near = pattern is not None and any(figures(s.unit.text, True) for s in scored)
 
     def holds(s: Scored) -> int:
-        found = figures(s.unit.text)
-        return bool(found) + bool(found & figures(s.unit.title))
+        found = figures(s.unit.text, near)
+        return bool(found) + bool(found & figures(s.unit.title, near))
 
     cover = LEAD_COVER_EN if analysis is not None and analysis.english else LEAD_COVER
-    lead = max(scored, key=lambda s: s.relevance + cover * s.cover + LEAD_ROLE * s.role + LEAD_FIGURE * holds(s))
+    noun = analysis.asked_for if analysis is not None else ""
+
+    def names(s: Scored) -> bool:
+        return bool(noun) and noun in normalize(s.unit.text)
+
+    lead = max(scored, key=lambda s: s.relevance + cover * s.cover + LEAD_ROLE * s.role + LEAD_FIGURE * holds(s)
+               + LEAD_ASKED * names(s))
     return [lead, *(s for s in scored if s is not lead)]
 
 

@@ -31,6 +31,11 @@ ESCAPED = re.compile(r"\\([*_#\[\]`>])")  # markdown escapes: "20%\*20%" shows a
 LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)")
 LONG_UNIT = 160
 MIN_CLAUSE = 30
+# A clause that opens with a subordinating conjunction leans on the clause after it: cut before it
+# (for a piece of at least MIN_LEADING characters), never after it. "短期内难以突破B端领域知识的
+# 壁垒和障碍，即使从外部挖人挖团队，试图……" was quoted as "…壁垒和障碍，即使从外部挖人挖团队。".
+SUBORDINATE = re.compile(r"\s*(?:即使|即便|虽然|虽说|尽管|哪怕|如果|假如|假设|只要|除非|无论|不管|一旦)")
+MIN_LEADING = 12
 CLAUSE_BREAKS = "，,"
 OPENERS = "（(“「『《"
 CLOSERS = "）)”」』》"
@@ -76,7 +81,9 @@ def clean_span(document: str, start: int, end: int) -> tuple[int, int, str]:
 
 
 def clauses(document: str, start: int, end: int) -> list[tuple[int, int]]:
-    """Cut a long span after commas outside brackets and quotes, into pieces ≥ MIN_CLAUSE chars."""
+    """Cut a long span after commas outside brackets and quotes, into pieces ≥ MIN_CLAUSE chars;
+    a comma before a subordinating conjunction (即使/虽然/如果…) is a cut for pieces down to
+    MIN_LEADING chars, so the subordinate clause opens the next piece with its main clause."""
     if end - start <= LONG_UNIT:
         return [(start, end)]
     pieces: list[tuple[int, int]] = []
@@ -84,7 +91,8 @@ def clauses(document: str, start: int, end: int) -> list[tuple[int, int]]:
     for i in range(start, end):
         ch = document[i]
         depth += (ch in OPENERS) - (ch in CLOSERS and depth > 0)
-        if (depth == 0 and ch in CLAUSE_BREAKS and i + 1 - piece_start >= MIN_CLAUSE
+        shortest = MIN_LEADING if SUBORDINATE.match(document, i + 1, end) else MIN_CLAUSE
+        if (depth == 0 and ch in CLAUSE_BREAKS and i + 1 - piece_start >= shortest
                 and end - i - 1 >= MIN_CLAUSE):
             pieces.append((piece_start, i + 1))
             piece_start = i + 1
