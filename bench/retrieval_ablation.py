@@ -107,6 +107,15 @@ class Prepared:
     cost_ms: dict[str, float] = field(default_factory=dict)
 
 
+FACETS = ("industry", "customer_segment", "project", "phase")
+
+
+def _facets(metadata: dict) -> str:
+    """A document's facet values as one line (lists joined): what a filter would match on."""
+    values = [metadata.get(k) for k in FACETS]
+    return " ".join(" ".join(v) if isinstance(v, list) else str(v) for v in values if v)
+
+
 class Workbench:
     """The index, its alternative lexical/sparse rankers, and the prepared questions."""
 
@@ -124,6 +133,12 @@ class Workbench:
         plain = [c.text for c in self.index.chunks]
         self.lexical |= {f"{name}plain": LexicalIndex.build(plain, name) for name in ("bigram", "jieba")}
         self.plain = plain
+        # Round 7b: the document's facets (industry, customer segment, project, phase, tags) beside
+        # the heading path: a postmortem's body rarely names its own industry ("零售项目…").
+        faceted = [f"{c.title}\n{c.section}\n{_facets(c.metadata)}\n{c.text}" for c in self.index.chunks]
+        self.lexical |= {f"{name}facet": LexicalIndex.build(faceted, name) for name in ("bigram", "jieba")}
+        self.faceted = faceted
+        self._facet_vectors: np.ndarray | None = None
         self._plain_vectors: np.ndarray | None = None
         self._heading_vectors: np.ndarray | None = None
         self.sentence_rows = [list(c.sentence_ids) for c in self.index.chunks]
@@ -158,6 +173,16 @@ class Workbench:
         return self._plain_vectors
 
     @property
+    def facet_vectors(self) -> np.ndarray:
+        """Passage vectors of title, section, facets and text (round 7b), embedded once and cached."""
+        path = self.cache / "chunk_facets.npy"
+        if not path.exists():
+            np.save(path, np.asarray(self.embedder.embed_batch(self.faceted, "passage"), dtype=np.float32))
+        if self._facet_vectors is None:
+            self._facet_vectors = np.load(path)
+        return self._facet_vectors
+
+    @property
     def heading_vectors(self) -> np.ndarray:
         """e5 passage vectors of each chunk's title and heading path alone (round 7), cached."""
         path = self.cache / "chunk_headings.npy"
@@ -180,12 +205,14 @@ class Workbench:
             vector, ms = self._cached(f"q{name}", text, lambda t: self.embedder.embed_batch([t], "query")[0])
             prep.scores[f"dense{name}"] = np.asarray(self.index.vectors) @ vector
             prep.scores[f"denseplain{name}"] = self.plain_vectors @ vector
+            prep.scores[f"densefacet{name}"] = self.facet_vectors @ vector
             sent = np.asarray(self.index.sentence_vectors) @ vector
             prep.scores[f"sentmax{name}"] = np.array([sent[r].max() if r else -1.0 for r in self.sentence_rows])
             prep.cost_ms[f"dense{name}"] = ms
             for tok, lex in self.lexical.items():
                 started = time.perf_counter()
-                prep.scores[f"{tok}{name}"] = _bm25_scores(lex, tokenize(text, tok.removesuffix("plain")))
+                base = tok.removesuffix("plain").removesuffix("facet")
+                prep.scores[f"{tok}{name}"] = _bm25_scores(lex, tokenize(text, base))
                 prep.cost_ms[f"{tok}{name}"] = (time.perf_counter() - started) * 1000
             if self.with_sparse:
                 svec, ms = self._cached(f"s{name}", text, lambda t: self.embedder._model.sparse(t))
@@ -991,6 +1018,12 @@ VARIANTS: dict[str, Ranker] = {
         linear({"denseplainx": 1.0, "sentmaxx": 1.0, "bigramplainx": 1.0, "jiebaplainx": 1.0}),
     "linear 4-way, section-aware off in BM25 only":
         linear({"densex": 1.0, "sentmaxx": 1.0, "bigramplainx": 1.0, "jiebaplainx": 1.0}),
+    "round 7b: 5-way, document facets in BM25":
+        linear({"densex": 1.0, "sentmaxx": 1.0, "prox-zh": 1.0, "bigramfacetx": 1.0, "jiebafacetx": 1.0},
+               skip_empty=True),
+    "round 7b: 5-way, document facets in BM25 and chunk vectors":
+        linear({"densefacetx": 1.0, "sentmaxx": 1.0, "prox-zh": 1.0, "bigramfacetx": 1.0, "jiebafacetx": 1.0},
+               skip_empty=True),
     **{f"round 5: 4-way + {what} ({signal}) {w:g}": linear({**FOUR, signal: w})
        for signal, what in ROUND5.items() for w in (0.5, 1.0)},
     "round 5: 4-way, chunk and sentence cosine of the stripped question instead":

@@ -51,7 +51,7 @@ def feature_rows(pipeline: Pipeline, questions: list[Question]) -> tuple[np.ndar
             continue
         values, lacking = features(content_terms(q.question, pipeline.glossary), query, hits, index, q.question, pipeline.glossary)
         rows.append([values[name] for name in FEATURES])
-        missing.append(lacking)
+        missing.append(lacking.all)
     return np.array(rows), missing
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from assistant.core.settings import Settings
+from assistant.core.types import LEXICAL_TEXT
 from assistant.embed.embedder import backend_version
 from assistant.index.factory import vector_store
 from assistant.index.indexes import LexicalIndex
@@ -87,7 +88,7 @@ def build_params(settings: Settings) -> dict[str, Any]:
             "chunk_size": settings.chunk_size,
             "chunk_overlap": settings.chunk_overlap,
         },
-        "lexical": list(LexicalIndex.DIRS),
+        "lexical": {"fields": list(LexicalIndex.DIRS), "text": LEXICAL_TEXT},
     }
 
 

@@ -19,7 +19,7 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -201,22 +201,36 @@ class Answerability:
         if not terms and CJK.search(question):
             # Only scaffolding ("那后来呢？"): no subject to look up, whatever the cosines say.
             return Decision(True, 1.0, abstain_reason(question, []))
-        values, missing = features(terms, query, hits, index, question, self.glossary)
+        values, gaps = features(terms, query, hits, index, question, self.glossary)
+        # Only a term the sources never use is named: "The sources do not mention retail" would be
+        # false for a word the corpus has but the best passages lack (the generic message is not).
+        reason = abstain_reason(question, gaps.unknown)
         if terms and values["unknown_share"] == 1.0:
             # Not one subject word occurs anywhere in the sources: nothing there can answer it.
-            return Decision(True, 1.0, abstain_reason(question, missing), values, missing)
+            return Decision(True, 1.0, reason, values, gaps.all)
         if self.model is None:
-            return Decision(False, 0.0, "", values, missing)
+            return Decision(False, 0.0, "", values, gaps.all)
         p = probability(self.model, values)
         abstain = p >= float(self.model["threshold"])
-        return Decision(abstain, p, abstain_reason(question, missing) if abstain else "", values, missing)
+        return Decision(abstain, p, reason if abstain else "", values, gaps.all)
+
+
+class Gaps(NamedTuple):
+    """The question's terms the sources never use, and those only the top passages lack (each best guess first)."""
+
+    unknown: list[str]
+    uncovered: list[str]
+
+    @property
+    def all(self) -> list[str]:
+        return [*self.unknown, *self.uncovered]
 
 
 def features(
     terms: Sequence[Term], query: Query, hits: list[Hit], index: LoadedIndex, question: str,
     glossary: Glossary | None = None,
-) -> tuple[dict[str, float], list[str]]:
-    """The model's inputs and the terms the corpus or the top passages lack (best guess first).
+) -> tuple[dict[str, float], Gaps]:
+    """The model's inputs and the terms the corpus or the top passages lack.
 
     An unknown *noun or name* ("豆包", "智谱", "GPT-4o") is a missing subject; an unknown verb or
     adverb ("沦为", "一路") is usually the user's paraphrase of something the sources say in other
@@ -243,8 +257,8 @@ def features(
         "doc_spread": len({h.chunk.doc_id for h in top}) / len(top),
         "type_unmet": type_unmet(question, [t for t in terms if t not in unknown], _sentences(top, index)),
     }
-    ordered = sorted(unknown, key=_naming_rank) + sorted(uncovered, key=_naming_rank)
-    return values, [t.shown for t in ordered]
+    return values, Gaps([t.shown for t in sorted(unknown, key=_naming_rank)],
+                        [t.shown for t in sorted(uncovered, key=_naming_rank)])
 
 
 def _naming_rank(term: Term) -> int:

@@ -31,8 +31,26 @@ class Chunk:
         return cls(**{**data, "sentence_ids": tuple(data.get("sentence_ids", ()))})
 
     def search_text(self) -> str:
-        """What the indexes see for a chunk: its title and section give it context."""
+        """What the embedder sees for a chunk: its title and section give it context."""
         return f"{self.title}\n{self.section}\n{self.text}"
+
+    def lexical_text(self) -> str:
+        """What the lexical indexes see: the search text plus its document's facets. A postmortem's
+        body rarely names its own industry or customer ("零售" is only in its front matter), yet
+        users ask "零售项目怎么避免延期？". Not embedded: in the vectors the facets cost as many dev
+        questions as they gained (docs/retrieval.md, round 7b)."""
+        facets = " ".join(_facet_values(self.metadata))
+        return f"{self.title}\n{self.section}\n{facets}\n{self.text}" if facets else self.search_text()
+
+
+# Document metadata a user names a project by (postmortem front matter, article tags).
+FACETS = ("industry", "customer_segment", "project", "phase")
+LEXICAL_TEXT = "+".join(("title", "section", *FACETS, "text"))  # in the build params: a change re-indexes
+
+
+def _facet_values(metadata: dict[str, Any]) -> list[str]:
+    values = (metadata.get(key) for key in FACETS)
+    return [str(item) for value in values if value for item in (value if isinstance(value, list) else [value])]
 
 
 @dataclass(frozen=True)

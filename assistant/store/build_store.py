@@ -77,10 +77,10 @@ class LoadedIndex:
         return str(self.manifest.get("build_id"))
 
     def search_text(self, row: int) -> str:
-        """The normalised text the lexical indexes saw for a chunk (title, section, passage); cached."""
+        """The normalised text the lexical indexes saw for a chunk (title, section, facets, passage); cached."""
         text = self._search_texts.get(row)
         if text is None:
-            text = self._search_texts[row] = normalize(self.chunks[row].search_text())
+            text = self._search_texts[row] = normalize(self.chunks[row].lexical_text())
         return text
 
     @cached_property

@@ -129,7 +129,7 @@ def write_build(staging: Path, parts: BuildParts, manifest: dict[str, Any]) -> N
     np.save(staging / "vectors.npy", parts.vectors)
     np.save(staging / "sentence_vectors.npy", parts.sentence_vectors)
     DenseIndex.build(parts.vectors, parts.dense).save(staging)
-    texts = [c.search_text() for c in parts.chunks]
+    texts = [c.lexical_text() for c in parts.chunks]
     for tokenizer in LexicalIndex.DIRS:
         LexicalIndex.build(texts, tokenizer).save(staging)
     if parts.answerability is not None:
