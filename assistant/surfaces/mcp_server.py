@@ -131,9 +131,11 @@ def build_mcp_server(get_pipeline: Callable[[], Pipeline], max_k: int = 50) -> M
     ) -> AskResult:
         """A cited answer from the sources (or an abstention when they do not cover it)."""
         with _reasons():
-            body = get_pipeline().answer(question.strip(), filters=_filters(filters)).to_json()
+            pipeline = get_pipeline()
+            body = pipeline.answer(question.strip(), filters=_filters(filters)).to_json()
         result = hindsight_result(body)
-        return AskResult(answer=body["answer"], text=body["answer"] + content_tail(question, result),
+        tail = content_tail(question, result, pipeline.settings.public_url)
+        return AskResult(answer=body["answer"], text=body["answer"] + tail,
                          citations=citations_out(body["citations"]), abstained=result.abstained,
                          abstain_reason=result.abstain_reason, notice=result.notice, answerer=result.answerer)
 
