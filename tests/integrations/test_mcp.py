@@ -128,3 +128,17 @@ def test_ask_text_links_a_source_without_a_public_url_to_its_cited_span(live: Li
     bank = next(c for c in data["citations"] if c["doc_id"] == "pm-bank-exclusivity")
     assert f"/sources/pm-bank-exclusivity?start={bank['start']}&end={bank['end']}" in data["text"]
     assert "\n\n来源：\n\n[1] " in data["text"]  # the heading stands apart when a client renders Markdown
+
+
+@pytest.mark.parametrize(("tool", "arguments", "expected"), [
+    ("search", {"query": Q, "k": 0}, "k: Input should be greater than or equal to 1"),
+    ("ask", {"question": Q, "filters": {"color": "red"}}, "filters.color: Extra inputs are not permitted"),
+    ("search", {"query": 123}, "query: Input should be a valid string"),
+])
+def test_bad_arguments_name_the_field_and_the_rule_only(live: LiveServer, auth: dict[str, str], tool: str,
+                                                        arguments: dict[str, Any], expected: str) -> None:
+    # Round 7 trial: pydantic's full text came back, with "searchArguments", the rejected input
+    # and a docs link per error.
+    result = over_http(live, auth, lambda client: client.call_tool(tool, arguments))
+    [text] = [getattr(block, "text", "") for block in result.content]
+    assert result.is_error and text == f"Error executing tool {tool}: invalid arguments: {expected}"
