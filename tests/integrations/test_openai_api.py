@@ -235,3 +235,19 @@ def test_serve_links_sources_to_the_port_it_serves_on(real_settings: Settings, t
         assert link and link.group().startswith(f"{server.url}/sources/")
         page = httpx.get(link.group(), headers={"Authorization": f"Bearer {API_KEY}"})
         assert page.status_code == 200 and 'id="cited"' in page.text
+
+
+@pytest.mark.parametrize("sources", [
+    "\n\n来源：\n[1] 标题\n    “摘录”\n    pm-x",  # as clients stored replies before round 7
+    "\n\n来源：\n\n[1] 标题  \n    “摘录”  \n    http://h/sources/pm-x?start=0&end=9",
+    "\n\n來源：\n\n[1] 標題  \n    “摘錄”  \n    http://h/sources/pm-x?start=0&end=9",
+    "\n\nSources:\n\n[1] Title  \n    “quote”  \n    https://example.com/x",
+])
+def test_history_drops_the_sources_block_in_every_layout(sources: str) -> None:
+    from assistant.surfaces.openai_compat import question_and_history
+    from assistant.surfaces.openai_models import ChatMessage
+
+    messages = [ChatMessage(role="user", content="问题一"), ChatMessage(role="assistant", content="回答。[1]" + sources),
+                ChatMessage(role="user", content="那后来呢？")]
+    question, history = question_and_history(messages, max_turns=10)
+    assert question == "那后来呢？" and history[-1] == {"role": "assistant", "content": "回答。[1]"}
