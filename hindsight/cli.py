@@ -255,10 +255,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
         env.pop("OMP_NUM_THREADS", None)
         if subprocess.run([sys.executable, "-m", "hindsight.cli", "ingest"], env=env).returncode != 0:
             return 1
-    os.environ.update({"HINDSIGHT_CORPUS_DIR": str(settings.corpus_dir), "HINDSIGHT_INDEX_DIR": str(settings.index_dir)})
+    host, port = args.host or settings.host, args.port or settings.port
+    # The app reads its settings again from the environment, so --host/--port go there too:
+    # without them `serve --port 8741` linked sources to :8000 (settings.public_url, round 7
+    # trial) and `--host 0.0.0.0` kept /mcp's localhost-only Host check on.
+    os.environ.update({"HINDSIGHT_CORPUS_DIR": str(settings.corpus_dir), "HINDSIGHT_INDEX_DIR": str(settings.index_dir),
+                       "HINDSIGHT_HOST": host, "HINDSIGHT_PORT": str(port)})
     uvicorn.run(
-        "hindsight.app:app_from_env", factory=True, host=args.host or settings.host,
-        port=args.port or settings.port, workers=args.workers, log_level="info",
+        "hindsight.app:app_from_env", factory=True, host=host, port=port, workers=args.workers, log_level="info",
     )
     return 0
 

@@ -166,3 +166,23 @@ def test_docs_list_shows_pending_and_failed_files(tmp_path: Path, cli_env: dict[
     status = {d["path"]: (d["status"], d["reason"]) for d in json.loads(hindsight(env, "docs", "list", "--json").stdout)}
     assert status["articles/later.md"] == ("pending", None)
     assert status["articles/broken.md"][0] == "failed" and "UTF-8" in status["articles/broken.md"][1]
+
+
+def test_serve_hands_its_host_and_port_to_the_app_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Round 7 trial: the app re-reads its settings from the environment, where --host/--port were
+    # missing; source links pointed at :8000 and `--host 0.0.0.0` kept /mcp's localhost-only check.
+    import uvicorn
+
+    from assistant.core.settings import Settings
+    from hindsight.cli import main
+
+    for name in ("HINDSIGHT_HOST", "HINDSIGHT_PORT", "HINDSIGHT_CORPUS_DIR", "HINDSIGHT_INDEX_DIR",
+                 "HINDSIGHT_PUBLIC_BASE_URL"):
+        monkeypatch.setenv(name, "")  # restored after the test, whatever serve sets
+        monkeypatch.delenv(name)
+    served: dict[str, object] = {}
+    monkeypatch.setattr(uvicorn, "run", lambda *args, **kwargs: served.update(kwargs))
+    assert main(["serve", "--host", "0.0.0.0", "--port", "9137"]) == 0
+    assert served["host"] == "0.0.0.0" and served["port"] == 9137
+    settings = Settings()  # what app_from_env builds in the server process
+    assert (settings.host, settings.port, settings.public_url) == ("0.0.0.0", 9137, "http://0.0.0.0:9137")

@@ -13,8 +13,9 @@ from contextlib import contextmanager
 from typing import Any
 
 from mcp.server.mcpserver import MCPServer
-from mcp.server.mcpserver.exceptions import ResourceNotFoundError, ToolError
-from pydantic import BaseModel, Field
+from mcp.server.mcpserver.context import Context
+from mcp.server.mcpserver.exceptions import ResourceNotFoundError, ToolError, UnexpectedToolError
+from pydantic import BaseModel, Field, ValidationError
 
 from assistant.retrieve.retriever import Filters
 from assistant.service.pipeline import Pipeline
@@ -85,6 +86,28 @@ class UnknownDocument(LookupError):
     pass
 
 
+class HindsightMCPServer(MCPServer):
+    """MCPServer whose argument errors name each bad field and why, and nothing else.
+
+    The SDK reports an argument that fails the input schema as pydantic's full text: the
+    internal model name ("searchArguments"), the rejected input echoed back and a link to
+    pydantic's docs on every line (round 7 trial). An agent needs "k: Input should be
+    greater than or equal to 1".
+    """
+
+    async def call_tool(self, name: str, arguments: dict[str, Any], context: Context[Any, Any] | None = None) -> Any:
+        try:
+            return await super().call_tool(name, arguments, context)
+        except ToolError as exc:
+            cause = exc.__cause__
+            if isinstance(exc, UnexpectedToolError) or not isinstance(cause, ValidationError):
+                raise
+            issues = "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'arguments'}: {e['msg']}"
+                               for e in cause.errors())
+            # `from cause`: the SDK logs a ValidationError cause by field names only.
+            raise ToolError(f"Error executing tool {name}: invalid arguments: {issues}") from cause
+
+
 @contextmanager
 def _reasons() -> Iterator[None]:
     """Failures the caller can act on become ToolErrors, whose message the client sees."""
@@ -108,7 +131,7 @@ def _document(index: LoadedIndex, doc_id: str) -> Document:
 
 def build_mcp_server(get_pipeline: Callable[[], Pipeline], max_k: int = 50) -> MCPServer:
     """The MCP server over whichever pipeline get_pipeline() returns when a tool is called."""
-    server = MCPServer("hindsight", instructions=INSTRUCTIONS, version="0.1.0", log_level="WARNING")
+    server = HindsightMCPServer("hindsight", instructions=INSTRUCTIONS, version="0.1.0", log_level="WARNING")
 
     @server.tool()
     def search(
@@ -131,9 +154,11 @@ def build_mcp_server(get_pipeline: Callable[[], Pipeline], max_k: int = 50) -> M
     ) -> AskResult:
         """A cited answer from the sources (or an abstention when they do not cover it)."""
         with _reasons():
-            body = get_pipeline().answer(question.strip(), filters=_filters(filters)).to_json()
+            pipeline = get_pipeline()
+            body = pipeline.answer(question.strip(), filters=_filters(filters)).to_json()
         result = hindsight_result(body)
-        return AskResult(answer=body["answer"], text=body["answer"] + content_tail(question, result),
+        tail = content_tail(question, result, pipeline.settings.public_url)
+        return AskResult(answer=body["answer"], text=body["answer"] + tail,
                          citations=citations_out(body["citations"]), abstained=result.abstained,
                          abstain_reason=result.abstain_reason, notice=result.notice, answerer=result.answerer)
 

@@ -3,6 +3,7 @@
 The content an OpenAI client shows is the plain answer text with its [n] markers followed by a
 plain "Sources" block, so clients that know nothing of our extension still show where each
 claim comes from; the same citations travel structured in the `hindsight` extension field.
+The block reads the same as plain text (curl, an SDK) and as Markdown (Open WebUI, LibreChat).
 """
 
 from __future__ import annotations
@@ -10,14 +11,22 @@ from __future__ import annotations
 import re
 import uuid
 from typing import Any
+from urllib.parse import quote, urlencode
 
+from assistant.answer.base import in_question_script
 from assistant.surfaces.openai_models import ChatMessage, CitationOut, HindsightResult
 from assistant.text import CJK
 
 SOURCES_HEADINGS = ("Sources:", "来源：")
 # An assistant turn we wrote ends with our Sources block; history keeps only the answer.
-SOURCES_BLOCK = re.compile(r"\n\n(?:Sources:|来源：)\n\[1\] .*\Z", re.S)
+# Round 7 put a blank line after the heading (and 來源： for traditional questions); turns a
+# client stored before that still end in the old shape, so both are stripped.
+SOURCES_BLOCK = re.compile(r"\n\n(?:Sources:|来源：|來源：)\n\n?\[1\] .*\Z", re.S)
 SNIPPET_CHARS = 80
+# Markdown's hard line break: invisible in plain text, a <br> in CommonMark. Chat UIs render
+# the content as Markdown, where single newlines are soft breaks: without it a source's title,
+# quote and link (and every source) ran together into one line (round 7 trial).
+HARD_BREAK = "  \n"
 
 
 class BadMessages(ValueError):
@@ -77,18 +86,30 @@ def source_label(citation: CitationOut) -> str:
     return " › ".join([title, *[s for s in sections if s and s != title]])
 
 
-def sources_block(question: str, citations: list[CitationOut]) -> str:
-    """The plain-text Sources block appended to the content ('' when nothing is cited)."""
+def source_view_url(base_url: str, citation: CitationOut) -> str:
+    """The web chat's source view of a citation, with the cited span highlighted."""
+    query = urlencode({"start": citation.start or 0, "end": citation.end or 0})
+    return f"{base_url.rstrip('/')}/sources/{quote(citation.doc_id, safe='')}?{query}"
+
+
+def sources_block(question: str, citations: list[CitationOut], base_url: str) -> str:
+    """The Sources block appended to the content ('' when nothing is cited).
+
+    Plain text that is also Markdown: the heading and each source are paragraphs, and a
+    source's lines end in hard breaks. A source without a public URL (the postmortems) links
+    to the source view at base_url: a bare doc_id gave a reader nothing to open (round 7).
+    """
     if not citations:
         return ""
-    heading = SOURCES_HEADINGS[1] if CJK.search(question) else SOURCES_HEADINGS[0]
-    lines = [heading]
+    heading = in_question_script(SOURCES_HEADINGS[1], question) if CJK.search(question) else SOURCES_HEADINGS[0]
+    entries = []
     for c in citations:
-        lines.append(f"[{c.n}] {source_label(c)}")
+        lines = [f"[{c.n}] {source_label(c)}"]
         if c.snippet:
             lines.append(f"    “{c.snippet}”")
-        lines.append(f"    {c.url or c.doc_id}")
-    return "\n\n" + "\n".join(lines)
+        lines.append(f"    {c.url or source_view_url(base_url, c)}")
+        entries.append(HARD_BREAK.join(lines))
+    return "\n\n" + "\n\n".join([heading, *entries])
 
 
 def hindsight_result(body: dict[str, Any]) -> HindsightResult:
@@ -101,10 +122,10 @@ def hindsight_result(body: dict[str, Any]) -> HindsightResult:
     )
 
 
-def content_tail(question: str, result: HindsightResult) -> str:
+def content_tail(question: str, result: HindsightResult, base_url: str) -> str:
     """What follows the answer text: the fallback notice (if any), then the Sources block."""
     notice = f"\n\n{result.notice}" if result.notice else ""
-    return notice + sources_block(question, result.citations)
+    return notice + sources_block(question, result.citations, base_url)
 
 
 def completion_id() -> str:

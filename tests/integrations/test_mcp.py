@@ -118,3 +118,27 @@ def test_http_endpoint_needs_the_key_and_a_valid_body(live: LiveServer, auth: di
     assert anonymous.status_code == 401 and "API key" in anonymous.json()["detail"]
     garbage = httpx.post(f"{live.url}/mcp", content=b"{not json", headers={**headers, **auth})
     assert 400 <= garbage.status_code < 500
+
+
+def test_ask_text_links_a_source_without_a_public_url_to_its_cited_span(live: LiveServer,
+                                                                          auth: dict[str, str]) -> None:
+    # Round 7 trial: the postmortems have no URL, and `text` named them by a bare doc_id.
+    result = over_http(live, auth, lambda client: client.call_tool("ask", {"question": "银行项目的排他条款是怎么来的？"}))
+    data = result.structured_content
+    bank = next(c for c in data["citations"] if c["doc_id"] == "pm-bank-exclusivity")
+    assert f"/sources/pm-bank-exclusivity?start={bank['start']}&end={bank['end']}" in data["text"]
+    assert "\n\n来源：\n\n[1] " in data["text"]  # the heading stands apart when a client renders Markdown
+
+
+@pytest.mark.parametrize(("tool", "arguments", "expected"), [
+    ("search", {"query": Q, "k": 0}, "k: Input should be greater than or equal to 1"),
+    ("ask", {"question": Q, "filters": {"color": "red"}}, "filters.color: Extra inputs are not permitted"),
+    ("search", {"query": 123}, "query: Input should be a valid string"),
+])
+def test_bad_arguments_name_the_field_and_the_rule_only(live: LiveServer, auth: dict[str, str], tool: str,
+                                                        arguments: dict[str, Any], expected: str) -> None:
+    # Round 7 trial: pydantic's full text came back, with "searchArguments", the rejected input
+    # and a docs link per error.
+    result = over_http(live, auth, lambda client: client.call_tool(tool, arguments))
+    [text] = [getattr(block, "text", "") for block in result.content]
+    assert result.is_error and text == f"Error executing tool {tool}: invalid arguments: {expected}"

@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 import openai
 import pytest
+from markdown_it import MarkdownIt
 
+from assistant.core.settings import Settings
 from testing.fake_llm import FakeLLMServer, Reply
-from testing.live_server import LiveServer
+from testing.live_server import LiveServer, ServeReplica
+from tests.integrations.conftest import API_KEY, server_env
 
 Q = "试用期结束后客户为什么转投大厂？"
 OFF_TOPIC = "红烧肉怎么做？"
@@ -31,7 +36,11 @@ def ask(client: openai.OpenAI, question: str, **kwargs: Any) -> Any:
 
 
 def answer_part(content: str) -> str:
-    return re.split(r"\n\n(?:来源：|Sources:)\n", content)[0]
+    return re.split(r"\n\n(?:来源：|來源：|Sources:)\n", content)[0]
+
+
+BANK_Q = "银行项目的排他条款是怎么来的？"  # cites the postmortem, which has no public URL
+SOURCE_LINK = re.compile(r"https?://[^\s]+/sources/pm-bank-exclusivity\?start=\d+&end=\d+")
 
 
 def test_models_lists_the_extractive_and_the_configured_llm_model(client: openai.OpenAI) -> None:
@@ -169,3 +178,76 @@ def test_raw_bad_bodies_get_openai_shaped_4xx(live: LiveServer, auth: dict[str, 
     assert huge.status_code == 413
     other = httpx.post(f"{live.url}/api/chat", json={"question": ""}, headers=auth)
     assert other.status_code == 422 and "detail" in other.json()  # /api keeps FastAPI's shape
+
+
+# ---- round 7 trial fixes -------------------------------------------------------------------
+def test_over_long_question_is_a_400_whose_message_is_a_sentence(client: openai.OpenAI) -> None:
+    # The message was the Python repr of /api's issue list: "[{'loc': ['body', 'question'], …}]".
+    for stream in (False, True):
+        with pytest.raises(openai.BadRequestError) as caught:
+            ask(client, "x" * 1001, stream=stream)
+        error = caught.value.body
+        assert error["message"] == "question is 1001 characters; the limit is 1000"
+        assert error["param"] == "messages" and error["code"] == "question_too_long"
+
+
+def test_sources_block_keeps_its_lines_when_a_chat_ui_renders_markdown(client: openai.OpenAI) -> None:
+    # Open WebUI and LibreChat render the content as Markdown, where single newlines are soft
+    # breaks: every source's title, quote and link ran together on one line.
+    completion = ask(client, Q)
+    content = completion.choices[0].message.content
+    citations = completion.model_extra["hindsight"]["citations"]
+    html = MarkdownIt("commonmark").render(content)
+    sources_html = html.split("<p>来源：</p>", 1)[1]
+    paragraphs = re.findall(r"<p>(.*?)</p>", sources_html, re.S)
+    assert [p.split(" ", 1)[0] for p in paragraphs] == [f"[{c['n']}]" for c in citations]
+    for paragraph, c in zip(paragraphs, citations, strict=True):
+        label, quote, url = paragraph.split("<br />\n")
+        assert label.startswith(f"[{c['n']}] {c['title']}") and quote == f"“{c['snippet']}”" and url == c["url"]
+    # As plain text (curl, an SDK) the block reads as before: hard breaks are trailing spaces.
+    plain = "\n".join(line.rstrip() for line in content.split("来源：", 1)[1].splitlines())
+    assert f"“{citations[0]['snippet']}”\n    {citations[0]['url']}" in plain and "\n\n[1] " in plain
+
+
+def test_a_source_without_a_public_url_links_to_its_cited_span(client: openai.OpenAI, live: LiveServer,
+                                                              auth: dict[str, str]) -> None:
+    # A postmortem has no URL: the Sources block showed its bare doc_id, nothing a reader can open.
+    completion = ask(client, BANK_Q)
+    bank = next(c for c in completion.model_extra["hindsight"]["citations"] if c["doc_id"] == "pm-bank-exclusivity")
+    link = SOURCE_LINK.search(completion.choices[0].message.content)
+    assert link and link.group().endswith(f"?start={bank['start']}&end={bank['end']}")
+    page = httpx.get(live.url + urlsplit(link.group()).path + "?" + urlsplit(link.group()).query, headers=auth)
+    assert page.status_code == 200 and 'id="cited"' in page.text
+
+
+def test_a_traditional_question_gets_a_traditional_sources_heading(client: openai.OpenAI) -> None:
+    content = ask(client, "試用期結束後客戶為什麼轉投大廠？").choices[0].message.content
+    assert "\n\n來源：\n\n[1] " in content and "来源：" not in content
+
+
+def test_serve_links_sources_to_the_port_it_serves_on(real_settings: Settings, tmp_path: Path) -> None:
+    # `hindsight serve --port N` left the app's settings at port 8000, so source links (and
+    # Slack's) pointed at a server that is not there.
+    with ServeReplica(server_env(real_settings, str(tmp_path / "data")), tmp_path) as server, \
+            openai.OpenAI(base_url=f"{server.url}/v1", api_key=API_KEY, max_retries=0, timeout=60) as oai:
+        content = ask(oai, BANK_Q).choices[0].message.content
+        link = SOURCE_LINK.search(content)
+        assert link and link.group().startswith(f"{server.url}/sources/")
+        page = httpx.get(link.group(), headers={"Authorization": f"Bearer {API_KEY}"})
+        assert page.status_code == 200 and 'id="cited"' in page.text
+
+
+@pytest.mark.parametrize("sources", [
+    "\n\n来源：\n[1] 标题\n    “摘录”\n    pm-x",  # as clients stored replies before round 7
+    "\n\n来源：\n\n[1] 标题  \n    “摘录”  \n    http://h/sources/pm-x?start=0&end=9",
+    "\n\n來源：\n\n[1] 標題  \n    “摘錄”  \n    http://h/sources/pm-x?start=0&end=9",
+    "\n\nSources:\n\n[1] Title  \n    “quote”  \n    https://example.com/x",
+])
+def test_history_drops_the_sources_block_in_every_layout(sources: str) -> None:
+    from assistant.surfaces.openai_compat import question_and_history
+    from assistant.surfaces.openai_models import ChatMessage
+
+    messages = [ChatMessage(role="user", content="问题一"), ChatMessage(role="assistant", content="回答。[1]" + sources),
+                ChatMessage(role="user", content="那后来呢？")]
+    question, history = question_and_history(messages, max_turns=10)
+    assert question == "那后来呢？" and history[-1] == {"role": "assistant", "content": "回答。[1]"}

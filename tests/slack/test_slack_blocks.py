@@ -38,6 +38,16 @@ def test_sources_link_titles_escaped_and_buttons_carry_the_message() -> None:
     assert blocks[-1]["elements"][0]["text"]["text"] == "👍 Helpful"
 
 
+def test_source_line_names_the_section_path_without_repeating_the_title() -> None:
+    # An article's `section` can start with its own title: the line read "To B… — To B… > 2. 经历 > c. 项目".
+    title = "To B大模型应用的落地实践与思考"
+    citation = {**CITATION, "title": title, "section": f"{title} > 2. 经历 > c. 项目",
+                "section_path": ["2. 经历", "c. 项目"], "published": "2025-02-02"}
+    _, blocks = answer_blocks({"answer": "A.[1]", "citations": [citation]}, BASE, "问题")
+    source = blocks[2]["elements"][0]["text"]
+    assert f"|{title}> — 2. 经历 › c. 项目 · 2025-02-02 — <" in source and source.count(title) == 1
+
+
 def test_abstention_has_no_sources() -> None:
     result = {"answer": "资料中没有找到相关内容。", "citations": [CITATION], "abstained": True}
     _, blocks = answer_blocks(result, BASE, "问题")

@@ -57,11 +57,12 @@ router = APIRouter(prefix="/v1", tags=["openai"], responses=ERRORS)
 
 
 class OpenAIError(HTTPException):
-    """An HTTPException with OpenAI's machine-readable error code."""
+    """An HTTPException with OpenAI's machine-readable error code (and the offending parameter)."""
 
-    def __init__(self, status: int, message: str, code: str) -> None:
+    def __init__(self, status: int, message: str, code: str, param: str | None = None) -> None:
         super().__init__(status, message)
         self.code = code
+        self.param = param
 
 
 def model_pipelines(pipeline: Pipeline) -> dict[str, Pipeline]:
@@ -101,7 +102,12 @@ def chat_completions(
         question, history = question_and_history(req.messages, settings.max_history_turns)
     except BadMessages as exc:
         raise HTTPException(400, str(exc)) from exc
-    check_question(question, settings)
+    try:
+        check_question(question, settings)
+    except HTTPException as exc:
+        # check_question's detail is the /api 422 issue list; OpenAI clients show error.message,
+        # which was that list's Python repr ("[{'loc': ['body', 'question'], …}]", round 7 trial).
+        raise OpenAIError(400, _reason(exc.detail), "question_too_long", param="messages") from exc
     options = req.hindsight
     filters = _filters(options.filters if options else None)
     conversation_id = options.conversation_id if options else None
@@ -113,14 +119,14 @@ def chat_completions(
     service = ChatService(chosen, store)
     if req.stream:
         events = service.ask_stream(question, filters, **turn)
-        return StreamingResponse(_sse(events, question, req.model), media_type="text/event-stream",
+        return StreamingResponse(_sse(events, question, req.model, settings.public_url), media_type="text/event-stream",
                                  headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
     try:
         body = service.ask(question, filters, **turn).to_json()
     except ConversationNotFound as exc:
         raise HTTPException(404, f"conversation {exc} not found") from exc
     result = hindsight_result(body)
-    content = body["answer"] + content_tail(question, result)
+    content = body["answer"] + content_tail(question, result, settings.public_url)
     return ChatCompletion(id=completion_id(), created=int(time.time()), model=req.model,
                           choices=[Choice(message=AssistantMessage(content=content))], hindsight=result)
 
@@ -132,7 +138,7 @@ def _require_index(pipeline: Pipeline) -> None:
         raise HTTPException(503, f"index unavailable: {exc}") from exc
 
 
-def _sse(events: Iterator[StreamEvent], question: str, model: str) -> Iterator[str]:
+def _sse(events: Iterator[StreamEvent], question: str, model: str, base_url: str) -> Iterator[str]:
     """OpenAI chunks: role, text deltas, the rest of the final answer + Sources, stop, [DONE]."""
     ident, created = completion_id(), int(time.time())
 
@@ -149,7 +155,7 @@ def _sse(events: Iterator[StreamEvent], question: str, model: str) -> Iterator[s
             yield chunk(ChunkDelta(content=event.data["text"]))
         elif event.event == "final":
             result = hindsight_result(event.data)
-            tail = _remainder(streamed, event.data["answer"]) + content_tail(question, result)
+            tail = _remainder(streamed, event.data["answer"]) + content_tail(question, result, base_url)
             if tail:
                 yield chunk(ChunkDelta(content=tail))
             yield chunk(ChunkDelta(), finish="stop", result=result)
@@ -177,12 +183,19 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
     return JSONResponse(error_body(400, message, code="invalid_request", param=where or None), status_code=400)
 
 
+def _reason(detail: Any) -> str:
+    """An error detail as a sentence: a list of validation issues becomes their messages."""
+    if isinstance(detail, list):
+        return "; ".join(str(d.get("msg", d)) if isinstance(d, dict) else str(d) for d in detail)
+    return str(detail)
+
+
 async def _http_error(request: Request, exc: Exception) -> Response:
     if not request.url.path.startswith(PREFIX) or not isinstance(exc, StarletteHTTPException):
         return await http_error(request, exc)  # type: ignore[arg-type]  # the API's own errors
     status = 400 if exc.status_code == 422 else exc.status_code
-    code = getattr(exc, "code", None)
-    return JSONResponse(error_body(status, str(exc.detail), code=code), status_code=status,
+    code, param = getattr(exc, "code", None), getattr(exc, "param", None)
+    return JSONResponse(error_body(status, _reason(exc.detail), code=code, param=param), status_code=status,
                         headers=getattr(exc, "headers", None))
 
 

@@ -71,10 +71,22 @@ def split_sections(text: str, limit: int = SECTION_LIMIT) -> list[str]:
     return [p for p in [*pieces, text] if p.strip()]
 
 
+def section_label(citation: dict[str, Any], title: str) -> str:
+    """The headings above the cited passage, without the title.
+
+    `section` of an article whose headings start with its own title repeats the title
+    ("To B大模型… — To B大模型… > 2. 经历 > c. 项目", round 7 trial); `section_path` leaves it
+    out, and the OpenAI Sources block already labels sources this way.
+    """
+    path = citation.get("section_path") or ([citation["section"]] if citation.get("section") else [])
+    return " › ".join(str(s) for s in path if s and str(s) != title)
+
+
 def _source_line(citation: dict[str, Any], base_url: str) -> str:
     title = str(citation.get("title") or citation["doc_id"])[:150]
     parts = [f"*{citation['n']}.* {link(source_url(base_url, citation), title)}"]
-    details = [str(citation[k]) for k in ("section", "source", "published") if citation.get(k)]
+    details = [section_label(citation, title)] + [str(citation[k]) for k in ("source", "published") if citation.get(k)]
+    details = [d for d in details if d]
     if details:
         parts.append(escape(" · ".join(details))[:300])
     url = citation.get("url")
