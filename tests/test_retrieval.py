@@ -57,6 +57,22 @@ def test_each_retriever_alone_and_fused(real_pipeline: Pipeline) -> None:
     assert fused.dense_rank is not None and fused.bm25_rank is not None
 
 
+def test_a_document_is_found_by_the_facets_its_body_never_names(real_pipeline: Pipeline) -> None:
+    # 信贷审核助手 (project) and 大型企业 (customer segment) are only in the postmortem's front
+    # matter; users still ask by them. Every chunk of it carries them to BM25.
+    for question in ("信贷审核助手", "大型企业客户"):
+        hits = real_pipeline.search(question, k=3, mode="bm25")
+        assert hits and hits[0].chunk.doc_id == "pm-bank-exclusivity", question
+
+
+def test_lexical_text_adds_the_facets_and_only_the_facets() -> None:
+    chunk = Chunk("d#0", "d", "正文。", 0, 3, "背景", "标题", None,
+                  {"industry": "零售", "phase": "试点/POC", "tags": ["数据治理"], "outcome": "lost"})
+    assert chunk.lexical_text() == "标题\n背景\n零售 试点/POC\n正文。"
+    assert chunk.search_text() == "标题\n背景\n正文。"  # what is embedded stays as it was
+    assert Chunk("a#0", "a", "正文。", 0, 3, "", "文章", None, {"tags": ["大模型"]}).lexical_text() == "文章\n\n正文。"
+
+
 def test_metadata_filters_restrict_results(real_pipeline: Pipeline) -> None:
     hits = real_pipeline.search("试用期", k=5, filters=Filters.from_json({"doc_type": "postmortem"}))
     assert hits and {h.chunk.doc_id for h in hits} == {"pm-bank-exclusivity"}
