@@ -88,7 +88,7 @@ def build_params(settings: Settings) -> dict[str, Any]:
             "chunk_size": settings.chunk_size,
             "chunk_overlap": settings.chunk_overlap,
         },
-        "lexical": {"fields": list(LexicalIndex.DIRS), "text": LEXICAL_TEXT},
+        "lexical": list(LexicalIndex.DIRS),
     }
 
 
@@ -122,7 +122,9 @@ def _ingest_locked(
     previous = None if rebuild else _previous_build(settings.index_dir, params)
     model = _answerability_model(settings)
     same_model = previous is not None and previous.manifest.get("answerability") == model_digest(model)
-    if previous and same_model and previous.same_sources(sources):
+    # A new recipe for the lexical text (e.g. more facets) rebuilds BM25 and reuses every vector.
+    same_lexical = previous is not None and previous.manifest.get("lexical_text") == LEXICAL_TEXT
+    if previous and same_model and same_lexical and previous.same_sources(sources):
         _ensure_vector_rows(settings, previous)
         report = _unchanged_report(previous)
         report.skipped = found.skipped
@@ -201,6 +203,7 @@ def _publish(
         "params": params,
         "embedder": embedder.identity(),
         "lexical": list(LexicalIndex.DIRS),
+        "lexical_text": LEXICAL_TEXT,
         "answerability": model_digest(parts.answerability),
         "failures": {f["path"]: {"reason": f["reason"], "hash": hashes.get(f["path"])} for f in failures},
     })

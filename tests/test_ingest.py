@@ -42,6 +42,17 @@ def test_cold_build_writes_plain_files_and_manifest(fake_settings: Settings) -> 
     assert all(len(d["hash"]) == 64 for d in manifest["documents"].values())
 
 
+def test_a_new_lexical_text_recipe_republishes_without_re_embedding(
+    fake_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = run_ingest(fake_settings, HashEmbedder, progress=False)
+    assert not run_ingest(fake_settings, HashEmbedder, progress=False).published  # nothing changed
+    monkeypatch.setattr("ingest.build.LEXICAL_TEXT", "title+section+industry+text")
+    again = run_ingest(fake_settings, HashEmbedder, progress=False)
+    assert again.published and again.build_id != first.build_id and again.embedded == 0
+    assert load_index(fake_settings.index_dir).manifest["lexical_text"] == "title+section+industry+text"
+
+
 def test_chunks_keep_original_text_at_their_span(fake_settings: Settings) -> None:
     ingest(fake_settings)
     index = load_index(fake_settings.index_dir)

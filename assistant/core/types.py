@@ -45,7 +45,7 @@ class Chunk:
 
 # Document metadata a user names a project by (postmortem front matter, article tags).
 FACETS = ("industry", "customer_segment", "project", "phase")
-LEXICAL_TEXT = "+".join(("title", "section", *FACETS, "text"))  # in the build params: a change re-indexes
+LEXICAL_TEXT = "+".join(("title", "section", *FACETS, "text"))  # in the manifest: a change republishes
 
 
 def _facet_values(metadata: dict[str, Any]) -> list[str]:
