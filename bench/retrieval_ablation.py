@@ -138,9 +138,7 @@ class Workbench:
         faceted = [f"{c.title}\n{c.section}\n{_facets(c.metadata)}\n{c.text}" for c in self.index.chunks]
         self.lexical |= {f"{name}facet": LexicalIndex.build(faceted, name) for name in ("bigram", "jieba")}
         self.faceted = faceted
-        self._facet_vectors: np.ndarray | None = None
-        self._plain_vectors: np.ndarray | None = None
-        self._heading_vectors: np.ndarray | None = None
+        self._vector_sets: dict[str, np.ndarray] = {}
         self.sentence_rows = [list(c.sentence_ids) for c in self.index.chunks]
         self.doc_chunks = _doc_chunk_counts(self.index)
         self.texts = texts
@@ -162,36 +160,30 @@ class Workbench:
             self._sparse = sparse.load_npz(path)
         return self._sparse
 
+    def _vectors(self, name: str, texts: Callable[[], list[str]]) -> np.ndarray:
+        """e5 passage vectors of alternative chunk texts, embedded once per build and cached on disk."""
+        if name not in self._vector_sets:
+            path = self.cache / f"chunk_{name}.npy"
+            if not path.exists():
+                np.save(path, np.asarray(self.embedder.embed_batch(texts(), "passage"), dtype=np.float32))
+            self._vector_sets[name] = np.load(path)
+        return self._vector_sets[name]
+
     @property
     def plain_vectors(self) -> np.ndarray:
-        """Passage vectors of the text alone (no title/section), embedded once and cached."""
-        path = self.cache / "chunk_plain.npy"
-        if not path.exists():
-            np.save(path, np.asarray(self.embedder.embed_batch(self.plain, "passage"), dtype=np.float32))
-        if self._plain_vectors is None:
-            self._plain_vectors = np.load(path)
-        return self._plain_vectors
+        """Passage vectors of the text alone (no title/section)."""
+        return self._vectors("plain", lambda: self.plain)
 
     @property
     def facet_vectors(self) -> np.ndarray:
-        """Passage vectors of title, section, facets and text (round 7b), embedded once and cached."""
-        path = self.cache / "chunk_facets.npy"
-        if not path.exists():
-            np.save(path, np.asarray(self.embedder.embed_batch(self.faceted, "passage"), dtype=np.float32))
-        if self._facet_vectors is None:
-            self._facet_vectors = np.load(path)
-        return self._facet_vectors
+        """Passage vectors of title, section, facets and text (round 7b)."""
+        return self._vectors("facets", lambda: self.faceted)
 
     @property
     def heading_vectors(self) -> np.ndarray:
-        """e5 passage vectors of each chunk's title and heading path alone (round 7), cached."""
-        path = self.cache / "chunk_headings.npy"
-        if not path.exists():
-            heads = [f"{c.title} > {c.section}" if c.section else c.title for c in self.index.chunks]
-            np.save(path, np.asarray(self.embedder.embed_batch(heads, "passage"), dtype=np.float32))
-        if self._heading_vectors is None:
-            self._heading_vectors = np.load(path)
-        return self._heading_vectors
+        """Passage vectors of each chunk's title and heading path alone (round 7)."""
+        return self._vectors("headings", lambda: [f"{c.title} > {c.section}" if c.section else c.title
+                                                  for c in self.index.chunks])
 
     def retriever(self) -> HybridRetriever:
         """The shipped retriever over this index (its English expansion: glossary and dictionary)."""
