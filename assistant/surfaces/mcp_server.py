@@ -21,7 +21,12 @@ from assistant.retrieve.retriever import Filters
 from assistant.service.pipeline import Pipeline
 from assistant.store.build_store import IndexUnavailable, LoadedIndex
 from assistant.surfaces.api_models import MAX_QUESTION_CHARS, FilterModel
-from assistant.surfaces.openai_compat import citations_out, content_tail, hindsight_result
+from assistant.surfaces.openai_compat import (
+    citations_out,
+    content_tail,
+    hindsight_result,
+    span_view_url,
+)
 from assistant.surfaces.openai_models import CitationOut
 
 DOC_URI = "hindsight://documents/{doc_id}"
@@ -39,6 +44,8 @@ class Passage(BaseModel):
     title: str | None
     section: str | None
     url: str | None
+    link: str = Field(description="where a reader opens the passage: its public url, else the web "
+                                  "source view with the passage highlighted")
     text: str
     score: float
 
@@ -141,9 +148,13 @@ def build_mcp_server(get_pipeline: Callable[[], Pipeline], max_k: int = 50) -> M
     ) -> SearchResult:
         """Ranked passages from the corpus for a query (hybrid dense + BM25 retrieval)."""
         with _reasons():
-            hits = get_pipeline().search(query.strip(), k=k, filters=_filters(filters))
+            pipeline = get_pipeline()
+            hits = pipeline.search(query.strip(), k=k, filters=_filters(filters))
+        # A postmortem has no public url; an agent quoting a passage still needs a link to give.
+        base = pipeline.settings.public_url
         passages = [Passage(rank=i, score=round(h.score, 6), **{
-            key: h.to_json()[key] for key in ("chunk_id", "doc_id", "title", "section", "url", "text")})
+            key: h.to_json()[key] for key in ("chunk_id", "doc_id", "title", "section", "url", "text")},
+            link=h.chunk.url or span_view_url(base, h.chunk.doc_id, h.chunk.start, h.chunk.end))
             for i, h in enumerate(hits, start=1)]
         return SearchResult(query=query, passages=passages)
 

@@ -88,8 +88,12 @@ def source_label(citation: CitationOut) -> str:
 
 def source_view_url(base_url: str, citation: CitationOut) -> str:
     """The web chat's source view of a citation, with the cited span highlighted."""
-    query = urlencode({"start": citation.start or 0, "end": citation.end or 0})
-    return f"{base_url.rstrip('/')}/sources/{quote(citation.doc_id, safe='')}?{query}"
+    return span_view_url(base_url, citation.doc_id, citation.start or 0, citation.end or 0)
+
+
+def span_view_url(base_url: str, doc_id: str, start: int, end: int) -> str:
+    """The web chat's source view of doc_id with [start, end) highlighted."""
+    return f"{base_url.rstrip('/')}/sources/{quote(doc_id, safe='')}?{urlencode({'start': start, 'end': end})}"
 
 
 def sources_block(question: str, citations: list[CitationOut], base_url: str) -> str:

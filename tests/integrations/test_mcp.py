@@ -8,6 +8,7 @@ import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 import httpx2
@@ -128,6 +129,18 @@ def test_ask_text_links_a_source_without_a_public_url_to_its_cited_span(live: Li
     bank = next(c for c in data["citations"] if c["doc_id"] == "pm-bank-exclusivity")
     assert f"/sources/pm-bank-exclusivity?start={bank['start']}&end={bank['end']}" in data["text"]
     assert "\n\n来源：\n\n[1] " in data["text"]  # the heading stands apart when a client renders Markdown
+
+
+def test_search_passages_carry_a_link_a_reader_can_open(live: LiveServer, auth: dict[str, str]) -> None:
+    # Round 7 integrations trial: a postmortem passage came back with url None and nothing to cite.
+    result = over_http(live, auth, lambda client: client.call_tool("search", {"query": "排他条款", "k": 3}))
+    passages = result.structured_content["passages"]
+    bank = next(p for p in passages if p["doc_id"] == "pm-bank-exclusivity")
+    assert bank["url"] is None and "/sources/pm-bank-exclusivity?start=" in bank["link"]
+    assert all(p["link"] and p["link"] == (p["url"] or p["link"]) for p in passages)
+    link = urlsplit(bank["link"])
+    page = httpx.get(f"{live.url}{link.path}?{link.query}", headers=auth)
+    assert page.status_code == 200 and 'id="cited"' in page.text
 
 
 @pytest.mark.parametrize(("tool", "arguments", "expected"), [
