@@ -106,6 +106,8 @@ class QuestionAnalysis:
     sides: tuple[str, ...] = ()  # the two things a compare question sets side by side, as written
     measure: str = ""  # a number question's unit, as a Chinese pattern ("周|个星期"), see MEASURES
     asked_for: str = ""  # the noun a what-question asks for ("…最大的障碍是什么？" → 障碍), folded
+    presumed: str = ""  # what a why-question takes as given ("…为什么转投大厂？" → 转投大厂), folded
+    latest: bool = False  # asks for the end of a story ("最后被哪家公司拿走", "finally go live")
 
     @property
     def english(self) -> bool:
@@ -131,7 +133,37 @@ def analyse(question: str) -> QuestionAnalysis:
     sides = compared_sides(question) if qtype == "compare" else ()
     unit = measure(question) if "number" in (qtype, *also_asked(question, qtype)) else ""
     head = asked_for(question) if qtype == "what" else ""
-    return QuestionAnalysis(question, qtype, language, script, also_asked(question, qtype), lessons, sides, unit, head)
+    given = presumed(question) if qtype == "why" else ""
+    return QuestionAnalysis(question, qtype, language, script, also_asked(question, qtype), lessons, sides, unit, head,
+                            given, asks_latest(question))
+
+
+# A why-question takes its outcome as given: "试用期结束后客户为什么转投大厂？" presumes the customer
+# went to a big vendor, and asks for the cause. A sentence that only tells that outcome ("…然而客户
+# 还是在试用期结束后便接洽了服务更为成熟的大厂") restates the question; it should not lead
+# (select.LEAD_RESTATE). The outcome is what follows the why-word, or precedes "的原因".
+PRESUMED = re.compile(r"(?:为什么|为何|怎么会|何以)(?:说)?(?P<after>[^？?。！!，,]+)|(?P<before>[^？?。！!，,]+?)的(?:根本)?原因")
+
+
+def presumed(question: str) -> str:
+    """The outcome a Chinese why-question presumes, folded; "" when none is found."""
+    match = PRESUMED.search(normalize(question))
+    if not match:
+        return ""
+    return (match.group("after") or match.group("before") or "").strip()
+
+
+# "最后 / 最终 / finally / in the end" asks for how a story ended: of the dated sentences of the
+# account, the last one answers ("finally go live": the actual go-live, not the plan nor the Demo).
+# "计划/原计划/planned" asks for the plan, so it is not such a question.
+LATEST = re.compile(r"最后|最终|终于|到头来|\b(finally|eventually|ultimately|in the end|at last|ended up)\b")
+PLANNED = re.compile(r"计划|预计|打算|\b(plan(ned)?|scheduled|expected)\b")
+
+
+def asks_latest(question: str) -> bool:
+    """Does the question ask how the story ended (its latest event)?"""
+    folded = normalize(question)
+    return bool(LATEST.search(folded)) and not PLANNED.search(folded)
 
 
 # "什么是X？" / "X是什么（意思）？": the noun X a what-question asks for, the words after the last 的

@@ -57,6 +57,24 @@ LEAD_FIGURE = 0.05
 # when the lead is chosen ("…最大的障碍是什么？" led with a slogan that shares "To B" and 大模型
 # but names no obstacle). Dev: no answer changed at 0.03 or 0.1 (docs/answers.md, round 7).
 LEAD_ASKED = 0.03
+# A why-question's lead that only restates the outcome the question presumes (its words after
+# 为什么, QuestionAnalysis.presumed) and carries no causal cue loses this much when the lead is
+# chosen: "试用期结束后客户为什么转投大厂？" led with "…然而客户还是在试用期结束后便接洽了服务更为成熟的
+# 大厂" (the story, cover 0.71) over the root cause 0.03 under it. Only the lead: as a point the
+# outcome is context. Round 5's rule (prefer any causal unit near the best) cost dev lead evidence;
+# this one demotes only a restatement.
+LEAD_RESTATE = 0.03
+# A question asking how a story ended ("最后/最终/finally", QuestionAnalysis.latest), of type when or
+# who: the dated unit latest in its document (the best unit's), among those within MARGIN, gets this
+# much when the lead is chosen (a who-question's only when it names someone). "When did the … finally
+# go live?" led with the Demo's date; "…最后被哪家公司拿走了？" with the customer's background (0.074 over
+# "第 13 周客户通知与天穹云签约"). Dates are calendar or story times (DATE), not durations ("3 周").
+LEAD_LATEST = 0.08
+DATE = re.compile(r"\d{4}\s*年|(?<![\d.])\d{1,2}\s*月|第\s*\d+\s*(?:周|天|个月|年)|年初|年底|年中|年末|上半年|下半年"
+                  r"|\d{4}-\d{2}(?:-\d{2})?")
+# A follow-up's lead should say something the previous answer has not (Scored.said): "那银行项目呢？"
+# after "排他条款是怎么导致合同停滞的？" is read right but led with turn 1's lead again.
+LEAD_SAID = 0.05
 SOURCE_MARGIN = 0.08
 # An English question's lexical tokens are only the glossary's Chinese topic terms ("ethical"
 # → 伦理): the one unit that names the topic outscored the sentences next to it that answer,
@@ -102,6 +120,8 @@ EMOJI = re.compile("[\U0001F300-\U0001FAFF\u2600-\u27BF]")
 # A story told about someone ("据悉，事件起因是……", "可怜这位产品经理……"): what happened, not what
 # to do. A how-question's points leave it out (its lead may still be one: the best evidence).
 NARRATIVE = re.compile(r"^(据悉|据了解|据报道|据称|据介绍)|可怜|前阵子|前段时间|那时候|有一次|(他|她)(说|表示|回忆)")
+# A cause named: the why cues, and the words that introduce an explanation (缘由/起因/根本/关键/本质…).
+CAUSE = re.compile(TYPE_CUES["why"].pattern + r"|缘由|缘故|起因|根源|根本|关键|本质|归根|because|due to|caused")
 SENTENCE_END = "。！!；;…」”’）)"
 ASKING = re.compile(r"几|多少|什么|哪|谁")  # question words inside a content word ("几周")
 # A clause: what a figure is said of ("2 名同事驻场 3 周、走访 6 家门店" / "比原计划晚 12 周").
@@ -120,6 +140,8 @@ class Scored:
     role: bool = False  # from a section whose role answers the question (a postmortem's 根因 for why)
     overlap: float = 0.0  # rarity-weighted share of the question's bigrams the unit holds
     asked: tuple[str, ...] = ()  # the question's terms (folded), shared by all units: see _lead_first
+    restates: bool = False  # tells the outcome a why-question presumes, with no causal cue (LEAD_RESTATE)
+    said: bool = False  # quoted in the previous answer of the conversation (LEAD_SAID)
 
     def to_trace(self) -> dict[str, object]:
         u = self.unit
@@ -159,6 +181,7 @@ def score_units(
     english_cover = _phrase_cover(phrases, folded) if analysis.english and phrases else None
     asked = _asked_terms(words, phrases, analysis)
     lexical = EN_LEXICAL_WEIGHT if analysis.english else LEXICAL_WEIGHT
+    presumed = [w for w in words if len(w) >= 2 and w in analysis.presumed] if analysis.presumed else []
     scored = []
     for i, (unit, text, unit_grams, vector, cosine) in enumerate(zip(units, folded, grams, vectors, cosines, strict=True)):
         penalty = quality_penalty(unit)
@@ -169,7 +192,13 @@ def score_units(
         relevance = (float(cosine) + lexical * overlap + type_bonus(unit, text, analysis) + role
                      - penalty - RANK_PRIOR * unit.hit_rank)
         cover = english_cover[i] if english_cover is not None else _cover(words, text)
-        scored.append(Scored(unit, relevance, float(cosine), vector, cover, unit.hit_rank in roles, overlap, asked))
+        # A story (NARRATIVE) that tells the presumed outcome and names no cause: "可怜这位产品经理……然而
+        # 客户还是……接洽了服务更为成熟的大厂". Any sentence holding the outcome's words without a cause
+        # cue was too wide: a dev why-answer's gold lead states the outcome with its figures.
+        restates = (bool(presumed) and any(w in text for w in presumed) and not CAUSE.search(text)
+                    and bool(NARRATIVE.search(text)))
+        scored.append(Scored(unit, relevance, float(cosine), vector, cover, unit.hit_rank in roles, overlap, asked,
+                             restates))
     return sorted(scored, key=lambda s: -s.relevance)
 
 
@@ -336,9 +365,28 @@ def _lead_first(scored: list[Scored], analysis: QuestionAnalysis | None = None) 
     def names(s: Scored) -> bool:
         return bool(noun) and noun in normalize(s.unit.text)
 
+    last = _latest(scored, analysis)
     lead = max(scored, key=lambda s: s.relevance + cover * s.cover + LEAD_ROLE * s.role + LEAD_FIGURE * holds(s)
-               + LEAD_ASKED * names(s))
+               + LEAD_ASKED * names(s) - LEAD_RESTATE * s.restates + LEAD_LATEST * (s is last) - LEAD_SAID * s.said)
     return [lead, *(s for s in scored if s is not lead)]
+
+
+def _latest(scored: list[Scored], analysis: QuestionAnalysis | None) -> Scored | None:
+    """For a when/who-question about how a story ended: the unit, within MARGIN of the best and of
+    the best unit's document, holding a date (a who-question's also naming someone) that comes
+    last in the document: a postmortem's account runs in time order."""
+    if analysis is None or not analysis.latest or analysis.qtype not in ("when", "who") or not scored:
+        return None
+    top = scored[0]
+    naming = TYPE_CUES["who"] if analysis.qtype == "who" else None
+    dated = [s for s in scored if s.unit.doc_id == top.unit.doc_id and s.relevance >= top.relevance - MARGIN
+             and DATE.search(text := normalize(s.unit.text)) and (naming is None or naming.search(text))]
+    # "finally" may qualify the asked event rather than the story ("When did the team finally see …?"):
+    # when some dated unit holds a question term (上线 for "go live"), only those count, as for the
+    # figures of a number question; the latest of every dated unit cost a dev lead.
+    asked = top.asked
+    near = [s for s in dated if any(t in normalize(s.unit.text) for t in asked)]
+    return max(near or dated, key=lambda s: s.unit.start, default=None)
 
 
 def _must_keep(scored: list[Scored], analysis: QuestionAnalysis) -> list[Scored]:
