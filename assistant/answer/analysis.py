@@ -135,7 +135,7 @@ def analyse(question: str) -> QuestionAnalysis:
     head = asked_for(question) if qtype == "what" else ""
     given = presumed(question) if qtype == "why" else ""
     return QuestionAnalysis(question, qtype, language, script, also_asked(question, qtype), lessons, sides, unit, head,
-                            given, asks_latest(question))
+                            given, asks_latest(question, qtype))
 
 
 # A why-question takes its outcome as given: "试用期结束后客户为什么转投大厂？" presumes the customer
@@ -160,10 +160,19 @@ LATEST = re.compile(r"最后|最终|终于|到头来|\b(finally|eventually|ultim
 PLANNED = re.compile(r"计划|预计|打算|\b(plan(ned)?|scheduled|expected)\b")
 
 
-def asks_latest(question: str) -> bool:
+# "Who won / took / signed the deal?" asks for the party at the end of the story too: the customer,
+# named in a postmortem's background, is not who won it ("Which company won the … deal instead of
+# us?" led with the customer's background).
+WON = re.compile(r"拿走|抢走|抢了|赢得|赢下|中标|签下|签给|选择了|选了|\b(won|wins?|took|taken|chose|chosen|picked|"
+                 r"signed with|went with|lost to|awarded)\b")
+
+
+def asks_latest(question: str, qtype: str = "") -> bool:
     """Does the question ask how the story ended (its latest event)?"""
     folded = normalize(question)
-    return bool(LATEST.search(folded)) and not PLANNED.search(folded)
+    if PLANNED.search(folded):
+        return False
+    return bool(LATEST.search(folded)) or (qtype == "who" and bool(WON.search(folded)))
 
 
 # "什么是X？" / "X是什么（意思）？": the noun X a what-question asks for, the words after the last 的
