@@ -108,6 +108,7 @@ class QuestionAnalysis:
     asked_for: str = ""  # the noun a what-question asks for ("…最大的障碍是什么？" → 障碍), folded
     presumed: str = ""  # what a why-question takes as given ("…为什么转投大厂？" → 转投大厂), folded
     latest: bool = False  # asks for the end of a story ("最后被哪家公司拿走", "finally go live")
+    event: str = ""  # what a when-question asks the date of ("…一期是什么时候上线的？" → 上线的), folded
 
     @property
     def english(self) -> bool:
@@ -134,8 +135,21 @@ def analyse(question: str) -> QuestionAnalysis:
     unit = measure(question) if "number" in (qtype, *also_asked(question, qtype)) else ""
     head = asked_for(question) if qtype == "what" else ""
     given = presumed(question) if qtype == "why" else ""
+    happened = event(question) if qtype == "when" else ""
     return QuestionAnalysis(question, qtype, language, script, also_asked(question, qtype), lessons, sides, unit, head,
-                            given, asks_latest(question, qtype))
+                            given, asks_latest(question, qtype), happened)
+
+
+# A when-question asks the date of the event its words after the when-word name: "信贷审核项目一期
+# 是什么时候上线的？" asks when it went live, and "2024 年 3 月，对方提出用大模型审核……信贷……" (the
+# project's start, which shares the subject's words) does not answer it (select.LEAD_DATE).
+EVENT = re.compile(r"(?:什么时候|何时|哪一?年|哪个月|几月|几号|哪天|哪一天)(?P<after>[^？?。！!，,]+)")
+
+
+def event(question: str) -> str:
+    """The event a Chinese when-question asks the date of, folded; "" when none is found."""
+    match = EVENT.search(normalize(question))
+    return match.group("after").strip() if match else ""
 
 
 # A why-question takes its outcome as given: "试用期结束后客户为什么转投大厂？" presumes the customer

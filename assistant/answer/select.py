@@ -72,6 +72,11 @@ LEAD_RESTATE = 0.03
 LEAD_LATEST = 0.08
 DATE = re.compile(r"\d{4}\s*年|(?<![\d.])\d{1,2}\s*月|第\s*\d+\s*(?:周|天|个月|年)|年初|年底|年中|年末|上半年|下半年"
                   r"|\d{4}-\d{2}(?:-\d{2})?")
+# A when-question's unit whose date is said of the asked event (QuestionAnalysis.event: "…是什么时候
+# 上线的？" → 上线) — the event's words in the date's clause or, for a fronted date ("8 月，2 名同事
+# 驻场……"), in the clause after it — gets this much when the lead is chosen, when any unit has
+# one: "2024 年 3 月，对方提出……" (the project's start) led "…一期是什么时候上线的？" over "7 月初一期上线".
+LEAD_DATE = 0.05
 # A follow-up's lead should say something the previous answer has not (Scored.said): "那银行项目呢？"
 # after "排他条款是怎么导致合同停滞的？" is read right (the same postmortem answers both) but led with
 # turn 1's lead again, and every point was turn 1's too. A unit the previous answer quoted loses
@@ -145,6 +150,7 @@ class Scored:
     asked: tuple[str, ...] = ()  # the question's terms (folded), shared by all units: see _lead_first
     restates: bool = False  # tells the outcome a why-question presumes, with no causal cue (LEAD_RESTATE)
     said: bool = False  # quoted in the previous answer of the conversation (LEAD_SAID)
+    dates_event: bool = False  # a date said of the event a when-question asks about (LEAD_DATE)
 
     def to_trace(self) -> dict[str, object]:
         u = self.unit
@@ -185,6 +191,7 @@ def score_units(
     asked = _asked_terms(words, phrases, analysis)
     lexical = EN_LEXICAL_WEIGHT if analysis.english else LEXICAL_WEIGHT
     presumed = [w for w in words if len(w) >= 2 and w in analysis.presumed] if analysis.presumed else []
+    happened = [w for w in words if len(w) >= 2 and w in analysis.event and not ASKING.search(w)] if analysis.event else []
     scored = []
     for i, (unit, text, unit_grams, vector, cosine) in enumerate(zip(units, folded, grams, vectors, cosines, strict=True)):
         penalty = quality_penalty(unit)
@@ -201,7 +208,7 @@ def score_units(
         restates = (bool(presumed) and any(w in text for w in presumed) and not CAUSE.search(text)
                     and bool(NARRATIVE.search(text)))
         scored.append(Scored(unit, relevance, float(cosine), vector, cover, unit.hit_rank in roles, overlap, asked,
-                             restates))
+                             restates, dates_event=_dates(text, happened)))
     return sorted(scored, key=lambda s: -s.relevance)
 
 
@@ -212,6 +219,21 @@ def _asked_terms(words: dict[str, float], phrases: Sequence[tuple[str, ...]], an
     if analysis.english:
         return tuple(dict.fromkeys(normalize(t) for group in phrases for t in group if CJK.search(t)))
     return tuple(w for w in words if len(w) >= 2 and not ASKING.search(w))
+
+
+def _dates(folded: str, event: Sequence[str]) -> bool:
+    """Does a date of the text sit in a clause holding one of the event's words (or in a clause that
+    is only the date, with the clause after it holding one)?"""
+    if not event:
+        return False
+    clauses = CLAUSE.findall(folded)
+    for i, clause in enumerate(clauses):
+        if not DATE.search(clause):
+            continue
+        said_of = clause + (clauses[i + 1] if i + 1 < len(clauses) and len(DATE.sub("", clause).strip()) <= 2 else "")
+        if any(w in said_of for w in event):
+            return True
+    return False
 
 
 def _cover(weights: dict[str, float], folded: str) -> float:
@@ -369,8 +391,10 @@ def _lead_first(scored: list[Scored], analysis: QuestionAnalysis | None = None) 
         return bool(noun) and noun in normalize(s.unit.text)
 
     last = _latest(scored, analysis)
+    dating = any(s.dates_event for s in scored)
     lead = max(scored, key=lambda s: s.relevance + cover * s.cover + LEAD_ROLE * s.role + LEAD_FIGURE * holds(s)
-               + LEAD_ASKED * names(s) - LEAD_RESTATE * s.restates + LEAD_LATEST * (s is last) - LEAD_SAID * s.said)
+               + LEAD_ASKED * names(s) - LEAD_RESTATE * s.restates + LEAD_LATEST * (s is last) - LEAD_SAID * s.said
+               + LEAD_DATE * (dating and s.dates_event))
     return [lead, *(s for s in scored if s is not lead)]
 
 
