@@ -187,3 +187,38 @@ def test_the_extractive_answerer_marks_units_the_previous_answer_quoted(monkeypa
     ctx = Context("那银行项目呢？", Query("那银行项目呢？"), [], cast(LoadedIndex, None), history)
     answerer._compose(ctx, [], analyse("那银行项目呢？"))
     assert seen == [[True, False]]
+
+
+def test_a_cause_in_the_restating_story_s_document_leads() -> None:
+    """"客户为什么转投大厂？" led with another article's "因为2c的行业……" (a cause of something else);
+    the story restating the outcome tells which case is asked about, and its document's cause leads."""
+    story = _scored(_unit("可怜这位产品经理……然而客户还是接洽了更成熟的大厂。", doc="trial", sid=1), 0.897, [1, 0, 0])
+    story.restates = True
+    other = _scored(_unit("因为2c的行业不需要过高的精准度，容错率较高。", doc="other", sid=2), 0.911, [0, 1, 0])
+    own = _scored(_unit("而定制化项目各种窘境的缘由，则在于服务商丧失了对需求的控制力。", doc="trial", sid=3), 0.888,
+                  [0, 0, 1])
+    analysis = analyse("客户为什么转投大厂？")
+    assert select([other, story, own], analysis, 3, 0.7)[0] is own
+    story.restates = False  # no story restating the outcome: the best unit leads
+    assert select([other, story, own], analysis, 3, 0.7)[0] is other
+
+
+@pytest.mark.parametrize(("question", "asked"), [
+    ("蜀川银行那边是谁发来的合同草稿？", "发来的合同草稿"),
+    ("设备维修知识助手最后被哪家公司拿走了？", "拿走了"),
+    ("谁是真正的决策人？", "是真正的决策人"),
+])
+def test_a_who_question_names_what_was_done(question: str, asked: str) -> None:
+    assert analyse(question).event == asked
+
+
+def test_a_who_question_leads_with_a_unit_holding_what_was_done() -> None:
+    """"蜀川银行那边是谁发来的合同草稿？" led with the customer's introduction (化名“蜀川银行”)."""
+    intro = "某西南城商行（化名“蜀川银行”）是我们的老客户。"
+    draft = "7 月下旬，对方法务发来合同草稿，新增三条排他条款。"
+    scored = {s.unit.text: s for s in _score("蜀川银行那边是谁发来的合同草稿？", ["蜀川", "银行", "发来", "合同", "草稿"],
+                                             [intro, draft])}
+    assert scored[intro].event_cover == 0 and scored[draft].event_cover == pytest.approx(1.0)
+    scored[intro].relevance, scored[draft].relevance = 0.946, 0.917
+    scored[intro].cover, scored[draft].cover = 0.34, 0.62
+    assert select([scored[intro], scored[draft]], analyse("蜀川银行那边是谁发来的合同草稿？"), 2, 0.7)[0] is scored[draft]

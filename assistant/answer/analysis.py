@@ -108,7 +108,7 @@ class QuestionAnalysis:
     asked_for: str = ""  # the noun a what-question asks for ("…最大的障碍是什么？" → 障碍), folded
     presumed: str = ""  # what a why-question takes as given ("…为什么转投大厂？" → 转投大厂), folded
     latest: bool = False  # asks for the end of a story ("最后被哪家公司拿走", "finally go live")
-    event: str = ""  # what a when-question asks the date of ("…一期是什么时候上线的？" → 上线的), folded
+    event: str = ""  # what a when/who-question asks the date or the doer of ("…是什么时候上线的？" → 上线的)
 
     @property
     def english(self) -> bool:
@@ -135,7 +135,7 @@ def analyse(question: str) -> QuestionAnalysis:
     unit = measure(question) if "number" in (qtype, *also_asked(question, qtype)) else ""
     head = asked_for(question) if qtype == "what" else ""
     given = presumed(question) if qtype == "why" else ""
-    happened = event(question) if qtype == "when" else ""
+    happened = event(question, qtype) if qtype in ("when", "who") else ""
     return QuestionAnalysis(question, qtype, language, script, also_asked(question, qtype), lessons, sides, unit, head,
                             given, asks_latest(question, qtype), happened)
 
@@ -143,12 +143,17 @@ def analyse(question: str) -> QuestionAnalysis:
 # A when-question asks the date of the event its words after the when-word name: "信贷审核项目一期
 # 是什么时候上线的？" asks when it went live, and "2024 年 3 月，对方提出用大模型审核……信贷……" (the
 # project's start, which shares the subject's words) does not answer it (select.LEAD_DATE).
+# A who-question likewise asks who did what its words after the who-word say: "蜀川银行那边是谁发来
+# 的合同草稿？" asks who sent the draft, and the customer's introduction ("某西南城商行（化名“蜀川银行”）
+# 是我们的老客户", which names someone and shares the subject's words) does not answer it.
 EVENT = re.compile(r"(?:什么时候|何时|哪一?年|哪个月|几月|几号|哪天|哪一天)(?P<after>[^？?。！!，,]+)")
+DOER = re.compile(r"(?:谁|哪家(?:公司|厂商|银行|企业|机构|云厂商)?|哪个(?:公司|团队|部门|厂商)|哪位)(?P<after>[^？?。！!，,]+)")
 
 
-def event(question: str) -> str:
-    """The event a Chinese when-question asks the date of, folded; "" when none is found."""
-    match = EVENT.search(normalize(question))
+def event(question: str, qtype: str = "when") -> str:
+    """The event a Chinese when-question asks the date of (a who-question: who did it), folded; ""
+    when none is found."""
+    match = (DOER if qtype == "who" else EVENT).search(normalize(question))
     return match.group("after").strip() if match else ""
 
 

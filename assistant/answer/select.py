@@ -64,6 +64,12 @@ LEAD_ASKED = 0.03
 # outcome is context. Round 5's rule (prefer any causal unit near the best) cost dev lead evidence;
 # this one demotes only a restatement.
 LEAD_RESTATE = 0.03
+# The story that restates the outcome tells which case the question is about: a unit of the same
+# document naming a cause outright (EXPLAINS: 因为/由于/原因/缘由/起因/导致/在于…) gets this much when
+# the lead is chosen. "客户为什么转投大厂？" led with another article's "因为2c的行业……" (a cause of
+# something else) over the story's own "……的缘由,则在于服务商丧失了对需求的控制力".
+LEAD_ANCHOR = 0.03
+EXPLAINS = re.compile(r"因为|由于|原因|缘由|缘故|起因|根源|根因|导致|造成|在于|以致|归根|\b(because|due to)\b")
 # A question asking how a story ended ("最后/最终/finally", QuestionAnalysis.latest), of type when or
 # who: the dated unit latest in its document (the best unit's), among those within MARGIN, gets this
 # much when the lead is chosen (a who-question's only when it names someone). "When did the … finally
@@ -77,6 +83,10 @@ DATE = re.compile(r"\d{4}\s*年|(?<![\d.])\d{1,2}\s*月|第\s*\d+\s*(?:周|天|�
 # 驻场……"), in the clause after it — gets this much when the lead is chosen, when any unit has
 # one: "2024 年 3 月，对方提出……" (the project's start) led "…一期是什么时候上线的？" over "7 月初一期上线".
 LEAD_DATE = 0.05
+# A who-question's unit holding what the question says was done (QuestionAnalysis.event: "…是谁发来的
+# 合同草稿？" → 发来, 合同, 草稿) gets this much times the IDF-weighted share of those words it holds,
+# when the lead is chosen: the customer's introduction names someone too (化名“蜀川银行”) and led.
+LEAD_EVENT = 0.03
 # A follow-up's lead should say something the previous answer has not (Scored.said): "那银行项目呢？"
 # after "排他条款是怎么导致合同停滞的？" is read right (the same postmortem answers both) but led with
 # turn 1's lead again, and every point was turn 1's too. A unit the previous answer quoted loses
@@ -151,6 +161,7 @@ class Scored:
     restates: bool = False  # tells the outcome a why-question presumes, with no causal cue (LEAD_RESTATE)
     said: bool = False  # quoted in the previous answer of the conversation (LEAD_SAID)
     dates_event: bool = False  # a date said of the event a when-question asks about (LEAD_DATE)
+    event_cover: float = 0.0  # share of what a who-question says was done that the unit holds (LEAD_EVENT)
 
     def to_trace(self) -> dict[str, object]:
         u = self.unit
@@ -208,7 +219,8 @@ def score_units(
         restates = (bool(presumed) and any(w in text for w in presumed) and not CAUSE.search(text)
                     and bool(NARRATIVE.search(text)))
         scored.append(Scored(unit, relevance, float(cosine), vector, cover, unit.hit_rank in roles, overlap, asked,
-                             restates, dates_event=_dates(text, happened)))
+                             restates, dates_event=analysis.qtype == "when" and _dates(text, happened),
+                             event_cover=_cover({w: words[w] for w in happened}, text) if analysis.qtype == "who" else 0.0))
     return sorted(scored, key=lambda s: -s.relevance)
 
 
@@ -391,10 +403,16 @@ def _lead_first(scored: list[Scored], analysis: QuestionAnalysis | None = None) 
         return bool(noun) and noun in normalize(s.unit.text)
 
     last = _latest(scored, analysis)
+    best = scored[0].relevance if scored else 0.0
+    story = {s.unit.doc_id for s in scored if s.restates and s.relevance >= best - MARGIN}
+
+    def explains(s: Scored) -> bool:
+        return s.unit.doc_id in story and not s.restates and bool(EXPLAINS.search(normalize(s.unit.text)))
     dating = any(s.dates_event for s in scored)
     lead = max(scored, key=lambda s: s.relevance + cover * s.cover + LEAD_ROLE * s.role + LEAD_FIGURE * holds(s)
                + LEAD_ASKED * names(s) - LEAD_RESTATE * s.restates + LEAD_LATEST * (s is last) - LEAD_SAID * s.said
-               + LEAD_DATE * (dating and s.dates_event))
+               + LEAD_DATE * (dating and s.dates_event) + LEAD_ANCHOR * explains(s)
+               + LEAD_EVENT * s.event_cover)
     return [lead, *(s for s in scored if s is not lead)]
 
 
