@@ -13,6 +13,7 @@ import pytest
 
 from assistant.answer.analysis import analyse, asks_latest, event, presumed
 from assistant.answer.base import Context
+from assistant.answer.compose import polarity
 from assistant.answer.extractive import ExtractiveAnswerer, previous_answer
 from assistant.answer.select import Scored, score_units, select
 from assistant.answer.units import EvidenceUnit
@@ -222,3 +223,15 @@ def test_a_who_question_leads_with_a_unit_holding_what_was_done() -> None:
     scored[intro].relevance, scored[draft].relevance = 0.946, 0.917
     scored[intro].cover, scored[draft].cover = 0.34, 0.62
     assert select([scored[intro], scored[draft]], analyse("蜀川银行那边是谁发来的合同草稿？"), 2, 0.7)[0] is scored[draft]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("而定制化项目扯皮、交付、成本等各种窘境的缘由,则在于服务商丧失了对需求的控制力。", "negative"),
+    ("A项目，客户需求蔓延，同时竞争对手介入提供了更多承诺，最终放弃；", "negative"),
+    ("The pilot stalled for five months.", "negative"),
+    ("定制化是现金流的唯一来源。", "affirmative"),
+    ("风险评估需要从财务、技术、市场多个维度进行。", "affirmative"),  # a topic word, not an evaluation
+])
+def test_a_negative_finding_without_a_negation_word_is_negative(text: str, expected: str) -> None:
+    """Round 6d's known gap: polarity read negation words only."""
+    assert polarity(text) == expected
