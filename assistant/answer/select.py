@@ -335,10 +335,14 @@ def select(scored: list[Scored], analysis: QuestionAnalysis, limit: int, lam: fl
     scored = _lead_first(scored, analysis)
     best = scored[0].relevance
     chosen = [scored[0]]
+    # A follow-up whose lead is new (LEAD_SAID) does not quote again what the previous answer quoted:
+    # "那银行项目呢？" repeated turn 1's three root causes as its points. When nothing new leads, the
+    # answer is the previous one's and stays whole.
+    fresh = not chosen[0].said
     for must in _must_keep(scored, analysis):
-        if len(chosen) < limit and not _repeats(must, chosen, redundant):
+        if len(chosen) < limit and not _repeats(must, chosen, redundant) and not (fresh and must.said):
             chosen.append(must)
-    pool = [s for s in scored if s.relevance >= best - MARGIN and s not in chosen
+    pool = [s for s in scored if s.relevance >= best - MARGIN and s not in chosen and not (fresh and s.said)
             and not (analysis.qtype == "how" and NARRATIVE.search(normalize(s.unit.text)))]
     if analysis.qtype == "number":
         # "团队有几个人？" answered by "项目组 5 人……": once the lead holds a figure (in the unit asked
