@@ -235,3 +235,13 @@ def test_a_who_question_leads_with_a_unit_holding_what_was_done() -> None:
 def test_a_negative_finding_without_a_negation_word_is_negative(text: str, expected: str) -> None:
     """Round 6d's known gap: polarity read negation words only."""
     assert polarity(text) == expected
+
+
+@pytest.mark.parametrize(("question", "qtype"), [
+    ("设备维修知识助手项目里是谁点名要排产建议的？", "who"),  # 建议 is a noun here: who before how
+    ("Who should sign off the pilot?", "who"),
+    ("应该怎么避免需求蔓延？", "how"),
+    ("要不要先签框架协议？", "how"),
+])
+def test_a_question_asking_for_a_person_is_a_who_question_before_a_how_question(question: str, qtype: str) -> None:
+    assert analyse(question).qtype == qtype

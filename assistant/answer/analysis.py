@@ -18,7 +18,7 @@ from assistant.text import CJK, normalize
 LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z'-]*")
 MIN_LATIN_WORDS = 3
 LATIN_SHARE = 2  # the reading rule of eval/answer_rules.py: Latin letters at least twice the CJK
-QUESTION_TYPES = ("compare", "agree", "why", "list", "number", "how", "who", "when", "yesno", "what")
+QUESTION_TYPES = ("compare", "agree", "why", "list", "number", "who", "how", "when", "yesno", "what")
 
 # "Which company won the deal?" asks for one name, not a list: "which" + a singular noun for an
 # organisation or a person is a who-question ("Which projects …?" stays a list).
@@ -36,10 +36,11 @@ TYPE_CUES: tuple[tuple[str, tuple[str, ...], str], ...] = (
      rf"\b(which(?!\s+{ONE_OF})|list|name the|what are the)\b"),
     ("number", ("多少", "几个", "几次", "几家", "几人", "几周", "几个月", "比例", "金额", "百分之"),
      r"\b(how (many|much)|what percentage|what share|how large)\b"),
+    # who before how (round 7c): "是谁点名要排产建议的？" asks for a person; 建议 there is a noun.
+    ("who", ("谁", "哪家", "哪个公司", "哪个团队", "哪个部门", "哪位"), rf"\b(who(m|se)?|which\s+{ONE_OF})"),
     ("how", ("怎么", "如何", "怎样", "应该", "建议", "做法", "办法", "避免", "应对", "要不要", "该不该",
              "需不需要", "有没有必要", "值不值得", "是否需要"),
      r"\b(how(?!\s+(long|many|much|large)\b)|should|advice|advise|recommend\w*|avoid|steps?)\b"),
-    ("who", ("谁", "哪家", "哪个公司", "哪个团队", "哪个部门", "哪位"), rf"\b(who(m|se)?|which\s+{ONE_OF})"),
     ("when", ("什么时候", "何时", "哪年", "哪一年", "多久", "多长时间"), r"\b(when|how long)\b"),
     ("yesno", ("是否", "是不是", "有没有", "能不能", "会不会", "吗"),
      r"^(is|are|does|do|did|can|could|was|were|has|have|will)\b"),
