@@ -245,3 +245,20 @@ def test_a_negative_finding_without_a_negation_word_is_negative(text: str, expec
 ])
 def test_a_question_asking_for_a_person_is_a_who_question_before_a_how_question(question: str, qtype: str) -> None:
     assert analyse(question).qtype == qtype
+
+
+def test_a_bare_what_happened_next_follow_up_leads_with_the_end_of_the_story() -> None:
+    """"后来呢？" after "门店补货 POC 为什么延期了？" is read prefixed (a why-question) and repeated turn 1's
+    root causes; it asks what came next: the last dated unit of the story leads."""
+    prefixed = analyse("门店补货 POC 为什么延期了？ 后来呢？")
+    assert prefixed.qtype == "why" and prefixed.latest
+    assert not analyse("那个产品经理后来怎么样了？").latest  # a story's outcome may be undated
+    cause = _scored(_unit("POC 合同按理想场景定范围，没有为前期准备工作预留时间和费用。", start=562, sid=1), 0.928, [1, 0, 0])
+    talks = _scored(_unit("9 月双方重新谈范围，改为规则问答。", start=386, sid=2), 0.858, [0, 1, 0])
+    live = _scored(_unit("新范围于 2025 年 1 月 20 日在 30 家门店上线，比原计划晚 12 周。", start=428, sid=3), 0.833, [0, 0, 1])
+    cause.said = True  # turn 1 quoted it
+    assert select([cause, talks, live], prefixed, 3, 0.7)[0] is live
+    assert select([cause, talks, live], analyse("门店补货 POC 为什么延期了？"), 3, 0.7)[0] is talks  # no "后来呢"
+    # "最后" in a why-question qualifies what is asked: no latest rule for it.
+    cause.said = False
+    assert select([cause, talks, live], analyse("门店补货 POC 最后为什么延期了？"), 3, 0.7)[0] is cause

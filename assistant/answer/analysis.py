@@ -187,12 +187,21 @@ WON = re.compile(r"拿走|抢走|抢了|赢得|赢下|中标|签下|签给|选�
                  r"signed with|went with|lost to|awarded)\b")
 
 
+# "后来呢？ / 结果怎么样？ / What happened next?" asks what happened after what was said, whatever the
+# type of the question it follows (a follow-up prefixed with "…为什么延期了？" is a why-question): the
+# end of the story too.
+# Only the bare follow-up ("后来呢？"): a question that tells a story and asks "后来怎么样了" may be
+# answered by an undated sentence ("好说歹说才劝住他"); with 后来/结果 + 怎么样/如何 a dev answer led
+# with a dated survey instead and lost its key fact.
+NEXT = re.compile(r"(?:后来|然后|之后)呢|\bwhat happened (?:next|then)\?")
+
+
 def asks_latest(question: str, qtype: str = "") -> bool:
     """Does the question ask how the story ended (its latest event)?"""
     folded = normalize(question)
     if PLANNED.search(folded):
         return False
-    return bool(LATEST.search(folded)) or (qtype == "who" and bool(WON.search(folded)))
+    return bool(LATEST.search(folded) or NEXT.search(folded)) or (qtype == "who" and bool(WON.search(folded)))
 
 
 # "什么是X？" / "X是什么（意思）？": the noun X a what-question asks for, the words after the last 的

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from assistant.answer.analysis import QuestionAnalysis, figure
+from assistant.answer.analysis import NEXT, QuestionAnalysis, figure
 from assistant.answer.units import EvidenceUnit
 from assistant.index.indexes import Query
 from assistant.retrieve.retriever import content_weights
@@ -421,11 +421,14 @@ def _lead_first(scored: list[Scored], analysis: QuestionAnalysis | None = None) 
 
 
 def _latest(scored: list[Scored], analysis: QuestionAnalysis | None) -> Scored | None:
-    """For a when/who-question about how a story ended: the unit, within MARGIN of the best and of
+    """For a when/who-question about how a story ended, or any question asking what happened next
+    ("后来呢？"): the unit, within MARGIN of the best and of
     the best unit's document, holding a date (a who-question's also naming someone) that comes
     last in the document: a postmortem's account runs in time order."""
-    if analysis is None or not analysis.latest or analysis.qtype not in ("when", "who") or not scored:
+    if analysis is None or not analysis.latest or not scored:
         return None
+    if analysis.qtype not in ("when", "who") and not NEXT.search(normalize(analysis.question)):
+        return None  # "最后/finally" in a why/how-question qualifies its ask; "后来呢？" asks what came next
     top = scored[0]
     naming = TYPE_CUES["who"] if analysis.qtype == "who" else None
     dated = [s for s in scored if s.unit.doc_id == top.unit.doc_id and s.relevance >= top.relevance - MARGIN
