@@ -6,7 +6,9 @@ for English questions, whose bigrams are only glossary terms) + answer-type cue 
 quality penalty − RANK_PRIOR · hit rank.
 Units that cannot be an answer (headings, questions, fragments, keyword lists, bylines) are
 dropped. Picking: the best unit leads (relevance plus LEAD_COVER × its share of the question's
-content words, plus LEAD_ROLE when it comes from a postmortem section answering the question); the best unit of the top-ranked passage is always kept
+content words, plus LEAD_ROLE when it comes from a postmortem section answering the question, and
+the round-7c terms: LEAD_RESTATE / LEAD_ANCHOR for why, LEAD_LATEST / LEAD_DATE / LEAD_EVENT for
+when and who, LEAD_SAID for follow-ups); the best unit of the top-ranked passage is always kept
 (retrieval's best evidence is never dropped for a weaker unit); list / compare / agree
 questions first take the best unit of each source; the rest is filled by maximal marginal
 relevance among units within MARGIN of the best (NEW_SOURCE_MARGIN when the unit would
