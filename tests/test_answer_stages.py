@@ -780,8 +780,10 @@ def test_a_who_question_quotes_a_unit_naming_someone_from_another_passage_of_the
     assert type_bonus(plain, "第 12 周验收时，准确率只做到 81%。", analyse("哪家公司拿走了项目？")) == 0
     background = _scored(_unit("某制造集团有 11 个生产基地。", rank=0, sid=1), 0.92, [1, 0, 0])
     rival, other = _scored(named, 0.86, [0, 1, 0]), _scored(plain, 0.86, [0, 0, 1])
-    chosen = select([background, rival, other], analyse("项目最后被哪家公司拿走了？"), 3, 0.7)
-    assert rival in chosen and other not in chosen
+    # (Round 7c: "最后被哪家公司拿走了" now leads with the latest dated unit naming someone, see
+    # tests/test_answer_leads.py; a who-question not about how the story ended keeps this rule's case.)
+    chosen = select([background, rival, other], analyse("项目的竞争对手是哪家公司？"), 3, 0.7)
+    assert chosen[0] is background and rival in chosen and other not in chosen
     assert rival not in select([background, rival, other], analyse("项目最后怎么样了？"), 3, 0.7)
 
 

@@ -18,7 +18,7 @@ from assistant.text import CJK, normalize
 LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z'-]*")
 MIN_LATIN_WORDS = 3
 LATIN_SHARE = 2  # the reading rule of eval/answer_rules.py: Latin letters at least twice the CJK
-QUESTION_TYPES = ("compare", "agree", "why", "list", "number", "how", "who", "when", "yesno", "what")
+QUESTION_TYPES = ("compare", "agree", "why", "list", "number", "who", "how", "when", "yesno", "what")
 
 # "Which company won the deal?" asks for one name, not a list: "which" + a singular noun for an
 # organisation or a person is a who-question ("Which projects …?" stays a list).
@@ -36,10 +36,11 @@ TYPE_CUES: tuple[tuple[str, tuple[str, ...], str], ...] = (
      rf"\b(which(?!\s+{ONE_OF})|list|name the|what are the)\b"),
     ("number", ("多少", "几个", "几次", "几家", "几人", "几周", "几个月", "比例", "金额", "百分之"),
      r"\b(how (many|much)|what percentage|what share|how large)\b"),
+    # who before how (round 7c): "是谁点名要排产建议的？" asks for a person; 建议 there is a noun.
+    ("who", ("谁", "哪家", "哪个公司", "哪个团队", "哪个部门", "哪位"), rf"\b(who(m|se)?|which\s+{ONE_OF})"),
     ("how", ("怎么", "如何", "怎样", "应该", "建议", "做法", "办法", "避免", "应对", "要不要", "该不该",
              "需不需要", "有没有必要", "值不值得", "是否需要"),
      r"\b(how(?!\s+(long|many|much|large)\b)|should|advice|advise|recommend\w*|avoid|steps?)\b"),
-    ("who", ("谁", "哪家", "哪个公司", "哪个团队", "哪个部门", "哪位"), rf"\b(who(m|se)?|which\s+{ONE_OF})"),
     ("when", ("什么时候", "何时", "哪年", "哪一年", "多久", "多长时间"), r"\b(when|how long)\b"),
     ("yesno", ("是否", "是不是", "有没有", "能不能", "会不会", "吗"),
      r"^(is|are|does|do|did|can|could|was|were|has|have|will)\b"),
@@ -106,6 +107,9 @@ class QuestionAnalysis:
     sides: tuple[str, ...] = ()  # the two things a compare question sets side by side, as written
     measure: str = ""  # a number question's unit, as a Chinese pattern ("周|个星期"), see MEASURES
     asked_for: str = ""  # the noun a what-question asks for ("…最大的障碍是什么？" → 障碍), folded
+    presumed: str = ""  # what a why-question takes as given ("…为什么转投大厂？" → 转投大厂), folded
+    latest: bool = False  # asks for the end of a story ("最后被哪家公司拿走", "finally go live")
+    event: str = ""  # what a when/who-question asks the date or the doer of ("…是什么时候上线的？" → 上线的)
 
     @property
     def english(self) -> bool:
@@ -131,7 +135,73 @@ def analyse(question: str) -> QuestionAnalysis:
     sides = compared_sides(question) if qtype == "compare" else ()
     unit = measure(question) if "number" in (qtype, *also_asked(question, qtype)) else ""
     head = asked_for(question) if qtype == "what" else ""
-    return QuestionAnalysis(question, qtype, language, script, also_asked(question, qtype), lessons, sides, unit, head)
+    given = presumed(question) if qtype == "why" else ""
+    happened = event(question, qtype) if qtype in ("when", "who") else ""
+    return QuestionAnalysis(question, qtype, language, script, also_asked(question, qtype), lessons, sides, unit, head,
+                            given, asks_latest(question, qtype), happened)
+
+
+# A when-question asks the date of the event its words after the when-word name: "信贷审核项目一期
+# 是什么时候上线的？" asks when it went live, and "2024 年 3 月，对方提出用大模型审核……信贷……" (the
+# project's start, which shares the subject's words) does not answer it (select.LEAD_DATE).
+# A who-question likewise asks who did what its words after the who-word say: "蜀川银行那边是谁发来
+# 的合同草稿？" asks who sent the draft, and the customer's introduction ("某西南城商行（化名“蜀川银行”）
+# 是我们的老客户", which names someone and shares the subject's words) does not answer it.
+EVENT = re.compile(r"(?:什么时候|何时|哪一?年|哪个月|几月|几号|哪天|哪一天)(?P<after>[^？?。！!，,]+)")
+DOER = re.compile(r"(?:谁|哪家(?:公司|厂商|银行|企业|机构|云厂商)?|哪个(?:公司|团队|部门|厂商)|哪位)(?P<after>[^？?。！!，,]+)")
+
+
+def event(question: str, qtype: str = "when") -> str:
+    """The event a Chinese when-question asks the date of (a who-question: who did it), folded; ""
+    when none is found."""
+    match = (DOER if qtype == "who" else EVENT).search(normalize(question))
+    return match.group("after").strip() if match else ""
+
+
+# A why-question takes its outcome as given: "试用期结束后客户为什么转投大厂？" presumes the customer
+# went to a big vendor, and asks for the cause. A sentence that only tells that outcome ("…然而客户
+# 还是在试用期结束后便接洽了服务更为成熟的大厂") restates the question; it should not lead
+# (select.LEAD_RESTATE). The outcome is what follows the why-word, or precedes "的原因".
+PRESUMED = re.compile(r"(?:为什么|为何|怎么会|何以)(?:说)?(?P<after>[^？?。！!，,]+)|(?P<before>[^？?。！!，,]+?)的(?:根本)?原因")
+
+
+def presumed(question: str) -> str:
+    """The outcome a Chinese why-question presumes, folded; "" when none is found."""
+    match = PRESUMED.search(normalize(question))
+    if not match:
+        return ""
+    return (match.group("after") or match.group("before") or "").strip()
+
+
+# "最后 / 最终 / finally / in the end" asks for how a story ended: of the dated sentences of the
+# account, the last one answers ("finally go live": the actual go-live, not the plan nor the Demo).
+# "计划/原计划/planned" asks for the plan, so it is not such a question.
+LATEST = re.compile(r"最后|最终|终于|到头来|\b(finally|eventually|ultimately|in the end|at last|ended up)\b")
+PLANNED = re.compile(r"计划|预计|打算|\b(plan(ned)?|scheduled|expected)\b")
+
+
+# "Who won / took / signed the deal?" asks for the party at the end of the story too: the customer,
+# named in a postmortem's background, is not who won it ("Which company won the … deal instead of
+# us?" led with the customer's background).
+WON = re.compile(r"拿走|抢走|抢了|赢得|赢下|中标|签下|签给|选择了|选了|\b(won|wins?|took|taken|chose|chosen|picked|"
+                 r"signed with|went with|lost to|awarded)\b")
+
+
+# "后来呢？ / 结果怎么样？ / What happened next?" asks what happened after what was said, whatever the
+# type of the question it follows (a follow-up prefixed with "…为什么延期了？" is a why-question): the
+# end of the story too.
+# Only the bare follow-up ("后来呢？"): a question that tells a story and asks "后来怎么样了" may be
+# answered by an undated sentence ("好说歹说才劝住他"); with 后来/结果 + 怎么样/如何 a dev answer led
+# with a dated survey instead and lost its key fact.
+NEXT = re.compile(r"(?:后来|然后|之后)呢|\bwhat happened (?:next|then)\?")
+
+
+def asks_latest(question: str, qtype: str = "") -> bool:
+    """Does the question ask how the story ended (its latest event)?"""
+    folded = normalize(question)
+    if PLANNED.search(folded):
+        return False
+    return bool(LATEST.search(folded) or NEXT.search(folded)) or (qtype == "who" and bool(WON.search(folded)))
 
 
 # "什么是X？" / "X是什么（意思）？": the noun X a what-question asks for, the words after the last 的

@@ -78,6 +78,15 @@ NEGATION = re.compile(
     r"不|没|未|无法|无需|无从|并非|绝非|非但|难以|很难|缺乏|缺少|但|然而|却|反而|可是|"
     r"\b(not|no|never|cannot|without|neither|nor|however|but|unlikely|fails?|failed)\b|n't\b"
 )
+# A negative finding said without a negation word (round 7c): a loss, a failure, a predicament.
+# "而定制化项目扯皮……各种窘境的缘由，则在于服务商丧失了对需求的控制力" read as affirmative against a
+# source saying the same with 没法交付, and the answer said the sources disagree; "A项目……最终放弃"
+# is a negative outcome. Words of evaluation, not topics (风险, 障碍 name what is discussed).
+ADVERSE = re.compile(
+    r"丧失|失去|困境|窘境|失败|放弃|亏损|亏本|破裂|停滞|流失|遥遥无期|举步维艰|得不偿失|入不敷出|无利可图|"
+    r"做多收少|扯皮|幻灭|泡沫破|"
+    r"\b(lost|lose[sd]?|losing|loss(es)?|failures?|stall(ed|s)?|collapsed?|struggl\w+|unprofitable|abandon(ed|s)?)\b"
+)
 STANCE_LABELS = {  # (disagree, neutral) per script; English: the one frame, {n} sources counted
     "hans": ("观点不一致：", "各来源的说法："),
     "hant": ("觀點不一致：", "各來源的說法："),
@@ -257,9 +266,10 @@ def _per_source(
 
 
 def polarity(text: str) -> str:
-    """"negative" when the text carries a negation or contrast cue, else "affirmative"."""
+    """"negative" when the text carries a negation or contrast cue, or names an adverse outcome
+    (ADVERSE: 丧失/困境/失败/放弃…), else "affirmative"."""
     folded = NOT_NEGATION.sub("", normalize(text))
-    return "negative" if NEGATION.search(folded) else "affirmative"
+    return "negative" if NEGATION.search(folded) or ADVERSE.search(folded) else "affirmative"
 
 
 def stance(texts: list[str]) -> str:

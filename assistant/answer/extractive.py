@@ -85,6 +85,9 @@ class ExtractiveAnswerer(Answerer):
         aside = _backgrounds(hits, roles) | _advice_in_why(hits, roles, analysis)
         phrases = [terms for _, _, terms in self.glossary.translations(ctx.question)] if analysis.english else []
         scored = score_units(units, analysis, ctx.query, ctx.index, answering, roles, aside, phrases)
+        said = previous_answer(ctx.history)
+        for s in scored:  # a follow-up's lead should not be what the previous answer said (select.LEAD_SAID)
+            s.said = bool(said) and _core(s.unit.text) in said
         chosen = select(scored, analysis, self.settings.answer_sentences, self.settings.mmr_lambda)
         ctx.trace["analysis"] = {"type": analysis.qtype, "language": analysis.language, "script": analysis.script}
         ctx.trace["selected"] = [s.to_trace() for s in chosen]
@@ -95,6 +98,18 @@ class ExtractiveAnswerer(Answerer):
                        document_share(ctx.index) if analysis.english else None)
         text = "".join(render_pieces(made.sentences))
         return Answer(text, made.citations, made.sentences, abstained=False, answerer=self.name, trace=ctx.trace)
+
+
+def previous_answer(history: list[dict[str, str]]) -> str:
+    """The conversation's last answer, folded and without white space ("" when there is none)."""
+    reply = next((t.get("content", "") for t in reversed(history) if t.get("role") == "assistant"), "")
+    return "".join(normalize(reply).split())
+
+
+def _core(text: str) -> str:
+    """A unit's words as an answer quotes them: folded, no white space, no closing punctuation (an
+    answer may close a clause with "。" where the source has "，")."""
+    return "".join(normalize(text).split()).rstrip("。.，,；;！!…")
 
 
 def _answering_section(hit: Hit, top: Hit, analysis: QuestionAnalysis) -> bool:

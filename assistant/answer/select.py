@@ -6,7 +6,9 @@ for English questions, whose bigrams are only glossary terms) + answer-type cue 
 quality penalty − RANK_PRIOR · hit rank.
 Units that cannot be an answer (headings, questions, fragments, keyword lists, bylines) are
 dropped. Picking: the best unit leads (relevance plus LEAD_COVER × its share of the question's
-content words, plus LEAD_ROLE when it comes from a postmortem section answering the question); the best unit of the top-ranked passage is always kept
+content words, plus LEAD_ROLE when it comes from a postmortem section answering the question, and
+the round-7c terms: LEAD_RESTATE / LEAD_ANCHOR for why, LEAD_LATEST / LEAD_DATE / LEAD_EVENT for
+when and who, LEAD_SAID for follow-ups); the best unit of the top-ranked passage is always kept
 (retrieval's best evidence is never dropped for a weaker unit); list / compare / agree
 questions first take the best unit of each source; the rest is filled by maximal marginal
 relevance among units within MARGIN of the best (NEW_SOURCE_MARGIN when the unit would
@@ -22,7 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from assistant.answer.analysis import QuestionAnalysis, figure
+from assistant.answer.analysis import NEXT, QuestionAnalysis, figure
 from assistant.answer.units import EvidenceUnit
 from assistant.index.indexes import Query
 from assistant.retrieve.retriever import content_weights
@@ -57,6 +59,42 @@ LEAD_FIGURE = 0.05
 # when the lead is chosen ("…最大的障碍是什么？" led with a slogan that shares "To B" and 大模型
 # but names no obstacle). Dev: no answer changed at 0.03 or 0.1 (docs/answers.md, round 7).
 LEAD_ASKED = 0.03
+# A why-question's lead that only restates the outcome the question presumes (its words after
+# 为什么, QuestionAnalysis.presumed) and carries no causal cue loses this much when the lead is
+# chosen: "试用期结束后客户为什么转投大厂？" led with "…然而客户还是在试用期结束后便接洽了服务更为成熟的
+# 大厂" (the story, cover 0.71) over the root cause 0.03 under it. Only the lead: as a point the
+# outcome is context. Round 5's rule (prefer any causal unit near the best) cost dev lead evidence;
+# this one demotes only a restatement.
+LEAD_RESTATE = 0.03
+# The story that restates the outcome tells which case the question is about: a unit of the same
+# document naming a cause outright (EXPLAINS: 因为/由于/原因/缘由/起因/导致/在于…) gets this much when
+# the lead is chosen. "客户为什么转投大厂？" led with another article's "因为2c的行业……" (a cause of
+# something else) over the story's own "……的缘由,则在于服务商丧失了对需求的控制力".
+LEAD_ANCHOR = 0.03
+EXPLAINS = re.compile(r"因为|由于|原因|缘由|缘故|起因|根源|根因|导致|造成|在于|以致|归根|\b(because|due to)\b")
+# A question asking how a story ended ("最后/最终/finally", QuestionAnalysis.latest), of type when or
+# who: the dated unit latest in its document (the best unit's), among those within MARGIN, gets this
+# much when the lead is chosen (a who-question's only when it names someone). "When did the … finally
+# go live?" led with the Demo's date; "…最后被哪家公司拿走了？" with the customer's background (0.074 over
+# "第 13 周客户通知与天穹云签约"). Dates are calendar or story times (DATE), not durations ("3 周").
+LEAD_LATEST = 0.08
+DATE = re.compile(r"\d{4}\s*年|(?<![\d.])\d{1,2}\s*月|第\s*\d+\s*(?:周|天|个月|年)|年初|年底|年中|年末|上半年|下半年"
+                  r"|\d{4}-\d{2}(?:-\d{2})?")
+# A when-question's unit whose date is said of the asked event (QuestionAnalysis.event: "…是什么时候
+# 上线的？" → 上线) — the event's words in the date's clause or, for a fronted date ("8 月，2 名同事
+# 驻场……"), in the clause after it — gets this much when the lead is chosen, when any unit has
+# one: "2024 年 3 月，对方提出……" (the project's start) led "…一期是什么时候上线的？" over "7 月初一期上线".
+LEAD_DATE = 0.05
+# A who-question's unit holding what the question says was done (QuestionAnalysis.event: "…是谁发来的
+# 合同草稿？" → 发来, 合同, 草稿) gets this much times the IDF-weighted share of those words it holds,
+# when the lead is chosen: the customer's introduction names someone too (化名“蜀川银行”) and led.
+LEAD_EVENT = 0.03
+# A follow-up's lead should say something the previous answer has not (Scored.said): "那银行项目呢？"
+# after "排他条款是怎么导致合同停滞的？" is read right (the same postmortem answers both) but led with
+# turn 1's lead again, and every point was turn 1's too. A unit the previous answer quoted loses
+# MARGIN when the lead is chosen: any unit close enough to be a point may lead instead (here the
+# contract draft adding the exclusivity clauses, 0.056 under it). Not on dev (no history).
+LEAD_SAID = MARGIN
 SOURCE_MARGIN = 0.08
 # An English question's lexical tokens are only the glossary's Chinese topic terms ("ethical"
 # → 伦理): the one unit that names the topic outscored the sentences next to it that answer,
@@ -102,6 +140,8 @@ EMOJI = re.compile("[\U0001F300-\U0001FAFF\u2600-\u27BF]")
 # A story told about someone ("据悉，事件起因是……", "可怜这位产品经理……"): what happened, not what
 # to do. A how-question's points leave it out (its lead may still be one: the best evidence).
 NARRATIVE = re.compile(r"^(据悉|据了解|据报道|据称|据介绍)|可怜|前阵子|前段时间|那时候|有一次|(他|她)(说|表示|回忆)")
+# A cause named: the why cues, and the words that introduce an explanation (缘由/起因/根本/关键/本质…).
+CAUSE = re.compile(TYPE_CUES["why"].pattern + r"|缘由|缘故|起因|根源|根本|关键|本质|归根|because|due to|caused")
 SENTENCE_END = "。！!；;…」”’）)"
 ASKING = re.compile(r"几|多少|什么|哪|谁")  # question words inside a content word ("几周")
 # A clause: what a figure is said of ("2 名同事驻场 3 周、走访 6 家门店" / "比原计划晚 12 周").
@@ -120,6 +160,10 @@ class Scored:
     role: bool = False  # from a section whose role answers the question (a postmortem's 根因 for why)
     overlap: float = 0.0  # rarity-weighted share of the question's bigrams the unit holds
     asked: tuple[str, ...] = ()  # the question's terms (folded), shared by all units: see _lead_first
+    restates: bool = False  # tells the outcome a why-question presumes, with no causal cue (LEAD_RESTATE)
+    said: bool = False  # quoted in the previous answer of the conversation (LEAD_SAID)
+    dates_event: bool = False  # a date said of the event a when-question asks about (LEAD_DATE)
+    event_cover: float = 0.0  # share of what a who-question says was done that the unit holds (LEAD_EVENT)
 
     def to_trace(self) -> dict[str, object]:
         u = self.unit
@@ -159,6 +203,8 @@ def score_units(
     english_cover = _phrase_cover(phrases, folded) if analysis.english and phrases else None
     asked = _asked_terms(words, phrases, analysis)
     lexical = EN_LEXICAL_WEIGHT if analysis.english else LEXICAL_WEIGHT
+    presumed = [w for w in words if len(w) >= 2 and w in analysis.presumed] if analysis.presumed else []
+    happened = [w for w in words if len(w) >= 2 and w in analysis.event and not ASKING.search(w)] if analysis.event else []
     scored = []
     for i, (unit, text, unit_grams, vector, cosine) in enumerate(zip(units, folded, grams, vectors, cosines, strict=True)):
         penalty = quality_penalty(unit)
@@ -169,7 +215,14 @@ def score_units(
         relevance = (float(cosine) + lexical * overlap + type_bonus(unit, text, analysis) + role
                      - penalty - RANK_PRIOR * unit.hit_rank)
         cover = english_cover[i] if english_cover is not None else _cover(words, text)
-        scored.append(Scored(unit, relevance, float(cosine), vector, cover, unit.hit_rank in roles, overlap, asked))
+        # A story (NARRATIVE) that tells the presumed outcome and names no cause: "可怜这位产品经理……然而
+        # 客户还是……接洽了服务更为成熟的大厂". Any sentence holding the outcome's words without a cause
+        # cue was too wide: a dev why-answer's gold lead states the outcome with its figures.
+        restates = (bool(presumed) and any(w in text for w in presumed) and not CAUSE.search(text)
+                    and bool(NARRATIVE.search(text)))
+        scored.append(Scored(unit, relevance, float(cosine), vector, cover, unit.hit_rank in roles, overlap, asked,
+                             restates, dates_event=analysis.qtype == "when" and _dates(text, happened),
+                             event_cover=_cover({w: words[w] for w in happened}, text) if analysis.qtype == "who" else 0.0))
     return sorted(scored, key=lambda s: -s.relevance)
 
 
@@ -180,6 +233,21 @@ def _asked_terms(words: dict[str, float], phrases: Sequence[tuple[str, ...]], an
     if analysis.english:
         return tuple(dict.fromkeys(normalize(t) for group in phrases for t in group if CJK.search(t)))
     return tuple(w for w in words if len(w) >= 2 and not ASKING.search(w))
+
+
+def _dates(folded: str, event: Sequence[str]) -> bool:
+    """Does a date of the text sit in a clause holding one of the event's words (or in a clause that
+    is only the date, with the clause after it holding one)?"""
+    if not event:
+        return False
+    clauses = CLAUSE.findall(folded)
+    for i, clause in enumerate(clauses):
+        if not DATE.search(clause):
+            continue
+        said_of = clause + (clauses[i + 1] if i + 1 < len(clauses) and len(DATE.sub("", clause).strip()) <= 2 else "")
+        if any(w in said_of for w in event):
+            return True
+    return False
 
 
 def _cover(weights: dict[str, float], folded: str) -> float:
@@ -269,10 +337,14 @@ def select(scored: list[Scored], analysis: QuestionAnalysis, limit: int, lam: fl
     scored = _lead_first(scored, analysis)
     best = scored[0].relevance
     chosen = [scored[0]]
+    # A follow-up whose lead is new (LEAD_SAID) does not quote again what the previous answer quoted:
+    # "那银行项目呢？" repeated turn 1's three root causes as its points. When nothing new leads, the
+    # answer is the previous one's and stays whole.
+    fresh = not chosen[0].said
     for must in _must_keep(scored, analysis):
-        if len(chosen) < limit and not _repeats(must, chosen, redundant):
+        if len(chosen) < limit and not _repeats(must, chosen, redundant) and not (fresh and must.said):
             chosen.append(must)
-    pool = [s for s in scored if s.relevance >= best - MARGIN and s not in chosen
+    pool = [s for s in scored if s.relevance >= best - MARGIN and s not in chosen and not (fresh and s.said)
             and not (analysis.qtype == "how" and NARRATIVE.search(normalize(s.unit.text)))]
     if analysis.qtype == "number":
         # "团队有几个人？" answered by "项目组 5 人……": once the lead holds a figure (in the unit asked
@@ -336,9 +408,39 @@ def _lead_first(scored: list[Scored], analysis: QuestionAnalysis | None = None) 
     def names(s: Scored) -> bool:
         return bool(noun) and noun in normalize(s.unit.text)
 
+    last = _latest(scored, analysis)
+    best = scored[0].relevance if scored else 0.0
+    story = {s.unit.doc_id for s in scored if s.restates and s.relevance >= best - MARGIN}
+
+    def explains(s: Scored) -> bool:
+        return s.unit.doc_id in story and not s.restates and bool(EXPLAINS.search(normalize(s.unit.text)))
+    dating = any(s.dates_event for s in scored)
     lead = max(scored, key=lambda s: s.relevance + cover * s.cover + LEAD_ROLE * s.role + LEAD_FIGURE * holds(s)
-               + LEAD_ASKED * names(s))
+               + LEAD_ASKED * names(s) - LEAD_RESTATE * s.restates + LEAD_LATEST * (s is last) - LEAD_SAID * s.said
+               + LEAD_DATE * (dating and s.dates_event) + LEAD_ANCHOR * explains(s)
+               + LEAD_EVENT * s.event_cover)
     return [lead, *(s for s in scored if s is not lead)]
+
+
+def _latest(scored: list[Scored], analysis: QuestionAnalysis | None) -> Scored | None:
+    """For a when/who-question about how a story ended, or any question asking what happened next
+    ("后来呢？"): the unit, within MARGIN of the best and of
+    the best unit's document, holding a date (a who-question's also naming someone) that comes
+    last in the document: a postmortem's account runs in time order."""
+    if analysis is None or not analysis.latest or not scored:
+        return None
+    if analysis.qtype not in ("when", "who") and not NEXT.search(normalize(analysis.question)):
+        return None  # "最后/finally" in a why/how-question qualifies its ask; "后来呢？" asks what came next
+    top = scored[0]
+    naming = TYPE_CUES["who"] if analysis.qtype == "who" else None
+    dated = [s for s in scored if s.unit.doc_id == top.unit.doc_id and s.relevance >= top.relevance - MARGIN
+             and DATE.search(text := normalize(s.unit.text)) and (naming is None or naming.search(text))]
+    # "finally" may qualify the asked event rather than the story ("When did the team finally see …?"):
+    # when some dated unit holds a question term (上线 for "go live"), only those count, as for the
+    # figures of a number question; the latest of every dated unit cost a dev lead.
+    asked = top.asked
+    near = [s for s in dated if any(t in normalize(s.unit.text) for t in asked)]
+    return max(near or dated, key=lambda s: s.unit.start, default=None)
 
 
 def _must_keep(scored: list[Scored], analysis: QuestionAnalysis) -> list[Scored]:
