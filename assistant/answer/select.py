@@ -335,7 +335,6 @@ def select(scored: list[Scored], analysis: QuestionAnalysis, limit: int, lam: fl
     listing = analysis.qtype == "list"
     lam, redundant = (LIST_LAMBDA, LIST_REDUNDANT) if listing else (lam, REDUNDANT)
     scored = _lead_first(scored, analysis)
-    best = scored[0].relevance
     chosen = [scored[0]]
     # A follow-up whose lead is new (LEAD_SAID) does not quote again what the previous answer quoted:
     # "那银行项目呢？" repeated turn 1's three root causes as its points. When nothing new leads, the
@@ -344,20 +343,29 @@ def select(scored: list[Scored], analysis: QuestionAnalysis, limit: int, lam: fl
     for must in _must_keep(scored, analysis):
         if len(chosen) < limit and not _repeats(must, chosen, redundant) and not (fresh and must.said):
             chosen.append(must)
-    pool = [s for s in scored if s.relevance >= best - MARGIN and s not in chosen and not (fresh and s.said)
-            and not (analysis.qtype == "how" and NARRATIVE.search(normalize(s.unit.text)))]
+    pool = [s for s in scored if s.relevance >= scored[0].relevance - MARGIN and s not in chosen
+            and not (fresh and s.said) and not (analysis.qtype == "how" and NARRATIVE.search(normalize(s.unit.text)))]
     if analysis.qtype == "number":
-        # "团队有几个人？" answered by "项目组 5 人……": once the lead holds a figure (in the unit asked
-        # for) said of what was asked, a point without such a figure (the contract amount, the
-        # customer's size) is background.
-        counted = figure(analysis.measure) if analysis.measure else TYPE_CUES["number"]
-        asked = chosen[0].asked
+        pool = _figures_said(pool, chosen[0], analysis)
+    return _fill(chosen, pool, analysis, limit, lam, redundant)
 
-        def said(s: Scored) -> bool:
-            return any(counted.search(c) and (not asked or any(t in c for t in asked))
-                       for c in CLAUSE.findall(normalize(s.unit.text)))
-        if said(chosen[0]):
-            pool = [s for s in pool if said(s)]
+
+def _figures_said(pool: list[Scored], lead: Scored, analysis: QuestionAnalysis) -> list[Scored]:
+    """"团队有几个人？" answered by "项目组 5 人……": once the lead holds a figure (in the unit asked
+    for) said of what was asked, a point without such a figure (the contract amount, the customer's
+    size) is background."""
+    counted = figure(analysis.measure) if analysis.measure else TYPE_CUES["number"]
+
+    def said(s: Scored) -> bool:
+        return any(counted.search(c) and (not lead.asked or any(t in c for t in lead.asked))
+                   for c in CLAUSE.findall(normalize(s.unit.text)))
+    return [s for s in pool if said(s)] if said(lead) else pool
+
+
+def _fill(chosen: list[Scored], pool: list[Scored], analysis: QuestionAnalysis, limit: int, lam: float,
+          redundant: float) -> list[Scored]:
+    """Points by MMR from the pool, each within its margin of the lead and not a near-repeat."""
+    best = chosen[0].relevance
     naming = TYPE_CUES["who"] if analysis.qtype == "who" else None
     while pool and len(chosen) < limit:
         cited = {c.unit.hit_rank for c in chosen}
