@@ -202,17 +202,16 @@ class Answerability:
             # Only scaffolding ("那后来呢？"): no subject to look up, whatever the cosines say.
             return Decision(True, 1.0, abstain_reason(question, []))
         values, gaps = features(terms, query, hits, index, question, self.glossary)
-        # Only a term the sources never use is named: "The sources do not mention retail" would be
+        # The reason names only a term the sources never use: "The sources do not mention retail" would be
         # false for a word the corpus has but the best passages lack (the generic message is not).
-        reason = abstain_reason(question, gaps.unknown)
         if terms and values["unknown_share"] == 1.0:
             # Not one subject word occurs anywhere in the sources: nothing there can answer it.
-            return Decision(True, 1.0, reason, values, gaps.all)
+            return Decision(True, 1.0, abstain_reason(question, gaps.unknown), values, gaps.all)
         if self.model is None:
             return Decision(False, 0.0, "", values, gaps.all)
         p = probability(self.model, values)
         abstain = p >= float(self.model["threshold"])
-        return Decision(abstain, p, reason if abstain else "", values, gaps.all)
+        return Decision(abstain, p, abstain_reason(question, gaps.unknown) if abstain else "", values, gaps.all)
 
 
 class Gaps(NamedTuple):
