@@ -86,11 +86,6 @@ def source_label(citation: CitationOut) -> str:
     return " › ".join([title, *[s for s in sections if s and s != title]])
 
 
-def source_view_url(base_url: str, citation: CitationOut) -> str:
-    """The web chat's source view of a citation, with the cited span highlighted."""
-    return span_view_url(base_url, citation.doc_id, citation.start or 0, citation.end or 0)
-
-
 def span_view_url(base_url: str, doc_id: str, start: int, end: int) -> str:
     """The web chat's source view of doc_id with [start, end) highlighted."""
     return f"{base_url.rstrip('/')}/sources/{quote(doc_id, safe='')}?{urlencode({'start': start, 'end': end})}"
@@ -111,7 +106,7 @@ def sources_block(question: str, citations: list[CitationOut], base_url: str) ->
         lines = [f"[{c.n}] {source_label(c)}"]
         if c.snippet:
             lines.append(f"    “{c.snippet}”")
-        lines.append(f"    {c.url or source_view_url(base_url, c)}")
+        lines.append(f"    {c.url or span_view_url(base_url, c.doc_id, c.start or 0, c.end or 0)}")
         entries.append(HARD_BREAK.join(lines))
     return "\n\n" + "\n\n".join([heading, *entries])
 
