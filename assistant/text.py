@@ -23,6 +23,46 @@ WORD = re.compile(r"[a-z0-9]+(?:[.\-+][a-z0-9]+)*")
 ASCII_STOP = re.compile(r"(?<=[A-Za-z\)])\.(?=\s)")
 
 
+# Markdown as the sources write it, for display: what is shown to a reader (a quote, a search
+# result, a citation snippet) drops the marks; offsets into the original stay with the caller.
+LEAD_MARKS = re.compile(
+    r"(?:\s+|#{1,6}\s*|>\s*|[-*+•·]\s+|\[[ xX]\]\s*|\d{1,2}[.)）、](?!\d)\s*|[（(]\d{1,2}[）)]\s*"
+    r"|[a-h][.、)]\s+|[*_]{1,3}\s*|[“\"](?=\*))"
+)
+INLINE = re.compile(r"\*\*|__|`|!\[[^\]]*\]\([^)]*\)")
+ESCAPED = re.compile(r"\\([*_#\[\]`>])")  # markdown escapes: "20%\*20%" shows as "20%*20%"
+LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)")
+LIST_ITEM = re.compile(r"\s*(?:[-*+•·]\s|\d{1,2}[.)）、](?!\d)|[（(]\d{1,2}[）)])")
+
+
+def lead_marks_end(text: str, start: int, end: int) -> int:
+    """Where the line's content starts past its markdown marks (list, checkbox, heading, emphasis)."""
+    while (mark := LEAD_MARKS.match(text, start, end)) and mark.end() != start:
+        start = mark.end()
+    return start
+
+
+def inline_plain(text: str) -> str:
+    """Text without inline markdown: emphasis, code ticks, images, escapes; a link shows its words."""
+    return LINK.sub(r"\1", INLINE.sub("", ESCAPED.sub(r"\1", text)))
+
+
+def plain_passage(text: str) -> str:
+    """A passage as a reader sees it on one line: each line without its markdown marks.
+
+    A search result or an LLM answer's citation snippet showed "- [ ] 试用合同模板增加…" and
+    "## 根因" verbatim (the issue: "Markdown leaks into answers and source views").
+    """
+    out = ""
+    for line in text.splitlines():
+        content = lead_marks_end(line, 0, len(line))
+        shown = " ".join(inline_plain(line[content:]).split())
+        if shown:
+            # a list item stays an item on one line ("… · …"); paragraphs just follow each other
+            gap = " · " if out and LIST_ITEM.match(line) else " "
+            out += (gap if out else "") + shown
+    return out
+
 @lru_cache(maxsize=1)
 def _t2s() -> Callable[[str], str]:
     import opencc  # lazy: loads conversion tables on first use

@@ -126,6 +126,7 @@ def _ensure_index(pipeline: Any) -> bool:
 def cmd_search(args: argparse.Namespace) -> int:
     # lazy: see _pipeline.
     from assistant.retrieve.facets import relevance
+    from assistant.text import plain_passage
 
     pipeline = _pipeline(args)
     if not _ensure_index(pipeline):
@@ -140,7 +141,7 @@ def cmd_search(args: argparse.Namespace) -> int:
         c = hit.chunk
         score = relevance(hit.score, pipeline.settings, args.mode, args.question)
         print(f"{i}. relevance {score:>3}/100  {_where(c.title, c.section)}  ({c.doc_id} {c.start}-{c.end})")
-        print("   " + c.text.replace("\n", " ")[:300])
+        print("   " + plain_passage(c.text)[:300])  # the passage as read; --json keeps it verbatim
     return 0
 
 

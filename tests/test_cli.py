@@ -186,3 +186,11 @@ def test_serve_hands_its_host_and_port_to_the_app_settings(monkeypatch: pytest.M
     assert served["host"] == "0.0.0.0" and served["port"] == 9137
     settings = Settings()  # what app_from_env builds in the server process
     assert (settings.host, settings.port, settings.public_url) == ("0.0.0.0", 9137, "http://0.0.0.0:9137")
+
+
+def test_search_shows_passages_without_markdown_marks(cli_env: dict[str, str]) -> None:
+    hindsight(cli_env, "ingest", "--quiet")
+    shown = hindsight(cli_env, "search", "合同模板增加排他条款的定价规则", "-k", "1").stdout
+    assert "合同模板增加排他条款的定价规则" in shown and "- 合同模板" not in shown  # a reader's view
+    raw = json.loads(hindsight(cli_env, "search", "合同模板增加排他条款的定价规则", "-k", "1", "--json").stdout)
+    assert "- 合同模板" in raw[0]["text"]  # --json stays the verbatim slice its offsets address

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from assistant.text import bigram_tokens, normalize, split_sentences, tokenize
+from assistant.text import bigram_tokens, normalize, plain_passage, split_sentences, tokenize
 
 
 def test_normalize_folds_traditional_and_full_width() -> None:
@@ -45,3 +45,9 @@ def test_fold_chars_folds_each_character_and_keeps_offsets() -> None:
 
     text = "醫療客戶 POC 怎麼辦？"
     assert fold_chars(text) == "医疗客户 poc 怎么办?" and len(fold_chars(text)) == len(text)
+
+
+def test_plain_passage_drops_markdown_marks_and_keeps_items_apart() -> None:
+    text = "## 行动项\n- [ ] **试用合同**增加范围条款 —— 销售 —— 2024-11-15\n- [x] 见[模板](https://x.y/t)\n\n1. 周报\\*2"
+    assert plain_passage(text) == "行动项 · 试用合同增加范围条款 —— 销售 —— 2024-11-15 · 见模板 · 周报*2"
+    assert plain_passage("第一段，\n第二段。") == "第一段， 第二段。"  # a paragraph break is a space

@@ -16,19 +16,13 @@ from dataclasses import dataclass
 
 from assistant.core.types import Hit
 from assistant.store.build_store import LoadedIndex
+from assistant.text import inline_plain, lead_marks_end
 
-LEAD_MARKS = re.compile(
-    r"(?:\s+|#{1,6}\s*|>\s*|[-*+•·]\s+|\[[ xX]\]\s*|\d{1,2}[.)）、](?!\d)\s*|[（(]\d{1,2}[）)]\s*"
-    r"|[a-h][.、)]\s+|[*_]{1,3}\s*|[“\"](?=\*))"
-)
 HEADING_MARK = re.compile(r"^\s*#{1,6}\s")
 CHECKBOX = re.compile(r"^\s*[-*+]\s+\[[ xX]\]")
 LIST_MARK = re.compile(r"^\s*(?:[-*+•·]\s|\d{1,2}[.)）、]|[（(]\d{1,2}[）)]|[a-h][.、)]\s)")
 ACTION_TAIL = re.compile(r"\s*——\s*[^—\n]{1,30}\s*——\s*\d{4}[-/.]\d{1,2}[-/.]\d{1,2}\s*$")
 TRAILING = re.compile(r"[\s*_]+$")
-INLINE = re.compile(r"\*\*|__|`|!\[[^\]]*\]\([^)]*\)")
-ESCAPED = re.compile(r"\\([*_#\[\]`>])")  # markdown escapes: "20%\*20%" shows as "20%*20%"
-LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)")
 LONG_UNIT = 160
 MIN_CLAUSE = 30
 # A clause that opens with a subordinating conjunction leans on the clause after it: cut before it
@@ -65,18 +59,14 @@ class EvidenceUnit:
 
 def clean_span(document: str, start: int, end: int) -> tuple[int, int, str]:
     """Narrow [start, end) past markdown marks and action-item tails; the cleaned display text."""
-    while True:
-        mark = LEAD_MARKS.match(document, start, end)
-        if not mark or mark.end() == start:
-            break
-        start = mark.end()
+    start = lead_marks_end(document, start, end)
     tail = ACTION_TAIL.search(document, start, end)
     if tail:
         end = tail.start()
     trailing = TRAILING.search(document, start, end)
     if trailing and trailing.start() > start:
         end = trailing.start()
-    text = LINK.sub(r"\1", INLINE.sub("", ESCAPED.sub(r"\1", document[start:end])))
+    text = inline_plain(document[start:end])
     return start, end, " ".join(text.split())
 
 
