@@ -2,6 +2,7 @@
 
     python -m eval.fit_answerability              # fit on dev, write assistant/answer/answerability.json
     python -m eval.fit_answerability --check test # score the current build's model on the test split
+    python -m eval.fit_answerability --check probe # … on the held-out abstention probe, by kind
 
 Logistic regression (class-balanced) over assistant.answer.answerability.FEATURES, standardised;
 C is chosen by repeated stratified cross-validation on dev (mean log-loss over 5 shuffles), and
@@ -29,7 +30,7 @@ from assistant.answer.answerability import (
 from assistant.core.settings import Settings
 from assistant.retrieve.retriever import Filters
 from assistant.service.pipeline import Pipeline, build_pipeline
-from eval.questions import Question, load_questions, split_of
+from eval.questions import Question, load_probe, load_questions, split_of
 
 C_GRID = (0.03, 0.1, 0.3, 1.0, 3.0)
 REPEATS = 5
@@ -138,6 +139,9 @@ def check(pipeline: Pipeline, questions: list[Question]) -> None:
     abstained = np.array([judge.decide(q.question, *_retrieved(pipeline, q)).abstain for q in questions])
     recall, far = rates(abstained, y)
     print(f"{len(y)} questions ({int(y.sum())} out of scope): abstain recall {recall:.3f}, false abstentions {far:.3f}")
+    for kind in sorted({q.type for q in questions if not q.answerable}):
+        of_kind = np.array([q.type == kind for q in questions])
+        print(f"  {kind}: abstain recall {abstained[of_kind].mean():.3f} ({int(abstained[of_kind].sum())}/{int(of_kind.sum())})")
     for q, did, prob, lacking in zip(questions, abstained, p, missing, strict=True):
         if did == q.answerable:
             print(f"  {'false' if did else 'missed'} {q.id} p={prob:.3f} {q.question} missing={lacking[:3]}")
@@ -147,12 +151,16 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--questions", type=Path, default=EVAL_DIR / "questions.jsonl")
     parser.add_argument("--max-far", type=float, default=0.03, help="false-abstention budget on dev (CV)")
-    parser.add_argument("--check", choices=("dev", "test"), help="score the current build's model instead")
+    parser.add_argument("--check", choices=("dev", "test", "probe"), help="score the current build's model instead")
+    parser.add_argument("--probe", type=Path, default=EVAL_DIR / "abstention_probe.jsonl")
     parser.add_argument("--out", type=Path, default=None, help="default: Settings().answerability_file")
     args = parser.parse_args(argv)
     settings = Settings()
     pipeline = build_pipeline(settings, answerer="extractive")
     questions = load_questions(args.questions)
+    if args.check == "probe":
+        check(pipeline, load_probe(args.probe))
+        return
     if args.check:
         check(pipeline, [q for q in questions if split_of(q.id) == args.check])
         return

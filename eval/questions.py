@@ -79,3 +79,25 @@ def load_questions(path: Path, limit: int | None = None) -> list[Question]:
     if not questions:
         raise QuestionError(f"{path}: no questions")
     return questions[:limit] if limit else questions
+
+
+def load_probe(path: Path) -> list[Question]:
+    """The abstention probe (eval/abstention_probe.jsonl): questions labelled only answerable or
+    not, by kind ("answerable", "near-miss", "off-topic"), with no gold spans. It was written by
+    someone who never saw questions.jsonl, so it is a second held-out check of the abstention
+    decision, never fitted on; ids are "probe-<line>"."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise QuestionError(f"cannot read probe file {path}: {exc}") from exc
+    probe: list[Question] = []
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            data = json.loads(line)
+            probe.append(Question(id=f"probe-{number}", question=str(data["question"]), type=str(data["kind"]),
+                                  lang=str(data.get("lang", "")), answerable=bool(data["answerable"])))
+        except (ValueError, KeyError, TypeError) as exc:
+            raise QuestionError(f"{path}:{number}: {exc}") from exc
+    return probe

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from eval.question_check import CorpusDoc, check_lines, load_corpus
-from eval.questions import TYPES, load_questions
+from eval.questions import TYPES, load_probe, load_questions
 
 ROOT = Path(__file__).resolve().parents[1]
 QUESTIONS = ROOT / "eval" / "questions.jsonl"
@@ -136,3 +136,18 @@ def test_a_multi_document_question_checks_every_document(corpus: dict[str, Corpu
     question["gold"][1]["spans"] = ["第9周，某头部云厂商"]  # the postmortem spaces its numbers
     problems = check_lines([json.dumps(question, ensure_ascii=False)], corpus)
     assert any("pm-scope-creep-trial" in p and "not verbatim" in p for p in problems), problems
+
+
+PROBE = ROOT / "eval" / "abstention_probe.jsonl"
+
+
+def test_the_abstention_probe_is_labelled_and_independent_of_the_question_set(corpus: dict[str, CorpusDoc]) -> None:
+    probe = load_probe(PROBE)
+    assert {q.type for q in probe} == {"answerable", "near-miss", "off-topic"}
+    assert all(q.answerable == (q.type == "answerable") for q in probe)
+    assert not {q.question for q in probe} & {q.question for q in load_questions(QUESTIONS)}
+    # An answerable probe question names the passage that answers it, verbatim.
+    for row in (json.loads(line) for line in PROBE.read_text(encoding="utf-8").splitlines()):
+        if row["answerable"]:
+            doc_id, quote = row["evidence"].split(": ", 1)
+            assert quote in corpus[doc_id].body, row["question"]
