@@ -23,6 +23,7 @@ from assistant.retrieve.retriever import Filters
 from assistant.service.pipeline import Pipeline
 from assistant.store.build_store import IndexUnavailable, LoadedIndex
 from assistant.surfaces.api_models import MAX_QUESTION_CHARS, FilterModel
+from assistant.surfaces.filters import request_filters
 from assistant.surfaces.openai_compat import (
     HARD_BREAK,
     citations_out,
@@ -128,8 +129,6 @@ def _reasons() -> Iterator[None]:
         raise ToolError(str(exc)) from exc
 
 
-def _filters(model: FilterModel | None) -> Filters | None:
-    return Filters.from_json(model.model_dump(exclude_none=True)) if model else None
 
 
 def _document(index: LoadedIndex, doc_id: str) -> Document:
@@ -153,7 +152,7 @@ def build_mcp_server(get_pipeline: Callable[[], Pipeline], max_k: int = 50) -> M
         """Ranked passages from the corpus for a query (hybrid dense + BM25 retrieval)."""
         with _reasons():
             pipeline = get_pipeline()
-            hits = pipeline.search(query.strip(), k=k, filters=_filters(filters))
+            hits = pipeline.search(query.strip(), k=k, filters=request_filters(filters, pipeline.holder.get))
         # A postmortem has no public url; an agent quoting a passage still needs a link to give.
         base = pipeline.settings.public_url
         passages = [Passage(rank=i, score=round(h.score, 6), **{
@@ -171,7 +170,7 @@ def build_mcp_server(get_pipeline: Callable[[], Pipeline], max_k: int = 50) -> M
         """A cited answer from the sources (or an abstention when they do not cover it)."""
         with _reasons():
             pipeline = get_pipeline()
-            body = pipeline.answer(question.strip(), filters=_filters(filters)).to_json()
+            body = pipeline.answer(question.strip(), filters=request_filters(filters, pipeline.holder.get)).to_json()
         result = hindsight_result(body)
         tail = content_tail(question, result, pipeline.settings.public_url)
         answer = AskResult(answer=body["answer"], text=body["answer"] + tail,
@@ -189,7 +188,8 @@ def build_mcp_server(get_pipeline: Callable[[], Pipeline], max_k: int = 50) -> M
     def list_documents(filters: FilterModel | None = None) -> DocumentList:
         """Every indexed document (id, title, type, tags), optionally filtered by metadata."""
         with _reasons():
-            return DocumentList(documents=_summaries(get_pipeline().holder.get(), _filters(filters)))
+            index = get_pipeline().holder.get()
+            return DocumentList(documents=_summaries(index, request_filters(filters, lambda: index)))
 
     @server.resource(DOC_URI, mime_type="text/plain", description="A source document's full text")
     def document_resource(doc_id: str) -> str:

@@ -103,6 +103,10 @@ def test_search_documents_and_resources(live: LiveServer, auth: dict[str, str]) 
     ("search", {"query": ""}, "query"),
     ("ask", {"question": Q, "filters": {"color": "red"}}, "color"),
     ("get_document", {"doc_id": "no-such-doc"}, "no document 'no-such-doc'"),
+    # A filter value no document has: the reason and the valid values, as the CLI and /api give.
+    ("search", {"query": Q, "filters": {"doc_type": "postmortems"}},
+     "no document has doc_type='postmortems'; valid doc_type values: article, postmortem"),
+    ("list_documents", {"filters": {"doc_id": "pricing"}}, "valid doc_id values: "),
     ("ask", {}, "question"),
 ])
 def test_bad_tool_input_is_an_error_result_with_the_reason(live: LiveServer, auth: dict[str, str], tool: str,

@@ -325,3 +325,18 @@ def test_tasks_need_no_index(tmp_path: Path) -> None:
         assert title.status_code == 200
         assert json.loads(title.json()["choices"][0]["message"]["content"]) == TASKS["title"][1]
         assert post(Q).status_code == 503
+
+
+def test_an_unknown_filter_value_is_a_400_naming_the_valid_ones(client: openai.OpenAI) -> None:
+    # Before round 8: a 200 whose answer was an abstention, with no hint that the filter was the cause.
+    with pytest.raises(openai.BadRequestError) as raised:
+        ask(client, Q, extra_body={"hindsight": {"filters": {"doc_id": "pricing"}}})
+    error = raised.value.body
+    assert error["code"] == "unknown_filter_value" and error["param"] == "hindsight.filters"
+    assert error["message"].startswith("no document has doc_id='pricing'; valid doc_id values: ")
+    assert "pricing-trad" in error["message"]
+    with pytest.raises(openai.BadRequestError):  # rejected before the stream starts
+        ask(client, Q, stream=True, extra_body={"hindsight": {"filters": {"doc_id": "pricing"}}})
+    # Each value exists, together they match nothing: a valid request, answered by an abstention.
+    empty = ask(client, Q, extra_body={"hindsight": {"filters": {"doc_type": "postmortem", "doc_id": "pricing-trad"}}})
+    assert empty.model_extra["hindsight"]["abstained"] and empty.model_extra["hindsight"]["citations"] == []

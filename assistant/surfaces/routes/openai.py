@@ -116,7 +116,13 @@ def chat_completions(
         # which was that list's Python repr ("[{'loc': ['body', 'question'], …}]", round 7 trial).
         raise OpenAIError(400, _reason(exc.detail), "question_too_long", param="messages") from exc
     options = req.hindsight
-    filters = _filters(options.filters if options else None)
+    try:
+        filters = _filters(options.filters if options else None, chosen)
+    except HTTPException as exc:
+        if exc.status_code != 422:
+            raise
+        # 400 like every bad /v1 request (OpenAI's invalid_request_error), with the reason.
+        raise OpenAIError(400, _reason(exc.detail), "unknown_filter_value", param="hindsight.filters") from exc
     conversation_id = options.conversation_id if options else None
     turn: dict[str, Any] = {"conversation_id": conversation_id, "source": "openai",
                             "history": history if history or not conversation_id else None}
