@@ -108,3 +108,25 @@ def test_missing_index_starts_degraded_not_crashed(tmp_path) -> None:  # type: i
         assert health.status_code == 503 and "no index" in health.json()["reason"]
         response = client.post("/api/search", json={"question": "试用期"})
         assert response.status_code == 503 and "hindsight ingest" in response.json()["detail"]
+
+
+def test_a_filter_value_no_document_has_is_a_422_naming_the_valid_ones(client: TestClient) -> None:
+    # Before round 8 these were a 200 with nothing in it, while the CLI refused the same typo.
+    typo = {"doc_type": "postmortems", "tags": ["试用期", "no-such-tag"]}
+    for path in ("/api/search", "/api/chat", "/api/chat/stream"):
+        response = client.post(path, json={"question": "试用期结束后客户为什么转投大厂？", "filters": typo})
+        assert response.status_code == 422, (path, response.text)
+        messages = [d["msg"] for d in response.json()["detail"]]
+        assert len(messages) == 2
+        assert messages[0] == "no document has doc_type='postmortems'; valid doc_type values: article, postmortem"
+        assert messages[1].startswith("no document has tags='no-such-tag'; valid tags values: ")
+        assert "试用期" in messages[1].split(": ", 1)[1]  # the valid tags are listed
+        assert all(d["loc"] == ["body", "filters"] for d in response.json()["detail"])
+
+
+def test_filter_values_that_exist_but_match_nothing_together_are_an_empty_200(client: TestClient) -> None:
+    nothing = {"doc_type": "postmortem", "doc_id": "pricing-trad"}  # pricing-trad is an article
+    search = client.post("/api/search", json={"question": "排他条款", "filters": nothing})
+    assert search.status_code == 200 and search.json() == []
+    chat = client.post("/api/chat", json={"question": "排他条款是怎么来的？", "filters": nothing})
+    assert chat.status_code == 200 and chat.json()["abstained"] and chat.json()["citations"] == []

@@ -30,7 +30,12 @@ FilterValues = str | Annotated[list[FilterValue], Field(max_length=MAX_FILTER_VA
 
 
 class FilterModel(BaseModel):
-    """Metadata filters; each field takes one value or a list of accepted values."""
+    """Metadata filters; each field takes one value or a list of accepted values.
+
+    Every value must be one that some indexed document has (`GET /api/filters` lists them): an
+    unknown value is a 422 naming it and the valid ones. Values that each exist but together
+    match no document are a valid request with an empty result.
+    """
 
     model_config = ConfigDict(extra="forbid")
 

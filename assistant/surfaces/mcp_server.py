@@ -2,26 +2,30 @@
 
 One MCPServer definition serves both transports: `hindsight mcp` runs it over stdio (Claude
 Desktop and other local clients), and create_app() mounts its streamable-HTTP endpoint at /mcp
-behind the same API keys as /api/*. Tools return typed models, so clients get structured
-content (citations included) beside the text rendering.
+behind the same API keys as /api/*. Every tool has a typed output (its structured content, citations
+included); `ask` and `search` also choose their text content, which is what a chat client shows
+its user (see _readable).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Annotated, Any
 
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.context import Context
 from mcp.server.mcpserver.exceptions import ResourceNotFoundError, ToolError, UnexpectedToolError
+from mcp.types import CallToolResult, TextContent
 from pydantic import BaseModel, Field, ValidationError
 
 from assistant.retrieve.retriever import Filters
 from assistant.service.pipeline import Pipeline
 from assistant.store.build_store import IndexUnavailable, LoadedIndex
 from assistant.surfaces.api_models import MAX_QUESTION_CHARS, FilterModel
+from assistant.surfaces.filters import request_filters
 from assistant.surfaces.openai_compat import (
+    HARD_BREAK,
     citations_out,
     content_tail,
     hindsight_result,
@@ -30,6 +34,7 @@ from assistant.surfaces.openai_compat import (
 from assistant.surfaces.openai_models import CitationOut
 
 DOC_URI = "hindsight://documents/{doc_id}"
+SEARCH_SNIPPET_CHARS = 200
 INSTRUCTIONS = (
     "Hindsight answers questions about delivering AI/LLM projects to enterprise customers from a "
     "Chinese corpus of postmortems and articles. Use `ask` for a cited answer, `search` for ranked "
@@ -124,8 +129,6 @@ def _reasons() -> Iterator[None]:
         raise ToolError(str(exc)) from exc
 
 
-def _filters(model: FilterModel | None) -> Filters | None:
-    return Filters.from_json(model.model_dump(exclude_none=True)) if model else None
 
 
 def _document(index: LoadedIndex, doc_id: str) -> Document:
@@ -145,33 +148,35 @@ def build_mcp_server(get_pipeline: Callable[[], Pipeline], max_k: int = 50) -> M
         query: str = Field(min_length=1, max_length=MAX_QUESTION_CHARS, description="question or keywords"),
         k: int = Field(default=5, ge=1, le=max_k, description="number of passages"),
         filters: FilterModel | None = None,
-    ) -> SearchResult:
+    ) -> Annotated[CallToolResult, SearchResult]:
         """Ranked passages from the corpus for a query (hybrid dense + BM25 retrieval)."""
         with _reasons():
             pipeline = get_pipeline()
-            hits = pipeline.search(query.strip(), k=k, filters=_filters(filters))
+            hits = pipeline.search(query.strip(), k=k, filters=request_filters(filters, pipeline.holder.get))
         # A postmortem has no public url; an agent quoting a passage still needs a link to give.
         base = pipeline.settings.public_url
         passages = [Passage(rank=i, score=round(h.score, 6), **{
             key: h.to_json()[key] for key in ("chunk_id", "doc_id", "title", "section", "url", "text")},
             link=h.chunk.url or span_view_url(base, h.chunk.doc_id, h.chunk.start, h.chunk.end))
             for i, h in enumerate(hits, start=1)]
-        return SearchResult(query=query, passages=passages)
+        result = SearchResult(query=query, passages=passages)
+        return _readable(search_text(result), result)
 
     @server.tool()
     def ask(
         question: str = Field(min_length=1, max_length=MAX_QUESTION_CHARS),
         filters: FilterModel | None = None,
-    ) -> AskResult:
+    ) -> Annotated[CallToolResult, AskResult]:
         """A cited answer from the sources (or an abstention when they do not cover it)."""
         with _reasons():
             pipeline = get_pipeline()
-            body = pipeline.answer(question.strip(), filters=_filters(filters)).to_json()
+            body = pipeline.answer(question.strip(), filters=request_filters(filters, pipeline.holder.get)).to_json()
         result = hindsight_result(body)
         tail = content_tail(question, result, pipeline.settings.public_url)
-        return AskResult(answer=body["answer"], text=body["answer"] + tail,
-                         citations=citations_out(body["citations"]), abstained=result.abstained,
-                         abstain_reason=result.abstain_reason, notice=result.notice, answerer=result.answerer)
+        answer = AskResult(answer=body["answer"], text=body["answer"] + tail,
+                           citations=citations_out(body["citations"]), abstained=result.abstained,
+                           abstain_reason=result.abstain_reason, notice=result.notice, answerer=result.answerer)
+        return _readable(answer.text, answer)
 
     @server.tool()
     def get_document(doc_id: str = Field(min_length=1, max_length=128)) -> Document:
@@ -183,7 +188,8 @@ def build_mcp_server(get_pipeline: Callable[[], Pipeline], max_k: int = 50) -> M
     def list_documents(filters: FilterModel | None = None) -> DocumentList:
         """Every indexed document (id, title, type, tags), optionally filtered by metadata."""
         with _reasons():
-            return DocumentList(documents=_summaries(get_pipeline().holder.get(), _filters(filters)))
+            index = get_pipeline().holder.get()
+            return DocumentList(documents=_summaries(index, request_filters(filters, lambda: index)))
 
     @server.resource(DOC_URI, mime_type="text/plain", description="A source document's full text")
     def document_resource(doc_id: str) -> str:
@@ -194,6 +200,34 @@ def build_mcp_server(get_pipeline: Callable[[], Pipeline], max_k: int = 50) -> M
         return f"{doc.title or doc.doc_id}\n\n{doc.text}"
 
     return server
+
+
+def _readable(text: str, result: BaseModel) -> CallToolResult:
+    """The tool's text content is `text`; its structured content is still `result`.
+
+    Returning the model alone made the SDK's text content the model's JSON, and chat clients
+    (Claude Desktop…) show the text content: the user read {"answer": …, "citations": […]}
+    (round 7 trial). Annotated[CallToolResult, Model] keeps the output schema, and the SDK
+    still checks the structured content against it.
+    """
+    return CallToolResult(content=[TextContent(type="text", text=text)],
+                          structured_content=result.model_dump(mode="json"))
+
+
+def search_text(result: SearchResult) -> str:
+    """The passages as a numbered list a person reads: title › section, a snippet, the link."""
+    if not result.passages:
+        return f"No passages found for {result.query!r}."
+    entries = []
+    for p in result.passages:
+        title = p.title or p.doc_id
+        label = f"{title} › {p.section}" if p.section and p.section != title else title
+        # Longer than the Sources block's snippet: an agent reading search results has only this text.
+        flat = " ".join(p.text.split())
+        quote = flat if len(flat) <= SEARCH_SNIPPET_CHARS else flat[: SEARCH_SNIPPET_CHARS - 1] + "…"
+        # Lines end in Markdown hard breaks, as in the Sources block: chat clients render Markdown.
+        entries.append(HARD_BREAK.join([f"[{p.rank}] {label}", f"    “{quote}”", f"    {p.link}"]))
+    return "\n\n".join(entries)
 
 
 def _summaries(index: LoadedIndex, filters: Filters | None) -> list[DocumentSummary]:

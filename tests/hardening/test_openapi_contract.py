@@ -26,6 +26,7 @@ from schemathesis.core.failures import FailureGroup
 from schemathesis.generation.modes import GenerationMode
 
 from assistant.core.settings import Settings
+from assistant.retrieve.facets import facets
 from assistant.service.pipeline import Pipeline
 from hindsight.app import create_app
 
@@ -53,7 +54,14 @@ def contract_app(request: pytest.FixtureRequest, real_settings: Settings, real_p
     return create_app(real_settings.model_copy(update=overrides), pipeline=real_pipeline)
 
 
-def test_every_operation_keeps_its_documented_contract(contract_app: FastAPI) -> None:
+@pytest.fixture
+def known_values(real_pipeline: Pipeline) -> dict[str, list[str]]:
+    """Each filter field's values in the served index."""
+    return {name: sorted(counts) for name, counts in facets(real_pipeline.holder.get()).items()}
+
+
+def test_every_operation_keeps_its_documented_contract(contract_app: FastAPI,
+                                                       known_values: dict[str, list[str]]) -> None:
     schema = schemathesis.openapi.from_asgi("/openapi.json", contract_app)
     operations = [result.ok() for result in schema.get_all_operations()]
     assert len(operations) >= 10, [op.label for op in operations]
@@ -62,18 +70,20 @@ def test_every_operation_keeps_its_documented_contract(contract_app: FastAPI) ->
     checks = all_checks()
     for operation in operations:
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
-            _fuzz(operation, mode, checks, sent, failures)
+            _fuzz(operation, mode, checks, sent, failures, known_values)
     print(f"\n{sum(sent.values())} requests over {len(sent)} operations; {len(failures)} unique failures")
     assert not failures, "\n".join(failures) + "\n\n" + "\n\n".join(list(failures.values())[:4])
     assert sum(sent.values()) >= len(operations) * 20  # the generator really ran
 
 
 def _fuzz(operation: Any, mode: GenerationMode, checks: list[Any], sent: Counter[str],
-          failures: dict[str, str]) -> None:
+          failures: dict[str, str], known_values: dict[str, list[str]]) -> None:
     @FUZZ
     @given(case=operation.as_strategy(generation_mode=mode))
     def run(case: Any) -> None:
         sent[operation.label] += 1
+        if mode is GenerationMode.POSITIVE:
+            _known_filter_values(case.body, known_values)
         try:
             case.call_and_validate(checks=checks)
         except (AssertionError, FailureGroup) as exc:
@@ -85,3 +95,25 @@ def _fuzz(operation: Any, mode: GenerationMode, checks: list[Any], sent: Counter
         run()
     except Unsatisfiable:
         assert mode is GenerationMode.NEGATIVE, operation.label  # nothing invalid to send (GET /healthz)
+
+
+def _known_filter_values(body: Any, known: dict[str, list[str]]) -> None:
+    """Each generated filter value becomes one the index has (the generated shape is kept).
+
+    Whether a value exists is the served index's data, not the schema's: a value no document has
+    is a documented 422 naming the valid ones (round 8), like an unknown conversation's 404.
+    """
+    if not isinstance(body, dict):
+        return
+    for filters in (body.get("filters"), (body.get("hindsight") or {}).get("filters")
+                    if isinstance(body.get("hindsight"), dict) else None):
+        if not isinstance(filters, dict):
+            continue
+        for name, value in list(filters.items()):
+            values = known.get(name) or []
+            if not values:  # a field no document has: any value is unknown
+                filters.pop(name)
+            elif isinstance(value, list):
+                filters[name] = [values[len(str(v)) % len(values)] for v in value]
+            elif isinstance(value, str):
+                filters[name] = values[len(value) % len(values)]

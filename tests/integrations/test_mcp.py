@@ -103,6 +103,10 @@ def test_search_documents_and_resources(live: LiveServer, auth: dict[str, str]) 
     ("search", {"query": ""}, "query"),
     ("ask", {"question": Q, "filters": {"color": "red"}}, "color"),
     ("get_document", {"doc_id": "no-such-doc"}, "no document 'no-such-doc'"),
+    # A filter value no document has: the reason and the valid values, as the CLI and /api give.
+    ("search", {"query": Q, "filters": {"doc_type": "postmortems"}},
+     "no document has doc_type='postmortems'; valid doc_type values: article, postmortem"),
+    ("list_documents", {"filters": {"doc_id": "pricing"}}, "valid doc_id values: "),
     ("ask", {}, "question"),
 ])
 def test_bad_tool_input_is_an_error_result_with_the_reason(live: LiveServer, auth: dict[str, str], tool: str,
@@ -155,3 +159,23 @@ def test_bad_arguments_name_the_field_and_the_rule_only(live: LiveServer, auth: 
     result = over_http(live, auth, lambda client: client.call_tool(tool, arguments))
     [text] = [getattr(block, "text", "") for block in result.content]
     assert result.is_error and text == f"Error executing tool {tool}: invalid arguments: {expected}"
+
+
+def test_chat_clients_show_readable_text_not_the_json(live: LiveServer, auth: dict[str, str]) -> None:
+    # Round 7 trial: the text content of `ask` and `search` was the JSON of the structured result,
+    # and that is what Claude Desktop shows its user. The structured content stays as it was.
+    async def session(client: Client) -> dict[str, Any]:
+        return {"ask": await client.call_tool("ask", {"question": "银行项目的排他条款是怎么来的？"}),
+                "search": await client.call_tool("search", {"query": "排他条款", "k": 3})}
+
+    got = over_http(live, auth, session)
+    ask, search = got["ask"], got["search"]
+    [ask_text] = [block.text for block in ask.content]
+    assert not ask.is_error and ask_text == ask.structured_content["text"] and "来源：" in ask_text
+    assert not ask_text.lstrip().startswith("{") and ask.structured_content["citations"]
+    [search_text] = [block.text for block in search.content]
+    passages = search.structured_content["passages"]
+    assert len(passages) == 3 and not search_text.lstrip().startswith("{")
+    for p in passages:  # rank, title, link, in reading order
+        assert f"[{p['rank']}] {p['title'] or p['doc_id']}" in search_text and p["link"] in search_text
+    assert search_text.index("[1] ") < search_text.index("[2] ") < search_text.index("[3] ")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -251,3 +252,91 @@ def test_history_drops_the_sources_block_in_every_layout(sources: str) -> None:
                 ChatMessage(role="user", content="那后来呢？")]
     question, history = question_and_history(messages, max_turns=10)
     assert question == "那后来呢？" and history[-1] == {"role": "assistant", "content": "回答。[1]"}
+
+
+# Open WebUI's background tasks (its DEFAULT_*_PROMPT_TEMPLATEs) share one structure: a user
+# message opening "### Task:", the chat quoted as "USER: …" / "ASSISTANT: …" lines in
+# <chat_history>, and the JSON it wants under "### Output". Our own wording, same structure:
+# the server must key on the structure, not on Open WebUI's exact text.
+def task_prompt(instruction: str, output: str, history: str, extra: str = "") -> str:
+    return (f"### Task:\n{instruction}\n### Guidelines:\n- Use the chat's primary language.\n"
+            f"### Output:\nJSON format: {output}\n### Chat History:\n<chat_history>\n{history}\n</chat_history>{extra}")
+
+
+FIRST_ANSWER = "试用期结束后，客户转向了服务更成熟的大厂。[1]\n\n来源：\n\n[1] 试用期转化 › 丢单  \n    https://example.com/x"
+CHAT = f"USER: {Q}\nASSISTANT: {FIRST_ANSWER}\nUSER: 那报价呢？\n要看哪些\n因素？"
+TASKS = {
+    "title": (task_prompt("Give this chat a 3-5 word title.", '{ "title": "the title" }', CHAT),
+              {"title": "试用期结束后客户为什么转投大厂"}),
+    "tags": (task_prompt("Tag the chat's themes.", '{ "tags": ["tag1", "tag2"] }', CHAT), {"tags": []}),
+    "follow_ups": (task_prompt("Suggest follow-up questions.", '{ "follow_ups": ["Question 1?"] }', CHAT),
+                   {"follow_ups": []}),
+    "queries": (task_prompt("Write search queries for the chat.", '{ "queries": ["query1"] }', CHAT),
+                {"queries": ["那报价呢？ 要看哪些 因素？"]}),
+    "autocomplete": (task_prompt("Continue the text in <text>.", '{ "text": "<completion>" }', CHAT,
+                                 "\n<type>General</type>\n<text>试用期</text>"), {"text": ""}),
+    "unknown": (task_prompt("Describe an image for this chat.", '{ "prompt": "description" }', CHAT), {}),
+}
+
+
+@pytest.mark.parametrize("stream", [False, True])
+@pytest.mark.parametrize("kind", list(TASKS))
+def test_open_webui_tasks_get_json_of_their_shape_without_retrieval(
+    client: openai.OpenAI, fake_llm: FakeLLMServer, kind: str, stream: bool,
+) -> None:
+    # Round 7 trial: the chat title became "资料中没有提到 Generate。", and the prompt (which
+    # quotes the chat) was refused as too long or answered from the corpus.
+    prompt, expected = TASKS[kind]
+    assert len(prompt) > 100  # quotes an answer; the title prompt is what Open WebUI sends first
+    before = len(fake_llm.requests)
+    if stream:
+        chunks = list(ask(client, prompt, model="hindsight-llm", stream=True))
+        content = "".join(c.choices[0].delta.content or "" for c in chunks)
+        extension, finish = chunks[-1].model_extra["hindsight"], chunks[-1].choices[0].finish_reason
+    else:
+        completion = ask(client, prompt, model="hindsight-llm")
+        content, extension = completion.choices[0].message.content, completion.model_extra["hindsight"]
+        finish = completion.choices[0].finish_reason
+    assert json.loads(content) == expected and finish == "stop"
+    assert extension["answerer"] == "task" and extension["citations"] == [] and not extension["abstained"]
+    assert len(fake_llm.requests) == before  # neither the condenser nor the answerer was asked
+
+
+def test_a_task_prompt_longer_than_a_question_is_still_a_task(client: openai.OpenAI) -> None:
+    history = f"USER: Why did the bank deal stall? [2]\nASSISTANT: {'很长的回答。' * 400}"
+    prompt = task_prompt("Title the chat.", '{ "title": "…" }', history)
+    assert len(prompt) > 2000
+    assert json.loads(ask(client, prompt).choices[0].message.content) == {"title": "Why did the bank deal stall"}
+
+
+def test_tasks_need_no_index(tmp_path: Path) -> None:
+    # No retrieval runs for a task: with no index at all, a title still comes back, while a
+    # question gets the 503 it always did.
+    from hindsight.app import create_app
+    from testing.live_server import serve_in_thread
+    from tests.conftest import make_settings
+
+    with serve_in_thread(create_app(make_settings(tmp_path, embedder="fake"))) as url:
+        def post(content: str) -> httpx.Response:
+            return httpx.post(f"{url}/v1/chat/completions", timeout=30, json={
+                "model": "hindsight", "messages": [{"role": "user", "content": content}]})
+
+        title = post(TASKS["title"][0])
+        assert title.status_code == 200
+        assert json.loads(title.json()["choices"][0]["message"]["content"]) == TASKS["title"][1]
+        assert post(Q).status_code == 503
+
+
+def test_an_unknown_filter_value_is_a_400_naming_the_valid_ones(client: openai.OpenAI) -> None:
+    # Before round 8: a 200 whose answer was an abstention, with no hint that the filter was the cause.
+    with pytest.raises(openai.BadRequestError) as raised:
+        ask(client, Q, extra_body={"hindsight": {"filters": {"doc_id": "pricing"}}})
+    error = raised.value.body
+    assert error["code"] == "unknown_filter_value" and error["param"] == "hindsight.filters"
+    assert error["message"].startswith("no document has doc_id='pricing'; valid doc_id values: ")
+    assert "pricing-trad" in error["message"]
+    with pytest.raises(openai.BadRequestError):  # rejected before the stream starts
+        ask(client, Q, stream=True, extra_body={"hindsight": {"filters": {"doc_id": "pricing"}}})
+    # Each value exists, together they match nothing: a valid request, answered by an abstention.
+    empty = ask(client, Q, extra_body={"hindsight": {"filters": {"doc_type": "postmortem", "doc_id": "pricing-trad"}}})
+    assert empty.model_extra["hindsight"]["abstained"] and empty.model_extra["hindsight"]["citations"] == []

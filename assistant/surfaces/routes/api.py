@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from assistant.retrieve.facets import facets
 from assistant.retrieve.retriever import Filters
 from assistant.service.chat import ChatService, ConversationNotFound, StreamEvent
+from assistant.service.pipeline import Pipeline
 from assistant.store.build_store import IndexUnavailable
 from assistant.surfaces.api_models import (
     ChatRequest,
@@ -44,6 +45,8 @@ from assistant.surfaces.deps import (
     new_conversation_allowed,
 )
 from assistant.surfaces.doc_render import cited_span, render_markdown
+from assistant.surfaces.errors import issue
+from assistant.surfaces.filters import UnknownFilterValue, request_filters
 from assistant.surfaces.openapi import errors, event_stream, text_body
 from assistant.surfaces.security import check_limits
 
@@ -57,11 +60,14 @@ class EventStream(StreamingResponse):
     media_type = "text/event-stream"
 
 
-def _filters(model: FilterModel | None) -> Filters | None:
-    if model is None:
-        return None
+def _filters(model: FilterModel | None, pipeline: Pipeline) -> Filters | None:
+    """The request's filters; 422 naming each value no indexed document has, and the valid ones."""
     try:
-        return Filters.from_json(model.model_dump(exclude_none=True))
+        return request_filters(model, pipeline.holder.get)
+    except IndexUnavailable as exc:
+        raise _unavailable(exc) from exc
+    except UnknownFilterValue as exc:
+        raise HTTPException(422, [issue(["body", "filters"], problem) for problem in exc.problems]) from exc
     except ValueError as exc:
         raise HTTPException(422, str(exc)) from exc
 
@@ -94,7 +100,7 @@ def search(
     check_limits(settings, k=req.k)
     trace: dict[str, Any] = {}
     try:
-        hits = pipeline.search(req.question, k=req.k, filters=_filters(req.filters), mode=req.mode, trace=trace)
+        hits = pipeline.search(req.question, k=req.k, filters=_filters(req.filters, pipeline), mode=req.mode, trace=trace)
     except IndexUnavailable as exc:
         raise _unavailable(exc) from exc
     response.headers["X-Index-Build"] = str(trace.get("build_id", ""))  # which build answered
@@ -114,7 +120,7 @@ def chat(
     history = [t.model_dump() for t in req.history] if req.history is not None else None
     try:
         return service.ask(
-            req.question, _filters(req.filters), conversation_id=req.conversation_id, history=history
+            req.question, _filters(req.filters, pipeline), conversation_id=req.conversation_id, history=history
         ).to_json()
     except ConversationNotFound as exc:
         raise HTTPException(404, f"conversation {exc} not found") from exc
@@ -133,7 +139,7 @@ def chat_stream(
     check_limits(settings, history=req.history)
     if req.conversation_id is None:
         new_conversation_allowed(request)
-    filters = _filters(req.filters)
+    filters = _filters(req.filters, pipeline)
     history = [t.model_dump() for t in req.history] if req.history is not None else None
     events = ChatService(pipeline, store).ask_stream(
         req.question, filters, conversation_id=req.conversation_id, history=history

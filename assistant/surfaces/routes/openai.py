@@ -11,7 +11,7 @@ import dataclasses
 import json
 import time
 from collections.abc import Iterator
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from fastapi import APIRouter, FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
@@ -22,6 +22,7 @@ from assistant.answer.llm_answerer import LLMAnswerer
 from assistant.service.chat import ChatService, ConversationNotFound, StreamEvent
 from assistant.service.pipeline import ANSWERERS, Pipeline
 from assistant.store.build_store import IndexUnavailable
+from assistant.surfaces.client_tasks import task_content, task_kind
 from assistant.surfaces.deps import PipelineDep, SettingsDep, StoreDep, check_question
 from assistant.surfaces.errors import http_error, validation_error
 from assistant.surfaces.openai_compat import (
@@ -102,6 +103,12 @@ def chat_completions(
         question, history = question_and_history(req.messages, settings.max_history_turns)
     except BadMessages as exc:
         raise HTTPException(400, str(exc)) from exc
+    kind = task_kind(question)
+    if kind is not None:
+        # A client's background task (Open WebUI's title, tags…), not a question: answered from
+        # the prompt alone, before the question-length check (it quotes the chat) and without
+        # the index. See assistant/surfaces/client_tasks.py.
+        return _task_completion(task_content(question, kind), req.model, req.stream)
     try:
         check_question(question, settings)
     except HTTPException as exc:
@@ -109,7 +116,13 @@ def chat_completions(
         # which was that list's Python repr ("[{'loc': ['body', 'question'], …}]", round 7 trial).
         raise OpenAIError(400, _reason(exc.detail), "question_too_long", param="messages") from exc
     options = req.hindsight
-    filters = _filters(options.filters if options else None)
+    try:
+        filters = _filters(options.filters if options else None, chosen)
+    except HTTPException as exc:
+        if exc.status_code != 422:
+            raise
+        # 400 like every bad /v1 request (OpenAI's invalid_request_error), with the reason.
+        raise OpenAIError(400, _reason(exc.detail), "unknown_filter_value", param="hindsight.filters") from exc
     conversation_id = options.conversation_id if options else None
     turn: dict[str, Any] = {"conversation_id": conversation_id, "source": "openai",
                             "history": history if history or not conversation_id else None}
@@ -131,6 +144,21 @@ def chat_completions(
                           choices=[Choice(message=AssistantMessage(content=content))], hindsight=result)
 
 
+TASK_RESULT = HindsightResult(citations=[], abstained=False, answerer="task")
+
+
+def _task_completion(content: str, model: str, stream: bool) -> Any:
+    """The task's JSON as a completion, or as a stream of one content chunk."""
+    if not stream:
+        return ChatCompletion(id=completion_id(), created=int(time.time()), model=model,
+                              choices=[Choice(message=AssistantMessage(content=content))], hindsight=TASK_RESULT)
+    chunk = _chunker(model)
+    events = [chunk(ChunkDelta(role="assistant", content="")), chunk(ChunkDelta(content=content)),
+              chunk(ChunkDelta(), finish="stop", result=TASK_RESULT), "data: [DONE]\n\n"]
+    return StreamingResponse(iter(events), media_type="text/event-stream",
+                             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+
+
 def _require_index(pipeline: Pipeline) -> None:
     try:
         pipeline.serving_index()
@@ -138,8 +166,13 @@ def _require_index(pipeline: Pipeline) -> None:
         raise HTTPException(503, f"index unavailable: {exc}") from exc
 
 
-def _sse(events: Iterator[StreamEvent], question: str, model: str, base_url: str) -> Iterator[str]:
-    """OpenAI chunks: role, text deltas, the rest of the final answer + Sources, stop, [DONE]."""
+class _Chunker(Protocol):
+    def __call__(self, delta: ChunkDelta, finish: Literal["stop"] | None = None,
+                 result: HindsightResult | None = None) -> str: ...
+
+
+def _chunker(model: str) -> _Chunker:
+    """The `data:` line of each chunk of one completion (one id and creation time for all)."""
     ident, created = completion_id(), int(time.time())
 
     def chunk(delta: ChunkDelta, finish: Literal["stop"] | None = None, result: HindsightResult | None = None) -> str:
@@ -147,6 +180,12 @@ def _sse(events: Iterator[StreamEvent], question: str, model: str, base_url: str
                                    choices=[ChunkChoice(delta=delta, finish_reason=finish)])
         return f"data: {data.model_dump_json(exclude_none=True)}\n\n"
 
+    return chunk
+
+
+def _sse(events: Iterator[StreamEvent], question: str, model: str, base_url: str) -> Iterator[str]:
+    """OpenAI chunks: role, text deltas, the rest of the final answer + Sources, stop, [DONE]."""
+    chunk = _chunker(model)
     yield chunk(ChunkDelta(role="assistant", content=""))
     streamed = ""
     for event in events:
