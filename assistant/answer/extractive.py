@@ -76,6 +76,8 @@ class ExtractiveAnswerer(Answerer):
             kept += _other_sources(hits, kept)
         kept += _figures(hits, kept, analysis, s.answer_passage_floor * hits[0].score)
         kept += _same_case(hits, kept, analysis, s.answer_passage_floor * hits[0].score)
+        if analysis.summary:
+            kept = _one_source(hits)
         return sorted(kept, key=hits.index)
 
     def _compose(self, ctx: Context, hits: list[Hit], analysis: QuestionAnalysis) -> Answer:
@@ -163,6 +165,15 @@ def _same_case(hits: list[Hit], kept: list[Hit], analysis: QuestionAnalysis, flo
         return []
     top = hits[0].chunk.doc_id
     return [h for h in hits if h not in kept and h.chunk.doc_id == top and h.score >= floor]
+
+
+def _one_source(hits: list[Hit]) -> list[Hit]:
+    """A request for what one source says ("复盘里那个零售项目讲了什么？", "summary of the … postmortem",
+    QuestionAnalysis.summary): every retrieved passage of the top passage's document, whatever its
+    score, and no other document's. Round 8: the retail postmortem's summary quoted another article's
+    "李浩告诉光子星球……" as a point, and the English one only the lessons (the rest under the 0.9 floor)."""
+    top = hits[0].chunk.doc_id
+    return [h for h in hits if h.chunk.doc_id == top]
 
 
 def _backgrounds(hits: list[Hit], roles: set[int]) -> set[int]:
