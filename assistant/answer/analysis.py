@@ -146,7 +146,8 @@ def analyse(question: str) -> QuestionAnalysis:
     happened = event(question, qtype) if qtype in ("when", "who") else ""
     return QuestionAnalysis(question, qtype, language, script, also_asked(question, qtype), lessons, sides, unit, head,
                             given, asks_latest(question, qtype), happened,
-                            qtype == "what" and bool(SUMMARY.search(normalize(question))))
+                            qtype == "what" and bool(SUMMARY.search(normalize(question)))
+                            and not SEVERAL.search(normalize(question)))
 
 
 # "复盘里那个零售项目讲了什么？ / 总结一下《…》这篇 / summary of the … postmortem" asks what one
@@ -154,6 +155,8 @@ def analyse(question: str) -> QuestionAnalysis:
 # from whichever other document shares a word.
 SUMMARY = re.compile(r"总结|概括|概述|摘要|梗概|(?:讲|说|写|谈)(?:了|的)?(?:些)?(?:什么|啥)|主要内容|大意"
                      r"|\b(summar(y|ise|ize)|tl;?dr|gist|overview|what does (?:the|this|that) \w+ say)\b")
+# ... unless it asks it of several ("外部文章和我们的复盘分别讲了什么？", dev: one source lost a key fact).
+SEVERAL = re.compile(r"分别|各自|各篇|各个|两篇|几篇|多篇|这些|所有|都|\b(each|both|all|sources|articles|postmortems)\b")
 
 
 # A when-question asks the date of the event its words after the when-word name: "信贷审核项目一期
@@ -290,9 +293,10 @@ def reads_as_latin(text: str) -> bool:
 # manner or sequence ("能不能直接上 POC？", "可不可以先做 Demo？"). A bare "能不能" asks what is
 # possible ("定制化项目能不能赚钱？"): read as how, it cost a dev lead (round 7), so it stays yes-no.
 ADVICE = re.compile(r"(?:能不能|可不可以|能否|可否|是否可以|是否能)\s*(?:直接|先|马上|立刻|立即|提前)"
-                    # "A不A" of a verb of doing ("还做不做", "签不签", "接不接") asks whether to do it
-                    # (round 8); of 能/会/是/对/好/行/可 it asks what is possible or true.
-                    r"|([^\W\d能会是对好行可])不\1")
+                    # "A不A" of a verb of doing ending the question ("POC 还做不做", "签不签？") asks
+                    # whether to do it (round 8); of 能/会/是/对/好/行/可 it asks what is possible or
+                    # true; inside a clause ("决定投不投一个项目之前会看什么？", dev) it is not the ask.
+                    r"|([^\W\d能会是对好行可])不\1(?=\s*(?:呢|啊|吗)?\s*[？?]?\s*$)")
 
 
 # "好几个部门 / 这几个项目" say "several / these", they do not ask for a number (round 8: "客户好几个

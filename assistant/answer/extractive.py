@@ -84,7 +84,7 @@ class ExtractiveAnswerer(Answerer):
         units = evidence_units(ctx.index, hits)
         answering = {rank for rank, hit in enumerate(hits) if _answering_section(hit, hits[0], analysis)}
         roles = role_sections(hits, analysis)
-        aside = _backgrounds(hits, roles) | _advice_in_why(hits, roles, analysis)
+        aside = _backgrounds(hits, roles) | _advice_in_why(hits, roles, analysis) | _accounts_in_how(hits, roles, analysis)
         phrases = [terms for _, _, terms in self.glossary.translations(ctx.question)] if analysis.english else []
         scored = score_units(units, analysis, ctx.query, ctx.index, answering, roles, aside, phrases)
         said = previous_answer(ctx.history)
@@ -194,6 +194,18 @@ def _advice_in_why(hits: list[Hit], roles: set[int], analysis: QuestionAnalysis)
     advice = {HEADING["lessons"], HEADING["actions"]}
     return {rank for rank, hit in enumerate(hits)
             if hit.chunk.metadata.get("doc_type") == "postmortem" and hit.chunk.section in advice}
+
+
+def _accounts_in_how(hits: list[Hit], roles: set[int], analysis: QuestionAnalysis) -> set[int]:
+    """A how-question with a postmortem's lessons or action items quoted: the 经过 (timeline) of those
+    postmortems tells what happened week by week, not what to do; it is set aside like the 背景.
+    Round 8: "……客户好几个部门都在提新需求。我现在该怎么办？" led with a lesson, then quoted "第 4 周
+    生产部提出……", "第 13 周客户通知与天穹云签约" as points to act on."""
+    if analysis.qtype != "how" or not roles:
+        return set()
+    answered = {hits[rank].chunk.doc_id for rank in roles}
+    return {rank for rank, hit in enumerate(hits)
+            if hit.chunk.doc_id in answered and hit.chunk.section == HEADING["timeline"]}
 
 
 def role_sections(hits: list[Hit], analysis: QuestionAnalysis) -> set[int]:
