@@ -68,6 +68,7 @@ def test_a_keyword_why_query_presumes_its_other_words() -> None:
     ("总结一下《To B大模型应用的落地实践与思考》这篇", True),
     ("summary of the retail replenishment postmortem", True),
     ("这篇文章主要内容是什么？", True),
+    ("这篇文章都讲了什么？", True),  # 都 here is "all that", not several sources
     ("金融行业用大模型，外部文章和我们的复盘分别讲了什么？", False),  # several sources
     ("试点为什么失败？总结一下原因", False),  # a why-question
     ("排他条款", False),

@@ -156,7 +156,7 @@ def analyse(question: str) -> QuestionAnalysis:
 SUMMARY = re.compile(r"总结|概括|概述|摘要|梗概|(?:讲|说|写|谈)(?:了|的)?(?:些)?(?:什么|啥)|主要内容|大意"
                      r"|\b(summar(y|ise|ize)|tl;?dr|gist|overview|what does (?:the|this|that) \w+ say)\b")
 # ... unless it asks it of several ("外部文章和我们的复盘分别讲了什么？", dev: one source lost a key fact).
-SEVERAL = re.compile(r"分别|各自|各篇|各个|两篇|几篇|多篇|这些|所有|都|\b(each|both|all|sources|articles|postmortems)\b")
+SEVERAL = re.compile(r"分别|各自|各篇|各个|两篇|几篇|多篇|这些|所有|\b(each|both|all|sources|articles|postmortems)\b")
 
 
 # A when-question asks the date of the event its words after the when-word name: "信贷审核项目一期
