@@ -30,7 +30,8 @@ TYPE_CUES: tuple[tuple[str, tuple[str, ...], str], ...] = (
      r"\b(compare[sd]?|comparison|differ(ence|ent)?s?|versus|vs\.?)\b"),
     ("agree", ("一致吗", "是否一致", "看法一致", "观点一致", "同意", "矛盾", "分歧", "看法相同", "说法一样"),
      r"\b(agree|disagree|consistent|contradict\w*)\b"),
-    ("why", ("为什么", "为何", "原因", "怎么会", "何以", "根因", "导致"),
+    # 为啥 / 咋会 are how people type 为什么 / 怎么会 into a chat (round 8).
+    ("why", ("为什么", "为何", "原因", "怎么会", "何以", "根因", "导致", "为啥", "咋会"),
      r"\b(why|reasons?|causes?|caused)\b"),
     ("list", ("哪些", "哪几", "列举", "列出", "都有什么", "有几种"),
      rf"\b(which(?!\s+{ONE_OF})|list|name the|what are the)\b"),
@@ -38,9 +39,14 @@ TYPE_CUES: tuple[tuple[str, tuple[str, ...], str], ...] = (
      r"\b(how (many|much)|what percentage|what share|how large)\b"),
     # who before how (round 7c): "是谁点名要排产建议的？" asks for a person; 建议 there is a noun.
     ("who", ("谁", "哪家", "哪个公司", "哪个团队", "哪个部门", "哪位"), rf"\b(who(m|se)?|which\s+{ONE_OF})"),
+    # Round 8, how PMs type: 咋 (咋办/咋整/咋弄) is a colloquial 怎么; "要注意什么 / 注意事项" asks what
+    # to watch for; a request for an artefact to act on (清单/checklist/模板/步骤/to-do) asks what
+    # to do, so lessons and action items answer it, as they answer a how-question.
     ("how", ("怎么", "如何", "怎样", "应该", "建议", "做法", "办法", "避免", "应对", "要不要", "该不该",
-             "需不需要", "有没有必要", "值不值得", "是否需要"),
-     r"\b(how(?!\s+(long|many|much|large)\b)|should|advice|advise|recommend\w*|avoid|steps?)\b"),
+             "需不需要", "有没有必要", "值不值得", "是否需要", "咋", "注意什么", "注意哪些", "注意事项",
+             "要注意", "需要注意", "清单", "检查表", "模板", "步骤"),
+     r"\b(how(?!\s+(long|many|much|large)\b)|should|advice|advise|recommend\w*|avoid|steps?|"
+     r"check-?lists?|to-?do|templates?|playbook|watch out)\b"),
     ("when", ("什么时候", "何时", "哪年", "哪一年", "多久", "多长时间"), r"\b(when|how long)\b"),
     ("yesno", ("是否", "是不是", "有没有", "能不能", "会不会", "吗"),
      r"^(is|are|does|do|did|can|could|was|were|has|have|will)\b"),
@@ -110,6 +116,7 @@ class QuestionAnalysis:
     presumed: str = ""  # what a why-question takes as given ("…为什么转投大厂？" → 转投大厂), folded
     latest: bool = False  # asks for the end of a story ("最后被哪家公司拿走", "finally go live")
     event: str = ""  # what a when/who-question asks the date or the doer of ("…是什么时候上线的？" → 上线的)
+    summary: bool = False  # asks what one source says ("复盘里那个项目讲了什么？", "总结一下《…》")
 
     @property
     def english(self) -> bool:
@@ -138,7 +145,18 @@ def analyse(question: str) -> QuestionAnalysis:
     given = presumed(question) if qtype == "why" else ""
     happened = event(question, qtype) if qtype in ("when", "who") else ""
     return QuestionAnalysis(question, qtype, language, script, also_asked(question, qtype), lessons, sides, unit, head,
-                            given, asks_latest(question, qtype), happened)
+                            given, asks_latest(question, qtype), happened,
+                            qtype == "what" and bool(SUMMARY.search(normalize(question)))
+                            and not SEVERAL.search(normalize(question)))
+
+
+# "复盘里那个零售项目讲了什么？ / 总结一下《…》这篇 / summary of the … postmortem" asks what one
+# source says (round 8): its quotes should all come from that source (extractive._one_source), not
+# from whichever other document shares a word.
+SUMMARY = re.compile(r"总结|概括|概述|摘要|梗概|(?:讲|说|写|谈)(?:了|的)?(?:些)?(?:什么|啥)|主要内容|大意"
+                     r"|\b(summar(y|ise|ize)|tl;?dr|gist|overview|what does (?:the|this|that) \w+ say)\b")
+# ... unless it asks it of several ("外部文章和我们的复盘分别讲了什么？", dev: one source lost a key fact).
+SEVERAL = re.compile(r"分别|各自|各篇|各个|两篇|几篇|多篇|这些|所有|\b(each|both|all|sources|articles|postmortems)\b")
 
 
 # A when-question asks the date of the event its words after the when-word name: "信贷审核项目一期
@@ -162,7 +180,10 @@ def event(question: str, qtype: str = "when") -> str:
 # went to a big vendor, and asks for the cause. A sentence that only tells that outcome ("…然而客户
 # 还是在试用期结束后便接洽了服务更为成熟的大厂") restates the question; it should not lead
 # (select.LEAD_RESTATE). The outcome is what follows the why-word, or precedes "的原因".
-PRESUMED = re.compile(r"(?:为什么|为何|怎么会|何以)(?:说)?(?P<after>[^？?。！!，,]+)|(?P<before>[^？?。！!，,]+?)的(?:根本)?原因")
+PRESUMED = re.compile(r"(?:为什么|为何|怎么会|何以|为啥|咋会)(?:说)?(?P<after>[^？?。！!，,]+)"
+                      r"|(?P<before>[^？?。！!，,]+?)的(?:根本)?原因"
+                      # a keyword query "试用期 丢单 原因" (round 8): the words before a last 原因
+                      r"|^(?P<keywords>[^？?。！!，,]+?)\s+(?:根本原因|原因|为啥|为什么)\s*[？?]?\s*$")
 
 
 def presumed(question: str) -> str:
@@ -170,7 +191,7 @@ def presumed(question: str) -> str:
     match = PRESUMED.search(normalize(question))
     if not match:
         return ""
-    return (match.group("after") or match.group("before") or "").strip()
+    return (match.group("after") or match.group("before") or match.group("keywords") or "").strip()
 
 
 # "最后 / 最终 / finally / in the end" asks for how a story ended: of the dated sentences of the
@@ -271,14 +292,44 @@ def reads_as_latin(text: str) -> bool:
 # (a lesson leads, not a root cause): "要不要先签框架协议？", and "能不能/可不可以" with an adverb of
 # manner or sequence ("能不能直接上 POC？", "可不可以先做 Demo？"). A bare "能不能" asks what is
 # possible ("定制化项目能不能赚钱？"): read as how, it cost a dev lead (round 7), so it stays yes-no.
-ADVICE = re.compile(r"(?:能不能|可不可以|能否|可否|是否可以|是否能)\s*(?:直接|先|马上|立刻|立即|提前)")
+ADVICE = re.compile(r"(?:能不能|可不可以|能否|可否|是否可以|是否能)\s*(?:直接|先|马上|立刻|立即|提前)"
+                    # "A不A" of a verb of doing ending the question ("POC 还做不做", "签不签？") asks
+                    # whether to do it (round 8); of 能/会/是/对/好/行/可 it asks what is possible or
+                    # true; inside a clause ("决定投不投一个项目之前会看什么？", dev) it is not the ask.
+                    r"|([^\W\d能会是对好行可])不\1(?=\s*(?:呢|啊|吗)?\s*[？?]?\s*$)")
+
+
+# "好几个部门 / 这几个项目" say "several / these", they do not ask for a number (round 8: "客户好几个
+# 部门都在提新需求。我现在该怎么办？" was read as a number question).
+NOT_COUNTING = re.compile(r"[好这那前后头]几")
+# Where a message that gives context first ("我们下周要跟一家银行谈试点，对方想先免费做三个月。这种
+# 情况要注意什么？") ends a statement: the ask is the last sentence, after the last 。/！/. .
+STATEMENT_END = re.compile(r"(?<=[。！!])|(?<=\.)\s+")
+
+
+def asking_sentence(question: str) -> str:
+    """The sentence of a message that asks: its last one when statements come first, else all of it."""
+    parts = [p for p in STATEMENT_END.split(question.strip()) if p.strip()]
+    return parts[-1].strip() if len(parts) > 1 else question
 
 
 def question_type(question: str) -> str:
-    """The first type whose cue occurs in the question; "what" when none does."""
+    """The first type whose cue occurs in the question; "what" when none does.
+
+    A message that states its context first is typed by its asking sentence when that one has a
+    cue (round 8): the context's words ("合同12周", "好几个部门", "原因是……") are not the ask.
+    """
+    asked = asking_sentence(question)
+    if asked != question and (qtype := _cued_type(asked)) != "what":
+        return qtype
+    return _cued_type(question)
+
+
+def _cued_type(question: str) -> str:
     folded = normalize(question)
     for qtype, cues, english in TYPE_CUES:
-        if any(cue in folded for cue in cues) or re.search(english, folded.strip()):
+        text = NOT_COUNTING.sub("", folded) if qtype == "number" else folded
+        if any(cue in text for cue in cues) or re.search(english, text.strip()):
             return qtype
         if qtype == "how" and ADVICE.search(folded):
             return qtype

@@ -130,6 +130,9 @@ def compose(
     # A Chinese question gets no English-prose quote while a Chinese one is left (the language rule).
     chosen = [s for s in chosen if analysis.speaks(s.unit.text)] or chosen
     lead, *points = _list_order(chosen, hits) if analysis.qtype == "list" else chosen
+    if analysis.summary:  # what one source says (round 8): its points in the source's order, so a
+        # postmortem reads background → account → cause → lessons, not by relevance
+        points = sorted(points, key=lambda s: (s.unit.doc_id, s.unit.start))
     points = _within(points, max_chars - len(lead.unit.text))
     if analysis.qtype == "agree" and len({p.unit.doc_id for p in [lead, *points]}) > 1:
         body = _stance_part(lead, points, hits, analysis, numbers, snippets)

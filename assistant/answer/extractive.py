@@ -76,13 +76,15 @@ class ExtractiveAnswerer(Answerer):
             kept += _other_sources(hits, kept)
         kept += _figures(hits, kept, analysis, s.answer_passage_floor * hits[0].score)
         kept += _same_case(hits, kept, analysis, s.answer_passage_floor * hits[0].score)
+        if analysis.summary:
+            kept = _one_source(hits)
         return sorted(kept, key=hits.index)
 
     def _compose(self, ctx: Context, hits: list[Hit], analysis: QuestionAnalysis) -> Answer:
         units = evidence_units(ctx.index, hits)
         answering = {rank for rank, hit in enumerate(hits) if _answering_section(hit, hits[0], analysis)}
         roles = role_sections(hits, analysis)
-        aside = _backgrounds(hits, roles) | _advice_in_why(hits, roles, analysis)
+        aside = _backgrounds(hits, roles) | _advice_in_why(hits, roles, analysis) | _accounts_in_how(hits, roles, analysis)
         phrases = [terms for _, _, terms in self.glossary.translations(ctx.question)] if analysis.english else []
         scored = score_units(units, analysis, ctx.query, ctx.index, answering, roles, aside, phrases)
         said = previous_answer(ctx.history)
@@ -165,6 +167,15 @@ def _same_case(hits: list[Hit], kept: list[Hit], analysis: QuestionAnalysis, flo
     return [h for h in hits if h not in kept and h.chunk.doc_id == top and h.score >= floor]
 
 
+def _one_source(hits: list[Hit]) -> list[Hit]:
+    """A request for what one source says ("复盘里那个零售项目讲了什么？", "summary of the … postmortem",
+    QuestionAnalysis.summary): every retrieved passage of the top passage's document, whatever its
+    score, and no other document's. Round 8: the retail postmortem's summary quoted another article's
+    "李浩告诉光子星球……" as a point, and the English one only the lessons (the rest under the 0.9 floor)."""
+    top = hits[0].chunk.doc_id
+    return [h for h in hits if h.chunk.doc_id == top]
+
+
 def _backgrounds(hits: list[Hit], roles: set[int]) -> set[int]:
     """Ranks of the background sections of the postmortems whose answering section is quoted:
     a postmortem's 背景 says who the customer was and what was signed, not why it went wrong nor
@@ -183,6 +194,18 @@ def _advice_in_why(hits: list[Hit], roles: set[int], analysis: QuestionAnalysis)
     advice = {HEADING["lessons"], HEADING["actions"]}
     return {rank for rank, hit in enumerate(hits)
             if hit.chunk.metadata.get("doc_type") == "postmortem" and hit.chunk.section in advice}
+
+
+def _accounts_in_how(hits: list[Hit], roles: set[int], analysis: QuestionAnalysis) -> set[int]:
+    """A how-question with a postmortem's lessons or action items quoted: the 经过 (timeline) of those
+    postmortems tells what happened week by week, not what to do; it is set aside like the 背景.
+    Round 8: "……客户好几个部门都在提新需求。我现在该怎么办？" led with a lesson, then quoted "第 4 周
+    生产部提出……", "第 13 周客户通知与天穹云签约" as points to act on."""
+    if analysis.qtype != "how" or not roles:
+        return set()
+    answered = {hits[rank].chunk.doc_id for rank in roles}
+    return {rank for rank, hit in enumerate(hits)
+            if hit.chunk.doc_id in answered and hit.chunk.section == HEADING["timeline"]}
 
 
 def role_sections(hits: list[Hit], analysis: QuestionAnalysis) -> set[int]:
