@@ -19,6 +19,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="configuration(s) to run, repeatable or comma-separated; 'all' for every one")
     p.add_argument("--list", action="store_true", help="list the configurations and exit")
     p.add_argument("--questions", type=Path, default=EVAL_DIR / "questions.jsonl")
+    p.add_argument("--probe", nargs="?", type=Path, const=EVAL_DIR / "abstention_probe.jsonl", metavar="FILE",
+                   help="score the held-out probe (eval/abstention_probe.jsonl) instead: one gold quote per "
+                        "answerable question, no key facts; never gated")
     p.add_argument("--url", help="evaluate a running server (POST /api/chat and /api/search)")
     p.add_argument("--api-key", help="Bearer key for --url when the server requires one")
     p.add_argument("--limit", type=int, help="only the first N questions")
@@ -42,7 +45,7 @@ def run(argv: list[str]) -> int:
     # lazy: `hindsight --help` and argument errors must not load the pipeline, FAISS or a model.
     from eval import configs as cfg
     from eval.backends import EvalError
-    from eval.questions import QuestionError, load_questions
+    from eval.questions import QuestionError, load_probe, load_questions
 
     args = build_parser().parse_args(argv)
     if args.list:
@@ -52,7 +55,9 @@ def run(argv: list[str]) -> int:
     try:
         names = [cfg.DEFAULT_CONFIG] if (args.gate or args.update_baseline) and not args.config else args.config
         configs = cfg.resolve(names)
-        questions = _select(load_questions(args.questions), args)
+        if args.probe and (args.gate or args.update_baseline):
+            raise ValueError("--probe is a second opinion: it is never gated and never a baseline")
+        questions = _select(load_probe(args.probe) if args.probe else load_questions(args.questions), args)
     except (ValueError, QuestionError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

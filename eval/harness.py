@@ -100,7 +100,8 @@ def score(question: Question, hits: list[dict[str, Any]], answer: dict[str, Any]
         ranks = m.span_ranks(question.gold, passages(hits))
         record.span_ranks = [{"doc_id": d, "span": s, "rank": r} for (d, s), r in ranks.items()]
         record.metrics.update(m.retrieval_metrics(question.gold, passages(hits)))
-        record.metrics["key_facts"] = 0.0 if abstained else m.key_fact_coverage(text, question.key_facts)
+        if question.key_facts:  # the probe has none: no key-fact score rather than a false 0
+            record.metrics["key_facts"] = 0.0 if abstained else m.key_fact_coverage(text, question.key_facts)
         if not abstained:
             record.metrics.update(m.gold_citation_metrics(question.gold, passages(answer.get("citations", []))))
             record.metrics["lead_evidence"] = m.lead_evidence(lead_text(answer), question.gold)

@@ -82,10 +82,11 @@ def load_questions(path: Path, limit: int | None = None) -> list[Question]:
 
 
 def load_probe(path: Path) -> list[Question]:
-    """The abstention probe (eval/abstention_probe.jsonl): questions labelled only answerable or
-    not, by kind ("answerable", "near-miss", "off-topic"), with no gold spans. It was written by
-    someone who never saw questions.jsonl, so it is a second held-out check of the abstention
-    decision, never fitted on; ids are "probe-<line>"."""
+    """The held-out probe (eval/abstention_probe.jsonl), labelled answerable or not by kind
+    ("answerable", "near-miss", "off-topic"); an answerable line carries one gold quote and no key
+    facts. Someone who never saw questions.jsonl wrote it, so it is a second opinion on abstention
+    and retrieval, never fitted on. Ids are "probe-<line>".
+    """
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except OSError as exc:
@@ -96,8 +97,12 @@ def load_probe(path: Path) -> list[Question]:
             continue
         try:
             data = json.loads(line)
+            answerable = bool(data["answerable"])
+            # An answerable line's evidence is "doc_id: verbatim quote", its one gold span.
+            doc_id, quote = str(data["evidence"]).split(": ", 1) if answerable else ("", "")
             probe.append(Question(id=f"probe-{number}", question=str(data["question"]), type=str(data["kind"]),
-                                  lang=str(data.get("lang", "")), answerable=bool(data["answerable"])))
+                                  lang=str(data.get("lang", "")), answerable=answerable,
+                                  gold={doc_id: [quote]} if answerable else {}))
         except (ValueError, KeyError, TypeError) as exc:
             raise QuestionError(f"{path}:{number}: {exc}") from exc
     return probe

@@ -130,3 +130,21 @@ def test_gate_fails_when_the_answerer_cites_the_wrong_passages(
     monkeypatch.setitem(ANSWERERS, "extractive", lambda s, e: WrongCitations(s))
     assert run([*common, "--run", "broken", "--gate"]) == 1
     assert "REGRESSION [citations] citation_precision" in capsys.readouterr().err
+
+
+@pytest.mark.usefixtures("eval_env")
+def test_probe_is_scored_without_key_facts_and_never_gated(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    probe = tmp_path / "probe.jsonl"
+    rows = [{"question": "排他条款是怎么来的？", "answerable": True, "kind": "answerable", "lang": "zh-Hans",
+             "evidence": "pm-bank-exclusivity: 合同模板增加排他条款的定价规则"},
+            {"question": "明天北京的天气怎么样？", "answerable": False, "kind": "off-topic", "lang": "zh-Hans",
+             "evidence": "grep 天气: no hits"}]
+    probe.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    common = ["--probe", str(probe), "--results-dir", str(tmp_path / "results"), "--quiet"]
+    assert run([*common, "--run", "p1"]) == 0
+    summary = json.loads((tmp_path / "results" / "p1" / "summary.json").read_text(encoding="utf-8"))
+    answerable, off_topic = summary["questions"]["hybrid"]
+    assert "hit@5" in answerable["metrics"] and "key_facts" not in answerable["metrics"]
+    assert answerable["span_ranks"][0]["span"] == "合同模板增加排他条款的定价规则" and not off_topic["answerable"]
+    assert run([*common, "--run", "p2", "--gate"]) == 2  # a second opinion, never the gate
+    assert "never gated" in capsys.readouterr().err
