@@ -114,3 +114,23 @@ def test_a_summary_s_points_follow_the_source_s_order() -> None:
     texts = lambda q: [s.text[:1] for s in compose(analyse(q), chosen, hits, 600).sentences]  # noqa: E731
     assert texts("这个复盘讲了什么？") == ["丙", "甲", "乙", "丁"]  # the lead stays the best unit
     assert texts("这个复盘有什么问题？") == ["丙", "丁", "甲", "乙"]  # by relevance, as before
+
+
+def test_a_checklist_request_gathers_action_items_of_another_passage() -> None:
+    # Round 8: "…验收的 checklist" quoted two lessons and left out the same postmortem's action item
+    # "试用期每周向客户决策人发送验收指标周报" (another passage, 0.05 under the lessons).
+    from assistant.answer.select import select, type_bonus
+
+    def unit(text: str, rank: int, sid: int, checkbox: bool = False) -> EvidenceUnit:
+        return EvidenceUnit(sid, rank, "pm", sid * 100, sid * 100 + len(text), text, "行动项" if checkbox else "教训",
+                            list_item=True, checkbox=checkbox)
+
+    lessons = [unit("试用期的目标是验证一个场景，范围必须写进合同。", 0, 0), unit("竞品承诺更多时，回应是达标的验收数据。", 0, 1)]
+    action = unit("试用期每周向客户决策人发送验收指标周报", 2, 2, checkbox=True)
+    scored = [Scored(u, r, r, np.eye(3, dtype=np.float32)[i]) for i, (u, r) in
+              enumerate(zip([*lessons, action], [0.94, 0.92, 0.88], strict=True))]
+    checklist, question = analyse("给我一个试点验收的 checklist"), analyse("试点验收怎么做？")
+    assert checklist.artefact and checklist.synthesis and not question.artefact
+    assert action in [s.unit for s in select(scored, checklist, 5, 0.7)]
+    assert action not in [s.unit for s in select(scored, question, 5, 0.7)]  # not a checklist: a new passage must be closer
+    assert type_bonus(action, action.text, checklist) > type_bonus(action, action.text, question)

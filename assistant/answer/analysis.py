@@ -98,6 +98,11 @@ def figure(unit: str) -> re.Pattern[str]:
 
 # A question about what was learned, whatever its type: postmortems answer it in their lessons.
 LESSON_CUES = re.compile(r"教训|经验|启示|学到|收获|\b(lessons?|learn(ed|t|ing)?|takeaways?)\b")
+# A request for something to work through ("给我一个试点验收的 checklist", "列个立项前要问客户的问题
+# 清单"): its items are steps to take, which is what a postmortem's action items and an article's
+# numbered advice are; the best of each source belongs in it (round 8 trial: two lessons of one
+# postmortem, with its "试用期每周向客户决策人发送验收指标周报" action item left out).
+ARTEFACT = re.compile(r"清单|检查表|核对表|模板|步骤|待办|\b(check-?lists?|to-?dos?|templates?|playbooks?|steps)\b")
 
 
 @dataclass(frozen=True)
@@ -117,6 +122,7 @@ class QuestionAnalysis:
     latest: bool = False  # asks for the end of a story ("最后被哪家公司拿走", "finally go live")
     event: str = ""  # what a when/who-question asks the date or the doer of ("…是什么时候上线的？" → 上线的)
     summary: bool = False  # asks what one source says ("复盘里那个项目讲了什么？", "总结一下《…》")
+    artefact: bool = False  # asks for a checklist, template or steps to work through (ARTEFACT)
 
     @property
     def english(self) -> bool:
@@ -125,7 +131,7 @@ class QuestionAnalysis:
     @property
     def synthesis(self) -> bool:
         """Questions whose answer should draw on several sources."""
-        return self.qtype in ("list", "compare", "agree")
+        return self.qtype in ("list", "compare", "agree") or self.artefact
 
     def speaks(self, text: str) -> bool:
         """Is the quote in the question's language? A Chinese question is not answered in English
@@ -147,7 +153,8 @@ def analyse(question: str) -> QuestionAnalysis:
     return QuestionAnalysis(question, qtype, language, script, also_asked(question, qtype), lessons, sides, unit, head,
                             given, asks_latest(question, qtype), happened,
                             qtype == "what" and bool(SUMMARY.search(normalize(question)))
-                            and not SEVERAL.search(normalize(question)))
+                            and not SEVERAL.search(normalize(question)),
+                            bool(ARTEFACT.search(normalize(question))))
 
 
 # "复盘里那个零售项目讲了什么？ / 总结一下《…》这篇 / summary of the … postmortem" asks what one

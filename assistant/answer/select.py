@@ -311,6 +311,8 @@ def type_bonus(unit: EvidenceUnit, folded: str, analysis: QuestionAnalysis) -> f
         bonus += CUE_BONUS
     if analysis.qtype == "list" and unit.list_item:
         bonus += CUE_BONUS
+    if analysis.artefact and (unit.list_item or unit.checkbox):  # a step or an action item is what
+        bonus += CUE_BONUS  # a checklist is made of (and outweighs an action item's quality penalty)
     if any(normalize(side) in folded for side in analysis.sides):  # says something of a compared side
         bonus += CUE_BONUS
     return bonus
@@ -372,9 +374,13 @@ def _fill(chosen: list[Scored], pool: list[Scored], analysis: QuestionAnalysis, 
         # A who-question's unit that names someone may add a passage of a document already quoted
         # (within MARGIN): "…最后被哪家公司拿走了？" led with the customer's background, and the
         # account naming the competitor ("化名“天穹云”") sat 0.06 under it, out of NEW_SOURCE_MARGIN.
+        # A checklist gathers steps across sections and sources: a step or action item of a new
+        # passage may join within MARGIN (round 8: "…验收的 checklist" left out the postmortem's
+        # "试用期每周向客户决策人发送验收指标周报", 0.05 under its lessons).
         eligible = [s for s in pool if s.unit.hit_rank in cited or s.relevance >= best - NEW_SOURCE_MARGIN
                     or (naming is not None and s.unit.doc_id in {c.unit.doc_id for c in chosen}
-                        and naming.search(normalize(s.unit.text)))]
+                        and naming.search(normalize(s.unit.text)))
+                    or (analysis.artefact and (s.unit.list_item or s.unit.checkbox))]
         if not eligible:
             break
         pick = max(eligible, key=lambda s: lam * s.relevance - (1 - lam) * _similarity(s, chosen))
