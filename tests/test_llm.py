@@ -11,6 +11,7 @@ from collections.abc import Iterator
 import pytest
 
 from assistant.answer.base import Delta
+from assistant.answer.compose import passage_snippet
 from assistant.core.settings import Settings
 from assistant.core.types import Answer
 from assistant.embed.embedder import Embedder
@@ -75,6 +76,7 @@ def test_correct_citations_are_verified_and_listed(pipeline: Pipeline, server: F
     assert all(s.supported for s in answer.sentences)
     assert [c.n for c in answer.citations] == sorted([a, b])
     assert next(c for c in answer.citations if c.n == a).hit.chunk.section.endswith("为什么试用后丢单")
+    assert all(c.snippet == passage_snippet(c.hit.chunk.text) for c in answer.citations)  # read, not markdown
     assert answer.text == f"{P1_A}[{a}] {P1_B}[{a}]\n\n{P2}[{b}]"
     assert answer.trace["llm"]["verdicts"]["supported"] == 3
     request = server.requests[-1]

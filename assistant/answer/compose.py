@@ -37,7 +37,7 @@ from assistant.answer.select import Scored
 from assistant.answer.units import EvidenceUnit
 from assistant.core.types import AnswerSentence, Citation, Hit
 from assistant.retrieve.glossary import Glossary
-from assistant.text import CJK, normalize
+from assistant.text import CJK, normalize, plain_passage
 
 # English frame verbs per question type: (one source, one quote), (one source, several quotes),
 # (several sources). "1 source gives this reason:" above three reasons read wrong.
@@ -438,6 +438,12 @@ def _label(text: str) -> AnswerSentence:
 
 def _frame(text: str) -> AnswerSentence:
     return AnswerSentence(text=text, citations=[], supported=True, support=1.0, kind="frame")
+
+
+def passage_snippet(text: str) -> str:
+    """A whole cited passage as its snippet (the LLM answerer cites passages, not units): read
+    without markdown marks, shortened ("- [ ] **…**" showed verbatim in its Sources)."""
+    return _shorten(plain_passage(text))
 
 
 def _shorten(text: str) -> str:

@@ -32,6 +32,7 @@ from assistant.answer.base import (
     render_pieces,
 )
 from assistant.answer.citations import Verification, verify
+from assistant.answer.compose import passage_snippet
 from assistant.answer.extractive import ExtractiveAnswerer
 from assistant.core.settings import Settings
 from assistant.core.types import Answer, AnswerSentence, Citation, Hit
@@ -170,7 +171,7 @@ class LLMAnswerer(Answerer):
     def _compose(self, ctx: Context, hits: list[Hit], checked: Verification) -> Answer:
         # Citation numbers stay the passage numbers the model saw, so streamed [n] marks keep
         # pointing at the same source; only passages actually cited are listed.
-        citations = [Citation(n, hits[n - 1]) for n in sorted(checked.cited)]
+        citations = [Citation(n, hits[n - 1], snippet=passage_snippet(hits[n - 1].chunk.text)) for n in sorted(checked.cited)]
         for i, sentence in enumerate(checked.sentences):
             sentence.kind = "lead" if i == 0 else "point"
         return Answer(checked.text, citations, checked.sentences, abstained=False, answerer=self.name, trace=ctx.trace)

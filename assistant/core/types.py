@@ -5,8 +5,6 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from assistant.text import plain_passage
-
 
 @dataclass(frozen=True)
 class Chunk:
@@ -119,7 +117,7 @@ class Citation:
         if not self.section_path:
             self.section_path = section_path(self.hit.chunk)
         if not self.snippet:
-            self.snippet = _shorten(plain_passage(self.hit.chunk.text))
+            self.snippet = _shorten(" ".join(self.hit.chunk.text.split()))
 
     def to_json(self) -> dict[str, Any]:
         """The hit's passage fields plus its number, section path, snippet and publication."""
