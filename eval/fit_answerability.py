@@ -37,8 +37,11 @@ REPEATS = 5
 EVAL_DIR = Path(__file__).resolve().parent
 
 
-def feature_rows(pipeline: Pipeline, questions: list[Question]) -> tuple[np.ndarray, list[list[str]]]:
-    """One feature vector per question (in FEATURES order) and its missing terms."""
+def feature_rows(
+    pipeline: Pipeline, questions: list[Question], offtopic: np.ndarray | None = None,
+) -> tuple[np.ndarray, list[list[str]]]:
+    """One feature vector per question (in FEATURES order) and its missing terms; `offtopic`: the
+    reference vectors a model being fitted compares with (default: the current build's)."""
     index = pipeline.holder.get()
     retriever = pipeline.retriever(index)
     rows: list[list[float]] = []
@@ -50,7 +53,8 @@ def feature_rows(pipeline: Pipeline, questions: list[Question]) -> tuple[np.ndar
             rows.append([0.0] * len(FEATURES))
             missing.append([])
             continue
-        values, lacking = features(content_terms(q.question, pipeline.glossary), query, hits, index, q.question, pipeline.glossary)
+        values, lacking = features(content_terms(q.question, pipeline.glossary), query, hits, index, q.question,
+                                   pipeline.glossary, offtopic)
         rows.append([values[name] for name in FEATURES])
         missing.append(lacking.all)
     return np.array(rows), missing
@@ -62,6 +66,12 @@ def _retrieved(pipeline: Pipeline, q: Question) -> tuple[Any, Any, Any]:
     retriever = pipeline.retriever(index)
     query = retriever.prepare(q.question, {})
     return query, retriever.search(query, pipeline.settings.answer_passages, Filters.from_json(q.filters)), index
+
+
+def offtopic_references(path: Path) -> list[str]:
+    """The off-topic reference questions: written apart from the question set (expenses, weather,
+    IT help, coding …), never scored; the model's `offtopic_top` is a question's best cosine to them."""
+    return [str(json.loads(line)["text"]) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
 def out_of_fold(x: np.ndarray, y: np.ndarray, c: float, seed: int = 0) -> np.ndarray:
@@ -154,6 +164,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--check", choices=("dev", "test", "probe"), help="score the current build's model instead")
     parser.add_argument("--probe", type=Path, default=EVAL_DIR / "abstention_probe.jsonl")
     parser.add_argument("--out", type=Path, default=None, help="default: Settings().answerability_file")
+    parser.add_argument("--offtopic", type=Path, default=EVAL_DIR / "offtopic_refs.jsonl",
+                        help="off-topic reference questions the model carries (JSONL, a 'text' per line)")
     args = parser.parse_args(argv)
     settings = Settings()
     pipeline = build_pipeline(settings, answerer="extractive")
@@ -165,8 +177,11 @@ def main(argv: list[str] | None = None) -> None:
         check(pipeline, [q for q in questions if split_of(q.id) == args.check])
         return
     dev = [q for q in questions if split_of(q.id) == "dev"]
-    x, _ = feature_rows(pipeline, dev)
+    references = offtopic_references(args.offtopic)
+    vectors = np.asarray(pipeline.embedder.embed_batch(references, "query"))
+    x, _ = feature_rows(pipeline, dev, vectors)
     model = fit(x, np.array([0 if q.answerable else 1 for q in dev]), args.max_far)
+    model["offtopic"] = references  # ingest embeds them into the build beside the model
     out = args.out or settings.answerability_file
     out.write_text(json.dumps(model, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     print(json.dumps(model["fitted"], indent=1))

@@ -119,4 +119,7 @@ def seed_from_index(store: VectorStore, index_dir: Path, embedder_params: dict[s
     store.seed([c.search_text() for c in index.chunks], np.asarray(index.vectors))
     store.seed([index.documents[s.doc_id].text[s.start:s.end] for s in index.sentences],
                np.asarray(index.sentence_vectors))
+    references = (index.answerability or {}).get("offtopic") or []
+    if index.offtopic_vectors is not None and len(references) == len(index.offtopic_vectors):
+        store.seed(references, np.asarray(index.offtopic_vectors), kind="query")  # the model's off-topic references
     return len(store) - before

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from assistant.core.settings import Settings
 from assistant.core.types import LEXICAL_TEXT
 from assistant.embed.embedder import backend_version
@@ -25,6 +27,7 @@ from assistant.store.build_store import (
     compatible_build,
     model_digest,
     read_answerability_file,
+    read_offtopic_vectors,
 )
 from assistant.store.build_writer import (
     StoreBusy,
@@ -140,7 +143,7 @@ def _ingest_locked(
     embedder: Embedder = embedder_factory()
     parts: BuildParts = assemble(plan.ready, previous, embedder, settings, progress)
     parts.answerability = model
-    parts.answerability = model
+    parts.offtopic_vectors = _offtopic_vectors(model, previous if same_model else None, embedder)
     report.embedded = parts.embedded
     report.documents, report.chunks = len(parts.documents), len(parts.chunks)
     if parts.chunks:
@@ -155,6 +158,18 @@ def _answerability_model(settings: Settings) -> dict[str, Any] | None:
         return read_answerability_file(settings.answerability_file)
     except ValueError as exc:
         raise IngestError(str(exc)) from exc
+
+
+def _offtopic_vectors(model: dict[str, Any] | None, same: PreviousBuild | None, embedder: Embedder) -> np.ndarray | None:
+    """The model's off-topic reference questions embedded as queries, by this build's embedder;
+    a previous build with the same model already has them."""
+    texts = [str(t) for t in (model or {}).get("offtopic") or []]
+    if not texts:
+        return None
+    kept = read_offtopic_vectors(same.path) if same is not None else None
+    if kept is not None and len(kept) == len(texts):
+        return kept
+    return np.asarray(embedder.embed_batch(texts, "query"), dtype=np.float32)
 
 
 def _load(source: SourceFile) -> Document | LoadError:

@@ -229,3 +229,29 @@ def test_a_build_with_an_unreadable_model_still_answers_and_says_why(
     answer = build_pipeline(settings).answer("试用期结束后客户为什么转投大厂？")
     assert not answer.abstained and answer.citations
     assert "refit" in caplog.text
+
+
+def test_the_models_off_topic_references_are_embedded_into_its_build(fake_settings: Settings, tmp_path: Path) -> None:
+    import numpy as np
+
+    from assistant.answer.answerability import _offtopic_top
+    from assistant.index.indexes import Query
+
+    references = ["明天北京会下雨吗？", "VPN 连不上怎么办"]
+    model = {"weights": dict.fromkeys(FEATURES, 0.0), "bias": -5.0, "threshold": 0.5,
+             "mean": dict.fromkeys(FEATURES, 0.0), "scale": dict.fromkeys(FEATURES, 1.0), "offtopic": references}
+    model_file = tmp_path / "model.json"
+    model_file.write_text(json.dumps(model, ensure_ascii=False))
+    settings = fake_settings.model_copy(update={"answerability_file": model_file})
+    run_ingest(settings, HashEmbedder, progress=False)
+    index = load_index(settings.index_dir)
+    expected = HashEmbedder().embed_batch(references, "query")
+    assert index.offtopic_vectors is not None and np.allclose(index.offtopic_vectors, expected)
+    # offtopic_top: the question's best cosine to a reference; 0 for a build without references
+    weather = Query("明天北京会下雨吗？", vector=expected[0])
+    assert _offtopic_top(weather, index.offtopic_vectors) == pytest.approx(1.0, abs=1e-5)
+    assert _offtopic_top(weather, None) == 0.0
+
+    model_file.write_text(json.dumps({k: v for k, v in model.items() if k != "offtopic"}))
+    run_ingest(settings, HashEmbedder, progress=False)  # a model without references: a build without them
+    assert load_index(settings.index_dir).offtopic_vectors is None

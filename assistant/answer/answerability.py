@@ -6,10 +6,11 @@ such as "GPT-4o", or a noun rather than a verb of the phrasing), how many of the
 passages contain, how well the best passages match lexically and densely, whether the dense and
 lexical rankers agree, how many documents the top passages come from, and — for a question
 asking for an amount, a share, a date, a duration, a name or a count — whether the top sentences
-that talk about it state a value of that kind (`type_unmet`). English names and
+that talk about it state a value of that kind (`type_unmet`), and how close the question is to
+a reference set of off-topic questions (`offtopic_top`). English names and
 phrases count as known when the glossary translates them into a term the corpus has (Baidu →
-百度). Its weights are fitted
-on the dev split (`python -m eval.fit_answerability`) and travel inside each index build.
+百度). Its weights (and its reference questions) are fitted on the dev split
+(`python -m eval.fit_answerability`) and travel inside each index build.
 An abstention names the missing term in the question's language.
 """
 
@@ -33,7 +34,7 @@ from assistant.text import CJK, EN_STOP, ZH_STOP, char_ngrams, jieba_words, norm
 FEATURES = (
     "unknown_share", "unknown_count", "unknown_entity", "top_coverage", "best_overlap",
     "dense_top", "dense_margin", "sentence_top", "rank_agreement", "latin_question",
-    "unknown_noun", "doc_spread", "type_unmet",
+    "unknown_noun", "doc_spread", "type_unmet", "offtopic_top",
 )
 # Passages the features look at. 3 since the 600/120 chunks: a bigger passage covers more of an
 # out-of-scope question's words, so five of them hid the gap (dev CV recall at ≤3 % false
@@ -227,7 +228,7 @@ class Gaps(NamedTuple):
 
 def features(
     terms: Sequence[Term], query: Query, hits: list[Hit], index: LoadedIndex, question: str,
-    glossary: Glossary | None = None,
+    glossary: Glossary | None = None, offtopic: np.ndarray | None = None,
 ) -> tuple[dict[str, float], Gaps]:
     """The model's inputs and the terms the corpus or the top passages lack.
 
@@ -255,6 +256,7 @@ def features(
         "unknown_noun": min(sum(_noun_like(t) for t in unknown), 3) / 3,
         "doc_spread": len({h.chunk.doc_id for h in top}) / len(top),
         "type_unmet": type_unmet(question, [t for t in terms if t not in unknown], _sentences(top, index)),
+        "offtopic_top": _offtopic_top(query, index.offtopic_vectors if offtopic is None else offtopic),
     }
     return values, Gaps([t.shown for t in sorted(unknown, key=_naming_rank)],
                         [t.shown for t in sorted(uncovered, key=_naming_rank)])
@@ -362,6 +364,15 @@ def _best_sentence(query: Query, top: list[Hit], index: LoadedIndex) -> float:
     if query.vector is None or not ids:
         return 0.0
     return float(np.max(np.asarray(index.sentence_vectors[ids]) @ query.vector))
+
+
+def _offtopic_top(query: Query, references: np.ndarray | None) -> float:
+    """Best cosine of the question to the model's off-topic reference questions (expenses, weather,
+    IT help, coding …; eval/offtopic_refs.jsonl): "明天北京会下雨吗" shares 北京 with a passage, and
+    no term-level feature sees that it is a weather question; its nearest reference does."""
+    if query.vector is None or references is None or not len(references):
+        return 0.0
+    return float(np.max(np.asarray(references) @ query.vector))
 
 
 def _agree(hit: Hit) -> float:

@@ -14,6 +14,7 @@ assistant/store/build_writer.py is the only writer; this module is the only read
         bm25/                 bm25s arrays + vocabulary over character bigrams (JSON/npy, no pickle)
         bm25-words/           the same over jieba words
         answerability.json    the fitted answerability model (assistant/answer/answerability.py)
+        offtopic_vectors.npy  its off-topic reference questions (model["offtopic"]) embedded as queries
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ FORMAT_VERSION = 1
 CURRENT = "current"
 BUILDS = "builds"
 ANSWERABILITY = "answerability.json"
+OFFTOPIC_VECTORS = "offtopic_vectors.npy"
 
 
 class IndexUnavailable(RuntimeError):
@@ -70,6 +72,7 @@ class LoadedIndex:
     lexical: LexicalIndex
     words: LexicalIndex
     answerability: dict[str, Any] | None = None
+    offtopic_vectors: np.ndarray | None = None  # the answerability model's off-topic references
     _search_texts: dict[int, str] = field(default_factory=dict, repr=False)
 
     @property
@@ -164,7 +167,14 @@ def _load_parts(build: Path, manifest: dict[str, Any], open_dense: DenseOpener) 
         lexical=LexicalIndex.load(build, "bigram"),
         words=LexicalIndex.load(build, "jieba"),
         answerability=read_answerability_file(build / ANSWERABILITY),
+        offtopic_vectors=read_offtopic_vectors(build),
     )
+
+
+def read_offtopic_vectors(build: Path) -> np.ndarray | None:
+    """The build's embedded off-topic references, None for a build without them."""
+    path = build / OFFTOPIC_VECTORS
+    return np.load(path) if path.is_file() else None
 
 
 def read_answerability_file(path: Path) -> dict[str, Any] | None:

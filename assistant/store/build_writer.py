@@ -23,7 +23,14 @@ import numpy as np
 
 from assistant.core.types import Chunk, Sentence
 from assistant.index.indexes import DenseIndex, DenseSpec, LexicalIndex
-from assistant.store.build_store import ANSWERABILITY, BUILDS, CURRENT, FORMAT_VERSION, read_jsonl
+from assistant.store.build_store import (
+    ANSWERABILITY,
+    BUILDS,
+    CURRENT,
+    FORMAT_VERSION,
+    OFFTOPIC_VECTORS,
+    read_jsonl,
+)
 
 KEEP_BUILDS = 2
 
@@ -45,6 +52,7 @@ class BuildParts:
     embedded: int = 0
     dense: DenseSpec = field(default_factory=DenseSpec)
     answerability: dict[str, Any] | None = None
+    offtopic_vectors: np.ndarray | None = None
 
 
 class BuildMirror(Protocol):
@@ -134,6 +142,8 @@ def write_build(staging: Path, parts: BuildParts, manifest: dict[str, Any]) -> N
         LexicalIndex.build(texts, tokenizer).save(staging)
     if parts.answerability is not None:
         (staging / ANSWERABILITY).write_text(json.dumps(parts.answerability, ensure_ascii=False, indent=1))
+    if parts.offtopic_vectors is not None:
+        np.save(staging / OFFTOPIC_VECTORS, parts.offtopic_vectors)
     (staging / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2))
     for path in staging.rglob("*"):
         if path.is_file():
