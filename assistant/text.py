@@ -47,6 +47,11 @@ def inline_plain(text: str) -> str:
     return LINK.sub(r"\1", INLINE.sub("", ESCAPED.sub(r"\1", text)))
 
 
+def clip(text: str, limit: int) -> str:
+    """text, or its first limit-1 characters and "…" when it is longer (snippets, titles)."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def plain_passage(text: str) -> str:
     """A passage as a reader sees it on one line: each line without its markdown marks.
 

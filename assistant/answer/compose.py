@@ -37,7 +37,7 @@ from assistant.answer.select import Scored
 from assistant.answer.units import EvidenceUnit
 from assistant.core.types import AnswerSentence, Citation, Hit
 from assistant.retrieve.glossary import Glossary
-from assistant.text import CJK, normalize, plain_passage
+from assistant.text import CJK, clip, normalize, plain_passage
 
 # English frame verbs per question type: (one source, one quote), (one source, several quotes),
 # (several sources). "1 source gives this reason:" above three reasons read wrong.
@@ -447,4 +447,4 @@ def passage_snippet(text: str) -> str:
 
 
 def _shorten(text: str) -> str:
-    return text if len(text) <= SNIPPET_CHARS else text[: SNIPPET_CHARS - 1] + "…"
+    return clip(text, SNIPPET_CHARS)

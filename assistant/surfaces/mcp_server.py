@@ -32,7 +32,7 @@ from assistant.surfaces.openai_compat import (
     span_view_url,
 )
 from assistant.surfaces.openai_models import CitationOut
-from assistant.text import plain_passage
+from assistant.text import clip, plain_passage
 
 DOC_URI = "hindsight://documents/{doc_id}"
 SEARCH_SNIPPET_CHARS = 200
@@ -224,8 +224,8 @@ def search_text(result: SearchResult) -> str:
         title = p.title or p.doc_id
         label = f"{title} › {p.section}" if p.section and p.section != title else title
         # Longer than the Sources block's snippet: an agent reading search results has only this text.
-        flat = plain_passage(p.text)  # as read: no "- [ ]" or "##" marks (the structured text stays verbatim)
-        quote = flat if len(flat) <= SEARCH_SNIPPET_CHARS else flat[: SEARCH_SNIPPET_CHARS - 1] + "…"
+        # as read: no "- [ ]" or "##" marks (the structured text stays verbatim)
+        quote = clip(plain_passage(p.text), SEARCH_SNIPPET_CHARS)
         # Lines end in Markdown hard breaks, as in the Sources block: chat clients render Markdown.
         entries.append(HARD_BREAK.join([f"[{p.rank}] {label}", f"    “{quote}”", f"    {p.link}"]))
     return "\n\n".join(entries)

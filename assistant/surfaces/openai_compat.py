@@ -15,7 +15,7 @@ from urllib.parse import quote, urlencode
 
 from assistant.answer.base import in_question_script
 from assistant.surfaces.openai_models import ChatMessage, CitationOut, HindsightResult
-from assistant.text import CJK
+from assistant.text import CJK, clip
 
 SOURCES_HEADINGS = ("Sources:", "来源：")
 # An assistant turn we wrote ends with our Sources block; history keeps only the answer.
@@ -75,8 +75,7 @@ def citations_out(citations: list[dict[str, Any]]) -> list[CitationOut]:
 
 
 def snippet(text: str) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= SNIPPET_CHARS else flat[: SNIPPET_CHARS - 1] + "…"
+    return clip(" ".join(text.split()), SNIPPET_CHARS)
 
 
 def source_label(citation: CitationOut) -> str:
