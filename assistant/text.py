@@ -149,6 +149,11 @@ def jieba_words(normalized: str) -> list[str]:
     return [t for t in _jieba().lcut(normalized) if any(ch.isalnum() for ch in t) and not t.isspace()]
 
 
+def dictionary_pieces(word: str) -> list[str]:
+    """jieba's segmentation of a word from its dictionary alone, without guessing new words (HMM off)."""
+    return [t for t in _jieba().lcut(word, HMM=False) if not t.isspace()]
+
+
 @lru_cache(maxsize=1)
 def _word_tags() -> dict[str, str]:
     import jieba.posseg  # lazy: loads jieba's part-of-speech table (~0.4 s) on first use
