@@ -29,7 +29,16 @@ from assistant.core.types import Hit
 from assistant.index.indexes import Query
 from assistant.retrieve.glossary import Glossary
 from assistant.store.build_store import LoadedIndex
-from assistant.text import CJK, EN_STOP, ZH_STOP, char_ngrams, dictionary_pieces, jieba_words, normalize, word_tag
+from assistant.text import (
+    CJK,
+    EN_STOP,
+    ZH_STOP,
+    char_ngrams,
+    dictionary_pieces,
+    jieba_words,
+    normalize,
+    word_tag,
+)
 
 FEATURES = (
     "unknown_share", "unknown_count", "unknown_entity", "top_coverage", "best_overlap",
