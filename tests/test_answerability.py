@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -13,6 +14,7 @@ from assistant.answer.answerability import (
     Answerability,
     Term,
     _guessed_across_grammar,
+    _in_corpus,
     _naming_rank,
     _noun_like,
     abstain_reason,
@@ -100,6 +102,18 @@ def test_a_word_jieba_guessed_across_a_grammar_word_is_no_subject() -> None:
     # Names it guesses hold no grammar word; dictionary words are not guesses at all.
     for word in ("智谱", "千问", "日活", "年假", "豆包", "颈椎"):
         assert not _guessed_across_grammar(word), word
+
+
+class _Vocabulary:
+    def known(self, token: str) -> bool:
+        return token in {"排他", "签约"}
+
+
+def test_a_term_mixing_chinese_with_digits_or_letters_is_looked_up_in_the_text() -> None:
+    # The tokenisers cut "3年", "11月" and "c端" apart, so neither index knows them as one token.
+    index = SimpleNamespace(words=_Vocabulary(), lexical=_Vocabulary(), compact_documents=["签3年排他，11月签约，做c端"])
+    assert _in_corpus("3年", index) and _in_corpus("11月", index) and _in_corpus("c端", index)  # type: ignore[arg-type]
+    assert not _in_corpus("5年", index) and not _in_corpus("b端", index)  # type: ignore[arg-type]
 
 
 def test_a_guessed_word_is_not_named_missing(spied: tuple[Pipeline, SpyAnswerer]) -> None:

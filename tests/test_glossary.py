@@ -134,3 +134,14 @@ def test_the_shipped_glossary_knows_pm_and_added_requirements() -> None:
     """"PM" alone made the question look out of scope ("The sources do not mention PM.")."""
     expanded = Glossary.load(Settings().glossary_path).expand("What should a PM do when the customer keeps adding requirements?")
     assert "产品经理" in expanded and "新增需求" in expanded
+
+
+def test_month_names_and_durations_are_written_as_the_sources_write_them() -> None:
+    # Round 9: "by November" and "a 3-year exclusivity" were names the corpus lacked, so the
+    # question was refused; the Chinese sources write 11月 and 3 年.
+    question = "Why was the contract not signed by November, after a 3-year exclusivity and 12 weeks of delay?"
+    assert Glossary().expand(question) == f"{question} 11月 3年 12周"
+    found = Glossary().translations(question)
+    assert [question[s:e] for s, e, _ in found] == ["November", "3-year", "12 weeks"]
+    # A month name that opens the question is a modal verb, and a bare year is no duration.
+    assert Glossary().expand("May I see the 2024 plan?") == "May I see the 2024 plan?"

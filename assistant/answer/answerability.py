@@ -356,11 +356,22 @@ def _known(term: Term, index: LoadedIndex, glossary: Glossary) -> bool:
 
 
 def _in_corpus(folded: str, index: LoadedIndex) -> bool:
-    """The word or bigram index has it, or (jieba sometimes splits across words: "端大") every bigram of it."""
+    """The word or bigram index has it, or (jieba sometimes splits across words: "端大") every bigram
+    of it, or, for a term mixing Chinese with Latin letters or digits ("c端", "11月", "3年", which
+    the tokenisers cut apart), the documents' text holds it, spaces aside ("3 年")."""
     if index.words.known(folded) or index.lexical.known(folded):
         return True
+    if not CJK.search(folded):
+        return False
+    if MIXED.search(folded):
+        compact = "".join(folded.split())
+        return any(compact in text for text in index.compact_documents)
     bigrams = [folded[i : i + 2] for i in range(len(folded) - 1)]
-    return bool(CJK.search(folded)) and bool(bigrams) and all(index.lexical.known(b) for b in bigrams)
+    return bool(bigrams) and all(index.lexical.known(b) for b in bigrams)
+
+
+MIXED = re.compile(r"[a-z0-9]")
+
 
 
 def _noun_like(term: Term) -> bool:

@@ -36,6 +36,24 @@ def _inflected(word: str) -> str:
     return re.escape(word) + "(?:s|ed|ing)?"
 
 
+# Dates and durations an English question writes in words, as the Chinese sources write them
+# (round 9): "by November" → 11月, "a 3-year exclusivity" → 3年, "12 weeks late" → 12周. Without
+# them such a word was a name the corpus lacks ("The sources do not mention November.").
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+          "November", "December")
+MONTH = re.compile(r"(?<=\S)(\s+)(" + "|".join(MONTHS) + r")\b")  # capitalised, not opening the question ("May I …")
+DURATION = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)[\s-]*(year|month|week|day|hour)s?(?!\w)", re.I)
+UNIT = {"year": "年", "month": "个月", "week": "周", "day": "天", "hour": "小时"}
+
+
+def date_terms(text: str) -> list[tuple[int, int, tuple[str, ...]]]:
+    """(start, end, Chinese form) of each month name and number-with-unit duration in English text."""
+    found: list[tuple[int, int, tuple[str, ...]]] = [
+        (m.start(2), m.end(2), (f"{MONTHS.index(m.group(2)) + 1}月",)) for m in MONTH.finditer(text)]
+    found += [(m.start(), m.end(), (f"{m.group(1)}{UNIT[m.group(2).lower()]}",)) for m in DURATION.finditer(text)]
+    return found
+
+
 @dataclass(frozen=True)
 class Glossary:
     """Phrase → Chinese terms; longest phrases match first so "trial period" beats "trial"."""
@@ -96,11 +114,11 @@ class Glossary:
     def _matches(self, question: str) -> list[tuple[int, int, tuple[str, ...]]]:
         """Each phrase match, longest phrases first; a matched span is blanked so a shorter
         phrase inside it ("trial" in "trial period") does not match again."""
-        if CJK.search(question) or not self.entries:
+        if CJK.search(question):
             return []
         remaining, found = question, list[tuple[int, int, tuple[str, ...]]]()
         for pattern, chinese in self.entries:
             for match in pattern.finditer(remaining):
                 found.append((match.start(), match.end(), chinese))
             remaining = pattern.sub(lambda m: " " * len(m.group()), remaining)
-        return found
+        return found + date_terms(remaining)

@@ -91,6 +91,11 @@ class LoadedIndex:
         """Every document's text normalised (text.normalize: simplified, lower case), once per build."""
         return [normalize(d.text) for d in self.documents.values()]
 
+    @cached_property
+    def compact_documents(self) -> list[str]:
+        """folded_documents without white space ("签 3 年排他" → "签3年排他"), once per build."""
+        return ["".join(text.split()) for text in self.folded_documents]
+
 
 def current_build(index_dir: Path) -> Path | None:
     """The directory `current` points at, or None when there is no index yet."""
