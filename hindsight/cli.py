@@ -98,7 +98,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     except IngestError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    for failure in [*report.skipped, *report.failures]:
+    for failure in [*report.skipped, *report.failures, *report.question_problems]:
         print(f"skipped {failure['path']}: {failure['reason']}", file=sys.stderr)
     print(dumps(report) if args.json else summary_line(report))
     return 0 if report.ok else 1

@@ -24,11 +24,13 @@ from assistant.index.indexes import LexicalIndex
 from assistant.index.pgvector import VectorStoreError
 from assistant.store.build_store import (
     FORMAT_VERSION,
+    QUESTION_VECTORS,
     compatible_build,
     model_digest,
     read_answerability_file,
     read_offtopic_vectors,
 )
+from assistant.store.build_store import read_questions as read_build_questions
 from assistant.store.build_writer import (
     StoreBusy,
     drop_staging,
@@ -36,6 +38,7 @@ from assistant.store.build_writer import (
     publish_build,
     writer_lock,
 )
+from ingest.doc_questions import attach, questions_digest, read_questions
 from ingest.loaders import LoadError, SourceFile, load_document, scan
 from ingest.plan import Plan, PreviousBuild, plan_documents
 from ingest.push import PgVectorMirror, ensure_pushed
@@ -63,6 +66,7 @@ class IngestReport:
     removed: list[str] = field(default_factory=list)
     failures: list[dict[str, str]] = field(default_factory=list)
     skipped: list[dict[str, str]] = field(default_factory=list)  # links out, hidden files: not read
+    question_problems: list[dict[str, str]] = field(default_factory=list)  # corpus/questions/ lines skipped
     embedded: int = 0
     seconds: float = 0.0
     build_id: str | None = None
@@ -127,7 +131,9 @@ def _ingest_locked(
     same_model = previous is not None and previous.manifest.get("answerability") == model_digest(model)
     # A new recipe for the lexical text (e.g. more facets) rebuilds BM25 and reuses every vector.
     same_lexical = previous is not None and previous.manifest.get("lexical_text") == LEXICAL_TEXT
-    if previous and same_model and same_lexical and previous.same_sources(sources):
+    # An edited questions file republishes the build, re-embedding only the questions that are new.
+    same_questions = previous is not None and previous.manifest.get("questions") == questions_digest(settings.corpus_dir)
+    if previous and same_model and same_lexical and same_questions and previous.same_sources(sources):
         _ensure_vector_rows(settings, previous)
         report = _unchanged_report(previous)
         report.skipped = found.skipped
@@ -144,6 +150,7 @@ def _ingest_locked(
     parts: BuildParts = assemble(plan.ready, previous, embedder, settings, progress)
     parts.answerability = model
     parts.offtopic_vectors = _offtopic_vectors(model, previous if same_model else None, embedder)
+    report.question_problems = _attach_questions(settings.corpus_dir, parts, previous, embedder)
     report.embedded = parts.embedded
     report.documents, report.chunks = len(parts.documents), len(parts.chunks)
     if parts.chunks:
@@ -170,6 +177,33 @@ def _offtopic_vectors(model: dict[str, Any] | None, same: PreviousBuild | None, 
     if kept is not None and len(kept) == len(texts):
         return kept
     return np.asarray(embedder.embed_batch(texts, "query"), dtype=np.float32)
+
+
+def _attach_questions(corpus: Path, parts: BuildParts, previous: PreviousBuild | None, embedder: Embedder) -> list[dict[str, str]]:
+    """The corpus's questions files attached to the new chunks and embedded as queries (a question
+    the previous build embedded is reused); returns the lines skipped, with why."""
+    questions, problems = read_questions(corpus)
+    attached, unplaced = attach(questions, parts.chunks)
+    if attached:
+        kept = _previous_question_vectors(previous)
+        texts = list(dict.fromkeys(q.question for q in attached if q.question not in kept))
+        if texts:
+            kept.update(zip(texts, np.asarray(embedder.embed_batch(texts, "query"), dtype=np.float32), strict=True))
+            parts.embedded += len(texts)
+        parts.questions = attached
+        parts.question_vectors = np.stack([kept[q.question] for q in attached]).astype(np.float32)
+    return problems + unplaced
+
+
+def _previous_question_vectors(previous: PreviousBuild | None) -> dict[str, np.ndarray]:
+    """question → vector from the previous build (same embedder: the build params say so)."""
+    if previous is None:
+        return {}
+    questions = read_build_questions(previous.path)
+    if not questions:
+        return {}
+    vectors = np.load(previous.path / QUESTION_VECTORS)
+    return {q.question: vectors[i] for i, q in enumerate(questions)}
 
 
 def _load(source: SourceFile) -> Document | LoadError:
@@ -220,6 +254,7 @@ def _publish(
         "lexical": list(LexicalIndex.DIRS),
         "lexical_text": LEXICAL_TEXT,
         "answerability": model_digest(parts.answerability),
+        "questions": questions_digest(settings.corpus_dir),
         "failures": {f["path"]: {"reason": f["reason"], "hash": hashes.get(f["path"])} for f in failures},
     })
     store = vector_store(settings)
@@ -247,6 +282,7 @@ def summary_line(report: IngestReport) -> str:
         f"changed {len(report.changed)}, unchanged {len(report.unchanged)}, "
         f"removed {len(report.removed)}, failed {len(report.failures)} | "
         f"embedded {report.embedded} texts in {report.seconds:.1f}s"
+        + (f" | {len(report.question_problems)} question lines skipped" if report.question_problems else "")
     )
 
 

@@ -62,6 +62,17 @@ class Sentence:
     end: int
 
 
+@dataclass(frozen=True)
+class ChunkQuestion:
+    """A question a chunk answers, curated beside its document (corpus/questions/, doc2query), with
+    the verbatim quote of the document that answers it and the question's language."""
+
+    chunk_id: str
+    question: str
+    quote: str
+    lang: str
+
+
 @dataclass
 class Hit:
     """A retrieved chunk with its fused score and the per-retriever ranks behind it."""

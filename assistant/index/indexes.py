@@ -206,16 +206,17 @@ class LexicalIndex(Index):
         return cls(model, tokenizer)
 
     @classmethod
-    def load(cls, directory: Path, tokenizer: str = "bigram") -> LexicalIndex:
+    def load(cls, directory: Path, tokenizer: str = "bigram", name: str | None = None) -> LexicalIndex:
+        """The index saved in directory/name (default: the tokenizer's own directory, DIRS)."""
         import bm25s  # lazy: pulls scipy; only needed when a lexical index is built or loaded
 
-        target = directory / cls.DIRS[tokenizer]
+        target = directory / (name or cls.DIRS[tokenizer])
         meta = json.loads((target / "tokenizer.json").read_text())
         model = bm25s.BM25.load(str(target), mmap=True)
         return cls(model, meta["tokenizer"])
 
-    def save(self, directory: Path) -> None:
-        target = directory / self.DIRS[self.tokenizer]
+    def save(self, directory: Path, name: str | None = None) -> None:
+        target = directory / (name or self.DIRS[self.tokenizer])
         self._model.save(str(target), show_progress=False)  # type: ignore[attr-defined]
         (target / "tokenizer.json").write_text(json.dumps({"tokenizer": self.tokenizer}))
 

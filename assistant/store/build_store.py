@@ -15,6 +15,10 @@ assistant/store/build_writer.py is the only writer; this module is the only read
         bm25-words/           the same over jieba words
         answerability.json    the fitted answerability model (assistant/answer/answerability.py)
         offtopic_vectors.npy  its off-topic reference questions (model["offtopic"]) embedded as queries
+        questions.jsonl       questions each chunk answers (corpus/questions/, ingest/doc_questions.py)
+        question_vectors.npy  row i ↔ questions.jsonl row i, embedded as queries
+        bm25-questions/       bigram BM25 over each chunk's questions joined; row i ↔ chunk i
+    (the three question parts only when the corpus has questions files)
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ from typing import Any
 
 import numpy as np
 
-from assistant.core.types import Chunk, Sentence
+from assistant.core.types import Chunk, ChunkQuestion, Sentence
 from assistant.index.factory import DenseOpener, open_faiss
 from assistant.index.indexes import Index, LexicalIndex
 from assistant.index.pgvector import VectorStoreError
@@ -41,6 +45,9 @@ CURRENT = "current"
 BUILDS = "builds"
 ANSWERABILITY = "answerability.json"
 OFFTOPIC_VECTORS = "offtopic_vectors.npy"
+QUESTIONS = "questions.jsonl"
+QUESTION_VECTORS = "question_vectors.npy"
+QUESTION_INDEX = "bm25-questions"
 
 
 class IndexUnavailable(RuntimeError):
@@ -73,6 +80,9 @@ class LoadedIndex:
     words: LexicalIndex
     answerability: dict[str, Any] | None = None
     offtopic_vectors: np.ndarray | None = None  # the answerability model's off-topic references
+    questions: list[ChunkQuestion] = field(default_factory=list)  # what chunks answer (corpus/questions/)
+    question_vectors: np.ndarray | None = None  # row i ↔ questions[i]
+    question_index: LexicalIndex | None = None  # BM25 over each chunk's questions, row i ↔ chunk i
     _search_texts: dict[int, str] = field(default_factory=dict, repr=False)
 
     @property
@@ -90,6 +100,12 @@ class LoadedIndex:
     def folded_documents(self) -> list[str]:
         """Every document's text normalised (text.normalize: simplified, lower case), once per build."""
         return [normalize(d.text) for d in self.documents.values()]
+
+    @cached_property
+    def question_rows(self) -> np.ndarray:
+        """The chunk row of each question (row i ↔ questions[i])."""
+        rows = {c.chunk_id: i for i, c in enumerate(self.chunks)}
+        return np.array([rows[q.chunk_id] for q in self.questions], dtype=np.int64)
 
     @cached_property
     def compact_documents(self) -> list[str]:
@@ -173,7 +189,33 @@ def _load_parts(build: Path, manifest: dict[str, Any], open_dense: DenseOpener) 
         words=LexicalIndex.load(build, "jieba"),
         answerability=read_answerability_file(build / ANSWERABILITY),
         offtopic_vectors=read_offtopic_vectors(build),
+        **_question_parts(build),
     )
+
+
+def _question_parts(build: Path) -> dict[str, Any]:
+    """The build's questions, their vectors and BM25 index; nothing for a build without them."""
+    if not (build / QUESTIONS).is_file():
+        return {}
+    return {
+        "questions": read_questions(build),
+        "question_vectors": np.load(build / QUESTION_VECTORS),
+        "question_index": LexicalIndex.load(build, "bigram", QUESTION_INDEX),
+    }
+
+
+def read_questions(build: Path) -> list[ChunkQuestion]:
+    """The build's chunk questions ([] for a build without them)."""
+    path = build / QUESTIONS
+    return [ChunkQuestion(**row) for row in read_jsonl(path)] if path.is_file() else []
+
+
+def questions_by_chunk(questions: list[ChunkQuestion]) -> dict[str, list[str]]:
+    """Each chunk's questions, in file order."""
+    joined: dict[str, list[str]] = {}
+    for q in questions:
+        joined.setdefault(q.chunk_id, []).append(q.question)
+    return joined
 
 
 def read_offtopic_vectors(build: Path) -> np.ndarray | None:
@@ -213,5 +255,20 @@ def _check_consistent(ix: LoadedIndex) -> None:
         problems.append(f"vectors/dense/bm25/bm25-words rows {rows} != {n}")
     if len(ix.sentence_vectors) != len(ix.sentences):
         problems.append("sentence vectors do not match sentences.jsonl")
+    problems += _question_problems(ix)
     if problems:
         raise IndexUnavailable(f"inconsistent index {ix.path.name}: " + "; ".join(problems))
+
+
+def _question_problems(ix: LoadedIndex) -> list[str]:
+    if not ix.questions:
+        return []
+    problems = []
+    if ix.question_vectors is None or len(ix.question_vectors) != len(ix.questions):
+        problems.append("question vectors do not match questions.jsonl")
+    if ix.question_index is None or len(ix.question_index) != len(ix.chunks):
+        problems.append(f"{QUESTION_INDEX} rows do not match the chunks")
+    known = {c.chunk_id for c in ix.chunks}
+    if any(q.chunk_id not in known for q in ix.questions):
+        problems.append("questions.jsonl names a chunk the build lacks")
+    return problems

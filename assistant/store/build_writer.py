@@ -21,7 +21,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from assistant.core.types import Chunk, Sentence
+from assistant.core.types import Chunk, ChunkQuestion, Sentence
 from assistant.index.indexes import DenseIndex, DenseSpec, LexicalIndex
 from assistant.store.build_store import (
     ANSWERABILITY,
@@ -29,6 +29,10 @@ from assistant.store.build_store import (
     CURRENT,
     FORMAT_VERSION,
     OFFTOPIC_VECTORS,
+    QUESTION_INDEX,
+    QUESTION_VECTORS,
+    QUESTIONS,
+    questions_by_chunk,
     read_jsonl,
 )
 
@@ -53,6 +57,8 @@ class BuildParts:
     dense: DenseSpec = field(default_factory=DenseSpec)
     answerability: dict[str, Any] | None = None
     offtopic_vectors: np.ndarray | None = None
+    questions: list[ChunkQuestion] = field(default_factory=list)  # corpus/questions/, attached to chunks
+    question_vectors: np.ndarray | None = None  # row i ↔ questions[i], embedded as queries
 
 
 class BuildMirror(Protocol):
@@ -144,10 +150,22 @@ def write_build(staging: Path, parts: BuildParts, manifest: dict[str, Any]) -> N
         (staging / ANSWERABILITY).write_text(json.dumps(parts.answerability, ensure_ascii=False, indent=1))
     if parts.offtopic_vectors is not None:
         np.save(staging / OFFTOPIC_VECTORS, parts.offtopic_vectors)
+    if parts.questions:
+        _write_questions(staging, parts)
     (staging / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2))
     for path in staging.rglob("*"):
         if path.is_file():
             _fsync_file(path)
+
+
+def _write_questions(staging: Path, parts: BuildParts) -> None:
+    """The chunks' questions, their vectors, and BM25 over each chunk's questions joined."""
+    assert parts.question_vectors is not None and len(parts.question_vectors) == len(parts.questions)
+    _write_jsonl(staging / QUESTIONS, [q.__dict__ for q in parts.questions])
+    np.save(staging / QUESTION_VECTORS, parts.question_vectors)
+    joined = questions_by_chunk(parts.questions)
+    texts = [" ".join(joined.get(c.chunk_id, [])) for c in parts.chunks]
+    LexicalIndex.build(texts, "bigram").save(staging, QUESTION_INDEX)
 
 
 @contextmanager
