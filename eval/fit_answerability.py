@@ -115,6 +115,10 @@ def fit(x: np.ndarray, y: np.ndarray, max_far: float) -> dict[str, Any]:
     """The model JSON: weights over standardised features, bias, threshold and how it was chosen."""
     from sklearn.metrics import log_loss  # lazy: fitting only
 
+    # A feature without evidence for a question (NaN: asked_top when its document has no curated
+    # questions) is read as the feature's mean, as Answerability reads it when serving.
+    x = np.where(np.isnan(x), np.nanmean(x, axis=0), x)
+
     # Repeated CV (REPEATS shuffles): one 5-fold split of 23 out-of-scope questions moves C and the
     # threshold by chance; the choice is made on all repeats' out-of-fold probabilities together.
     oof = {c: [out_of_fold(x, y, c, seed) for seed in range(REPEATS)] for c in C_GRID}

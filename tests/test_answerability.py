@@ -193,6 +193,25 @@ def test_probability_is_the_logistic_of_the_standardised_features() -> None:
     assert probability(model, values) == pytest.approx(1 / (1 + math.exp(-(0.5 + 2.0))))
 
 
+def test_a_feature_without_evidence_counts_as_its_mean() -> None:
+    # asked_top is NaN when the best passage's document has no curated questions: neutral, not
+    # "far from every question the corpus answers" (which would refuse every question about it).
+    model = {"weights": dict.fromkeys(FEATURES, 0.0), "bias": 0.5, "threshold": 0.5,
+             "mean": dict.fromkeys(FEATURES, 0.0), "scale": dict.fromkeys(FEATURES, 1.0)}
+    model["weights"]["asked_top"], model["mean"]["asked_top"], model["scale"]["asked_top"] = -1.5, 0.9, 0.03
+    values = dict.fromkeys(FEATURES, 0.0)
+    assert probability(model, {**values, "asked_top": math.nan}) == probability(model, {**values, "asked_top": 0.9})
+    assert probability(model, {**values, "asked_top": 0.0}) > 0.99  # what a missing value would have done
+
+
+def test_questions_about_a_document_without_curated_questions_are_not_refused_for_it(
+    spied: tuple[Pipeline, SpyAnswerer],
+) -> None:
+    pipeline, spy = spied  # the fixture corpus has no corpus/questions/
+    answer = pipeline.answer("试用期结束后客户为什么转投大厂？")
+    assert answer.trace["answerability"]["features"]["asked_top"] is None and not answer.abstained
+
+
 def test_a_model_for_other_features_is_refused_with_what_to_do() -> None:
     with pytest.raises(ValueError, match="refit"):
         Answerability({"weights": {"cosine": 1.0}, "bias": 0.0, "threshold": 0.5})

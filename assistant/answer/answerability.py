@@ -43,7 +43,7 @@ from assistant.text import (
 FEATURES = (
     "unknown_share", "unknown_count", "unknown_entity", "top_coverage", "best_overlap",
     "dense_top", "dense_margin", "sentence_top", "rank_agreement", "latin_question",
-    "unknown_noun", "doc_spread", "type_unmet", "offtopic_top",
+    "unknown_noun", "doc_spread", "type_unmet", "offtopic_top", "asked_top",
 )
 # Passages the features look at. 3 since the 600/120 chunks: a bigger passage covers more of an
 # out-of-scope question's words, so five of them hid the gap (dev CV recall at ≤3 % false
@@ -100,7 +100,8 @@ class Decision:
         """What goes into Answer.trace["answerability"]."""
         return {
             "abstain": self.abstain, "p_abstain": round(self.probability, 4),
-            "features": {k: round(v, 4) for k, v in self.features.items()}, "missing": self.missing,
+            "features": {k: None if math.isnan(v) else round(v, 4) for k, v in self.features.items()},
+            "missing": self.missing,
         }
 
 
@@ -285,6 +286,7 @@ def features(
         "doc_spread": len({h.chunk.doc_id for h in top}) / len(top),
         "type_unmet": type_unmet(question, [t for t in terms if t not in unknown], _sentences(top, index)),
         "offtopic_top": _offtopic_top(query, index.offtopic_vectors if offtopic is None else offtopic),
+        "asked_top": _asked_top(query, top, index),
     }
     return values, Gaps([t.shown for t in sorted(unknown, key=_naming_rank)],
                         [t.shown for t in sorted(uncovered, key=_naming_rank)])
@@ -414,16 +416,28 @@ def _offtopic_top(query: Query, references: np.ndarray | None) -> float:
     return float(np.max(np.asarray(references) @ query.vector))
 
 
+def _asked_top(query: Query, top: list[Hit], index: LoadedIndex) -> float:
+    """Best cosine of the question to the questions the corpus answers (corpus/questions/): an
+    answerable question is usually close to one of them, a near miss is not. NaN (read as the
+    model's mean, so neutral) when the best passage's document has no questions written for it: a
+    document added without them must not make every question about it look unanswerable."""
+    if query.vector is None or index.question_vectors is None or top[0].chunk.doc_id not in index.questioned_docs:
+        return math.nan
+    return float(np.max(index.question_vectors @ query.vector))
+
+
 def _agree(hit: Hit) -> float:
     return float(hit.dense_rank is not None and hit.bm25_rank is not None and max(hit.dense_rank, hit.bm25_rank) <= 10)
 
 
 def probability(model: dict[str, Any], values: dict[str, float]) -> float:
-    """P(abstain) from the standardised features: sigmoid(bias + Σ w·(x − mean)/scale)."""
+    """P(abstain) from the standardised features: sigmoid(bias + Σ w·(x − mean)/scale); a NaN
+    feature (no evidence either way) counts as its mean."""
     z = float(model["bias"])
     for name, weight in model["weights"].items():
         mean, scale = model["mean"][name], model["scale"][name] or 1.0
-        z += float(weight) * (values[name] - mean) / scale
+        if not math.isnan(values[name]):
+            z += float(weight) * (values[name] - mean) / scale
     return 1 / (1 + math.exp(-max(-30.0, min(30.0, z))))
 
 

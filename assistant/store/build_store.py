@@ -108,6 +108,12 @@ class LoadedIndex:
         return np.array([rows[q.chunk_id] for q in self.questions], dtype=np.int64)
 
     @cached_property
+    def questioned_docs(self) -> frozenset[str]:
+        """The documents with questions written for them (corpus/questions/)."""
+        by_chunk = {c.chunk_id: c.doc_id for c in self.chunks}
+        return frozenset(by_chunk[q.chunk_id] for q in self.questions)
+
+    @cached_property
     def compact_documents(self) -> list[str]:
         """folded_documents without white space ("签 3 年排他" → "签3年排他"), once per build."""
         return ["".join(text.split()) for text in self.folded_documents]
