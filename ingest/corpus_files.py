@@ -16,6 +16,7 @@ import uuid
 from pathlib import Path
 from typing import Literal
 
+from ingest.doc_questions import QUESTIONS_DIR
 from ingest.errors import LoadError
 from ingest.loaders import SUFFIXES, read_file
 
@@ -99,4 +100,10 @@ def move_to_trash(corpus_dir: Path, relpath: str, trash_dir: Path) -> Path:
     destination = trash_dir / stamp / relpath
     destination.parent.mkdir(parents=True, exist_ok=True)
     shutil.move(source, destination)
+    # Its curated questions go with it (and come back with it): left behind, every later ingest
+    # would report them as questions of a document that is gone.
+    questions = corpus_dir / QUESTIONS_DIR / f"{source.stem}.jsonl"
+    if questions.is_file() and not questions.is_symlink():
+        (trash_dir / stamp / QUESTIONS_DIR).mkdir(parents=True, exist_ok=True)
+        shutil.move(questions, trash_dir / stamp / QUESTIONS_DIR / questions.name)
     return destination

@@ -188,6 +188,9 @@ def test_postmortem_form_preview_validation_and_save(admin: tuple[TestClient, Se
 def test_delete_moves_the_file_to_the_trash_and_drops_it_from_search(admin: tuple[TestClient, Settings]) -> None:
     client, settings = admin
     assert "pm-bank-exclusivity" in search_doc_ids(client, "排他条款")
+    questions = settings.corpus_dir / "questions" / "pm-bank-exclusivity.jsonl"
+    questions.parent.mkdir(exist_ok=True)
+    questions.write_text('{"question": "Q", "quote": "排他条款", "lang": "en"}\n', encoding="utf-8")
     response = client.delete("/api/library/documents/pm-bank-exclusivity", headers=ADMIN)
     assert response.status_code == 202
     assert wait_for(client, response.json())["state"] == "done"
@@ -195,6 +198,8 @@ def test_delete_moves_the_file_to_the_trash_and_drops_it_from_search(admin: tupl
     assert not (settings.corpus_dir / "postmortems" / "pm-bank-exclusivity.md").exists()
     (kept,) = settings.trash_dir.rglob("pm-bank-exclusivity.md")
     assert "排他条款" in kept.read_text(encoding="utf-8")
+    # its curated questions went with it, so no later ingest reports them as orphans
+    assert not questions.exists() and len(list(settings.trash_dir.rglob("pm-bank-exclusivity.jsonl"))) == 1
     assert client.delete("/api/library/documents/pm-bank-exclusivity", headers=ADMIN).status_code == 404
 
 
