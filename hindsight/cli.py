@@ -1,4 +1,4 @@
-"""`hindsight` command line: ingest, search, ask, docs, serve, eval.
+"""`hindsight` command line: ingest, search, ask, docs, serve, questions, eval.
 
 The index, retrieval and ingest modules are imported inside the commands: FAISS and the
 embedder fix their thread counts when loaded, and _limit_threads must run before that.
@@ -102,6 +102,28 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         print(f"skipped {failure['path']}: {failure['reason']}", file=sys.stderr)
     print(dumps(report) if args.json else summary_line(report))
     return 0 if report.ok else 1
+
+
+def cmd_questions(args: argparse.Namespace) -> int:
+    """Draft curated questions (corpus/questions/) for documents without them, with the LLM."""
+    # lazy: the LLM client pulls llama-index.
+    from assistant.llm.client import create_llm_client
+    from ingest.draft_questions import draft_corpus
+
+    settings = _settings(args)
+    client = create_llm_client(settings)
+    if client is None:
+        raise UsageError("drafting questions needs an LLM: set HINDSIGHT_LLM_BASE_URL (and HINDSIGHT_LLM_MODEL), "
+                         "see docs/llm.md; or write corpus/questions/<doc_id>.jsonl by hand (corpus/questions/README.md)")
+    results = draft_corpus(settings.corpus_dir, client, args.doc, args.per_passage, args.force)
+    if args.json:
+        print(json.dumps([r.to_json() for r in results], ensure_ascii=False, indent=2))
+    for r in results if not args.json else []:
+        outcome = f"error: {r.error}" if r.error else f"{r.kept} kept, {r.dropped} dropped" + (f" -> {r.path}" if r.path else "")
+        print(f"{r.doc_id}: {outcome}")
+    if not results and not args.json:
+        print("every document has its questions file (use --force to redraft, --doc ID to pick)")
+    return 1 if any(r.error for r in results) else 0
 
 
 def _pipeline(args: argparse.Namespace) -> Any:
@@ -340,6 +362,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--ingest", action="store_true", help="bring the index up to date first (incremental)")
     p = sub.add_parser("mcp", help="serve the MCP tools over stdio (docs/integrations.md)")
     _common(p)
+    p = sub.add_parser("questions", help="draft corpus/questions/ for documents without them, with the configured LLM")
+    _common(p)
+    p.add_argument("--doc", action="append", metavar="ID", help="only this document (repeatable)")
+    p.add_argument("--per-passage", type=positive_int, default=4, help="questions asked for per passage")
+    p.add_argument("--force", action="store_true", help="replace an existing questions file")
+    p.add_argument("--json", action="store_true")
     p = sub.add_parser("eval", help="run the offline evaluation (see eval/README.md)", add_help=False)
     p.add_argument("eval_args", nargs=argparse.REMAINDER)
     return parser
@@ -347,7 +375,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "ingest": cmd_ingest, "search": cmd_search, "ask": cmd_ask, "docs": cmd_docs,
-    "serve": cmd_serve, "mcp": cmd_mcp, "eval": cmd_eval,
+    "serve": cmd_serve, "mcp": cmd_mcp, "eval": cmd_eval, "questions": cmd_questions,
 }
 
 

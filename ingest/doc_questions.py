@@ -73,7 +73,7 @@ def read_questions(corpus_dir: Path) -> tuple[list[DocQuestion], list[dict[str, 
         for number, line in enumerate(lines, start=1):
             if not line.strip():
                 continue
-            row, reason = _parse(line)
+            row, reason = parse_line(line)
             if row is None:
                 problems.append({"path": rel, "reason": f"line {number}: {reason}; skipped"})
                 continue
@@ -81,7 +81,8 @@ def read_questions(corpus_dir: Path) -> tuple[list[DocQuestion], list[dict[str, 
     return questions, problems
 
 
-def _parse(line: str) -> tuple[dict[str, str] | None, str]:
+def parse_line(line: str) -> tuple[dict[str, str] | None, str]:
+    """One line as a question row, or None and why not."""
     try:
         row = json.loads(line)
     except json.JSONDecodeError as exc:
@@ -119,6 +120,23 @@ def attach(questions: list[DocQuestion], chunks: list[Chunk]) -> tuple[list[Chun
 def _once_per_document(problems: list[dict[str, str]]) -> list[dict[str, str]]:
     """A missing document is one problem, not one per question."""
     return list({(p["path"], p["reason"]): p for p in problems}.values())
+
+
+def holds(text: str, quote: str) -> bool:
+    """Does the text hold the quote, as attach() matches it (folded, white space aside)?"""
+    return _fold(quote) in _fold(text)
+
+
+def write_questions(corpus_dir: Path, doc_id: str, questions: list[DocQuestion]) -> Path:
+    """corpus/questions/<doc_id>.jsonl with these questions, written whole (temp file + rename)."""
+    folder = corpus_dir / QUESTIONS_DIR
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{doc_id}.jsonl"
+    temp = folder / f".{doc_id}.jsonl.tmp"
+    lines = [json.dumps({"question": q.question, "quote": q.quote, "lang": q.lang}, ensure_ascii=False) for q in questions]
+    temp.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+    temp.replace(path)
+    return path
 
 
 def _fold(text: str) -> str:

@@ -155,3 +155,24 @@ def _plain_and_streamed(pipeline: Pipeline) -> list[Answer]:
     streamed = list(pipeline.answer_stream(Q))[-1]
     assert isinstance(streamed, Answer)
     return [pipeline.answer(Q), streamed]
+
+
+def test_drafted_questions_through_a_real_server_keep_only_verbatim_quotes(
+    fake_settings: Settings, llama: LlamaServer,
+) -> None:
+    # `hindsight questions`: the reply is pinned by a grammar (the model itself writes no usable
+    # JSON), so what is tested is our prompt through a real chat template and the check that
+    # drops a question whose quote the document lacks.
+    from ingest.draft_questions import draft_corpus
+
+    settings = llm_settings(fake_settings, llama.openai_url, llm_max_tokens=400)
+    good = {"question": "客户数字化底子差还能做吗？", "quote": "很多客户的数据还停留在纸质单据和 Excel 表格里。", "lang": "zh-Hans"}
+    invented = {"question": "What did the model invent?", "quote": "这句话不在文中", "lang": "en"}
+    reply = json.dumps(good, ensure_ascii=False) + "\n" + json.dumps(invented, ensure_ascii=False)
+    llm = LLM_BACKENDS["openai"](settings)
+    llm.additional_kwargs = {"extra_body": {"grammar": grammar_for(reply)}}
+    client = LLMClient(llm, settings.llm_timeout, "openai", settings.llm_model)
+    (result,) = draft_corpus(settings.corpus_dir, client, ["trial-conversion"])
+    assert result.error is None and result.kept == 1 and result.dropped >= 1
+    path = settings.corpus_dir / "questions" / "trial-conversion.jsonl"
+    assert json.loads(path.read_text(encoding="utf-8")) == good
