@@ -8,6 +8,7 @@ Whether to answer at all is decided before, once, by the pipeline (assistant.ans
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from assistant.answer.analysis import QuestionAnalysis, analyse, figure
@@ -28,6 +29,15 @@ from assistant.text import normalize
 HEADING = dict(POSTMORTEM_SECTIONS)
 ANSWERING_SECTIONS = {"why": {HEADING["root_cause"]}, "how": {HEADING["lessons"], HEADING["actions"]}}
 LESSONS = {HEADING["lessons"]}
+# A question that names a postmortem's section asks for that section, whatever its type (round 9):
+# "蜀川银行那个项目最后定了哪些行动项？" is a list question, and led with the background's "某西南城商行
+# （化名“蜀川银行”）是我们的老客户" over the action items themselves.
+NAMED_SECTIONS = (
+    ("root_cause", re.compile(r"根因|根本原因|\broot[- ]causes?\b")),
+    ("actions", re.compile(r"行动项|行动计划|改进措施|待办|\b(action items?|next steps|follow[- ]ups?)\b")),
+    ("background", re.compile(r"背景|\bbackground\b")),
+    ("timeline", re.compile(r"经过|时间线|\btimeline\b")),
+)
 # "Do the sources agree?" is asked of several sources: the best passage of each other retrieved
 # document is quoted when it scores at least this share of the best passage (below the floor).
 AGREE_FLOOR = 0.5
@@ -118,8 +128,15 @@ def _answering_section(hit: Hit, top: Hit, analysis: QuestionAnalysis) -> bool:
     """hit is the section of the top passage's postmortem that answers this question: its root
     cause for why, its lessons and action items for how, its lessons for what was learned."""
     c = hit.chunk
-    sections = ANSWERING_SECTIONS.get(analysis.qtype, set()) | (LESSONS if analysis.lessons else set())
+    sections = (ANSWERING_SECTIONS.get(analysis.qtype, set()) | (LESSONS if analysis.lessons else set())
+                | named_sections(analysis.question))
     return c.doc_id == top.chunk.doc_id and c.metadata.get("doc_type") == "postmortem" and c.section in sections
+
+
+def named_sections(question: str) -> set[str]:
+    """The postmortem sections a question names (NAMED_SECTIONS), as their headings."""
+    folded = normalize(question)
+    return {HEADING[key] for key, pattern in NAMED_SECTIONS if pattern.search(folded)}
 
 
 def _lessons_section(hit: Hit) -> bool:
