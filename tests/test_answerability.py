@@ -13,6 +13,7 @@ from assistant.answer.answerability import (
     FEATURES,
     Answerability,
     Term,
+    _doc_spread,
     _guessed_across_grammar,
     _in_corpus,
     _naming_rank,
@@ -26,7 +27,7 @@ from assistant.answer.answerability import (
 )
 from assistant.answer.base import Answerer, Context, Delta
 from assistant.core.settings import Settings
-from assistant.core.types import Answer
+from assistant.core.types import Answer, Chunk, Hit
 from assistant.retrieve.glossary import Glossary
 from assistant.service.pipeline import Pipeline
 from assistant.store.build_store import load_index
@@ -210,6 +211,15 @@ def test_questions_about_a_document_without_curated_questions_are_not_refused_fo
     pipeline, spy = spied  # the fixture corpus has no corpus/questions/
     answer = pipeline.answer("试用期结束后客户为什么转投大厂？")
     assert answer.trace["answerability"]["features"]["asked_top"] is None and not answer.abstained
+
+
+def test_scatter_is_undefined_for_fewer_passages_than_it_reads() -> None:
+    # A filter that leaves one document leaves one passage: not "scattered over every document".
+    def hit(doc_id: str) -> Hit:
+        return Hit(Chunk(f"{doc_id}#0", doc_id, "正文", 0, 2, "", "", None), 1.0)
+
+    assert math.isnan(_doc_spread([hit("a")])) and math.isnan(_doc_spread([hit("a"), hit("a")]))
+    assert _doc_spread([hit("a"), hit("b"), hit("a")]) == pytest.approx(2 / 3)
 
 
 def test_a_model_for_other_features_is_refused_with_what_to_do() -> None:

@@ -286,7 +286,7 @@ def features(
         "rank_agreement": sum(_agree(h) for h in top) / len(top),
         "latin_question": 0.0 if CJK.search(question) else 1.0,
         "unknown_noun": min(sum(_noun_like(t) for t in unknown), 3) / 3,
-        "doc_spread": len({h.chunk.doc_id for h in top}) / len(top),
+        "doc_spread": _doc_spread(top),
         "type_unmet": type_unmet(question, [t for t in terms if t not in unknown], _sentences(top, index)),
         "offtopic_top": _offtopic_top(query, index.offtopic_vectors if offtopic is None else offtopic),
         "asked_top": _asked_top(query, top, index),
@@ -417,6 +417,14 @@ def _offtopic_top(query: Query, references: np.ndarray | None) -> float:
     if query.vector is None or references is None or not len(references):
         return 0.0
     return float(np.max(np.asarray(references) @ query.vector))
+
+
+def _doc_spread(top: list[Hit]) -> float:
+    """How many documents the top TOP passages come from, as a share of them: scattered passages
+    mean no source is about the question. NaN (neutral) with fewer than TOP passages, as when a
+    filter leaves one document: one passage from one document read as 1.0, "all scattered", and
+    "大客户更愿意怎么买？" filtered to the pricing article abstained."""
+    return len({h.chunk.doc_id for h in top}) / len(top) if len(top) >= TOP else math.nan
 
 
 def _asked_top(query: Query, top: list[Hit], index: LoadedIndex) -> float:
