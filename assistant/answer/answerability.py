@@ -180,9 +180,6 @@ def _compounds(words: list[str]) -> list[str]:
 # Grammar words: prepositions, locatives, adverbs, pronouns, particles, conjunctions, modal
 # particles, interjections (jieba tags p, f, d, r, u…, c, y, e).
 GRAMMAR_TAGS = tuple("pfdrucye")
-# The copula and the auxiliary and light verbs, which jieba tags as verbs ("月活是多少" → 活是,
-# "一大堆人来咨询" → 人来).
-AUXILIARIES = frozenset("是有要会能来去让被把")
 
 
 def _guessed_across_grammar(word: str) -> bool:
@@ -192,7 +189,7 @@ def _guessed_across_grammar(word: str) -> bool:
     if not CJK.search(word) or word_tag(word):
         return False
     pieces = dictionary_pieces(word)
-    return len(pieces) > 1 and any(word_tag(piece).startswith(GRAMMAR_TAGS) or piece in AUXILIARIES for piece in pieces)
+    return len(pieces) > 1 and any(word_tag(piece).startswith(GRAMMAR_TAGS) for piece in pieces)
 
 
 # An acronym's English plural (POCs, APIs, LLMs, KPIs): the sources write the acronym itself.
