@@ -357,6 +357,9 @@ def _known(term: Term, index: LoadedIndex, glossary: Glossary) -> bool:
     return expanded != term.shown and any(_in_corpus(normalize(t), index) for t in expanded[len(term.shown):].split())
 
 
+MIXED = re.compile(r"[a-z0-9]")  # a folded term with Latin letters or digits in it
+
+
 def _in_corpus(folded: str, index: LoadedIndex) -> bool:
     """The word or bigram index has it, or (jieba sometimes splits across words: "端大") every bigram
     of it, or, for a term mixing Chinese with Latin letters or digits ("c端", "11月", "3年", which
@@ -370,10 +373,6 @@ def _in_corpus(folded: str, index: LoadedIndex) -> bool:
         return any(compact in text for text in index.compact_documents)
     bigrams = [folded[i : i + 2] for i in range(len(folded) - 1)]
     return bool(bigrams) and all(index.lexical.known(b) for b in bigrams)
-
-
-MIXED = re.compile(r"[a-z0-9]")
-
 
 
 def _noun_like(term: Term) -> bool:
@@ -408,9 +407,10 @@ def _best_sentence(query: Query, top: list[Hit], index: LoadedIndex) -> float:
 
 
 def _offtopic_top(query: Query, references: np.ndarray | None) -> float:
-    """Best cosine of the question to the model's off-topic reference questions (expenses, weather,
-    IT help, coding …; eval/offtopic_refs.jsonl): "明天北京会下雨吗" shares 北京 with a passage, and
-    no term-level feature sees that it is a weather question; its nearest reference does."""
+    """Best cosine of the question to reference questions. For offtopic_top, the model's off-topic
+    ones (expenses, weather, IT help, coding …; eval/offtopic_refs.jsonl): "明天北京会下雨吗" shares
+    北京 with a passage, and no term-level feature sees that it is a weather question; its nearest
+    reference does. For asked_top, the curated questions the corpus answers."""
     if query.vector is None or references is None or not len(references):
         return 0.0
     return float(np.max(np.asarray(references) @ query.vector))
@@ -431,7 +431,7 @@ def _asked_top(query: Query, top: list[Hit], index: LoadedIndex) -> float:
     document added without them must not make every question about it look unanswerable."""
     if query.vector is None or index.question_vectors is None or top[0].chunk.doc_id not in index.questioned_docs:
         return math.nan
-    return float(np.max(index.question_vectors @ query.vector))
+    return _offtopic_top(query, index.question_vectors)
 
 
 def _agree(hit: Hit) -> float:
