@@ -275,7 +275,11 @@ def _top(scores: np.ndarray, n: int, allowed: np.ndarray | None) -> Ranked:
         masked = np.full_like(scores, -np.inf)
         masked[allowed] = scores[allowed]
         scores = masked
-    order = np.argsort(-scores, kind="stable")[:n]
+    k = min(n, len(scores))
+    if not k:
+        return []
+    order = np.argpartition(-scores, k - 1)[:k]  # O(chunks), not a full sort per query
+    order = order[np.argsort(-scores[order], kind="stable")]
     return [(int(r), float(scores[r])) for r in order if np.isfinite(scores[r])]
 
 
