@@ -80,6 +80,12 @@ def normalize(text: str) -> str:
     return _t2s()(unicodedata.normalize("NFKC", text)).lower()
 
 
+def fold_compact(text: str) -> str:
+    """normalize() without white space: the form in which a quote is looked for in a text
+    ("签 3 年排他" and "签3年排他" match)."""
+    return "".join(normalize(text).split())
+
+
 def fold_chars(text: str) -> str:
     """normalize() character by character, keeping a character whose fold is not one character:
     the result has text's length, so offsets found in it hold in text."""

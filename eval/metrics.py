@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from assistant.text import normalize
+from assistant.text import fold_compact
 
 KS = (1, 3, 5, 10)
 NDCG_K = 10
@@ -35,7 +35,7 @@ class Passage:
 
 def fold(text: str) -> str:
     """Matching form: normalize() (t2s, NFKC, lower) with all white space removed."""
-    return "".join(normalize(text).split())
+    return fold_compact(text)
 
 
 def _merged(a: Passage, b: Passage) -> str | None:

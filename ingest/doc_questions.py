@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from assistant.core.types import Chunk, ChunkQuestion
-from assistant.text import normalize
+from assistant.text import fold_compact
 
 QUESTIONS_DIR = "questions"
 LANGS = ("zh-Hans", "zh-Hant", "en")
@@ -101,7 +101,7 @@ def attach(questions: list[DocQuestion], chunks: list[Chunk]) -> tuple[list[Chun
     folded: simplified, lower case, white space aside); a problem for each it cannot place."""
     by_doc: defaultdict[str, list[tuple[str, str]]] = defaultdict(list)
     for chunk in chunks:
-        by_doc[chunk.doc_id].append((chunk.chunk_id, _fold(chunk.text)))
+        by_doc[chunk.doc_id].append((chunk.chunk_id, fold_compact(chunk.text)))
     attached: list[ChunkQuestion] = []
     problems: list[dict[str, str]] = []
     for q in questions:
@@ -109,7 +109,7 @@ def attach(questions: list[DocQuestion], chunks: list[Chunk]) -> tuple[list[Chun
         if q.doc_id not in by_doc:
             problems.append({"path": rel, "reason": f"no document {q.doc_id!r} in the build; its questions are skipped"})
             continue
-        quote = _fold(q.quote)
+        quote = fold_compact(q.quote)
         holders = [chunk_id for chunk_id, text in by_doc[q.doc_id] if quote in text]
         if not holders:
             problems.append({"path": rel, "reason": f"quote not in {q.doc_id}: {q.quote[:40]!r}; skipped"})
@@ -124,7 +124,7 @@ def _once_per_document(problems: list[dict[str, str]]) -> list[dict[str, str]]:
 
 def holds(text: str, quote: str) -> bool:
     """Does the text hold the quote, as attach() matches it (folded, white space aside)?"""
-    return _fold(quote) in _fold(text)
+    return fold_compact(quote) in fold_compact(text)
 
 
 def write_questions(corpus_dir: Path, doc_id: str, questions: list[DocQuestion]) -> Path:
@@ -139,5 +139,3 @@ def write_questions(corpus_dir: Path, doc_id: str, questions: list[DocQuestion])
     return path
 
 
-def _fold(text: str) -> str:
-    return "".join(normalize(text).split())

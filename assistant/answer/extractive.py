@@ -20,7 +20,7 @@ from assistant.core.settings import Settings
 from assistant.core.types import POSTMORTEM_SECTIONS, Answer, Hit
 from assistant.retrieve.glossary import Glossary
 from assistant.store.build_store import LoadedIndex
-from assistant.text import normalize
+from assistant.text import fold_compact, normalize
 
 # The postmortem template's sections that answer a question type: its root cause says why, its
 # lessons and action items say what to do, its lessons what was learned. A why-question about a
@@ -115,13 +115,13 @@ class ExtractiveAnswerer(Answerer):
 def previous_answer(history: list[dict[str, str]]) -> str:
     """The conversation's last answer, folded and without white space ("" when there is none)."""
     reply = next((t.get("content", "") for t in reversed(history) if t.get("role") == "assistant"), "")
-    return "".join(normalize(reply).split())
+    return fold_compact(reply)
 
 
 def _core(text: str) -> str:
     """A unit's words as an answer quotes them: folded, no white space, no closing punctuation (an
     answer may close a clause with "。" where the source has "，")."""
-    return "".join(normalize(text).split()).rstrip("。.，,；;！!…")
+    return fold_compact(text).rstrip("。.，,；;！!…")
 
 
 def _answering_section(hit: Hit, top: Hit, analysis: QuestionAnalysis) -> bool:

@@ -38,7 +38,7 @@ from assistant.core.types import Chunk, ChunkQuestion, Sentence
 from assistant.index.factory import DenseOpener, open_faiss
 from assistant.index.indexes import Index, LexicalIndex
 from assistant.index.pgvector import VectorStoreError
-from assistant.text import normalize
+from assistant.text import fold_compact, normalize
 
 FORMAT_VERSION = 1
 CURRENT = "current"
@@ -116,7 +116,7 @@ class LoadedIndex:
     @cached_property
     def compact_documents(self) -> list[str]:
         """folded_documents without white space ("签 3 年排他" → "签3年排他"), once per build."""
-        return ["".join(text.split()) for text in self.folded_documents]
+        return [fold_compact(d.text) for d in self.documents.values()]
 
 
 def current_build(index_dir: Path) -> Path | None:
