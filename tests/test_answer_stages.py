@@ -146,6 +146,15 @@ def test_a_short_clause_cut_after_a_comma_is_not_a_caption() -> None:
     assert quality_penalty(_unit("领域知识的壁垒和障碍")) is None  # a sub-title
 
 
+def test_a_claim_that_reads_like_a_label_or_a_lead_in_is_quoted() -> None:
+    """A line that says something before its first comma is a claim, even when it ends by
+    announcing a list or carries no full stop; the lead-in costs a little (LEAD_IN)."""
+    lead_in = quality_penalty(_unit("有价值的项目商机仍然来自公司的老客户，上半年被认为最有可能成单的三个项目："))
+    assert lead_in is not None and lead_in > 0
+    assert quality_penalty(_unit("2B产品只有持久战，没有速胜论")) == 0.0
+    assert quality_penalty(_unit("究极原因，就说存在两个大问题：")) is None  # nothing said before the comma
+
+
 @pytest.mark.parametrize("text", [
     "背景介绍", "客户为什么会流失？", "文章关键词：大模型、商业模式、B端、C端、应用场景",
     "撰文 | 某作者", "大模型、商业模式、B端、C端、应用场景、创新", "很好。",

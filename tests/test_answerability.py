@@ -63,6 +63,12 @@ def test_a_noun_the_dictionary_lacks_stays_one_term() -> None:
     assert [t.shown for t in content_terms("为什么很多项目签了单却交付不了？")] == ["项目", "交付", "不了"]
 
 
+def test_a_question_word_glued_to_a_noun_is_dropped_from_it() -> None:
+    # jieba's dictionary has 哪些项目; the subject is 项目 (which the corpus has), not the phrase.
+    assert [t.shown for t in content_terms("哪些项目丢单了？")] == ["项目", "丢单"]
+    assert content_terms("哪些方面") == []  # a scaffolding word stays one
+
+
 def test_content_terms_keep_the_subject_and_drop_the_scaffolding() -> None:
     terms = {t.shown: t.entity for t in content_terms("GPT-4o 的 API 价格是多少？")}
     assert terms == {"GPT-4o": True, "API": True, "价格": False}

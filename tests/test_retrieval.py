@@ -68,7 +68,8 @@ def test_a_document_is_found_by_the_facets_its_body_never_names(real_pipeline: P
 def test_lexical_text_adds_the_facets_and_only_the_facets() -> None:
     chunk = Chunk("d#0", "d", "正文。", 0, 3, "背景", "标题", None,
                   {"industry": "零售", "phase": "试点/POC", "tags": ["数据治理"], "outcome": "lost"})
-    assert chunk.lexical_text() == "标题\n背景\n零售 试点/POC\n正文。"
+    # the outcome code with the word corpus/postmortems/README.md gives it: users ask "哪些项目丢单了？"
+    assert chunk.lexical_text() == "标题\n背景\n零售 试点/POC lost 丢单\n正文。"
     assert chunk.search_text() == "标题\n背景\n正文。"  # what is embedded stays as it was
     assert Chunk("a#0", "a", "正文。", 0, 3, "", "文章", None, {"tags": ["大模型"]}).lexical_text() == "文章\n\n正文。"
 

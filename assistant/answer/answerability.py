@@ -144,7 +144,7 @@ def content_terms(question: str, glossary: Glossary | None = None) -> list[Term]
         entity = any(_entity_like(n, start + shown.find(n), question) for n in names)
         terms.append(Term(normalize(shown), shown, entity, tuple(normalize(t) for t in chinese_terms)))
     pos = 0
-    for word in _compounds(jieba_words(normalized)):
+    for word in map(_unasked, _compounds(jieba_words(normalized))):
         start = normalized.find(word, pos)
         pos = start + len(word) if start >= 0 else pos
         if len(word) < 2 or not CJK.search(word) or word in ZH_STOP:
@@ -152,6 +152,16 @@ def content_terms(question: str, glossary: Glossary | None = None) -> list[Term]
         shown = question[start : start + len(word)] if aligned and start >= 0 else word
         terms.append(Term(word, shown, False))
     return list({t.folded: t for t in terms}.values())
+
+
+# Question words jieba's dictionary glues to a noun ("哪些项目", "什么样子", "多少钱"): the noun is the subject.
+ASKED_PREFIX = re.compile(r"^(?:哪些|哪个|哪几个|哪家|哪种|什么|多少)(?=[\u4e00-\u9fff]{2})")
+
+
+def _unasked(word: str) -> str:
+    """A word without the question word glued to its front; a whole scaffolding word stays as it
+    is (哪些方面 is a stop word)."""
+    return word if word in ZH_STOP else ASKED_PREFIX.sub("", word)
 
 
 # Single characters that can be part of a noun the dictionary lacks: nouns, numerals,
@@ -268,7 +278,8 @@ def features(
     guessed = [t for t in unknown if not t.entity and not t.forms and _guessed_across_grammar(t.folded)]
     terms = [t for t in terms if t not in guessed]
     unknown = [t for t in unknown if t not in guessed]
-    passages = "".join(normalize(h.chunk.text) + normalize(h.chunk.title) for h in top)
+    # A passage's facets count as what it says: a postmortem's outcome (丢单) is only in its front matter.
+    passages = "".join(normalize(h.chunk.lexical_text()) for h in top)
     uncovered = [t for t in terms if t not in unknown and not any(m in passages for m in t.matches)]
     dense_top = max((h.dense_score or 0.0) for h in top)
     values = {

@@ -108,6 +108,9 @@ REDUNDANT = 0.6  # bigram overlap above which a unit repeats one already picked
 LIST_REDUNDANT = 0.9
 LIST_LAMBDA = 1.0
 MIN_CONTENT = 8
+# A claim that ends by announcing a list ("……来自公司的老客户，……三个项目：") reads worse than one
+# that stands alone: it is quoted, but a sentence saying as much without the lead-in is preferred.
+LEAD_IN = 0.04
 
 # Answer-type cues: ordinary connectives and markers, in folded (simplified) form.
 TYPE_CUES = {
@@ -280,13 +283,16 @@ def quality_penalty(unit: EvidenceUnit) -> float | None:
         return None  # too short, a heading, a byline, or a piece of a link
     if READING_ENTRY.match(text):
         return None
-    if text.rstrip(SENTENCE_END)[-1:] in "？?" or text.endswith(("：", ":")):
-        return None  # a question, or a line that only announces what follows
-    if not text.endswith((*SENTENCE_END, "，", ",")) and content < 24 and not unit.list_item:
+    if text.rstrip(SENTENCE_END)[-1:] in "？?":
+        return None  # a question
+    claims = _claims(text)
+    if text.endswith(("：", ":")) and not claims:
+        return None  # a line that only announces what follows
+    if not text.endswith((*SENTENCE_END, "，", ",")) and content < 24 and not unit.list_item and not claims:
         return None  # an unpunctuated short line: a sub-title or a caption (a clause cut after a comma is none)
     if text.count("、") >= 4 and content / (text.count("、") + 1) < 5:
         return None  # a keyword list
-    penalty = 0.0
+    penalty = LEAD_IN if text.endswith(("：", ":")) else 0.0
     quoted = sum(len(m) for m in QUOTED.findall(text))
     if quoted > 0.6 * len(text):
         penalty += 0.04  # reported speech / anecdote more than a claim
@@ -301,6 +307,14 @@ def quality_penalty(unit: EvidenceUnit) -> float | None:
     if unit.checkbox:
         penalty += 0.02  # an action item: a plan, not a finding
     return penalty
+
+
+def _claims(text: str) -> bool:
+    """Whether a line that reads like a label or a lead-in says something first: a clause of at
+    least MIN_CONTENT characters before a comma ("有价值的项目商机仍然来自公司的老客户，上半年……的三个
+    项目：", "2B产品只有持久战，没有速胜论"), not "究极原因，就说存在两个大问题：" or a bare title."""
+    first = re.split(r"[，,]", text, maxsplit=1)
+    return len(first) == 2 and sum(ch.isalnum() for ch in first[0]) >= MIN_CONTENT
 
 
 def type_bonus(unit: EvidenceUnit, folded: str, analysis: QuestionAnalysis) -> float:

@@ -44,13 +44,19 @@ class Chunk:
 
 
 # Document metadata a user names a project by (postmortem front matter, article tags).
-FACETS = ("industry", "customer_segment", "project", "phase")
-LEXICAL_TEXT = "+".join(("title", "section", *FACETS, "text"))  # in the manifest: a change republishes
+FACETS = ("industry", "customer_segment", "project", "phase", "outcome")
+# A postmortem's outcome is an English code; users ask in the words corpus/postmortems/README.md
+# gives for it ("哪些项目丢单了？", "试用期 丢单 原因"), which no postmortem body writes.
+OUTCOME_LABELS = {"lost": "丢单", "stalled": "停滞", "delivered-late": "延期交付", "delivered": "已交付",
+                  "cancelled": "取消"}
+LEXICAL_TEXT = "+".join(("title", "section", *FACETS, "outcome-labels", "text"))  # in the manifest: a change republishes
 
 
 def _facet_values(metadata: dict[str, Any]) -> list[str]:
-    values = (metadata.get(key) for key in FACETS)
-    return [str(item) for value in values if value for item in (value if isinstance(value, list) else [value])]
+    values = [metadata.get(key) for key in FACETS]
+    words = [str(item) for value in values if value for item in (value if isinstance(value, list) else [value])]
+    label = OUTCOME_LABELS.get(str(metadata.get("outcome")))
+    return [*words, label] if label else words
 
 
 @dataclass(frozen=True)
