@@ -75,6 +75,11 @@ def _t2s() -> Callable[[str], str]:
     return opencc.OpenCC("t2s").convert
 
 
+def simplified(text: str) -> str:
+    """Traditional characters as simplified ones, nothing else changed (case, width, punctuation)."""
+    return _t2s()(text)
+
+
 def normalize(text: str) -> str:
     """Fold text for matching: NFKC (full-width→half-width), traditional→simplified, lower case."""
     return _t2s()(unicodedata.normalize("NFKC", text)).lower()

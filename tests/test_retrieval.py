@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pytest
 
 from assistant.answer.analysis import detect_script, to_script
@@ -181,6 +182,17 @@ def test_content_words_drop_question_scaffolding() -> None:
     words = content_words("为什么很多大模型项目签了单却交付不了？")
     assert "为什么" not in words and "交付" in words and "签" in words
     assert content_words("What is scope creep?") == ["scope", "creep"]
+
+
+def test_the_query_is_embedded_in_simplified_script(real_pipeline: Pipeline) -> None:
+    """A traditional question and its simplified twin get one query vector (round 10); BM25 and
+    the question as shown keep what the user wrote."""
+    retriever = real_pipeline.retriever(real_pipeline.holder.get())
+    traditional = retriever.prepare("試用期結束後客戶為什麼轉投大廠？", {})
+    simplified = retriever.prepare("试用期结束后客户为什么转投大厂？", {})
+    assert traditional.vector is not None and simplified.vector is not None
+    assert np.allclose(traditional.vector, simplified.vector)
+    assert traditional.text == "試用期結束後客戶為什麼轉投大廠？"
 
 
 def test_proximity_reads_chinese_questions_only(real_pipeline: Pipeline) -> None:
