@@ -98,6 +98,8 @@ def test_language_and_script_of_the_question() -> None:
     assert to_script("據悉,事件起因是客戶", "hans") == "据悉,事件起因是客户"
     assert to_script("事件起因是客户", "hant") == "事件起因是客戶"
     assert to_script("保持原样", "latin") == "保持原样"
+    # Taiwan-standard forms (為, 裡), and 签 as 簽 (to sign) unless it is a label or a lot (round 10)
+    assert to_script("签 POC 之前，为了里面的标签", "hant") == "簽 POC 之前，為了裡面的標籤"
 
 
 def test_clean_span_drops_markdown_and_action_tails_and_keeps_offsets() -> None:

@@ -350,10 +350,17 @@ def detect_script(text: str) -> str:
     return "hant" if to_simplified > 0 and to_simplified >= to_traditional else "hans"
 
 
+# OpenCC turns 签 with no phrase around it ("签 POC", "签合同") into 籤 (a lot, a label), where these
+# sources mean 簽 (to sign); only 標籤 / 書籤 / 抽籤 / 牙籤 / 竹籤 / 求籤 / 中籤 keep it.
+SIGN_SLIP = re.compile(r"(?<![標書抽牙竹求中])籤")
+
+
 def to_script(text: str, script: str) -> str:
     """Text in the given script (OpenCC); Latin questions leave quotes as they are."""
     if script == "hant":
-        return _convert("s2t", text)
+        # Taiwan-standard characters (為, 裡), the forms traditional readers type; OpenCC's plain s2t
+        # gives the older 爲 / 裏, which the round-9 trial flagged.
+        return SIGN_SLIP.sub("簽", _convert("s2tw", text))
     if script == "hans":
         return _convert("t2s", text)
     return text
@@ -363,7 +370,7 @@ def _convert(config: str, text: str) -> str:
     return _converter(config)(text)
 
 
-@lru_cache(maxsize=2)
+@lru_cache(maxsize=4)
 def _converter(config: str) -> Callable[[str], str]:
     import opencc  # lazy: OpenCC loads its dictionaries on first use
 
