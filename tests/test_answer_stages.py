@@ -852,3 +852,17 @@ def test_an_english_lead_holds_the_question_s_glossary_phrases() -> None:
     legal = replace(_scored(_unit(texts[0], sid=2), 0.885, [0, 1]), cover=1.0)
     assert select([framework, legal], analyse("How do we get procurement and legal on board?"), 2, 0.7)[0] is legal
     assert select([framework, legal], analyse("怎么让采购和法务早点参与？"), 2, 0.7)[0] is framework  # LEAD_COVER 0.03
+
+
+def test_a_compare_question_one_of_whose_sides_no_passage_names_says_so() -> None:
+    """Round-10 trial: "POC和正式交付项目……有什么区别？" got POC lessons with no word that the sources
+    say nothing of the other side. A side counts as named when one passage holds all its words."""
+    hits = [_hit("d1", "复盘", "教训", "签 POC 之前先做现场调研。")]
+    lead = _scored(_unit("签 POC 之前先做现场调研。", "d1", 0, 1), 0.9, [1, 0])
+    made = compose(analyse("POC和正式交付项目有什么区别？"), [lead], hits, 600)
+    assert made.sentences[0].kind == "frame"
+    assert made.sentences[0].text == "资料中没有谈到“正式交付项目”，无法直接比较；以下是关于“POC”的内容："
+    assert made.sentences[1].kind == "lead"
+    both = [_hit("d1", "复盘", "教训", "POC 的范围要写进合同，正式交付项目按里程碑验收。")]
+    named = compose(analyse("POC和正式交付项目有什么区别？"), [lead], both, 600)
+    assert named.sentences[0].kind == "lead"

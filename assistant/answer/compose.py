@@ -37,7 +37,7 @@ from assistant.answer.select import Scored
 from assistant.answer.units import EvidenceUnit
 from assistant.core.types import AnswerSentence, Citation, Hit
 from assistant.retrieve.glossary import Glossary
-from assistant.text import CJK, clip, normalize, plain_passage
+from assistant.text import CJK, clip, jieba_words, normalize, plain_passage
 
 # English frame verbs per question type: (one source, one quote), (one source, several quotes),
 # (several sources). "1 source gives this reason:" above three reasons read wrong.
@@ -102,6 +102,12 @@ ADDRESS_SHARE = 0.5
 ONE_SOURCE = {  # agree questions whose quotes all come from one source: nothing to compare
     "hans": "以下引文都出自同一来源：", "hant": "以下引文都出自同一來源：",
 }
+ONE_SIDE = {  # compare questions one of whose sides no retrieved passage names (round-10 trial:
+    # "POC和正式交付项目……有什么区别？" got POC lessons and no word that nothing compares them)
+    "hans": "资料中没有谈到“{absent}”，无法直接比较；以下是关于“{present}”的内容：",
+    "hant": "資料中沒有談到「{absent}」，無法直接比較；以下是關於「{present}」的內容：",
+    "latin": "The sources do not mention {absent}, so they cannot compare the two; this is what they say about {present}:",
+}
 STANCE_TAGS = {  # a source's stance, shown on its label when the sources disagree; "aside": a
     # source whose quotes do not address the question (always shown, it takes no stance)
     "hans": {"affirmative": "（肯定）", "negative": "（否定或保留）", "aside": "（未直接谈及此问题）"},
@@ -153,6 +159,8 @@ def compose(
         if points and analysis.english:
             body.append(_label("Further points:"))
         body += [_quote(p, "point", analysis, numbers, snippets) for p in points]
+    if analysis.qtype == "compare" and (missing := _unnamed_side(analysis, hits)):
+        body.insert(0, _frame(missing))
     sources = len({hits[rank].chunk.doc_id for rank in numbers})
     stance_frame = analysis.qtype == "agree" and sources > 1  # its stance label is the English frame
     frames = _frames(analysis, sources, read_as, quotes=len(_quotes_of(body)), english=not stance_frame)
@@ -250,6 +258,27 @@ def _by_side(points: list[Scored], analysis: QuestionAnalysis) -> list[tuple[str
     colon = ":" if analysis.english else "："
     labels = [to_script(side, analysis.script) + colon for side in analysis.sides]
     return [("", general), *zip(labels, groups, strict=True)]
+
+
+def _unnamed_side(analysis: QuestionAnalysis, hits: list[Hit]) -> str:
+    """The note for a compare question one of whose two sides no retrieved passage names (in its
+    text, title or section), while the other is named; "" otherwise."""
+    if len(analysis.sides) != 2:
+        return ""
+    passages = [normalize(h.chunk.lexical_text()) for h in hits]
+    # A side is named when one passage holds all its words: sides are cut loosely from the question
+    # ("CIO和CEO应用AIGC的目的……" gives "CEO应用AIGC", which a passage names as CEO … AIGC).
+    named = [any(all(w in text for w in _side_words(side)) for text in passages) for side in analysis.sides]
+    if named.count(True) != 1:
+        return ""
+    present, absent = analysis.sides[named.index(True)], analysis.sides[named.index(False)]
+    return ONE_SIDE[analysis.script].format(absent=to_script(absent, analysis.script),
+                                            present=to_script(present, analysis.script))
+
+
+def _side_words(side: str) -> list[str]:
+    """A compared side's words: its jieba words and Latin tokens, folded."""
+    return [w for w in jieba_words(normalize(side)) if len(w) > 1 or not CJK.search(w)] or [normalize(side)]
 
 
 def _per_source(
