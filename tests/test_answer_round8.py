@@ -21,6 +21,7 @@ from assistant.retrieve.glossary import Glossary
     ("这个咋弄？", "how"),
     ("试用期 客户跑了 为啥", "why"),  # 为啥 = 为什么
     ("咋会这样？", "why"),
+    ("试用项目的人手是怎么被拖垮的？", "why"),  # 怎么被: how it came to happen, not advice (round 10)
     ("下周见客户，要注意什么？", "how"),
     ("给我一个试点验收的 checklist", "how"),  # an artefact to act on
     ("列个立项前要问客户的问题清单", "how"),
@@ -98,6 +99,9 @@ def test_a_how_answer_sets_aside_the_timeline_of_a_postmortem_whose_lessons_it_q
     assert aside("客户为什么一直加需求？") == set()  # a why-answer may quote the account
     assert aside("客户一直加需求是什么情况？") == set()
     assert _accounts_in_how(hits[:1], role_sections(hits[:1], analyse("怎么办？")), analyse("怎么办？")) == set()
+    # round 10: its root cause too (the trial's "如何控制需求范围" quoted causes as steps)
+    causes = [_section_hit("pm", "根因", 1.0), _section_hit("pm", "教训", 0.9)]
+    assert _accounts_in_how(causes, role_sections(causes, analyse("怎么控制范围？")), analyse("怎么控制范围？")) == {0}
 
 
 def _scored(text: str, section: str, start: int, relevance: float) -> Scored:

@@ -31,7 +31,7 @@ TYPE_CUES: tuple[tuple[str, tuple[str, ...], str], ...] = (
     ("agree", ("一致吗", "是否一致", "看法一致", "观点一致", "同意", "矛盾", "分歧", "看法相同", "说法一样"),
      r"\b(agree|disagree|consistent|contradict\w*)\b"),
     # 为啥 / 咋会 are how people type 为什么 / 怎么会 into a chat (round 8).
-    ("why", ("为什么", "为何", "原因", "怎么会", "何以", "根因", "导致", "为啥", "咋会"),
+    ("why", ("为什么", "为何", "原因", "怎么会", "何以", "根因", "导致", "为啥", "咋会", "怎么被"),
      r"\b(why|reasons?|causes?|caused)\b"),
     ("list", ("哪些", "哪几", "列举", "列出", "都有什么", "有几种"),
      rf"\b(which(?!\s+{ONE_OF})|list|name the|what are the)\b"),
