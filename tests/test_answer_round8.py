@@ -8,7 +8,12 @@ import pytest
 
 from assistant.answer.analysis import analyse, asking_sentence, presumed, question_type
 from assistant.answer.compose import compose
-from assistant.answer.extractive import ExtractiveAnswerer, _accounts_in_how, role_sections
+from assistant.answer.extractive import (
+    ExtractiveAnswerer,
+    _accounts_in_how,
+    _unnamed_sections,
+    role_sections,
+)
 from assistant.answer.select import Scored
 from assistant.answer.units import EvidenceUnit
 from assistant.core.settings import Settings
@@ -138,3 +143,14 @@ def test_a_checklist_request_gathers_action_items_of_another_passage() -> None:
     assert action in [s.unit for s in select(scored, checklist, 5, 0.7)]
     assert action not in [s.unit for s in select(scored, question, 5, 0.7)]  # not a checklist: a new passage must be closer
     assert type_bonus(action, action.text, checklist) > type_bonus(action, action.text, question)
+
+
+def test_a_question_naming_a_section_sets_aside_the_postmortem_s_other_sections() -> None:
+    """Round-10 trial: "银行信贷审核项目复盘中的行动项有哪些？" listed the timeline and lessons beside the
+    action items. Another document's passages, and a postmortem whose named section is not quoted,
+    stay."""
+    hits = [_section_hit("pm", "行动项", 1.0), _section_hit("pm", "经过", 0.9), _section_hit("pm", "教训", 0.8),
+            _section_hit("a", "一", 0.7, "article"), _section_hit("pm2", "经过", 0.6)]
+    assert _unnamed_sections(hits, analyse("银行项目复盘中的行动项有哪些？")) == {1, 2}
+    assert _unnamed_sections(hits, analyse("银行项目为什么停滞？")) == set()  # names no section
+    assert _unnamed_sections(hits, analyse("What were the root causes?")) == set()  # 根因 not quoted

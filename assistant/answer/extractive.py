@@ -94,7 +94,8 @@ class ExtractiveAnswerer(Answerer):
         units = evidence_units(ctx.index, hits)
         answering = {rank for rank, hit in enumerate(hits) if _answering_section(hit, hits[0], analysis)}
         roles = role_sections(hits, analysis)
-        aside = _backgrounds(hits, roles) | _advice_in_why(hits, roles, analysis) | _accounts_in_how(hits, roles, analysis)
+        aside = (_backgrounds(hits, roles) | _advice_in_why(hits, roles, analysis) | _accounts_in_how(hits, roles, analysis)
+                 | _unnamed_sections(hits, analysis))
         phrases = [terms for _, _, terms in self.glossary.translations(ctx.question)] if analysis.english else []
         scored = score_units(units, analysis, ctx.query, ctx.index, answering, roles, aside, phrases)
         said = previous_answer(ctx.history)
@@ -211,6 +212,16 @@ def _advice_in_why(hits: list[Hit], roles: set[int], analysis: QuestionAnalysis)
     advice = {HEADING["lessons"], HEADING["actions"]}
     return {rank for rank, hit in enumerate(hits)
             if hit.chunk.metadata.get("doc_type") == "postmortem" and hit.chunk.section in advice}
+
+
+def _unnamed_sections(hits: list[Hit], analysis: QuestionAnalysis) -> set[int]:
+    """A question that names postmortem sections ("……复盘中的行动项有哪些？"), with such a section
+    quoted: the other sections of that postmortem are set aside. Round-10 trial: the bank
+    postmortem's action items came with its timeline ("7 月初一期上线……") and lessons as points."""
+    named = named_sections(analysis.question)
+    quoted = {h.chunk.doc_id for h in hits if h.chunk.section in named and h.chunk.metadata.get("doc_type") == "postmortem"}
+    return {rank for rank, hit in enumerate(hits)
+            if hit.chunk.doc_id in quoted and hit.chunk.section not in named} if named else set()
 
 
 def _accounts_in_how(hits: list[Hit], roles: set[int], analysis: QuestionAnalysis) -> set[int]:
