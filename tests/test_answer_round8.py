@@ -154,3 +154,5 @@ def test_a_question_naming_a_section_sets_aside_the_postmortem_s_other_sections(
     assert _unnamed_sections(hits, analyse("银行项目复盘中的行动项有哪些？")) == {1, 2}
     assert _unnamed_sections(hits, analyse("银行项目为什么停滞？")) == set()  # names no section
     assert _unnamed_sections(hits, analyse("What were the root causes?")) == set()  # 根因 not quoted
+    # a what-did-we-learn question names the lessons (analysis.lessons)
+    assert _unnamed_sections(hits, analyse("这次复盘我们学到了什么？")) == {0, 1}

@@ -218,7 +218,7 @@ def _unnamed_sections(hits: list[Hit], analysis: QuestionAnalysis) -> set[int]:
     """A question that names postmortem sections ("……复盘中的行动项有哪些？"), with such a section
     quoted: the other sections of that postmortem are set aside. Round-10 trial: the bank
     postmortem's action items came with its timeline ("7 月初一期上线……") and lessons as points."""
-    named = named_sections(analysis.question)
+    named = named_sections(analysis.question) | (LESSONS if analysis.lessons else set())
     quoted = {h.chunk.doc_id for h in hits if h.chunk.section in named and h.chunk.metadata.get("doc_type") == "postmortem"}
     return {rank for rank, hit in enumerate(hits)
             if hit.chunk.doc_id in quoted and hit.chunk.section not in named} if named else set()
