@@ -99,6 +99,10 @@ def test_unknown_nouns_and_names_count_as_missing_subjects_unknown_verbs_do_not(
     by_word = {t.shown: t for t in content_terms("豆包的日活为什么一路下跌？GPT-4o 呢？")}
     assert _noun_like(by_word["豆包"]) and _noun_like(by_word["GPT-4o"])
     assert not _noun_like(by_word["下跌"]) and not _noun_like(by_word["一路"])
+    # a word jieba made up of two verbs splits a phrase ("签排他条款" → 签排 / 他), it names nothing;
+    # made-up words with a noun or a verbal noun in them stay names (round 10)
+    assert not _noun_like(Term("签排", "签排", False))
+    assert _noun_like(Term("智谱", "智谱", False)) and _noun_like(Term("月活", "月活", False))
 
 
 def test_a_word_jieba_guessed_across_a_grammar_word_is_no_subject() -> None:

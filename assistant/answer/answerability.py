@@ -386,12 +386,17 @@ def _in_corpus(folded: str, index: LoadedIndex) -> bool:
     return bool(bigrams) and all(index.lexical.known(b) for b in bigrams)
 
 
+VERB_TAG = re.compile(r"v[dgiq]?")  # jieba's verb tags, not vn (a verbal noun: 活 of 月活)
+
+
 def _noun_like(term: Term) -> bool:
     """A name or number, a noun in jieba's dictionary, or a word the dictionary lacks (智谱, 日活)."""
     if term.entity or term.forms or not CJK.search(term.folded):
         return True
     tag = word_tag(term.folded)
-    return not tag or tag[0] in "nj"
+    if not tag:  # made up by jieba's HMM: a name, unless every piece is a verb ("签排他条款" → 签排)
+        return not all(VERB_TAG.fullmatch(word_tag(piece)) for piece in dictionary_pieces(term.folded))
+    return tag[0] in "nj"
 
 
 def _best_overlap(question: str, top: list[Hit]) -> float:
