@@ -866,3 +866,19 @@ def test_a_compare_question_one_of_whose_sides_no_passage_names_says_so() -> Non
     both = [_hit("d1", "复盘", "教训", "POC 的范围要写进合同，正式交付项目按里程碑验收。")]
     named = compose(analyse("POC和正式交付项目有什么区别？"), [lead], both, 600)
     assert named.sentences[0].kind == "lead"
+
+
+def test_a_how_long_question_leads_with_the_figure_its_title_states_beside_the_asked_words() -> None:
+    """Round-10 trial: "零售補貨POC延期了多久？" led with "9 月雙方重新談範圍" (a month). 多久 asks for a
+    duration, and the title states "POC 延期 12 周" beside more of the asked words (POC, 延期) than
+    any unit's figure ("签 POC 之前先做 1–2 周" holds POC only)."""
+    assert analyse("POC延期了多久？").measure == analyse("How long was the POC delayed?").measure != ""
+    assert analyse("POC什么时候上线？").measure == ""
+
+    def unit(text: str, sid: int, relevance: float) -> Scored:
+        scored = _scored(replace(_unit(text, sid=sid), title="门店补货 POC 延期 12 周交付"), relevance, [1, sid, 0])
+        return replace(scored, asked=("poc", "延期"))
+    rescope = unit("9 月双方重新谈范围。", 1, 0.95)
+    survey = unit("签 POC 之前先做 1–2 周现场调研。", 2, 0.93)
+    late = unit("新范围上线，比原计划晚 12 周。", 3, 0.90)
+    assert select([rescope, survey, late], analyse("POC延期了多久？"), 3, 0.7)[0] is late

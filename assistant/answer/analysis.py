@@ -90,6 +90,17 @@ def measure(question: str) -> str:
     return ""
 
 
+# "延期了多久？", "How long was the POC delayed?": a when-question that asks for a length of time,
+# answered by a figure in a duration unit ("比原计划晚 12 周"), not by the month a thing happened.
+DURATION_ASK = re.compile(r"多久|多长时间|\bhow long\b", re.I)
+DURATION = "周|个星期|天|个月|年|小时"
+
+
+def duration(question: str) -> str:
+    """The duration units' pattern when the question asks how long, else ""."""
+    return DURATION if DURATION_ASK.search(normalize(question)) else ""
+
+
 @lru_cache(maxsize=32)
 def figure(unit: str) -> re.Pattern[str]:
     """A numeral followed by the unit: "12 周", "三个月"; not the "024" of "2024 年"."""
@@ -146,7 +157,7 @@ def analyse(question: str) -> QuestionAnalysis:
     qtype = question_type(question)
     lessons = bool(LESSON_CUES.search(normalize(question)))
     sides = compared_sides(question) if qtype == "compare" else ()
-    unit = measure(question) if "number" in (qtype, *also_asked(question, qtype)) else ""
+    unit = measure(question) if "number" in (qtype, *also_asked(question, qtype)) else duration(question)
     head = asked_for(question) if qtype == "what" else ""
     given = presumed(question) if qtype == "why" else ""
     happened = event(question, qtype) if qtype in ("when", "who") else ""

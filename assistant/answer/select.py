@@ -426,9 +426,24 @@ def _lead_first(scored: list[Scored], analysis: QuestionAnalysis | None = None) 
     # late …?": "late" has no gloss), every figure in the unit counts, as before.
     near = pattern is not None and any(figures(s.unit.text, True) for s in scored)
 
+    def said_of(text: str) -> int:
+        """The most question terms one clause of text holds beside a figure."""
+        if pattern is None:
+            return 0
+        return max((sum(t in clause for t in asked) for clause in CLAUSE.findall(normalize(text))
+                    if pattern.search(clause)), default=0)
+
+    # A title that states a figure beside more of the asked words than any unit's figure does
+    # ("…POC 延期 12 周交付" for "POC延期了多久？", against "签 POC 之前先做 1–2 周") names the answer:
+    # a unit with that figure counts twice more, whatever words surround it ("比原计划晚 12 周";
+    # round-10 trial). "驻场调研了几周？" keeps its 驻场 3 周: the title's 12 周 is said of 补货 only.
+    most = max((said_of(s.unit.text) for s in scored), default=0)
+    titles = {s.unit.title for s in scored if said_of(s.unit.title) > most}
+
     def holds(s: Scored) -> int:
         found = figures(s.unit.text, near)
-        return bool(found) + bool(found & figures(s.unit.title, near))
+        titled = s.unit.title in titles and bool(figures(s.unit.text, False) & figures(s.unit.title, True))
+        return bool(found) + bool(found & figures(s.unit.title, near)) + 2 * titled
 
     cover = LEAD_COVER_EN if analysis is not None and analysis.english else LEAD_COVER
     noun = analysis.asked_for if analysis is not None else ""
