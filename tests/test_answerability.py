@@ -127,6 +127,16 @@ def test_a_term_mixing_chinese_with_digits_or_letters_is_looked_up_in_the_text()
     assert not _in_corpus("5年", index) and not _in_corpus("b端", index)  # type: ignore[arg-type]
 
 
+def test_latin_terms_and_compounds_the_tokenisers_cut_apart_are_looked_up_by_their_parts() -> None:
+    """Round-10 trial: "ToB" (the sources write "To B") and 银行信贷 (a jieba word; the sources write
+    银行 … 信贷 apart) were refused as missing."""
+    vocabulary = SimpleNamespace(known=lambda token: token in {"银行", "信贷"})
+    index = SimpleNamespace(words=vocabulary, lexical=vocabulary, compact_documents=["tob大模型，october，银行流水"])
+    assert _in_corpus("tob", index) and _in_corpus("银行信贷", index)  # type: ignore[arg-type]
+    assert not _in_corpus("tobe", index) and not _in_corpus("cto", index)  # type: ignore[arg-type]  # inside october
+    assert not _in_corpus("银行卡", index)  # type: ignore[arg-type]  # its part 银行 does not cover 卡
+
+
 def test_a_guessed_word_is_not_named_missing(spied: tuple[Pipeline, SpyAnswerer]) -> None:
     pipeline, _ = spied
     answer = pipeline.answer("试用期结束后客户为什么先落在大厂？")

@@ -143,5 +143,7 @@ def test_month_names_and_durations_are_written_as_the_sources_write_them() -> No
     assert Glossary().expand(question) == f"{question} 11月 3年 12周"
     found = Glossary().translations(question)
     assert [question[s:e] for s, e, _ in found] == ["November", "3-year", "12 weeks"]
+    # Round 10: a count of people, in each form the sources write ("a 5-person team" was refused).
+    assert Glossary().expand("We are a 5-person team") == "We are a 5-person team 5人 5个人 5名"
     # A month name that opens the question is a modal verb, and a bare year is no duration.
     assert Glossary().expand("May I see the 2024 plan?") == "May I see the 2024 plan?"
