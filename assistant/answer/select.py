@@ -438,7 +438,7 @@ def _lead_first(scored: list[Scored], analysis: QuestionAnalysis | None = None) 
     # a unit with that figure counts twice more, whatever words surround it ("比原计划晚 12 周";
     # round-10 trial). "驻场调研了几周？" keeps its 驻场 3 周: the title's 12 周 is said of 补货 only.
     most = max((said_of(s.unit.text) for s in scored), default=0)
-    titles = {s.unit.title for s in scored if said_of(s.unit.title) > most}
+    titles = {title for title in {s.unit.title for s in scored} if said_of(title) > most}
 
     def holds(s: Scored) -> int:
         found = figures(s.unit.text, near)

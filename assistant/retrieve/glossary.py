@@ -44,17 +44,18 @@ MONTHS = ("January", "February", "March", "April", "May", "June", "July", "Augus
 MONTH = re.compile(r"(?<=\S)(\s+)(" + "|".join(MONTHS) + r")\b")  # capitalised, not opening the question ("May I …")
 # Counts of people too (round 10: "a 5-person team" was refused as a name the corpus lacks; the
 # sources write 5 个人, 9 人).
-DURATION = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)[\s-]*(year|month|week|day|hour|person|people)s?(?!\w)", re.I)
+QUANTITY = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)[\s-]*(year|month|week|day|hour|person|people)s?(?!\w)", re.I)
 UNIT = {"year": ("年",), "month": ("个月",), "week": ("周",), "day": ("天",), "hour": ("小时",),
         "person": ("人", "个人", "名"), "people": ("人", "个人", "名")}
 
 
 def date_terms(text: str) -> list[tuple[int, int, tuple[str, ...]]]:
-    """(start, end, Chinese form) of each month name and number-with-unit duration in English text."""
+    """(start, end, Chinese forms) of each month name, and each duration or count of people written
+    as a number with its unit, in English text."""
     found: list[tuple[int, int, tuple[str, ...]]] = [
         (m.start(2), m.end(2), (f"{MONTHS.index(m.group(2)) + 1}月",)) for m in MONTH.finditer(text)]
     found += [(m.start(), m.end(), tuple(f"{m.group(1)}{unit}" for unit in UNIT[m.group(2).lower()]))
-              for m in DURATION.finditer(text)]
+              for m in QUANTITY.finditer(text)]
     return found
 
 
