@@ -163,6 +163,15 @@ def test_a_value_of_the_asked_type_must_be_stated_not_just_a_number() -> None:
     assert holds_value("date", "项目于 2023 年上线。") and not holds_value("date", "项目上线了。")
 
 
+def test_a_rate_stated_as_a_bare_figure_and_a_named_rival_count_as_the_asked_value() -> None:
+    # round 11: "转化率是多少？" is answered by "转化率几乎为0", and "最后选择了谁？" by a company
+    # the sources name by its alias; both had made answerable questions look unanswerable.
+    assert holds_value("share", "最终的转化率几乎为0") and holds_value("share", "续约率为零")
+    assert not holds_value("share", "转化率一直很低")
+    assert holds_value("name", "第 13 周客户通知与天穹云签约") and holds_value("name", "集团副总点名要排产建议")
+    assert not holds_value("name", "客户后来签了别人的合同")
+
+
 def test_type_unmet_is_high_when_the_sentences_talk_about_the_question_but_state_no_such_value() -> None:
     terms = content_terms("私有化部署的报价是多少？")
     assert {t.folded for t in terms} == {"私有化", "部署", "报价"}

@@ -75,6 +75,12 @@ MEASURES: tuple[tuple[str, str], ...] = (
     (r"hours?", r"小时"), (r"people|persons?|staff|employees|engineers", r"人|名"),
     (r"stores?|shops?|companies|customers|clients|firms|vendors", r"家"), (r"times", r"次"),
 )
+# A who-question's answer names someone: an alias (化名“天穹云”), an organisation (…公司/集团/
+# 银行/厂商/云) or a role (副总/总监/负责人/CTO…). Not any quoted phrase: "“先做个 Demo”" is none.
+# Read in folded text by the choice of points (select.TYPE_CUES) and by answerability (a name question
+# whose passages name no one, answerability.VALUES), so both read one definition.
+NAMES_SOMEONE = re.compile(r"化名|[\u4e00-\u9fff]{2,}(?:公司|集团|银行|厂商|大厂|云)(?![\u4e00-\u9fff]{0,1}计算)"
+                           r"|副总|总监|总裁|董事长|创始人|负责人|老板|ceo|cto|cio")
 MEASURE_EN = re.compile(r"\bhow many\s+(?:more\s+|fewer\s+)?(" + "|".join(en for en, _ in MEASURES) + r")\b", re.I)
 # "几个人" counts people as "几人" does: an optional classifier 个 before the unit (not 个月).
 MEASURE_ZH = re.compile(r"(?:几|多少)\s*个?\s*(周|个星期|天|个月|年|小时|人|名|家|次)")

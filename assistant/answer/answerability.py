@@ -24,6 +24,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from assistant.answer.analysis import NAMES_SOMEONE
 from assistant.answer.base import abstain_message, in_question_script
 from assistant.core.types import Hit
 from assistant.index.indexes import Query
@@ -78,13 +79,16 @@ ASKS_EN: tuple[tuple[str, re.Pattern[str]], ...] = tuple((kind, re.compile(p)) f
     ("count", r"\bhow (many|much)\b"),
 ))
 VALUES: dict[str, re.Pattern[str]] = {
-    "share": re.compile(rf"\d\s*[%％]|百分之|{NUM}\s*成"),
+    # A rate stated as a bare figure is a share too: "最终的转化率几乎为0".
+    "share": re.compile(rf"\d\s*[%％]|百分之|{NUM}\s*成|率[^，。；,;]{{0,6}}?(?:\d|零)"),
     "amount": re.compile(rf"{NUM}\s*(?:万|亿|千|百)?\s*(?:元|块|美元|美金|人民币|刀)|[$¥￥]\s*\d|\d\s*(?:万|亿|k|m|b)\b"
                          rf"|{NUM}\s*(?:万|亿)"),
     "date": re.compile(r"(?:19|20)\d{2}|\d{1,2}\s*月|去年|今年|前年|年初|年底|年中|季度"),
     "duration": re.compile(rf"{NUM}\s*(?:天|周|个月|月|年|小时|星期)"),
     "count": re.compile(rf"\d|{NUM}\s*(?:个|家|次|人|位|款|种|项|名|条)"),
-    "name": re.compile(r"公司|集团|科技|《"),  # and a person/organisation/proper name by jieba's tagger
+    # Someone named as select reads a who-answer (an alias, an organisation, a role), and a proper
+    # name by jieba's tagger (NAME_TAGS).
+    "name": re.compile(r"公司|集团|科技|《|" + NAMES_SOMEONE.pattern),
 }
 NAME_TAGS = {"nr", "nrt", "nt", "nz"}
 @dataclass

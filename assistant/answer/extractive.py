@@ -38,6 +38,10 @@ NAMED_SECTIONS = (
     ("background", re.compile(r"背景|\bbackground\b")),
     ("timeline", re.compile(r"经过|时间线|\btimeline\b")),
 )
+# A how-question that asks what an article or its writer says, or how something turned out (怎么样 /
+# 如何 closing the clause: "效果怎么样？", not "如何控制……"), is not asking for our own advice.
+ARTICLE_ASKED = re.compile(r"文章|作者|\b(articles?|authors?|writers?)\b")
+HOW_IT_WENT = re.compile(r"(怎么样|怎样|如何)(?:呢|啊)?(?:[？?，,。！!]|$)")
 # "Do the sources agree?" is asked of several sources: the best passage of each other retrieved
 # document is quoted when it scores at least this share of the best passage (below the floor).
 AGREE_FLOOR = 0.5
@@ -55,6 +59,7 @@ class ExtractiveAnswerer(Answerer):
     def answer(self, ctx: Context) -> Answer:
         analysis = analyse(ctx.question)
         passages = ctx.hits[: self.settings.answer_passages]
+        passages += _advice_below(ctx.index, passages, analysis, self._floor(passages, analysis))
         hits = self._quotable(passages, analysis)
         if not hits:
             return abstention(ctx.question, self.name, ctx.trace)
@@ -79,8 +84,9 @@ class ExtractiveAnswerer(Answerer):
         if not hits:
             return []
         s = self.settings
-        floor = (s.answer_passage_floor_english if analysis.english else s.answer_passage_floor) * hits[0].score
-        kept = [h for h in hits if h.score >= floor or _answering_section(h, hits[0], analysis)
+        floor = self._floor(hits, analysis)
+        cases = [h for h in hits if h.score >= floor] if _advice_wanted(analysis) else hits[:1]
+        kept = [h for h in hits if h.score >= floor or any(_answering_section(h, case, analysis) for case in cases)
                 or (analysis.lessons and _lessons_section(h))]
         if analysis.qtype == "agree":
             kept += _other_sources(hits, kept)
@@ -90,10 +96,16 @@ class ExtractiveAnswerer(Answerer):
             kept = _one_source(hits)
         return sorted(kept, key=hits.index)
 
+    def _floor(self, hits: list[Hit], analysis: QuestionAnalysis) -> float:
+        s = self.settings
+        share = s.answer_passage_floor_english if analysis.english else s.answer_passage_floor
+        return share * hits[0].score if hits else 0.0
+
     def _compose(self, ctx: Context, hits: list[Hit], analysis: QuestionAnalysis) -> Answer:
         units = evidence_units(ctx.index, hits)
-        answering = {rank for rank, hit in enumerate(hits) if _answering_section(hit, hits[0], analysis)}
         roles = role_sections(hits, analysis)
+        answering = roles if _advice_wanted(analysis) else {
+            rank for rank, hit in enumerate(hits) if _answering_section(hit, hits[0], analysis)}
         aside = (_backgrounds(hits, roles) | _advice_in_why(hits, roles, analysis) | _accounts_in_how(hits, roles, analysis)
                  | _unnamed_sections(hits, analysis))
         phrases = [terms for _, _, terms in self.glossary.translations(ctx.question)] if analysis.english else []
@@ -132,6 +144,29 @@ def _answering_section(hit: Hit, top: Hit, analysis: QuestionAnalysis) -> bool:
     sections = (ANSWERING_SECTIONS.get(analysis.qtype, set()) | (LESSONS if analysis.lessons else set())
                 | named_sections(analysis.question))
     return c.doc_id == top.chunk.doc_id and c.metadata.get("doc_type") == "postmortem" and c.section in sections
+
+
+def _advice_wanted(analysis: QuestionAnalysis) -> bool:
+    """Does the question ask what to do, so that our postmortems' lessons and action items answer it?
+    Not when it asks what an article says ("……文章建议把精力放在哪里？": the writer's advice, not
+    ours) nor how something turned out ("……效果怎么样？")."""
+    folded = normalize(analysis.question)
+    return analysis.qtype == "how" and not ARTICLE_ASKED.search(folded) and not HOW_IT_WENT.search(folded)
+
+
+def _advice_below(index: LoadedIndex, passages: list[Hit], analysis: QuestionAnalysis, floor: float) -> list[Hit]:
+    """For a how-question, the lessons and action items of every postmortem quoted above the floor,
+    retrieved or not, after the passages (scored as the last of them). Round-10 trial: "如何控制大模型
+    项目的需求范围蔓延？" ranked the scope-creep postmortem's root cause third, its action items
+    fifth at 0.699× (under the 0.7 floor) and its lessons seventh, so the answer was an article's
+    commentary ("设想一下……", "皇帝的新衣"); the lessons are what the team learned to do."""
+    if not _advice_wanted(analysis) or not passages:
+        return []
+    cases = [h for h in passages if h.score >= floor]
+    have = {h.chunk.chunk_id for h in passages}
+    score = passages[-1].score
+    return [Hit(c, score) for c in index.chunks
+            if c.chunk_id not in have and any(_answering_section(Hit(c, 0.0), case, analysis) for case in cases)]
 
 
 def named_sections(question: str) -> set[str]:
