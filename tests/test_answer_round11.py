@@ -54,3 +54,47 @@ def test_a_how_question_gets_the_advice_sections_of_the_postmortems_it_quotes() 
     # a why-question keeps only the top passage's postmortem's answering section (unchanged)
     assert [(h.chunk.doc_id, h.chunk.section) for h in answerer._quotable(passages, analyse("为什么丢单？"))] == [
         ("a", "一"), ("pm", "根因")]
+
+
+@pytest.mark.parametrize(("question", "qtype", "sides"), [
+    ("客户的法务和采购应该什么时候介入项目比较好？", "how", ()),  # 比较好 = "best", no comparison
+    ("售前团队和交付团队的人数配比多少比较合理", "number", ()),
+    ("B端和C端比较一下，哪个更难做？", "compare", ("B端", "C端")),
+    ("试用合同和正式合同有什么区别？", "compare", ("试用合同", "正式合同")),  # 合同's 同 joins nothing
+])
+def test_fairly_is_no_comparison_and_a_word_s_tong_joins_no_sides(question: str, qtype: str,
+                                                                   sides: tuple[str, ...]) -> None:
+    analysis = analyse(question)
+    assert (analysis.qtype, analysis.sides) == (qtype, sides)
+
+
+class _SideRetriever:
+    """Hits per asked text: the whole question finds only side B's passage."""
+
+    def __init__(self, found: dict[str, list[Hit]]) -> None:
+        self.found, self.asked = found, []
+
+    def prepare(self, question: str, trace: dict[str, object]) -> str:
+        self.asked.append(question)
+        return question
+
+    def search(self, query: str, k: int, filters: object = None, mode: object = None) -> list[Hit]:
+        return self.found.get(query, [])[:k]
+
+
+def test_a_compare_question_retrieves_each_side_alone_too() -> None:
+    from assistant.retrieve.retriever import HybridRetriever
+    from assistant.service.pipeline import _with_sides
+
+    a, b, noise = _chunk("pa", "根因"), _chunk("pb", "根因"), _chunk("art", "一", "article")
+    question = "对比一下甲项目和乙项目失败原因的异同"
+    whole = [Hit(b, 3.0), Hit(noise, 2.0), Hit(_chunk("pb", "经过"), 1.5)]
+    retriever = _SideRetriever({"对比一下甲项目和 的异同": [Hit(a, 2.5), Hit(noise, 1.0)],
+                                "对比一下 和乙项目失败原因的异同": [Hit(b, 2.8)]})
+    merged = _with_sides(cast(HybridRetriever, retriever), question, whole, 3, None, None)
+    assert [h.chunk.chunk_id for h in merged] == ["pb#根因", "pa#根因", "art#一"]
+    assert retriever.asked == ["对比一下甲项目和 的异同", "对比一下 和乙项目失败原因的异同"]
+    # not a compare question, or an English one: the hits as they were, nothing asked
+    for other in ("甲项目为什么失败？", "Compare project A and project B"):
+        assert _with_sides(cast(HybridRetriever, retriever), other, whole, 3, None, None) == whole
+    assert len(retriever.asked) == 2

@@ -55,10 +55,11 @@ TYPE_CUES: tuple[tuple[str, tuple[str, ...], str], ...] = (
 
 # The two sides of a compare question: "B端和C端的商业模式有什么区别？" → (B端, C端), "SaaS 与大模型
 # 项目在交付上有何不同" → (SaaS, 大模型项目), "Compare trials and pilots" → (trials, pilots), "the
-# difference between X and Y" → (X, Y). A side stops at 的/在/之间/… or punctuation.
+# difference between X and Y" → (X, Y). A side stops at 的/在/之间/… or punctuation. 同 joins two
+# sides, not when it is the end of a word (合同, 共同, 相同: "试用合同里违约金……" names no sides).
 _SIDE_ZH = r"[\w\u3400-\u9fff]{1,12}?"
 SIDES_ZH = re.compile(
-    rf"(?:^|[，,。？?\s的])({_SIDE_ZH})\s*(?:和|与|跟|同|及|还是|相比于|相比|对比|vs\.?)\s*({_SIDE_ZH})"
+    rf"(?:^|[，,。？?\s的])({_SIDE_ZH})\s*(?:和|与|跟|(?<![合共相协不如等认赞])同|及|还是|相比于|相比|对比|vs\.?)\s*({_SIDE_ZH})"
     r"\s*(?=的|在|之间|相比|比较|对比|有什么|有何|有哪些|区别|差异|异同|哪个|谁|[，,？?]|$)"
 )
 OPENING = re.compile(r"(请)?(对比|比较)?(一下)?")
@@ -326,6 +327,10 @@ ADVICE = re.compile(r"(?:能不能|可不可以|能否|可否|是否可以|是�
 # "好几个部门 / 这几个项目" say "several / these", they do not ask for a number (round 8: "客户好几个
 # 部门都在提新需求。我现在该怎么办？" was read as a number question).
 NOT_COUNTING = re.compile(r"[好这那前后头]几")
+# 比较 before an evaluative word is an adverb ("fairly"), not a comparison: "……什么时候介入项目比较好？",
+# "人数配比多少比较合理" ask when or how much (round 11; both had been typed compare, and their
+# "A和B" read as two sides).
+FAIRLY = re.compile(r"比较(?=好|合理|合适|稳妥|妥当|靠谱|常见|多|少|大|小|高|低|快|慢|重要|容易|难|有效|划算|理想)")
 # Where a message that gives context first ("我们下周要跟一家银行谈试点，对方想先免费做三个月。这种
 # 情况要注意什么？") ends a statement: the ask is the last sentence, after the last 。/！/. .
 STATEMENT_END = re.compile(r"(?<=[。！!])|(?<=\.)\s+")
@@ -352,7 +357,7 @@ def question_type(question: str) -> str:
 def _cued_type(question: str) -> str:
     folded = normalize(question)
     for qtype, cues, english in TYPE_CUES:
-        text = NOT_COUNTING.sub("", folded) if qtype == "number" else folded
+        text = NOT_COUNTING.sub("", folded) if qtype == "number" else FAIRLY.sub("", folded) if qtype == "compare" else folded
         if any(cue in text for cue in cues) or re.search(english, text.strip()):
             return qtype
         if qtype == "how" and ADVICE.search(folded):

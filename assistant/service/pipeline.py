@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from assistant.answer.analysis import analyse
 from assistant.answer.answerability import Answerability
 from assistant.answer.base import Answerer, Context, Delta
 from assistant.answer.condense import Condenser, HeuristicCondenser, create_condenser
@@ -154,7 +155,7 @@ class Pipeline:
         query = retriever.prepare(question, trace)
         k = k or max(self.settings.top_k, self.settings.answer_passages)
         try:
-            hits = retriever.search(query, k, filters, mode, trace)
+            hits = _with_sides(retriever, question, retriever.search(query, k, filters, mode, trace), k, filters, mode)
         except VectorStoreError as exc:  # the shared pgvector database is down: 503, not 500
             raise IndexUnavailable(str(exc)) from exc
         trace["build_id"] = index.build_id
@@ -182,6 +183,24 @@ class Pipeline:
             trace["condensed"] = {"question": condensed.question, "method": condensed.method,
                                   "ms": round((time.perf_counter() - started) * 1000, 3)}
         return condensed.question
+
+
+def _with_sides(retriever: HybridRetriever, question: str, hits: list[Hit], k: int, filters: Filters | None,
+                mode: str | None) -> list[Hit]:
+    """A Chinese compare question's hits merged with those of each side asked alone (the question
+    without the other side), best fused score first: each ranking's best passage scores alike, so
+    both sides reach the top k. Round-10 trial: "对比一下设备维保知识助手项目和零售补货POC失败原因的
+    异同" retrieved only the retail postmortem, the maintenance one (维修, not 维保) not at all.
+    English sides are cut too loosely ("team size" / "effort behind") to be asked alone."""
+    analysis = analyse(question)
+    if len(analysis.sides) != 2 or analysis.english:
+        return hits
+    best = {h.chunk.chunk_id: h for h in hits}
+    for other in reversed(analysis.sides):
+        for hit in retriever.search(retriever.prepare(question.replace(other, " ", 1), {}), k, filters, mode):
+            if hit.chunk.chunk_id not in best or best[hit.chunk.chunk_id].score < hit.score:
+                best[hit.chunk.chunk_id] = hit
+    return sorted(best.values(), key=lambda h: -h.score)[:k]
 
 
 def check_embedder(index: LoadedIndex, embedder: Embedder) -> None:
