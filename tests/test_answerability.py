@@ -18,6 +18,7 @@ from assistant.answer.answerability import (
     _in_corpus,
     _naming_rank,
     _noun_like,
+    _scatter,
     abstain_reason,
     asked_type,
     content_terms,
@@ -249,6 +250,21 @@ def test_scatter_is_undefined_for_fewer_passages_than_it_reads() -> None:
 
     assert math.isnan(_doc_spread([hit("a")])) and math.isnan(_doc_spread([hit("a"), hit("a")]))
     assert _doc_spread([hit("a"), hit("b"), hit("a")]) == pytest.approx(2 / 3)
+
+
+@pytest.mark.parametrize(("question", "across"), [
+    ("What are the common lessons across our three project postmortems?", True),
+    ("三个复盘有哪些共同的教训？", True),
+    ("幾篇文章怎麼看待大模型的市場熱潮？", True),
+    ("定制化在不同文章里分别被怎么评价？", True),
+    ("业务目标年中下调了几次，分别调到多少？", False),  # 分别 distributes over figures, not sources
+    ("华东集团那三千多份维修手册是什么格式的？", False),  # 多份 of a count
+    ("试用期结束后客户为什么转投大厂？", False),
+])
+def test_scatter_is_neutral_for_a_question_asked_across_sources(question: str, across: bool) -> None:
+    top = [Hit(Chunk(f"{d}#0", d, "正文", 0, 2, "", "", None), 1.0) for d in ("a", "b", "c")]
+    assert math.isnan(_scatter(question, top)) is across
+    assert _scatter(question, top) == 1.0 or across
 
 
 def test_a_model_for_other_features_is_refused_with_what_to_do() -> None:

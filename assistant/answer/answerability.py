@@ -24,7 +24,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from assistant.answer.analysis import NAMES_SOMEONE
+from assistant.answer.analysis import ACROSS_SOURCES, NAMES_SOMEONE
 from assistant.answer.base import abstain_message, in_question_script
 from assistant.core.types import Hit
 from assistant.index.indexes import Query
@@ -299,7 +299,7 @@ def features(
         "rank_agreement": sum(_agree(h) for h in top) / len(top),
         "latin_question": 0.0 if CJK.search(question) else 1.0,
         "unknown_noun": min(sum(_noun_like(t) for t in unknown), 3) / 3,
-        "doc_spread": _doc_spread(top),
+        "doc_spread": _scatter(question, top),
         "type_unmet": type_unmet(question, [t for t in terms if t not in unknown], _sentences(top, index)),
         "offtopic_top": _offtopic_top(query, index.offtopic_vectors if offtopic is None else offtopic),
         "asked_top": _asked_top(query, top, index),
@@ -454,6 +454,15 @@ def _offtopic_top(query: Query, references: np.ndarray | None) -> float:
     if query.vector is None or references is None or not len(references):
         return 0.0
     return float(np.max(np.asarray(references) @ query.vector))
+
+
+def _scatter(question: str, top: list[Hit]) -> float:
+    """_doc_spread, neutral (NaN) for a question asked across sources (analysis.ACROSS_SOURCES):
+    passages from several documents are its answer, not a sign that no source is about it. Round-11
+    trial: "What are the common lessons across our three project postmortems?" retrieved the three
+    lessons sections and was refused ("No relevant content was found"): spread 1.0 added +1.7 to the
+    log-odds of abstaining."""
+    return math.nan if ACROSS_SOURCES.search(normalize(question)) else _doc_spread(top)
 
 
 def _doc_spread(top: list[Hit]) -> float:
