@@ -147,3 +147,11 @@ def test_month_names_and_durations_are_written_as_the_sources_write_them() -> No
     assert Glossary().expand("We are a 5-person team") == "We are a 5-person team 5人 5个人 5名"
     # A month name that opens the question is a modal verb, and a bare year is no duration.
     assert Glossary().expand("May I see the 2024 plan?") == "May I see the 2024 plan?"
+
+
+def test_a_term_is_glossed_by_the_phrase_that_means_it() -> None:
+    """english() reads the first phrase that lists a term first: a row listing a looser term first
+    glossed it wrongly in two trials ("数据治理 = data quality", docs/trial-round11.md)."""
+    glossary = Glossary.load(Settings().glossary_path)
+    assert glossary.english("数据治理") == "data governance"
+    assert glossary.english("数据基础") == "data quality"
