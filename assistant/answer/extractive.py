@@ -85,8 +85,9 @@ class ExtractiveAnswerer(Answerer):
             return []
         s = self.settings
         floor = self._floor(hits, analysis)
-        cases = [h for h in hits if h.score >= floor] if _advice_wanted(analysis) else hits[:1]
-        kept = [h for h in hits if h.score >= floor or any(_answering_section(h, case, analysis) for case in cases)
+        cases = {h.chunk.doc_id for h in (hits if _advice_wanted(analysis) else hits[:1]) if h.score >= floor}
+        headings = _answering_headings(analysis)
+        kept = [h for h in hits if h.score >= floor or _in_sections(h, cases, headings)
                 or (analysis.lessons and _lessons_section(h))]
         if analysis.qtype == "agree":
             kept += _other_sources(hits, kept)
@@ -140,10 +141,19 @@ def _core(text: str) -> str:
 def _answering_section(hit: Hit, top: Hit, analysis: QuestionAnalysis) -> bool:
     """hit is the section of the top passage's postmortem that answers this question: its root
     cause for why, its lessons and action items for how, its lessons for what was learned."""
+    return _in_sections(hit, {top.chunk.doc_id}, _answering_headings(analysis))
+
+
+def _answering_headings(analysis: QuestionAnalysis) -> set[str]:
+    """The postmortem sections that answer this question's type, what it asks about and names."""
+    return (ANSWERING_SECTIONS.get(analysis.qtype, set()) | (LESSONS if analysis.lessons else set())
+            | named_sections(analysis.question))
+
+
+def _in_sections(hit: Hit, docs: set[str], headings: set[str]) -> bool:
+    """hit is one of these sections of a postmortem among docs."""
     c = hit.chunk
-    sections = (ANSWERING_SECTIONS.get(analysis.qtype, set()) | (LESSONS if analysis.lessons else set())
-                | named_sections(analysis.question))
-    return c.doc_id == top.chunk.doc_id and c.metadata.get("doc_type") == "postmortem" and c.section in sections
+    return c.doc_id in docs and c.metadata.get("doc_type") == "postmortem" and c.section in headings
 
 
 def _advice_wanted(analysis: QuestionAnalysis) -> bool:
@@ -162,11 +172,11 @@ def _advice_below(index: LoadedIndex, passages: list[Hit], analysis: QuestionAna
     commentary ("设想一下……", "皇帝的新衣"); the lessons are what the team learned to do."""
     if not _advice_wanted(analysis) or not passages:
         return []
-    cases = [h for h in passages if h.score >= floor]
+    cases = {h.chunk.doc_id for h in passages if h.score >= floor}
+    headings = _answering_headings(analysis)
     have = {h.chunk.chunk_id for h in passages}
-    score = passages[-1].score
-    return [Hit(c, score) for c in index.chunks
-            if c.chunk_id not in have and any(_answering_section(Hit(c, 0.0), case, analysis) for case in cases)]
+    added = (Hit(c, passages[-1].score) for c in index.chunks if c.doc_id in cases and c.chunk_id not in have)
+    return [hit for hit in added if _in_sections(hit, cases, headings)]
 
 
 def named_sections(question: str) -> set[str]:
