@@ -70,6 +70,11 @@ def test_a_question_word_glued_to_a_noun_is_dropped_from_it() -> None:
     assert content_terms("哪些方面") == []  # a scaffolding word stays one
 
 
+def test_a_verb_glued_to_a_question_word_is_no_subject() -> None:
+    # jieba's dictionary has 占多大: the question asks a share of 企业, it names no thing called 占多大.
+    assert [t.shown for t in content_terms("看热闹的企业占多大比例？")] == ["看热闹", "企业", "比例"]
+
+
 def test_content_terms_keep_the_subject_and_drop_the_scaffolding() -> None:
     terms = {t.shown: t.entity for t in content_terms("GPT-4o 的 API 价格是多少？")}
     assert terms == {"GPT-4o": True, "API": True, "价格": False}

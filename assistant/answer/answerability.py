@@ -161,12 +161,16 @@ def content_terms(question: str, glossary: Glossary | None = None) -> list[Term]
 
 # Question words jieba's dictionary glues to a noun ("哪些项目", "什么样子", "多少钱"): the noun is the subject.
 ASKED_PREFIX = re.compile(r"^(?:哪些|哪个|哪几个|哪家|哪种|什么|多少)(?=[\u4e00-\u9fff]{2})")
+# ... or a verb glued to the question word after it ("占多大", "有多少"): scaffolding, no subject.
+ASKED_SUFFIX = re.compile(r"^[\u4e00-\u9fff](?:多大|多少|多久|多长|几)$")
 
 
 def _unasked(word: str) -> str:
     """A word without the question word glued to its front; a whole scaffolding word stays as it
-    is (哪些方面 is a stop word)."""
-    return word if word in ZH_STOP else ASKED_PREFIX.sub("", word)
+    is (哪些方面 is a stop word); a verb glued to a question word ("占多大") is dropped."""
+    if word in ZH_STOP:
+        return word
+    return "" if ASKED_SUFFIX.match(word) else ASKED_PREFIX.sub("", word)
 
 
 # Single characters that can be part of a noun the dictionary lacks: nouns, numerals,
