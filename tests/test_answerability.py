@@ -108,6 +108,8 @@ def test_unknown_nouns_and_names_count_as_missing_subjects_unknown_verbs_do_not(
     # a word jieba made up of two verbs splits a phrase ("签排他条款" → 签排 / 他), it names nothing;
     # made-up words with a noun or a verbal noun in them stay names (round 10)
     assert not _noun_like(Term("签排", "签排", False))
+    # nor does a verb with its complement: "做大模型" → 做大 (v + a) / 模型 (round-12 trial)
+    assert [t.shown for t in content_terms("做大模型项目")][0] == "做大" and not _noun_like(Term("做大", "做大", False))
     assert _noun_like(Term("智谱", "智谱", False)) and _noun_like(Term("月活", "月活", False))
 
 

@@ -399,6 +399,9 @@ def _in_corpus(folded: str, index: LoadedIndex) -> bool:
 
 
 VERB_TAG = re.compile(r"v[dgiq]?")  # jieba's verb tags, not vn (a verbal noun: 活 of 月活)
+# A verb's complement: an adjective after a verb makes a verb ("做大模型" → HMM's 做大 / 模型: 做大 is
+# 做 v + 大 a, "make big", no name the sources should hold; round-12 trial false refusal).
+COMPLEMENT_TAG = re.compile(r"a")
 
 
 def _in_text(latin: str, index: LoadedIndex) -> bool:
@@ -422,9 +425,15 @@ def _noun_like(term: Term) -> bool:
     if term.entity or term.forms or not CJK.search(term.folded):
         return True
     tag = word_tag(term.folded)
-    if not tag:  # made up by jieba's HMM: a name, unless every piece is a verb ("签排他条款" → 签排)
-        return not all(VERB_TAG.fullmatch(word_tag(piece)) for piece in dictionary_pieces(term.folded))
+    if not tag:  # made up by jieba's HMM: a name, unless it is a verb ("签排他条款" → 签排, 做大)
+        return not _verb_pieces([word_tag(piece) for piece in dictionary_pieces(term.folded)])
     return tag[0] in "nj"
+
+
+def _verb_pieces(tags: list[str]) -> bool:
+    """Verbs only, or a verb and its complement (签排 v v, 做大 v a)."""
+    return bool(tags) and bool(VERB_TAG.fullmatch(tags[0])) and all(
+        VERB_TAG.fullmatch(t) or COMPLEMENT_TAG.fullmatch(t) for t in tags[1:])
 
 
 def _best_overlap(question: str, top: list[Hit]) -> float:
