@@ -46,6 +46,14 @@ HOW_IT_WENT = re.compile(r"(怎么样|怎样|如何)(?:呢|啊)?(?:[？?，,。�
 # document is quoted when it scores at least this share of the best passage (below the floor).
 AGREE_FLOOR = 0.5
 
+# A postmortem section that answers the question's type (its 根因 for why, 教训/行动项 for how) is
+# quoted down to this share of the best passage's score, not only down to the passage floor: with
+# the curated-question rankers at weight 1 (round 12), the issue's own "试用期结束后，客户为什么没有
+# 继续合作？" put the scope-creep root cause at 0.667× behind two article passages, and the answer
+# led with the article's story again. Dev: 0.6 / 0.5 cost citation precision 0.790 → 0.788 / 0.784
+# (q003 also cites the root cause of the project the article calls "A项目"); the probe is unchanged.
+ROLE_FLOOR = 0.6
+
 
 class ExtractiveAnswerer(Answerer):
     """A lead and distinct points, verbatim and cited, shaped by the question's type and language."""
@@ -78,7 +86,8 @@ class ExtractiveAnswerer(Answerer):
         across languages and keep only passages close to the best (0.9×). The section of the
         top passage's postmortem that answers the question's type is kept whatever its score; an
         agree question keeps the best passage of every other document down to AGREE_FLOOR; a
-        question about lessons keeps every retrieved postmortem's lessons; an English who-question
+        question about lessons keeps every retrieved postmortem's lessons; any retrieved postmortem's
+        section answering the question's type is kept down to ROLE_FLOOR; an English who-question
         keeps the top passage's document down to the Chinese floor (_same_case).
         """
         if not hits:
@@ -87,8 +96,9 @@ class ExtractiveAnswerer(Answerer):
         floor = self._floor(hits, analysis)
         cases = {h.chunk.doc_id for h in (hits if _advice_wanted(analysis) else hits[:1]) if h.score >= floor}
         headings = _answering_headings(analysis)
+        roles = ROLE_FLOOR * hits[0].score
         kept = [h for h in hits if h.score >= floor or _in_sections(h, cases, headings)
-                or (analysis.lessons and _lessons_section(h))]
+                or (analysis.lessons and _lessons_section(h)) or (h.score >= roles and _answering_section(h, h, analysis))]
         if analysis.qtype == "agree":
             kept += _other_sources(hits, kept)
         kept += _figures(hits, kept, analysis, s.answer_passage_floor * hits[0].score)

@@ -1,0 +1,25 @@
+"""Round 12 (docs/answers.md): a retrieved postmortem's section answering the question's type is
+quoted down to ROLE_FLOOR of the best passage, below the passage floor."""
+
+from __future__ import annotations
+
+from assistant.answer.analysis import analyse
+from assistant.answer.extractive import ROLE_FLOOR, ExtractiveAnswerer
+from assistant.core.settings import Settings
+from assistant.core.types import Chunk, Hit
+from assistant.retrieve.glossary import Glossary
+
+
+def _chunk(doc_id: str, section: str, doc_type: str = "postmortem") -> Chunk:
+    return Chunk(f"{doc_id}#{section}", doc_id, "……", 0, 2, section, "复盘", None, {"doc_type": doc_type})
+
+
+def test_a_why_question_quotes_a_retrieved_root_cause_below_the_passage_floor() -> None:
+    article, story = _chunk("a", "一", "article"), _chunk("a", "二", "article")
+    cause, account, other = _chunk("pm", "根因"), _chunk("pm", "经过"), _chunk("pm2", "根因")
+    floor = Settings().answer_passage_floor
+    assert ROLE_FLOOR < 0.667 < floor  # the issue's own question: the root cause at 0.667×
+    hits = [Hit(article, 1.0), Hit(story, 0.99), Hit(cause, 0.667), Hit(account, 0.66), Hit(other, ROLE_FLOOR - 0.01)]
+    quoted = ExtractiveAnswerer(Settings(), glossary=Glossary())._quotable(hits, analyse("试用期结束后，客户为什么没有继续合作？"))
+    # the root cause joins; the account (no answer to why) and a root cause under ROLE_FLOOR do not
+    assert [(h.chunk.doc_id, h.chunk.section) for h in quoted] == [("a", "一"), ("a", "二"), ("pm", "根因")]
