@@ -3,6 +3,8 @@ quoted down to ROLE_FLOOR of the best passage, below the passage floor."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from assistant.answer.analysis import analyse
 from assistant.answer.extractive import ROLE_FLOOR, ExtractiveAnswerer
 from assistant.core.settings import Settings
@@ -23,3 +25,12 @@ def test_a_why_question_quotes_a_retrieved_root_cause_below_the_passage_floor() 
     quoted = ExtractiveAnswerer(Settings(), glossary=Glossary())._quotable(hits, analyse("试用期结束后，客户为什么没有继续合作？"))
     # the root cause joins; the account (no answer to why) and a root cause under ROLE_FLOOR do not
     assert [(h.chunk.doc_id, h.chunk.section) for h in quoted] == [("a", "一"), ("a", "二"), ("pm", "根因")]
+
+
+def test_a_gloss_keeps_the_glossary_s_case_and_matching_ignores_it(tmp_path: Path) -> None:
+    path = tmp_path / "glossary.tsv"
+    path.write_text("Xianda Supermarket\t鲜达超市\nXianda\t鲜达超市\ntrial period\t试用期\n", encoding="utf-8")
+    glossary = Glossary.load(path)
+    # the round-12 trial read "鲜达超市 = xianda" as machine output: a name is glossed as it is spelled
+    assert glossary.english("鲜达超市") == "Xianda Supermarket"
+    assert [terms for _, _, terms in glossary.translations("what did xianda supermarket ask?")] == [("鲜达超市",)]

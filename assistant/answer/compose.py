@@ -423,7 +423,7 @@ def _question_terms(question: str, glossary: Glossary, quoted: str) -> dict[str,
         found = [t for t in terms if _quoted(t, glossary, quoted)]
         if match and found and not taken & set(range(*match.span())):
             taken |= set(range(*match.span()))
-            pairs.append((match.start(), found[0], match.group(0).lower()))
+            pairs.append((match.start(), found[0], match.group(0)))  # as the asker wrote it
     return {chinese: english for _, chinese, english in sorted(pairs)}
 
 

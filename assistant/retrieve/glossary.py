@@ -77,7 +77,8 @@ class Glossary:
             if not line.strip() or line.startswith("#") or "\t" not in line:
                 continue
             phrase, terms = line.split("\t", 1)
-            rows.append((phrase.strip().lower(), tuple(t.strip() for t in terms.split("|") if t.strip())))
+            # The phrase keeps the file's case for english() ("鲜达超市 = Xianda Supermarket"); matching ignores it.
+            rows.append((phrase.strip(), tuple(t.strip() for t in terms.split("|") if t.strip())))
         ordered = tuple(rows)
         rows.sort(key=lambda row: -len(row[0]))
         return cls(tuple((phrase_pattern(p), t) for p, t in rows), ordered)
