@@ -73,6 +73,8 @@ def test_a_question_word_glued_to_a_noun_is_dropped_from_it() -> None:
 def test_a_verb_glued_to_a_question_word_is_no_subject() -> None:
     # jieba's dictionary has 占多大: the question asks a share of 企业, it names no thing called 占多大.
     assert [t.shown for t in content_terms("看热闹的企业占多大比例？")] == ["看热闹", "企业", "比例"]
+    # nor 几 with its measure word (jieba's 几次): the number question's unit, not a thing
+    assert [t.shown for t in content_terms("目标下调了几次？")] == ["目标", "下调"]
 
 
 def test_content_terms_keep_the_subject_and_drop_the_scaffolding() -> None:

@@ -161,8 +161,9 @@ def content_terms(question: str, glossary: Glossary | None = None) -> list[Term]
 
 # Question words jieba's dictionary glues to a noun ("哪些项目", "什么样子", "多少钱"): the noun is the subject.
 ASKED_PREFIX = re.compile(r"^(?:哪些|哪个|哪几个|哪家|哪种|什么|多少)(?=[\u4e00-\u9fff]{2})")
-# ... or a verb glued to the question word after it ("占多大", "有多少"): scaffolding, no subject.
-ASKED_SUFFIX = re.compile(r"^[\u4e00-\u9fff](?:多大|多少|多久|多长|几)$")
+# ... or a verb glued to the question word after it ("占多大", "有多少"), or 几 with its measure word
+# ("几次", "几家"): scaffolding, no subject (the measure is what number questions read, analysis.measure).
+ASKED_SUFFIX = re.compile(r"^(?:[\u4e00-\u9fff](?:多大|多少|多久|多长|几)|几[\u4e00-\u9fff])$")
 
 
 def _unasked(word: str) -> str:
