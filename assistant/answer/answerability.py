@@ -168,7 +168,7 @@ ASKED_SUFFIX = re.compile(r"^(?:[\u4e00-\u9fff](?:多大|多少|多久|多长|�
 
 def _unasked(word: str) -> str:
     """A word without the question word glued to its front; a whole scaffolding word stays as it
-    is (哪些方面 is a stop word); a verb glued to a question word ("占多大") is dropped."""
+    is (哪些方面 is a stop word); a verb or a measure word glued to a question word (占多大, 几次) is dropped."""
     if word in ZH_STOP:
         return word
     return "" if ASKED_SUFFIX.match(word) else ASKED_PREFIX.sub("", word)

@@ -98,7 +98,7 @@ class ExtractiveAnswerer(Answerer):
         headings = _answering_headings(analysis)
         roles = ROLE_FLOOR * hits[0].score
         kept = [h for h in hits if h.score >= floor or _in_sections(h, cases, headings)
-                or (analysis.lessons and _lessons_section(h)) or (h.score >= roles and _answering_section(h, h, analysis))]
+                or (analysis.lessons and _lessons_section(h)) or (h.score >= roles and _in_sections(h, {h.chunk.doc_id}, headings))]
         if analysis.qtype == "agree":
             kept += _other_sources(hits, kept)
         kept += _figures(hits, kept, analysis, s.answer_passage_floor * hits[0].score)
