@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from assistant.answer.analysis import analyse
-from assistant.answer.extractive import ROLE_FLOOR, ExtractiveAnswerer
+from assistant.answer.analysis import analyse, asks
+from assistant.answer.extractive import PART_FLOOR, ROLE_FLOOR, ExtractiveAnswerer
 from assistant.core.settings import Settings
 from assistant.core.types import Chunk, Hit
 from assistant.retrieve.glossary import Glossary
@@ -34,3 +34,15 @@ def test_a_gloss_keeps_the_glossary_s_case_and_matching_ignores_it(tmp_path: Pat
     # the round-12 trial read "鲜达超市 = xianda" as machine output: a name is glossed as it is spelled
     assert glossary.english("鲜达超市") == "Xianda Supermarket"
     assert [terms for _, _, terms in glossary.translations("what did xianda supermarket ask?")] == [("鲜达超市",)]
+
+
+def test_a_question_with_two_asks_quotes_down_to_the_part_floor() -> None:
+    account, background = _chunk("pm", "经过"), _chunk("pm", "背景")
+    hits = [Hit(account, 1.0), Hit(background, 0.684)]
+    answerer = ExtractiveAnswerer(Settings(), glossary=Glossary())
+    quoted = lambda q: [h.chunk.section for h in answerer._quotable(hits, analyse(q))]  # noqa: E731
+    assert len(asks("验收时准确率做到多少？当初的目标是多少？")) == 2
+    # the target (the second ask) sits in the background at 0.684×, under the 0.7 floor
+    assert quoted("验收时准确率做到多少？当初的目标是多少？") == ["经过", "背景"]
+    assert quoted("验收时准确率做到多少？") == ["经过"]
+    assert PART_FLOOR < 0.684 < Settings().answer_passage_floor

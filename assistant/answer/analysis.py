@@ -299,9 +299,14 @@ PARTS = re.compile(
 )
 
 
+def asks(question: str) -> list[str]:
+    """A question's asks: its parts between PARTS ("…做到多少？当初的目标是多少？" has two)."""
+    return [p for p in PARTS.split(question.strip()) if p.strip()]
+
+
 def also_asked(question: str, qtype: str) -> tuple[str, ...]:
     """The types of a compound question's other asks, in order, without the main type or "what"."""
-    parts = [p for p in PARTS.split(question.strip()) if p.strip()]
+    parts = asks(question)
     if len(parts) < 2:
         return ()
     found = [question_type(p) for p in parts]
