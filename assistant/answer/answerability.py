@@ -84,7 +84,9 @@ VALUES: dict[str, re.Pattern[str]] = {
     "amount": re.compile(rf"{NUM}\s*(?:万|亿|千|百)?\s*(?:元|块|美元|美金|人民币|刀)|[$¥￥]\s*\d|\d\s*(?:万|亿|k|m|b)\b"
                          rf"|{NUM}\s*(?:万|亿)"),
     "date": re.compile(r"(?:19|20)\d{2}|\d{1,2}\s*月|去年|今年|前年|年初|年底|年中|季度"),
-    "duration": re.compile(rf"{NUM}\s*(?:天|周|个月|月|年|小时|星期)"),
+    # ... or in words: "跟进并没有花多少时间", "很快", "不久" (dev q210: a figure is not the only answer).
+    "duration": re.compile(rf"{NUM}\s*(?:天|周|个月|月|年|小时|星期)|(?:多少|很长|很短|不少|一段|短)时间|很快|不久|迅速"
+                           r"|随即|旋即|立刻|马上|转眼"),
     "count": re.compile(rf"\d|{NUM}\s*(?:个|家|次|人|位|款|种|项|名|条)"),
     # Someone named as select reads a who-answer (an alias, an organisation, a role), and a proper
     # name by jieba's tagger (NAME_TAGS).
@@ -152,7 +154,8 @@ def content_terms(question: str, glossary: Glossary | None = None) -> list[Term]
     for word in map(_unasked, _compounds(jieba_words(normalized))):
         start = normalized.find(word, pos)
         pos = start + len(word) if start >= 0 else pos
-        if len(word) < 2 or not CJK.search(word) or word in ZH_STOP:
+        word, start = _after_asked_measure(word, start, normalized)
+        if len(word) < 2 or not CJK.search(word) or word in ZH_STOP or _asked_frame(word, start, normalized):
             continue
         shown = question[start : start + len(word)] if aligned and start >= 0 else word
         terms.append(Term(word, shown, False))
@@ -164,6 +167,26 @@ ASKED_PREFIX = re.compile(r"^(?:哪些|哪个|哪几个|哪家|哪种|什么|多
 # ... or a verb glued to the question word after it ("占多大", "有多少"), or 几 with its measure word
 # ("几次", "几家"): scaffolding, no subject (the measure is what number questions read, analysis.measure).
 ASKED_SUFFIX = re.compile(r"^(?:[\u4e00-\u9fff](?:多大|多少|多久|多长|几)|几[\u4e00-\u9fff])$")
+
+
+# A measure word after 几 / 多少 belongs to the question word ("几家店": HMM's 家店 is 店, a count of stores).
+ASKED_MEASURE = re.compile(r"(?<=几|少)[个家次款种项篇名条份位轮](?=[\u4e00-\u9fff])")
+# What a count or a name question asks in its own words: 一共 / 总共 (jieba tags 一共 an abbreviation),
+# and 名字 / 名称 after 叫什么 or 什么 ("叫什么名字": the subject is the thing named).
+ASKED_ADVERBS = frozenset(["一共", "总共", "总计", "合计"])
+ASKED_NAME = frozenset(["名字", "名称"])
+
+
+def _after_asked_measure(word: str, start: int, question: str) -> tuple[str, int]:
+    """The word without a measure word that belongs to the 几 / 多少 before it (家店 → 店)."""
+    if start > 0 and ASKED_MEASURE.match(question, start):
+        return word[1:], start + 1
+    return word, start
+
+
+def _asked_frame(word: str, start: int, question: str) -> bool:
+    """A quantity adverb of a count question, or the 名字 of "叫什么名字": scaffolding, no subject."""
+    return word in ASKED_ADVERBS or (word in ASKED_NAME and question[:max(start, 0)].endswith("什么"))
 
 
 def _unasked(word: str) -> str:
@@ -209,7 +232,11 @@ def _guessed_across_grammar(word: str) -> bool:
     if not CJK.search(word) or word_tag(word):
         return False
     pieces = dictionary_pieces(word)
-    return len(pieces) > 1 and any(word_tag(piece).startswith(GRAMMAR_TAGS) for piece in pieces)
+    return len(pieces) > 1 and any(word_tag(piece).startswith(GRAMMAR_TAGS) or piece in NEGATIONS for piece in pieces)
+
+
+# Negations: jieba tags 没 a verb, yet a word made up across one ("为什么没成" → 没成) names nothing.
+NEGATIONS = frozenset("没不未别")
 
 
 # An acronym's English plural (POCs, APIs, LLMs, KPIs): the sources write the acronym itself.
