@@ -151,3 +151,20 @@ def test_the_abstention_probe_is_labelled_and_independent_of_the_question_set(co
         if row["answerable"]:
             doc_id, quote = row["evidence"].split(": ", 1)
             assert quote in corpus[doc_id].body, row["question"]
+
+
+MULTIDOC = ROOT / "eval" / "multidoc_probe.jsonl"
+
+
+def test_the_multidoc_probe_needs_two_sources_each_quoted_verbatim(corpus: dict[str, CorpusDoc]) -> None:
+    # eval/multidoc_probe.jsonl (round 13): multi-document questions written from the corpus alone,
+    # scored with `hindsight eval --questions eval/multidoc_probe.jsonl`; never part of the gate.
+    probe = load_questions(MULTIDOC)
+    assert {q.type for q in probe} == {"multi", "compare", "list"} and all(q.answerable for q in probe)
+    assert {q.lang for q in probe} == {"zh-Hans", "zh-Hant", "en"}
+    assert not {q.question for q in probe} & {q.question for q in load_questions(QUESTIONS)}
+    for q in probe:
+        assert len(q.gold) >= 2, q.id
+        spans = [s for doc_id, group in q.gold.items() for s in group]
+        assert all(s in corpus[doc_id].body for doc_id, group in q.gold.items() for s in group), q.id
+        assert all(any(alt in s for alt in fact.split("|") for s in spans) for fact in q.key_facts), q.id
