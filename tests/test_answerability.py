@@ -188,6 +188,15 @@ def test_a_count_or_name_questions_own_words_are_no_subject() -> None:
     assert [t.folded for t in content_terms("超市一共多少家店？")] == ["超市"]
     assert [t.folded for t in content_terms("百度的平台叫什么名字？")] == ["百度", "平台"]
     assert "名字" in [t.folded for t in content_terms("名字和商标要注册吗？")]
+    # ... nor a compare question's 两者, nor the request that opens a question (jieba tags 整理 a noun)
+    assert [t.folded for t in content_terms("整理资料中的数字")] == ["数字"]
+    assert "整理" in [t.folded for t in content_terms("数据要先整理吗？")]
+    assert "两者" not in [t.folded for t in content_terms("比较两者的报价")]
+
+
+def test_a_doubled_character_is_no_name() -> None:
+    # "线索层层筛选": jieba tags 层层 a noun; unknown or not, it names nothing (round 13)
+    assert not _noun_like(Term("层层", "层层", False)) and _noun_like(Term("热潮", "热潮", False))
 
 
 def test_a_duration_in_words_meets_a_how_long_question() -> None:
@@ -284,6 +293,9 @@ def test_scatter_is_undefined_for_fewer_passages_than_it_reads() -> None:
     ("业务目标年中下调了几次，分别调到多少？", False),  # 分别 distributes over figures, not sources
     ("华东集团那三千多份维修手册是什么格式的？", False),  # 多份 of a count
     ("试用期结束后客户为什么转投大厂？", False),
+    # a question whose answer draws on several sources (round 13, the multi-document probe)
+    ("B端和C端的商业模式有什么区别？", True),
+    ("文章里提到了哪些没成单的项目？", True),
 ])
 def test_scatter_is_neutral_for_a_question_asked_across_sources(question: str, across: bool) -> None:
     top = [Hit(Chunk(f"{d}#0", d, "正文", 0, 2, "", "", None), 1.0) for d in ("a", "b", "c")]

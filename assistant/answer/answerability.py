@@ -24,7 +24,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from assistant.answer.analysis import ACROSS_SOURCES, NAMES_SOMEONE
+from assistant.answer.analysis import ACROSS_SOURCES, NAMES_SOMEONE, analyse
 from assistant.answer.base import abstain_message, in_question_script
 from assistant.core.types import Hit
 from assistant.index.indexes import Query
@@ -175,6 +175,12 @@ ASKED_MEASURE = re.compile(r"(?<=几|少)[个家次款种项篇名条份位轮](
 # and 名字 / 名称 after 叫什么 or 什么 ("叫什么名字": the subject is the thing named).
 ASKED_ADVERBS = frozenset(["一共", "总共", "总计", "合计"])
 ASKED_NAME = frozenset(["名字", "名称"])
+# "比较两者" / "二者有何不同": the pronoun of a compare question stands for its sides (jieba tags it a noun).
+BOTH = frozenset(["两者", "二者"])
+# A request that opens the question ("整理资料中……的数字", "列出……") asks for an answer and names no
+# subject; jieba's dictionary tags some of these verbs nouns (整理, 总结).
+REQUESTS = frozenset(["整理", "列出", "列举", "总结", "归纳", "梳理", "汇总", "盘点", "概括", "比较", "对比",
+                      "介绍", "说说", "讲讲"])
 
 
 def _after_asked_measure(word: str, start: int, question: str) -> tuple[str, int]:
@@ -185,8 +191,11 @@ def _after_asked_measure(word: str, start: int, question: str) -> tuple[str, int
 
 
 def _asked_frame(word: str, start: int, question: str) -> bool:
-    """A quantity adverb of a count question, or the 名字 of "叫什么名字": scaffolding, no subject."""
-    return word in ASKED_ADVERBS or (word in ASKED_NAME and question[:max(start, 0)].endswith("什么"))
+    """A quantity adverb of a count question, the 名字 of "叫什么名字", a compare question's 两者 or the
+    request that opens a question: scaffolding, no subject."""
+    before = question[:max(start, 0)]
+    return (word in ASKED_ADVERBS or word in BOTH or (word in ASKED_NAME and before.endswith("什么"))
+            or (word in REQUESTS and not before.strip(" ，,：:请帮我你")))
 
 
 def _unasked(word: str) -> str:
@@ -452,6 +461,8 @@ def _noun_like(term: Term) -> bool:
     """A name or number, a noun in jieba's dictionary, or a word the dictionary lacks (智谱, 日活)."""
     if term.entity or term.forms or not CJK.search(term.folded):
         return True
+    if len(term.folded) == 2 and term.folded[0] == term.folded[1]:
+        return False  # a doubled character is an adverb or a measure ("层层筛选", "人人"), no name
     tag = word_tag(term.folded)
     if not tag:  # made up by jieba's HMM: a name, unless it is a verb ("签排他条款" → 签排, 做大)
         return not _verb_pieces([word_tag(piece) for piece in dictionary_pieces(term.folded)])
@@ -498,12 +509,15 @@ def _offtopic_top(query: Query, references: np.ndarray | None) -> float:
 
 
 def _scatter(question: str, top: list[Hit]) -> float:
-    """_doc_spread, neutral (NaN) for a question asked across sources (analysis.ACROSS_SOURCES):
+    """_doc_spread, neutral (NaN) for a question asked across sources (analysis.ACROSS_SOURCES) or
+    whose answer draws on several (a list, compare or agree question, QuestionAnalysis.synthesis):
     passages from several documents are its answer, not a sign that no source is about it. Round-11
     trial: "What are the common lessons across our three project postmortems?" retrieved the three
     lessons sections and was refused ("No relevant content was found"): spread 1.0 added +1.7 to the
-    log-odds of abstaining."""
-    return math.nan if ACROSS_SOURCES.search(normalize(question)) else _doc_spread(top)
+    log-odds of abstaining. Round 13: the multi-document probe's "外部实践文章里……的漏斗，和我们复盘里……
+    的经历，能对应上吗？" (a compare question) likewise."""
+    across = ACROSS_SOURCES.search(normalize(question)) or analyse(question).synthesis
+    return math.nan if across else _doc_spread(top)
 
 
 def _doc_spread(top: list[Hit]) -> float:
