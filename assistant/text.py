@@ -75,6 +75,47 @@ def _t2s() -> Callable[[str], str]:
     return opencc.OpenCC("t2s").convert
 
 
+@lru_cache(maxsize=1)
+def _tw2sp() -> Callable[[str], str]:
+    import opencc  # lazy, as _t2s
+
+    return opencc.OpenCC("tw2sp").convert
+
+
+def regional_words(text: str) -> list[tuple[str, str]]:
+    """(word, mainland word) for each word a Taiwan reader writes where the mainland sources write
+    another ("專案" → 项目, "軟體" → 软件, "資訊" → 信息): OpenCC's Taiwan phrases, read word by word.
+
+    Both sides are folded (simplified, lower case) jieba words; the pairs come from where OpenCC's
+    character conversion (t2s) and its phrase conversion (tw2sp) of the text differ, widened to
+    whole words on each side. Empty for text without such words (and for simplified text, which
+    OpenCC's Taiwan phrases do not touch).
+    """
+    folded = unicodedata.normalize("NFKC", text)
+    plain, mainland = _t2s()(folded).lower(), _tw2sp()(folded).lower()
+    if plain == mainland:
+        return []
+    from difflib import SequenceMatcher
+
+    pairs: list[tuple[str, str]] = []
+    for op, i1, i2, j1, j2 in SequenceMatcher(None, plain, mainland, autojunk=False).get_opcodes():
+        if op != "equal":
+            pair = (_word_around(plain, i1, i2), _word_around(mainland, j1, j2))
+            if pair[0] and pair[1] and pair[0] != pair[1] and pair not in pairs:
+                pairs.append(pair)
+    return pairs
+
+
+def _word_around(text: str, start: int, end: int) -> str:
+    """The jieba words of text that overlap [start, end), joined (the whole word a change falls in)."""
+    out, pos = "", 0
+    for word in _jieba().lcut(text):
+        if pos < max(end, start + 1) and pos + len(word) > start:
+            out += word
+        pos += len(word)
+    return out.strip()
+
+
 def simplified(text: str) -> str:
     """Traditional characters as simplified ones, nothing else changed (case, width, punctuation)."""
     return _t2s()(text)

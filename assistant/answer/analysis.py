@@ -57,10 +57,11 @@ TYPE_CUES: tuple[tuple[str, tuple[str, ...], str], ...] = (
 # 项目在交付上有何不同" → (SaaS, 大模型项目), "Compare trials and pilots" → (trials, pilots), "the
 # difference between X and Y" → (X, Y). A side stops at 的/在/之间/… or punctuation. 同 joins two
 # sides, not when it is the end of a word (合同, 共同, 相同: "试用合同里违约金……" names no sides).
-_SIDE_ZH = r"[\w\u3400-\u9fff]{1,12}?"
+# A side may hold one space before a Latin word ("零售 POC").
+_SIDE_ZH = r"[\w\u3400-\u9fff](?:[\w\u3400-\u9fff]| (?=[A-Za-z0-9])){0,11}?"
 SIDES_ZH = re.compile(
     rf"(?:^|[，,。？?\s的])({_SIDE_ZH})\s*(?:和|与|跟|(?<![合共相协不如等认赞])同|及|还是|相比于|相比|对比|vs\.?)\s*({_SIDE_ZH})"
-    r"\s*(?=的|在|之间|相比|比较|对比|有什么|有何|有哪些|区别|差异|异同|哪个|谁|[，,？?]|$)"
+    r"\s*(?=的|在|之间|相比|比较|对比|有什么|有何|有哪些|区别|差异|异同|哪个|谁|各自|分别|[，,？?：:；;。]|$)"
 )
 OPENING = re.compile(r"(请)?(对比|比较)?(一下)?")
 SIDES_EN = re.compile(

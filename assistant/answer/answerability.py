@@ -39,6 +39,7 @@ from assistant.text import (
     jieba_tokens,
     jieba_words,
     normalize,
+    regional_words,
     word_tag,
 )
 
@@ -150,6 +151,8 @@ def content_terms(question: str, glossary: Glossary | None = None) -> list[Term]
         names = [m.group() for m in LATIN.finditer(shown)]
         entity = any(_entity_like(n, start + shown.find(n), question) for n in names)
         terms.append(Term(normalize(shown), shown, entity, tuple(normalize(t) for t in chinese_terms)))
+    # A Taiwan reader's word is also looked for as the mainland sources write it (專案 → 项目).
+    regional = regional_words(question) if chinese else []
     pos = 0
     for word in map(_unasked, _compounds(jieba_words(normalized))):
         start = normalized.find(word, pos)
@@ -158,7 +161,7 @@ def content_terms(question: str, glossary: Glossary | None = None) -> list[Term]
         if len(word) < 2 or not CJK.search(word) or word in ZH_STOP or _asked_frame(word, start, normalized):
             continue
         shown = question[start : start + len(word)] if aligned and start >= 0 else word
-        terms.append(Term(word, shown, False))
+        terms.append(Term(word, shown, False, tuple(m for w, m in regional if w == word)))
     return list({t.folded: t for t in terms}.values())
 
 
@@ -459,14 +462,25 @@ def _made_of_known_words(folded: str, index: LoadedIndex) -> bool:
 
 def _noun_like(term: Term) -> bool:
     """A name or number, a noun in jieba's dictionary, or a word the dictionary lacks (智谱, 日活)."""
-    if term.entity or term.forms or not CJK.search(term.folded):
+    if term.entity:
         return True
+    if not CJK.search(term.folded):
+        # An English word the glossary or the dictionary translates is judged by its Chinese: "failed"
+        # → 失败 is a verb, no subject the sources lack (round-13 trial: "The sources do not mention
+        # failed."); an English word nothing translates may be a name.
+        return not term.forms or any(_chinese_noun(form) for form in term.forms)
     if len(term.folded) == 2 and term.folded[0] == term.folded[1]:
         return False  # a doubled character is an adverb or a measure ("层层筛选", "人人"), no name
     tag = word_tag(term.folded)
     if not tag:  # made up by jieba's HMM: a name, unless it is a verb ("签排他条款" → 签排, 做大)
         return not _verb_pieces([word_tag(piece) for piece in dictionary_pieces(term.folded)])
     return tag[0] in "nj"
+
+
+def _chinese_noun(word: str) -> bool:
+    """A noun or abbreviation in jieba's dictionary, or a word or phrase the dictionary lacks."""
+    tag = word_tag(word)
+    return not tag or tag[0] in "nj"
 
 
 def _verb_pieces(tags: list[str]) -> bool:

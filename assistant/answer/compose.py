@@ -37,7 +37,7 @@ from assistant.answer.select import Scored
 from assistant.answer.units import EvidenceUnit
 from assistant.core.types import AnswerSentence, Citation, Hit
 from assistant.retrieve.glossary import Glossary
-from assistant.text import CJK, clip, jieba_words, normalize, plain_passage
+from assistant.text import CJK, ZH_STOP, clip, jieba_words, normalize, plain_passage, regional_words
 
 # English frame verbs per question type: (one source, one quote), (one source, several quotes),
 # (several sources). "1 source gives this reason:" above three reasons read wrong.
@@ -268,7 +268,8 @@ def _unnamed_side(analysis: QuestionAnalysis, hits: list[Hit]) -> str:
     passages = [normalize(h.chunk.lexical_text()) for h in hits]
     # A side is named when one passage holds all its words: sides are cut loosely from the question
     # ("CIO和CEO应用AIGC的目的……" gives "CEO应用AIGC", which a passage names as CEO … AIGC).
-    named = [any(all(w in text for w in _side_words(side)) for text in passages) for side in analysis.sides]
+    named = [any(all(any(form in text for form in forms) for forms in _side_words(side)) for text in passages)
+             for side in analysis.sides]
     if named.count(True) != 1:
         return ""
     present, absent = analysis.sides[named.index(True)], analysis.sides[named.index(False)]
@@ -276,9 +277,13 @@ def _unnamed_side(analysis: QuestionAnalysis, hits: list[Hit]) -> str:
                                             present=to_script(present, analysis.script))
 
 
-def _side_words(side: str) -> list[str]:
-    """A compared side's words: its jieba words and Latin tokens, folded."""
-    return [w for w in jieba_words(normalize(side)) if len(w) > 1 or not CJK.search(w)] or [normalize(side)]
+def _side_words(side: str) -> list[tuple[str, ...]]:
+    """A compared side's words, each with the forms a passage may write it in: its jieba words and
+    Latin tokens, folded, but no scaffolding ("我們的銀行專案": 我们 is no part of the side), and a
+    Taiwan word also in its mainland form (專案 → 项目)."""
+    regional = dict(regional_words(side))
+    words = [w for w in jieba_words(normalize(side)) if (len(w) > 1 or not CJK.search(w)) and w not in ZH_STOP]
+    return [(w, regional[w]) if w in regional else (w,) for w in words] or [(normalize(side),)]
 
 
 def _per_source(

@@ -84,9 +84,14 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True)
 
 
-def create_schema(engine: Engine, tables: MetaData = metadata, attempts: int = 3) -> None:
+def create_schema(engine: Engine, tables: MetaData = metadata, attempts: int | None = None) -> None:
     """create_all, tolerating another process creating the same tables at the same moment
-    (every worker of `hindsight serve --workers N` creates them on a fresh database)."""
+    (every worker of `hindsight serve --workers N` creates them on a fresh database).
+
+    Each failed attempt lost a race for a table that now exists, and the next attempt's checkfirst
+    skips it, so one attempt per table or index and one more always suffice (three were too few for four
+    writers and four tables: a flaky test_concurrent_feedback_writers_lose_nothing, round 13)."""
+    attempts = attempts or sum(1 + len(table.indexes) for table in tables.sorted_tables) + 1
     for attempt in range(attempts):
         try:
             tables.create_all(engine)

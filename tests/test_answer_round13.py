@@ -1,0 +1,74 @@
+"""Round 13's user trial (docs/trial-round13.md): a Taiwan reader's words, an English verb the
+glossary translates, and a compare question whose sides end at a colon or hold "零售 POC"."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+from typing import cast
+
+import pytest
+
+from assistant.answer.analysis import analyse
+from assistant.answer.answerability import Term, _known, _noun_like, content_terms
+from assistant.answer.compose import _unnamed_side
+from assistant.core.settings import Settings
+from assistant.core.types import Chunk, Hit
+from assistant.retrieve.glossary import Glossary
+from assistant.retrieve.retriever import HybridRetriever
+from assistant.store.build_store import LoadedIndex
+from assistant.text import regional_words
+from testing.fakes import HashEmbedder
+
+
+def test_a_taiwan_word_is_paired_with_the_mainland_word_the_sources_write() -> None:
+    assert regional_words("比較一下我們的銀行專案和零售 POC") == [("专案", "项目")]
+    assert ("软体", "软件") in regional_words("這套軟體怎麼收費")
+    # simplified text and traditional text in mainland words have none
+    assert regional_words("试用期结束后客户为什么转投大厂？") == []
+    assert regional_words("試用期結束後客戶為什麼轉投大廠？") == []
+
+
+class _Words:
+    def __init__(self, vocabulary: set[str]) -> None:
+        self.vocabulary = vocabulary
+
+    def known(self, token: str) -> bool:
+        return token in self.vocabulary
+
+
+def test_a_taiwan_word_the_sources_lack_is_looked_for_as_the_mainland_word() -> None:
+    index = cast(LoadedIndex, SimpleNamespace(words=_Words({"项目", "银行", "数据"}), lexical=_Words(set())))
+    term = next(t for t in content_terms("銀行專案為什麼停滯？") if t.shown == "專案")
+    assert term.matches == ("专案", "项目") and _known(term, index, Glossary())
+    retriever = HybridRetriever(index, HashEmbedder(), Settings(), Glossary(), None)
+    assert retriever.regional_terms("銀行專案為什麼停滯？") == ["项目"]
+    # scaffolding stays alone: "哪些資料" asks which sources, not for data (数据)
+    assert retriever.regional_terms("哪些資料提到了銀行專案？") == ["项目"]
+
+
+def test_an_english_word_is_a_subject_only_if_its_chinese_is_a_noun() -> None:
+    # "The sources do not mention failed.": failed → 失败 is a verb; a translated noun and an
+    # untranslated name still count
+    assert not _noun_like(Term("failed", "failed", False, ("失败",)))
+    assert _noun_like(Term("vendor", "vendor", False, ("服务商",)))
+    assert _noun_like(Term("kimi", "Kimi", False))
+
+
+@pytest.mark.parametrize(("question", "sides"), [
+    ("比較一下我們的銀行專案和零售 POC：各自遇到什麼問題、結果如何？", ("我們的銀行專案", "零售 POC")),
+    ("对比银行项目和零售POC：结果如何？", ("银行项目", "零售POC")),
+    ("比较银行项目与零售 POC 的结果", ("银行项目", "零售 POC")),
+    ("试用合同里违约金怎么写？", ()),
+])
+def test_a_compare_side_may_end_at_a_colon_and_hold_a_latin_word(question: str, sides: tuple[str, ...]) -> None:
+    assert analyse(question).sides == sides
+
+
+def test_a_side_named_in_taiwan_words_is_named_by_a_passage_in_mainland_words() -> None:
+    def hit(doc_id: str, text: str) -> Hit:
+        return Hit(Chunk(f"{doc_id}#0", doc_id, text, 0, len(text), "经过", "复盘", None), 1.0)
+
+    question = "比較一下我們的銀行專案和零售 POC：各自遇到什麼問題？"
+    both = [hit("retail", "零售 POC 延期了 12 周。"), hit("bank", "银行项目一期上线后合同停滞。")]
+    assert _unnamed_side(analyse(question), both) == ""
+    assert "銀行專案" in _unnamed_side(analyse(question), both[:1])
