@@ -3,6 +3,7 @@ glossary translates, and a compare question whose sides end at a colon or hold "
 
 from __future__ import annotations
 
+from dataclasses import replace
 from types import SimpleNamespace
 from typing import cast
 
@@ -10,7 +11,8 @@ import pytest
 
 from assistant.answer.analysis import analyse
 from assistant.answer.answerability import Term, _known, _noun_like, content_terms
-from assistant.answer.compose import _unnamed_side
+from assistant.answer.compose import _unnamed_side, addressing
+from assistant.answer.select import quality_penalty
 from assistant.core.settings import Settings
 from assistant.core.types import Chunk, Hit
 from assistant.retrieve.glossary import Glossary
@@ -18,6 +20,7 @@ from assistant.retrieve.retriever import HybridRetriever
 from assistant.store.build_store import LoadedIndex
 from assistant.text import regional_words
 from testing.fakes import HashEmbedder
+from tests.test_answer_stages import _scored, _unit
 
 
 def test_a_taiwan_word_is_paired_with_the_mainland_word_the_sources_write() -> None:
@@ -72,3 +75,17 @@ def test_a_side_named_in_taiwan_words_is_named_by_a_passage_in_mainland_words() 
     both = [hit("retail", "零售 POC 延期了 12 周。"), hit("bank", "银行项目一期上线后合同停滞。")]
     assert _unnamed_side(analyse(question), both) == ""
     assert "銀行專案" in _unnamed_side(analyse(question), both[:1])
+
+
+def test_a_sentence_that_turns_to_a_topic_reads_as_an_announcement() -> None:
+    # "再说说第二个问题，这个问题其实更加严重。" stood as a source's stance in the round-13 trial
+    turn, plain = quality_penalty(_unit("再说说第二个问题，这个问题其实更加严重。")), quality_penalty(_unit("再说服客户就难了，试用期已经结束。"))
+    assert turn is not None and plain is not None and turn > plain  # 再说服 (persuade again) is no turn
+
+
+def test_a_quote_without_the_questions_content_words_does_not_address_it() -> None:
+    # it shares only scaffolding bigrams ("这个问题") with the question, while another quote holds its words
+    holds = replace(_scored(_unit("签 POC 之前先做现场调研。", "a", 0, 1), 0.9, [1, 0]), cover=0.3, overlap=0.2)
+    scaffolding = replace(_scored(_unit("这个问题其实更加严重。", "b", 1, 2), 0.9, [0, 1]), cover=0.0, overlap=0.2)
+    assert addressing([holds, scaffolding]) == [holds]
+    assert addressing([replace(holds, cover=0.0), scaffolding]) == [replace(holds, cover=0.0), scaffolding]
