@@ -16,7 +16,7 @@ from assistant.answer.select import quality_penalty
 from assistant.core.settings import Settings
 from assistant.core.types import Chunk, Hit
 from assistant.retrieve.glossary import Glossary
-from assistant.retrieve.retriever import HybridRetriever
+from assistant.retrieve.retriever import HybridRetriever, asked_kind
 from assistant.store.build_store import LoadedIndex
 from assistant.text import regional_words
 from testing.fakes import HashEmbedder
@@ -89,3 +89,29 @@ def test_a_quote_without_the_questions_content_words_does_not_address_it() -> No
     scaffolding = replace(_scored(_unit("这个问题其实更加严重。", "b", 1, 2), 0.9, [0, 1]), cover=0.0, overlap=0.2)
     assert addressing([holds, scaffolding]) == [holds]
     assert addressing([replace(holds, cover=0.0), scaffolding]) == [replace(holds, cover=0.0), scaffolding]
+
+
+@pytest.mark.parametrize(("question", "kind"), [
+    ("我们的复盘里有哪些定价教训？", "postmortem"),
+    ("List every project in our postmortems that failed", "postmortem"),
+    ("外部文章怎么评价定制化项目？", "article"),
+    ("What do the articles say about pricing?", "article"),
+    ("数据治理在我们的项目复盘和公开文章里分别是怎么讨论的？", ""),  # both kinds: no preference
+    ("试用期结束后客户为什么转投大厂？", ""),
+])
+def test_a_question_may_name_the_kind_of_source_it_asks_about(question: str, kind: str) -> None:
+    assert asked_kind(question) == kind
+
+
+def test_passages_of_the_named_kind_are_lifted_not_filtered() -> None:
+    def hit(doc_id: str, doc_type: str, score: float) -> Hit:
+        return Hit(Chunk(f"{doc_id}#0", doc_id, "正文", 0, 2, "", "", None, {"doc_type": doc_type}), score)
+
+    index = cast(LoadedIndex, SimpleNamespace(words=_Words(set()), lexical=_Words(set())))
+    retriever = HybridRetriever(index, HashEmbedder(), Settings(), Glossary(), None)
+    hits = [hit("article", "article", 1.0), hit("pm", "postmortem", 0.9), hit("far", "postmortem", 0.5)]
+    lifted = retriever._prefer_kind("我们的复盘里怎么说？", [replace(h) for h in hits])
+    assert [h.chunk.doc_id for h in lifted] == ["pm", "article", "far"]  # 0.9 × 1.3 > 1.0; nothing dropped
+    assert [h.chunk.doc_id for h in retriever._prefer_kind("客户为什么丢单？", hits)] == ["article", "pm", "far"]
+    off = HybridRetriever(index, HashEmbedder(), Settings(source_kind_boost=0.0), Glossary(), None)
+    assert [h.chunk.doc_id for h in off._prefer_kind("我们的复盘里怎么说？", hits)] == ["article", "pm", "far"]

@@ -68,6 +68,14 @@ class Settings(BaseSettings):
     # Round 12: with 1,854 questions (a fourth pass) 1.0 each, hit@1 0.842 → 0.860, MRR 0.900 → 0.915.
     question_weight: float = Field(default=1.0, ge=0.0, description="cosine to the closest question the passage answers")
     question_bm25_weight: float = Field(default=1.0, ge=0.0, description="BM25 over the questions the passage answers")
+    # Round 13: a question that names one kind of source ("我们的复盘里……", "外部文章怎么说") lifts that
+    # kind's passages by this share of their fused score. Dev (multi-document probe dev half):
+    # 0.1 / 0.2 / 0.3 / 0.5 gave MRR 0.919 / 0.920 / 0.920 / 0.920 (0.741 / 0.756 / 0.756 / 0.757);
+    # 0.3 a step from the edge. docs/retrieval.md round 13.
+    source_kind_boost: float = Field(
+        default=0.3, ge=0.0, le=5.0,
+        description="lift for passages of the kind of source a question names (postmortem or article; 0: off)",
+    )
     dictionary_terms: int = Field(
         default=1, ge=0, le=5,
         description="Chinese terms CC-CEDICT appends per English question word the glossary lacks (0: off)",

@@ -12,6 +12,7 @@ question's words stand close together wins.
 from __future__ import annotations
 
 import math
+import re
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -160,6 +161,7 @@ class HybridRetriever:
         asked = self._questions(query, n, allowed, mode)
         t2 = time.perf_counter()
         hits = self._fuse(query, dense, lexical, words, mode, asked)
+        hits = self._prefer_kind(query.text, hits)
         hits = collapse_near_duplicates(hits, self.settings.dedupe_threshold, limit=k)
         _stage(trace, "faiss_ms", t0, t1)
         _stage(trace, "bm25_ms", t1, t2)
@@ -192,6 +194,23 @@ class HybridRetriever:
             for row, cosine in zip(rows, cosines, strict=True):
                 hits[row].dense_score = float(cosine)
         return sorted(hits.values(), key=lambda h: -h.score)
+
+    def _prefer_kind(self, question: str, hits: list[Hit]) -> list[Hit]:
+        """Hits with the kind of source the question names lifted by source_kind_boost, best first.
+
+        No source says what kind it is in words ("复盘" is in no postmortem), so "我们的复盘里……" ranked the
+        articles' A/B/C projects above our postmortems (round-13 trial: "List every project in our
+        postmortems that failed …" quoted an article's projects as ours). A soft lift, not a filter:
+        a question naming postmortems may still be answered by an article.
+        """
+        kind = asked_kind(question)
+        boost = self.settings.source_kind_boost
+        if not kind or not boost:
+            return hits
+        for hit in hits:
+            if (hit.chunk.metadata or {}).get("doc_type") == kind:
+                hit.score *= 1 + boost
+        return sorted(hits, key=lambda h: -h.score)
 
     def _questions(self, query: Query, n: int, allowed: np.ndarray | None, mode: str) -> tuple[Ranked, Ranked]:
         """Chunks by the questions they answer (corpus/questions/): the closest question's cosine,
@@ -229,6 +248,18 @@ class HybridRetriever:
         weights = content_weights(query, self.index)
         scored = [(row, term_proximity(self.index.search_text(row), weights)) for row in rows]
         return sorted(scored, key=lambda pair: -pair[1])
+
+
+# How users name the two kinds of source (ingest's doc_type): our postmortems, and the articles.
+POSTMORTEM_CUE = re.compile(r"复盘|復盤|檢討|检讨|\bpost-?mortems?\b|\bretrospectives?\b|我们的项目|我們的專案|我们过去"
+                            r"|\bour (?:own )?projects?\b", re.I)
+ARTICLE_CUE = re.compile(r"文章|外部|公开|公開|\barticles?\b|\bpublic\b|\bexternal\b|\bpress\b", re.I)
+
+
+def asked_kind(question: str) -> str:
+    """The one kind of source a question names ("postmortem" or "article"), or "" for none or both."""
+    postmortem, article = bool(POSTMORTEM_CUE.search(question)), bool(ARTICLE_CUE.search(question))
+    return "postmortem" if postmortem and not article else "article" if article and not postmortem else ""
 
 
 def reads_proximity(question: str) -> bool:
