@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.core.settings import Settings
+from assistant.core.types import display_url
 
 THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
@@ -188,7 +189,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
         print("\nSources:")
     for cite in answer.citations:
         c = cite.hit.chunk
-        print(_source_lines(cite.n, c.title, cite.section_path, cite.snippet, c.url or c.doc_id))
+        print(_source_lines(cite.n, c.title, cite.section_path, cite.snippet, display_url(c.url) or c.doc_id))
     return 0
 
 

@@ -14,7 +14,7 @@ from assistant.answer.answerability import Term, _known, _noun_like, content_ter
 from assistant.answer.compose import _unnamed_side, addressing
 from assistant.answer.select import quality_penalty
 from assistant.core.settings import Settings
-from assistant.core.types import Chunk, Hit
+from assistant.core.types import Chunk, Hit, display_url
 from assistant.retrieve.glossary import Glossary
 from assistant.retrieve.retriever import HybridRetriever, asked_kind
 from assistant.store.build_store import LoadedIndex
@@ -115,3 +115,13 @@ def test_passages_of_the_named_kind_are_lifted_not_filtered() -> None:
     assert [h.chunk.doc_id for h in retriever._prefer_kind("客户为什么丢单？", hits)] == ["article", "pm", "far"]
     off = HybridRetriever(index, HashEmbedder(), Settings(source_kind_boost=0.0), Glossary(), None)
     assert [h.chunk.doc_id for h in off._prefer_kind("我们的复盘里怎么说？", hits)] == ["article", "pm", "far"]
+
+
+def test_a_source_link_is_shown_without_tracking_parameters() -> None:
+    wechat = ("https://mp.weixin.qq.com/s?__biz=MzI==&mid=22&idx=1&sn=6c82&chksm=e8df&scene=58&subscene=0#rd")
+    assert display_url(wechat) == "https://mp.weixin.qq.com/s?__biz=MzI==&mid=22&idx=1&sn=6c82"
+    assert display_url("https://a.example/post/1.html?id=7&utm_source=x#part") == "https://a.example/post/1.html?id=7#part"
+    assert display_url("https://a.example/post/1.html") == "https://a.example/post/1.html"
+    assert display_url(None) is None
+    hit = Hit(Chunk("d#0", "d", "正文", 0, 2, "", "", wechat), 1.0)
+    assert hit.to_json()["url"] == display_url(wechat) and hit.chunk.to_json()["url"] == wechat  # the build keeps it

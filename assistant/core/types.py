@@ -2,8 +2,26 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+# Query parameters and fragments that track a reader, not name a page: WeChat's (chksm, scene …, "#rd")
+# and the common campaign ones. A source's link drops them when shown (round-13 trial); the corpus
+# keeps the URL it was fetched from.
+TRACKING = re.compile(r"^(?:utm_\w+|chksm|scene|subscene|sessionid|clicktime|enterid|isappinstalled|from|spm|share_\w+)$")
+TRACKING_FRAGMENTS = {"rd", "wechat_redirect"}
+
+
+def display_url(url: str | None) -> str | None:
+    """A source's link as shown to a reader: the same page without tracking parameters."""
+    if not url:
+        return url
+    parts = urlsplit(url)
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not TRACKING.match(k)]
+    fragment = "" if parts.fragment in TRACKING_FRAGMENTS else parts.fragment
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query, safe="=/"), fragment))
 
 
 @dataclass(frozen=True)
@@ -93,7 +111,7 @@ class Hit:
         """The passage as the API shows it: where it is, what it says, how it ranked."""
         c = self.chunk
         return {
-            "chunk_id": c.chunk_id, "doc_id": c.doc_id, "title": c.title, "url": c.url,
+            "chunk_id": c.chunk_id, "doc_id": c.doc_id, "title": c.title, "url": display_url(c.url),
             "section": c.section, "text": c.text, "score": round(self.score, 6),
             "start": c.start, "end": c.end, "doc_type": c.metadata.get("doc_type"),
             "dense_rank": self.dense_rank, "bm25_rank": self.bm25_rank,

@@ -19,6 +19,7 @@ from mcp.server.mcpserver.exceptions import ResourceNotFoundError, ToolError, Un
 from mcp.types import CallToolResult, TextContent
 from pydantic import BaseModel, Field, ValidationError
 
+from assistant.core.types import display_url
 from assistant.retrieve.retriever import Filters
 from assistant.service.pipeline import Pipeline
 from assistant.store.build_store import IndexUnavailable, LoadedIndex
@@ -158,7 +159,7 @@ def build_mcp_server(get_pipeline: Callable[[], Pipeline], max_k: int = 50) -> M
         base = pipeline.settings.public_url
         passages = [Passage(rank=i, score=round(h.score, 6), **{
             key: h.to_json()[key] for key in ("chunk_id", "doc_id", "title", "section", "url", "text")},
-            link=h.chunk.url or span_view_url(base, h.chunk.doc_id, h.chunk.start, h.chunk.end))
+            link=display_url(h.chunk.url) or span_view_url(base, h.chunk.doc_id, h.chunk.start, h.chunk.end))
             for i, h in enumerate(hits, start=1)]
         result = SearchResult(query=query, passages=passages)
         return _readable(search_text(result), result)
