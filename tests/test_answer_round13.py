@@ -10,7 +10,7 @@ from typing import cast
 import pytest
 
 from assistant.answer.analysis import analyse
-from assistant.answer.answerability import Term, _known, _noun_like, content_terms
+from assistant.answer.answerability import Term, _known, _noun_like, _unglued, content_terms
 from assistant.answer.compose import _unnamed_side, addressing
 from assistant.answer.select import quality_penalty
 from assistant.core.settings import Settings
@@ -125,3 +125,10 @@ def test_a_source_link_is_shown_without_tracking_parameters() -> None:
     assert display_url(None) is None
     hit = Hit(Chunk("d#0", "d", "正文", 0, 2, "", "", wechat), 1.0)
     assert hit.to_json()["url"] == display_url(wechat) and hit.chunk.to_json()["url"] == wechat  # the build keeps it
+
+
+def test_a_glued_particle_is_split_off_and_a_noun_suffix_joins_its_word() -> None:
+    # jieba: 授权 / 费是 and 企业 / 版; the subjects the sources lack are 授权费 and 企业版
+    folded = [t.folded for t in content_terms("百度文心一言企业版现在一年的授权费是多少钱？")]
+    assert "授权费" in folded and "企业版" in folded and "费是" not in folded
+    assert _unglued(["转化", "率", "是"]) == ["转化率", "是"] and _unglued(["率"]) == ["率"]

@@ -215,9 +215,33 @@ def _unasked(word: str) -> str:
 NOUN_PART_TAGS = tuple("nmqtjg")
 
 
+# A particle or the copula jieba's HMM glued to the character before it ("授权费是多少" → 授权 / 费是).
+GLUED_END = re.compile(r"^([\u4e00-\u9fff])([是的了吗呢吧])$")
+# Characters that make a noun of the word before them: a fee, an edition, a rate, an amount (授权 + 费).
+NOUN_SUFFIXES = frozenset("费版率额价量")
+
+
+def _unglued(words: list[str]) -> list[str]:
+    """jieba's words with a glued particle split off and a noun suffix joined to its word: the
+    round-13 trial's "……企业版现在一年的授权费是多少钱？" was answered, its subjects cut into 企业 / 版
+    and 授权 / 费是 (one known word and one made-up word); 企业版 and 授权费 are what the sources lack."""
+    split: list[str] = []
+    for word in words:
+        match = GLUED_END.match(word) if not word_tag(word) else None
+        split += [match.group(1), match.group(2)] if match else [word]
+    out: list[str] = []
+    for word in split:
+        if word in NOUN_SUFFIXES and out and len(out[-1]) >= 2 and CJK.search(out[-1]):
+            out[-1] += word
+        else:
+            out.append(word)
+    return out
+
+
 def _compounds(words: list[str]) -> list[str]:
     """jieba's words with runs of single content characters joined: a word its dictionary lacks
     ("年假" comes out as 年 / 假) is one subject, not two characters too short to look up."""
+    words = _unglued(words)
     out: list[str] = []
     run = ""
     for word in [*words, ""]:
