@@ -168,3 +168,18 @@ def test_the_multidoc_probe_needs_two_sources_each_quoted_verbatim(corpus: dict[
         spans = [s for doc_id, group in q.gold.items() for s in group]
         assert all(s in corpus[doc_id].body for doc_id, group in q.gold.items() for s in group), q.id
         assert all(any(alt in s for alt in fact.split("|") for s in spans) for fact in q.key_facts), q.id
+
+
+KEYWORDS = ROOT / "eval" / "keyword_probe.jsonl"
+
+
+def test_the_keyword_probe_is_terse_labelled_and_quoted_verbatim(corpus: dict[str, CorpusDoc]) -> None:
+    # eval/keyword_probe.jsonl (round 13): keyword queries ("私有化部署 报价"), scored with
+    # `hindsight eval --probe eval/keyword_probe.jsonl`; never part of the gate.
+    probe = load_probe(KEYWORDS)
+    assert {q.type for q in probe} == {"answerable", "near-miss", "off-topic"}
+    assert not any(mark in q.question for q in probe for mark in "？?")
+    for row in (json.loads(line) for line in KEYWORDS.read_text(encoding="utf-8").splitlines()):
+        if row["answerable"]:
+            doc_id, quote = row["evidence"].split(": ", 1)
+            assert quote in corpus[doc_id].body, row["question"]
