@@ -259,6 +259,8 @@ def _compounds(words: list[str]) -> list[str]:
 # Grammar words: prepositions, locatives, adverbs, pronouns, particles, conjunctions, modal
 # particles, interjections (jieba tags p, f, d, r, u…, c, y, e).
 GRAMMAR_TAGS = tuple("pfdrucye")
+# Negations: jieba tags 没 a verb, yet a word made up across one ("为什么没成" → 没成) names nothing.
+NEGATIONS = frozenset("没不未别")
 
 
 def _guessed_across_grammar(word: str) -> bool:
@@ -270,9 +272,6 @@ def _guessed_across_grammar(word: str) -> bool:
     pieces = dictionary_pieces(word)
     return len(pieces) > 1 and any(word_tag(piece).startswith(GRAMMAR_TAGS) or piece in NEGATIONS for piece in pieces)
 
-
-# Negations: jieba tags 没 a verb, yet a word made up across one ("为什么没成" → 没成) names nothing.
-NEGATIONS = frozenset("没不未别")
 
 
 # An acronym's English plural (POCs, APIs, LLMs, KPIs): the sources write the acronym itself.

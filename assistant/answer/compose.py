@@ -333,8 +333,9 @@ def addressing(quotes: list[Scored], english: bool = False) -> list[Scored]:
     # A quote that holds none of the question's content words, while another does, shares only its
     # scaffolding ("这个问题"): round-13 trial, a passage on training-data rules stood as a source's
     # stance on "要不要先做POC".
-    if any(s.cover > 0 for s in quotes):
-        held = {i for i in held if next(s for s in quotes if id(s) == i).cover > 0}
+    holding = {id(s) for s in quotes if s.cover > 0}
+    if holding:
+        held &= holding
     return [s for s in quotes if id(s) in held] if held else list(quotes)
 
 

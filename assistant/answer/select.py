@@ -139,8 +139,8 @@ URL_PIECE = re.compile(r"https?://|www\.|[?&_]\w+=|\w+=[\w%-]+&|\.(?:com|cn|html
 BOOK_ENTRY = re.compile(r"^《[^》]{1,40}》")  # a reading-list entry names a title, not a finding
 # "《title》（"English title"）：这本书介绍了……": an entry of a reading list, never an answer.
 READING_ENTRY = re.compile(r"^《[^》]{1,40}》\s*(?:[（(][^）)]{0,80}[）)])?\s*[：:]")
-# Says what the text will say: "以下……", "接下来……", or turns to a topic ("再说说第二个问题，这个问题其实更加
-#严重。", round-13 trial: quoted as a source's stance on a POC question).
+# Says what the text will say: "以下……", "接下来……", or turns to a topic ("再说说第二个问题，这个问题
+# 其实更加严重。", round-13 trial: quoted as a source's stance on a POC question).
 ANNOUNCEMENT = re.compile(r"^(以下|下面|本文|本节|这里只|接下来|(再|先|最后)(说说|谈谈|聊聊|来说|来谈|来看|看看))")
 QUOTED = re.compile(r"[“「\"][^”」\"]*[”」\"]")
 EMOJI = re.compile("[\U0001F300-\U0001FAFF\u2600-\u27BF]")
