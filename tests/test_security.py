@@ -106,6 +106,19 @@ def test_body_over_the_limit_is_413(real_settings: Settings, real_pipeline: Pipe
         assert c.post("/api/feedback", json={"rating": 1, "comment": "ok"}).status_code == 201
 
 
+def test_a_v1_body_over_the_limit_is_413_in_openai_s_error_shape(real_settings: Settings, real_pipeline: Pipeline,
+                                                                 tmp_path: Path) -> None:
+    # round 13: the body limit answered /v1 in the /api shape ({"detail": …}), which the /v1 schema
+    # does not allow and OpenAI clients cannot read
+    with _client(real_settings, real_pipeline, tmp_path, max_body_bytes=4096) as c:
+        big = {"model": "hindsight", "messages": [{"role": "user", "content": "y" * 5000}]}
+        response = c.post("/v1/chat/completions", json=big)
+        assert response.status_code == 413
+        error = response.json()["error"]
+        assert "4096" in error["message"] and error["type"] == "invalid_request_error"
+        assert error["code"] == "request_too_large"
+
+
 def test_limits_give_clear_4xx_reasons(real_settings: Settings, real_pipeline: Pipeline, tmp_path: Path) -> None:
     with _client(real_settings, real_pipeline, tmp_path, max_k=10, max_history_turns=2,
                  max_question_chars=50) as c:
