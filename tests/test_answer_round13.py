@@ -12,6 +12,7 @@ import pytest
 from assistant.answer.analysis import analyse
 from assistant.answer.answerability import Term, _known, _noun_like, _unglued, content_terms
 from assistant.answer.compose import _unnamed_side, addressing
+from assistant.answer.extractive import _advice_in_facts
 from assistant.answer.select import quality_penalty
 from assistant.core.settings import Settings
 from assistant.core.types import Chunk, Hit, display_url
@@ -132,3 +133,15 @@ def test_a_glued_particle_is_split_off_and_a_noun_suffix_joins_its_word() -> Non
     folded = [t.folded for t in content_terms("百度文心一言企业版现在一年的授权费是多少钱？")]
     assert "授权费" in folded and "企业版" in folded and "费是" not in folded
     assert _unglued(["转化", "率", "是"]) == ["转化率", "是"] and _unglued(["率"]) == ["率"]
+
+
+def test_a_what_happened_question_sets_the_retrieved_postmortem_s_advice_aside() -> None:
+    # "零售POC是给哪个客户做的，持续了多长时间？" led with a lesson's "先做 1–2 周现场调研" (round-13 trial)
+    def chunk(doc_id: str, section: str, doc_type: str = "postmortem") -> Chunk:
+        return Chunk(f"{doc_id}#{section}", doc_id, "……", 0, 2, section, "复盘", None, {"doc_type": doc_type})
+
+    hits = [Hit(chunk("pm", "教训"), 1.0), Hit(chunk("pm", "经过"), 0.9), Hit(chunk("pm", "行动项"), 0.8),
+            Hit(chunk("pm2", "教训"), 0.7), Hit(chunk("a", "一", "article"), 0.6)]
+    assert _advice_in_facts(hits, analyse("零售POC持续了多长时间？")) == {0, 2}  # pm2 tells nothing else
+    assert _advice_in_facts(hits, analyse("零售POC延期了，我们学到了什么？")) == set()
+    assert _advice_in_facts(hits, analyse("怎么避免POC延期？")) == set()

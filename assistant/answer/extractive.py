@@ -127,7 +127,7 @@ class ExtractiveAnswerer(Answerer):
         answering = roles if _advice_wanted(analysis) else {
             rank for rank, hit in enumerate(hits) if _answering_section(hit, hits[0], analysis)}
         aside = (_backgrounds(hits, roles) | _advice_in_why(hits, roles, analysis) | _accounts_in_how(hits, roles, analysis)
-                 | _unnamed_sections(hits, analysis))
+                 | _unnamed_sections(hits, analysis) | _advice_in_facts(hits, analysis))
         phrases = [terms for _, _, terms in self.glossary.translations(ctx.question)] if analysis.english else []
         scored = score_units(units, analysis, ctx.query, ctx.index, answering, roles, aside, phrases)
         said = previous_answer(ctx.history)
@@ -276,6 +276,20 @@ def _advice_in_why(hits: list[Hit], roles: set[int], analysis: QuestionAnalysis)
     advice = {HEADING["lessons"], HEADING["actions"]}
     return {rank for rank, hit in enumerate(hits)
             if hit.chunk.metadata.get("doc_type") == "postmortem" and hit.chunk.section in advice}
+
+
+def _advice_in_facts(hits: list[Hit], analysis: QuestionAnalysis) -> set[int]:
+    """A question asking what happened, when, how long, how many or who (not about lessons), with a
+    postmortem's account (背景 / 经过) retrieved: its lessons and action items say what to do next
+    time, and their figures ("先做 1–2 周现场调研") are no answer (round-13 trial: "零售POC是给哪个客户
+    做的，持续了多长时间？" led with that lesson)."""
+    if analysis.qtype not in ("when", "number", "who") or analysis.lessons:
+        return set()
+    advice = {HEADING["lessons"], HEADING["actions"]}
+    told = {h.chunk.doc_id for h in hits
+            if h.chunk.metadata.get("doc_type") == "postmortem" and h.chunk.section not in advice}
+    return {rank for rank, hit in enumerate(hits)
+            if hit.chunk.doc_id in told and hit.chunk.section in advice}
 
 
 def _unnamed_sections(hits: list[Hit], analysis: QuestionAnalysis) -> set[int]:
