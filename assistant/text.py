@@ -91,29 +91,39 @@ def regional_words(text: str) -> list[tuple[str, str]]:
     whole words on each side. Empty for text without such words (and for simplified text, which
     OpenCC's Taiwan phrases do not touch).
     """
+    return [(word, mainland) for word, mainland, _ in regional_edits(text)]
+
+
+def regional_edits(text: str) -> list[tuple[str, str, str]]:
+    """regional_words with a third part: the word with only the changed characters replaced (软体 →
+    软件, where the whole mainland word is 软件产品), for replacing the word inside the text."""
     folded = unicodedata.normalize("NFKC", text)
     plain, mainland = _t2s()(folded).lower(), _tw2sp()(folded).lower()
     if plain == mainland:
         return []
     from difflib import SequenceMatcher
 
-    pairs: list[tuple[str, str]] = []
+    edits: list[tuple[str, str, str]] = []
     for op, i1, i2, j1, j2 in SequenceMatcher(None, plain, mainland, autojunk=False).get_opcodes():
-        if op != "equal":
-            pair = (_word_around(plain, i1, i2), _word_around(mainland, j1, j2))
-            if pair[0] and pair[1] and pair[0] != pair[1] and pair not in pairs:
-                pairs.append(pair)
-    return pairs
+        if op == "equal":
+            continue
+        start, word = _word_span(plain, i1, i2)
+        edit = (word, _word_span(mainland, j1, j2)[1], word[: i1 - start] + mainland[j1:j2] + word[i2 - start :])
+        if edit[0] and edit[1] and edit[0] != edit[1] and edit not in edits:
+            edits.append(edit)
+    return edits
 
 
-def _word_around(text: str, start: int, end: int) -> str:
-    """The jieba words of text that overlap [start, end), joined (the whole word a change falls in)."""
-    out, pos = "", 0
+def _word_span(text: str, start: int, end: int) -> tuple[int, str]:
+    """Where the jieba words of text overlapping [start, end) begin, and those words joined (the
+    whole word a change falls in)."""
+    out, pos, first = "", 0, start
     for word in _jieba().lcut(text):
         if pos < max(end, start + 1) and pos + len(word) > start:
+            first = pos if not out else first
             out += word
         pos += len(word)
-    return out.strip()
+    return first + len(out) - len(out.lstrip()), out.strip()
 
 
 def simplified(text: str) -> str:

@@ -161,7 +161,8 @@ def content_terms(question: str, glossary: Glossary | None = None) -> list[Term]
         if len(word) < 2 or not CJK.search(word) or word in ZH_STOP or _asked_frame(word, start, normalized):
             continue
         shown = question[start : start + len(word)] if aligned and start >= 0 else word
-        terms.append(Term(word, shown, False, tuple(m for w, m in regional if w == word)))
+        # the mainland form of the regional phrase the word is part of (智慧 of 智慧財產權 → 知识产权)
+        terms.append(Term(word, shown, False, tuple(m for w, m in regional if word in w)))
     return list({t.folded: t for t in terms}.values())
 
 

@@ -34,7 +34,7 @@ from assistant.text import (
     char_ngrams,
     jieba_words,
     normalize,
-    regional_words,
+    regional_edits,
     simplified,
     tokenize,
 )
@@ -112,7 +112,9 @@ class HybridRetriever:
         # curated questions are simplified, and a traditional question sat further from them than
         # its simplified twin (dev traditional hit@5 0.889 → 0.944, answerability CV log loss
         # 0.1624 → 0.1468; docs/retrieval.md round 10). Passages keep their own script.
-        vector = self.embedder.embed_query(simplified(self.glossary.expand(question)))
+        # A Taiwan word the sources never use (專案, 軟體) is read as its mainland word there too,
+        # as BM25 reads it: e5 placed "專案" questions away from their 项目 passages.
+        vector = self.embedder.embed_query(self.mainland(simplified(self.glossary.expand(question)), question))
         t2 = time.perf_counter()
         _stage(trace, "normalize_ms", t0, t1)
         _stage(trace, "embed_ms", t1, t2)
@@ -128,12 +130,25 @@ class HybridRetriever:
         phrased = self.glossary.expand(question)
         return f"{phrased} {' '.join(extra)}" if extra else phrased
 
+    def mainland(self, text: str, question: str) -> str:
+        """text with each of the question's regional words (regional_swaps) in its mainland form."""
+        for word, _, edited in self.regional_swaps(question):
+            text = text.replace(word, edited)
+        return text
+
     def regional_terms(self, question: str) -> list[str]:
+        return [mainland for _, mainland, _ in self.regional_swaps(question)]
+
+    def regional_swaps(self, question: str) -> list[tuple[str, str, str]]:
         """The mainland word (项目) for each Taiwan word (專案) the corpus lacks and the mainland one it
         has (round-13 trial: "比較一下我們的銀行專案和零售 POC" found no 项目). Question scaffolding stays
-        alone: "哪些資料……" asks which sources, and OpenCC's 数据 (data) would pull towards another topic."""
-        return [mainland for word, mainland in regional_words(question) if word not in ZH_STOP
-                and not self.index.words.known(word) and self.index.words.known(mainland)]
+        alone: "哪些資料……" asks which sources, and OpenCC's 数据 (data) would pull towards another topic.
+        A word is known when the corpus has each of its jieba words (智能审核 is 智能 + 审核 there)."""
+        return [(word, mainland, edited) for word, mainland, edited in regional_edits(question)
+                if word not in ZH_STOP and not self.known(word) and self.known(mainland)]
+
+    def known(self, word: str) -> bool:
+        return self.index.words.known(word) or all(map(self.index.words.known, jieba_words(word)))
 
     def dictionary_terms(self, question: str) -> list[str]:
         """CC-CEDICT's terms (those the corpus uses) for the English words no glossary phrase covers."""
