@@ -183,3 +183,21 @@ def test_the_keyword_probe_is_terse_labelled_and_quoted_verbatim(corpus: dict[st
         if row["answerable"]:
             doc_id, quote = row["evidence"].split(": ", 1)
             assert quote in corpus[doc_id].body, row["question"]
+
+
+PARAPHRASES = ROOT / "eval" / "paraphrase_probe.jsonl"
+
+
+def test_the_paraphrase_probe_is_answerable_in_other_words_quoted_verbatim(corpus: dict[str, CorpusDoc]) -> None:
+    # eval/paraphrase_probe.jsonl (round 14): questions in words other than the sources' (slang, role
+    # names, a thing described by its effect), written from the corpus alone, scored with
+    # `hindsight eval --questions eval/paraphrase_probe.jsonl`; never part of the gate.
+    probe = load_questions(PARAPHRASES)
+    assert {q.type for q in probe} == {"paraphrase"} and all(q.answerable for q in probe)
+    assert {q.lang for q in probe} == {"zh-Hans", "zh-Hant", "en"}
+    assert not {q.question for q in probe} & {q.question for q in load_questions(QUESTIONS)}
+    assert {q.split for q in probe} == {"dev", "test"}
+    for q in probe:
+        spans = [s for group in q.gold.values() for s in group]
+        assert all(s in corpus[doc_id].body for doc_id, group in q.gold.items() for s in group), q.id
+        assert all(any(fact in s for s in spans) for fact in q.key_facts), q.id
