@@ -105,6 +105,11 @@ def score(question: Question, hits: list[dict[str, Any]], answer: dict[str, Any]
         if not abstained:
             record.metrics.update(m.gold_citation_metrics(question.gold, passages(answer.get("citations", []))))
             record.metrics["lead_evidence"] = m.lead_evidence(lead_text(answer), question.gold)
+        else:  # a false abstention: do the passages it lists as possibly related hold gold evidence?
+            related = passages(answer.get("related", []))
+            record.metrics["related_gold"] = float(m.gold_citation_metrics(question.gold, related)["citation_recall"] > 0)
+    if abstained:
+        record.metrics["related_listed"] = float(bool(answer.get("related")))
     if not abstained:
         record.metrics.update(_support(record, judge))
         record.noise = [s for s, kind in answer_sentences(answer) if rules.noise_reason(s, kind)]
@@ -212,6 +217,11 @@ def aggregate(records: list[Record]) -> dict[str, Any]:
     out["abstain_rate"] = _round(m.mean([r.metrics.get("abstained") for r in ok]))
     abst = m.abstention_metrics([(r.question.answerable, r.abstained) for r in ok])
     out.update({k: _round(v) for k, v in abst.items()})
+    # Abstentions that list possibly related passages (answer.related): how often a false one's
+    # hold gold evidence, and how often an out-of-scope one lists any.
+    out["false_abstain_related_gold"] = _round(m.mean([r.metrics.get("related_gold") for r in answerable]))
+    out["out_of_scope_related"] = _round(m.mean([r.metrics.get("related_listed") for r in ok
+                                                 if not r.question.answerable and r.abstained]))
     out["total_ms_p50"] = m.percentiles([r.latency["total_ms"] for r in ok if "total_ms" in r.latency])["p50"]
     out.update(questions=len(records), answerable=len(answerable), errors=len(records) - len(ok))
     return out

@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Any
 
 from assistant.core.settings import Settings
-from assistant.core.types import display_url
 
 THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
@@ -185,12 +184,25 @@ def cmd_ask(args: argparse.Namespace) -> int:
         print(json.dumps(answer.to_json(), ensure_ascii=False, indent=2))
         return 0
     print(answer.text)
-    if answer.citations:
-        print("\nSources:")
-    for cite in answer.citations:
-        c = cite.hit.chunk
-        print(_source_lines(cite.n, c.title, cite.section_path, cite.snippet, display_url(c.url) or c.doc_id))
+    _print_sources(answer.to_json(), args.question)
     return 0
+
+
+def _print_sources(body: dict[str, Any], question: str) -> None:
+    """The answer's Sources, or an abstention's possibly related passages, as numbered lines."""
+    for heading, sources in (("Sources:", body["citations"]), (_related_heading(question), body.get("related") or [])):
+        if sources:
+            print(f"\n{heading}")
+        for cite in sources:
+            print(_source_lines(cite["n"], cite["title"], cite.get("section_path", []), cite.get("snippet", ""),
+                                cite["url"] or cite["doc_id"]))
+
+
+def _related_heading(question: str) -> str:
+    # lazy: see _pipeline.
+    from assistant.answer.related import related_heading
+
+    return related_heading(question)
 
 
 def _source_lines(n: int, title: str, path: list[str], snippet: str, where: str) -> str:
@@ -217,11 +229,7 @@ def _ask_in_conversation(args: argparse.Namespace, pipeline: Any) -> int:
         print(json.dumps(body, ensure_ascii=False, indent=2))
         return 0
     print(body["answer"])
-    if body["citations"]:
-        print("\nSources:")  # as for a question asked alone
-    for cite in body["citations"]:
-        print(_source_lines(cite["n"], cite["title"], cite.get("section_path", []), cite.get("snippet", ""),
-                            cite["url"] or cite["doc_id"]))
+    _print_sources(body, args.question)  # as for a question asked alone
     print(f"\n(conversation {body['conversation_id']}, answered by {body['answerer']})", file=sys.stderr)
     return 0
 

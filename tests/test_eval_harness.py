@@ -160,3 +160,26 @@ def test_reports_escape_corpus_text_and_highlight_gold(records: list, tmp_path: 
     md = (tmp_path / "report.md").read_text(encoding="utf-8")
     assert "| fake | dev |" in md and "| fake | test |" in md and "| t9 | test |" in md and "| t2 |" not in md
     assert "## By language" in md
+
+
+def test_related_passages_of_abstentions_are_scored_against_gold() -> None:
+    # t9 (answerable) is refused: does a passage it lists as possibly related hold its gold span?
+    # t2 (out of scope) is refused too: does it list any?
+    def refused(related: list[str]) -> dict[str, Any]:
+        return {**answer([], {}, abstained=True),
+                "related": [{"n": n, "doc_id": "pm-bank-exclusivity", "text": t} for n, t in enumerate(related, 1)]}
+
+    def run(t9_related: list[str], t2_related: list[str]) -> dict[str, Any]:
+        canned = {**CANNED, "t9": Outcome(CANNED["t9"].hits, refused(t9_related), 40.0),
+                  "t2": Outcome(CANNED["t2"].hits, refused(t2_related), 20.0)}
+
+        class Backend_(FakeBackend):
+            def ask(self, question: Question) -> Outcome:
+                return canned[question.id]
+
+        return summarize(run_config(load_questions(QUESTIONS), Backend_(), lexical_judge))["metrics"]
+
+    gold = run(["无关的段落。", "客户在合同中加入三年排他条款，谈判停滞。"], ["无关"])
+    assert gold["false_abstain_related_gold"] == 1.0 and gold["out_of_scope_related"] == 1.0
+    nothing = run(["无关的段落。"], [])
+    assert nothing["false_abstain_related_gold"] == 0.0 and nothing["out_of_scope_related"] == 0.0

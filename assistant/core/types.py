@@ -206,6 +206,8 @@ class Answer:
     abstained: bool
     answerer: str
     trace: dict[str, Any] = field(default_factory=dict)
+    # An abstention's closest passages, offered as "possibly related": no sentence cites them.
+    related: list[Citation] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -215,4 +217,5 @@ class Answer:
             "abstained": self.abstained,
             "answerer": self.answerer,
             "trace": self.trace,
+            "related": [c.to_json() for c in self.related],
         }

@@ -15,6 +15,7 @@ from assistant.answer.base import Answerer, Context, Delta
 from assistant.answer.condense import Condenser, HeuristicCondenser, create_condenser
 from assistant.answer.extractive import ExtractiveAnswerer
 from assistant.answer.llm_answerer import create_llm_answerer
+from assistant.answer.related import related_sources
 from assistant.core.settings import Settings
 from assistant.core.types import Answer, Hit
 from assistant.embed.embedder import Embedder, create_query_embedder
@@ -142,7 +143,9 @@ class Pipeline:
         if not decision.abstain:
             return None
         ctx.trace["abstain_reason"] = decision.reason
-        return Answer(decision.reason, [], [], abstained=True, answerer=self.answerer.name, trace=ctx.trace)
+        related = related_sources(ctx.query, hits, ctx.index, self.settings.related_sources) if decision.on_topic else []
+        return Answer(decision.reason, [], [], abstained=True, answerer=self.answerer.name, trace=ctx.trace,
+                      related=related)
 
     def _context(
         self, question: str, *, k: int | None = None, filters: Filters | None = None, mode: str | None = None,

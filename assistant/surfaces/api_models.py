@@ -178,6 +178,9 @@ class ChatResponse(Open):
     trace: dict[str, Any]
     conversation_id: str
     message_id: int
+    related: list[CitationOut] = Field(
+        default_factory=list,
+        description="an abstention on the sources' subject: the closest passages, which may not answer it")
 
 
 class DocumentSummary(Open):

@@ -55,6 +55,7 @@ STRINGS: dict[str, tuple[str, str]] = {  # key: (zh, en)
     "copy": ("复制回答", "Copy answer"),
     "copied": ("已复制", "Copied"),
     "abstained": ("未找到依据", "No supporting sources"),
+    "related": ("可能相关的资料（未必回答了这个问题）", "Possibly related (these may not answer it)"),
     "unsupported": ("来源不足以支持这句话", "Not supported by its sources"),
     "stopped": ("已停止", "Stopped"),
     "error": ("出错了", "Error"),

@@ -72,6 +72,7 @@ class AskResult(BaseModel):
     abstain_reason: str | None = None
     notice: str | None = None
     answerer: str
+    related: list[CitationOut] = Field(default_factory=list)
 
 
 class Document(BaseModel):
@@ -177,7 +178,8 @@ def build_mcp_server(get_pipeline: Callable[[], Pipeline], max_k: int = 50) -> M
         tail = content_tail(question, result, pipeline.settings.public_url)
         answer = AskResult(answer=body["answer"], text=body["answer"] + tail,
                            citations=citations_out(body["citations"]), abstained=result.abstained,
-                           abstain_reason=result.abstain_reason, notice=result.notice, answerer=result.answerer)
+                           abstain_reason=result.abstain_reason, notice=result.notice, answerer=result.answerer,
+                           related=result.related)
         return _readable(answer.text, answer)
 
     @server.tool()

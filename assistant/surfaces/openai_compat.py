@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 from assistant.answer.base import in_question_script
+from assistant.answer.related import RELATED_HEADINGS
 from assistant.surfaces.openai_models import ChatMessage, CitationOut, HindsightResult
 from assistant.text import CJK, clip
 
@@ -90,7 +91,8 @@ def span_view_url(base_url: str, doc_id: str, start: int, end: int) -> str:
     return f"{base_url.rstrip('/')}/sources/{quote(doc_id, safe='')}?{urlencode({'start': start, 'end': end})}"
 
 
-def sources_block(question: str, citations: list[CitationOut], base_url: str) -> str:
+def sources_block(question: str, citations: list[CitationOut], base_url: str,
+                  headings: tuple[str, str] = SOURCES_HEADINGS) -> str:
     """The Sources block appended to the content ('' when nothing is cited).
 
     Plain text that is also Markdown: the heading and each source are paragraphs, and a
@@ -99,7 +101,7 @@ def sources_block(question: str, citations: list[CitationOut], base_url: str) ->
     """
     if not citations:
         return ""
-    heading = in_question_script(SOURCES_HEADINGS[1], question) if CJK.search(question) else SOURCES_HEADINGS[0]
+    heading = in_question_script(headings[1], question) if CJK.search(question) else headings[0]
     entries = []
     for c in citations:
         lines = [f"[{c.n}] {source_label(c)}"]
@@ -117,13 +119,16 @@ def hindsight_result(body: dict[str, Any]) -> HindsightResult:
         abstain_reason=(body.get("trace") or {}).get("abstain_reason"),
         notice=(body.get("trace") or {}).get("notice"), answerer=str(body.get("answerer")),
         conversation_id=body.get("conversation_id"), message_id=body.get("message_id"),
+        related=citations_out(body.get("related", [])),
     )
 
 
 def content_tail(question: str, result: HindsightResult, base_url: str) -> str:
-    """What follows the answer text: the fallback notice (if any), then the Sources block."""
+    """What follows the answer text: the fallback notice (if any), then the Sources block, or an
+    abstention's possibly related passages."""
     notice = f"\n\n{result.notice}" if result.notice else ""
-    return notice + sources_block(question, result.citations, base_url)
+    return (notice + sources_block(question, result.citations, base_url)
+            + sources_block(question, result.related, base_url, RELATED_HEADINGS))
 
 
 def completion_id() -> str:

@@ -75,6 +75,9 @@ class HindsightResult(BaseModel):
     abstained: bool
     abstain_reason: str | None = None
     notice: str | None = Field(default=None, description="e.g. the LLM failed and the sources are quoted")
+    related: list[CitationOut] = Field(
+        default_factory=list,
+        description="an abstention on the sources' subject: the closest passages, which may not answer it")
     answerer: str
     conversation_id: str | None = None
     message_id: int | None = None

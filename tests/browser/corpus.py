@@ -25,7 +25,9 @@ tags: [安全]
 
 
 def write_markup_corpus(fixture_corpus: Path, dest: Path) -> Path:
-    """Copy the fixture corpus to dest and add the markup probe document; returns dest."""
+    """Copy the fixture corpus to dest and add the markup probe document and curated questions
+    (an abstention on their document's subject lists related passages); returns dest."""
     shutil.copytree(fixture_corpus, dest)
+    shutil.copytree(fixture_corpus.parent / "curated_questions", dest / "questions")
     (dest / "articles" / f"{XSS_DOC_ID}.md").write_text(XSS_DOC, encoding="utf-8")
     return dest

@@ -195,3 +195,26 @@ def test_abstention_is_shown_as_such(driver: Any, live_server: LiveServer, scree
     assert not answer.find_elements(By.CSS_SELECTOR, ".sources, .cite")
     assert answer.find_elements(By.CSS_SELECTOR, ".thumb")  # an abstention can still be rated
     driver.save_screenshot(str(screenshots / "desktop-abstained.png"))
+
+
+def test_an_abstention_on_the_sources_subject_lists_related_passages(
+    driver: Any, live_server: LiveServer, screenshots: Path,
+) -> None:
+    # On the curated document's subject, yet no source gives a satisfaction score: abstain, and
+    # list the closest passages under their own heading; no sentence cites them.
+    question = "试用期客户的满意度评分是多少？"
+    verdict = httpx.post(f"{live_server.url}/api/chat", json={"question": question}, timeout=30).json()
+    assert verdict["abstained"] and len(verdict["related"]) == 3
+    viewport(driver, 1280, 900)
+    driver.get(live_server.url + "/")
+    answer = ask(driver, question)
+    assert answer.find_element(By.CSS_SELECTOR, ".abstain-label").is_displayed()
+    block = answer.find_element(By.CSS_SELECTOR, ".sources-block.related")
+    heading = block.find_element(By.TAG_NAME, "h3").text
+    assert heading in ("Possibly related (these may not answer it)", "可能相关的资料（未必回答了这个问题）")
+    items = block.find_elements(By.CSS_SELECTOR, ".source-item")
+    assert len(items) == 3 and not answer.find_elements(By.CSS_SELECTOR, ".cite")
+    assert verdict["related"][0]["snippet"][:10] in items[0].text
+    panel = open_citation(driver, items[0])
+    assert verdict["related"][0]["text"][:10] in panel.find_element(By.ID, "source-text").text
+    driver.save_screenshot(str(screenshots / "desktop-abstained-related.png"))

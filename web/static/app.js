@@ -51,6 +51,8 @@ function showAnswer(bubble, answer, turn) {
   }
   parts.push(renderAnswerText(answer, cite));
   if (!answer.abstained && (answer.citations || []).length) parts.push(renderSources(answer.citations, cite));
+  // An abstention on the sources' subject lists the closest passages: no sentence cites them.
+  if (answer.abstained && (answer.related || []).length) parts.push(renderSources(answer.related, cite, "related"));
   parts.push(el("div", { class: "answer-tools" }, copyButton(answer)));
   parts.push(renderFeedback({ ...turn, answer }));
   bubble.replaceChildren(...parts);

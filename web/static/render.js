@@ -106,7 +106,7 @@ export function snippet(c) {
 }
 
 /** The numbered source list under an answer: title, section path, distinguishing snippet. */
-export function renderSources(citations, onCite) {
+export function renderSources(citations, onCite, label = "sources") {
   const list = el("ol", { class: "sources" });
   for (const c of citations) {
     const path = sectionPath(c);
@@ -119,5 +119,5 @@ export function renderSources(citations, onCite) {
     c.doc_type ? el("span", { class: "badge" }, typeLabel(c.doc_type)) : null,
     snippet(c) ? el("span", { class: "source-snippet" }, snippet(c)) : null)));
   }
-  return el("section", { class: "sources-block", "aria-label": t("sources") }, el("h3", {}, t("sources")), list);
+  return el("section", { class: `sources-block ${label}`, "aria-label": t(label) }, el("h3", {}, t(label)), list);
 }

@@ -7,6 +7,7 @@ import re
 from typing import Any
 from urllib.parse import quote, urlencode
 
+from assistant.answer.related import related_heading
 from assistant.text import CJK
 
 MARKER = re.compile(r"\[(\d{1,3})\]")
@@ -95,6 +96,18 @@ def _source_line(citation: dict[str, Any], base_url: str) -> str:
     return " — ".join(parts)
 
 
+def _related_blocks(result: dict[str, Any], base_url: str, question: str) -> list[dict[str, Any]]:
+    """An abstention's possibly related passages, each with the sentence closest to the question."""
+    related = list(result.get("related") or []) if result.get("abstained") else []
+    if not related:
+        return []
+    heading = related_heading(question or str(result.get("answer")))
+    lines = [_source_line(c, base_url) + (f"\n_“{escape(str(c['snippet']))[:300]}”_" if c.get("snippet") else "")
+             for c in related[:10]]
+    return [{"type": "divider"}, {"type": "context", "elements": [{"type": "mrkdwn", "text": escape(heading)}]},
+            *({"type": "context", "elements": [{"type": "mrkdwn", "text": line}]} for line in lines)]
+
+
 def feedback_value(result: dict[str, Any]) -> str:
     """What a feedback button carries back: the stored message and its conversation."""
     return json.dumps({"m": result.get("message_id"), "c": result.get("conversation_id")})
@@ -125,6 +138,7 @@ def answer_blocks(result: dict[str, Any], base_url: str, question: str = "",
         blocks.append({"type": "divider"})
         blocks += [{"type": "context", "elements": [{"type": "mrkdwn", "text": _source_line(c, base_url)}]}
                    for c in citations[:20]]
+    blocks += _related_blocks(result, base_url, question)
     blocks.append(_feedback_block(result, bool(CJK.search(question or str(result.get("answer"))))))
     fallback = escape(MARKER.sub("", str(result.get("answer") or "")))[:2900]
     return fallback, blocks

@@ -1,0 +1,43 @@
+"""An abstention's closest sources: the passages a refused question came nearest, offered as
+"possibly related", each with its sentence closest to the question.
+
+A refusal is sometimes wrong: a question in words the sources do not use ("甲方", "白菜价") looks
+like one they cannot answer (round 14: 18 of 39 dev paraphrase-probe questions were refused). For
+a question on the sources' subject (answerability.Decision.on_topic) the user still gets where to
+look; nothing in the answer claims that these passages answer it, and no sentence cites them.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from assistant.answer.base import in_question_script
+from assistant.core.types import Citation, Hit
+from assistant.index.indexes import Query
+from assistant.store.build_store import LoadedIndex
+from assistant.text import CJK, clip, plain_passage
+
+SNIPPET_CHARS = 120  # a whole sentence, usually: the snippet is the hint of what the passage says
+# What every surface shows above them (English, Chinese): they are no citations.
+RELATED_HEADINGS = ("Possibly related (these may not answer it):", "可能相关的资料（未必回答了这个问题）：")
+
+
+def related_heading(question: str) -> str:
+    """The heading in the question's language and script, as the abstention reason above it."""
+    return in_question_script(RELATED_HEADINGS[1], question) if CJK.search(question) else RELATED_HEADINGS[0]
+
+
+def related_sources(query: Query, hits: list[Hit], index: LoadedIndex, limit: int) -> list[Citation]:
+    """The first `limit` hits as numbered sources, each with its sentence closest to the question."""
+    return [Citation(n, hit, snippet=closest_sentence(query, hit, index)) for n, hit in enumerate(hits[:limit], 1)]
+
+
+def closest_sentence(query: Query, hit: Hit, index: LoadedIndex) -> str:
+    """The passage's sentence with the highest cosine to the question, as a reader sees it (no
+    markdown), clipped; the passage's opening when it has no sentence vectors or the query none."""
+    ids = list(hit.chunk.sentence_ids)
+    if query.vector is None or not ids:
+        return clip(plain_passage(hit.chunk.text), SNIPPET_CHARS)
+    best = ids[int(np.argmax(np.asarray(index.sentence_vectors[ids]) @ query.vector))]
+    sentence = index.sentences[best]
+    return clip(plain_passage(index.documents[sentence.doc_id].text[sentence.start : sentence.end]), SNIPPET_CHARS)
