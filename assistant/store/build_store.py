@@ -108,6 +108,14 @@ class LoadedIndex:
         return np.array([rows[q.chunk_id] for q in self.questions], dtype=np.int64)
 
     @cached_property
+    def questions_of_chunk(self) -> dict[str, list[int]]:
+        """The rows of questions.jsonl (and question_vectors) each chunk answers, by chunk id."""
+        rows: dict[str, list[int]] = {}
+        for i, q in enumerate(self.questions):
+            rows.setdefault(q.chunk_id, []).append(i)
+        return rows
+
+    @cached_property
     def questioned_docs(self) -> frozenset[str]:
         """The documents with questions written for them (corpus/questions/)."""
         by_chunk = {c.chunk_id: c.doc_id for c in self.chunks}
