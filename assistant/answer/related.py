@@ -12,14 +12,13 @@ from __future__ import annotations
 import numpy as np
 
 from assistant.answer.base import in_question_script
+from assistant.answer.curated import asked_closeness
 from assistant.core.types import Citation, Hit
 from assistant.index.indexes import Query
 from assistant.store.build_store import LoadedIndex
-from assistant.text import CJK, clip, fold_compact, plain_passage
+from assistant.text import CJK, clip, plain_passage
 
 SNIPPET_CHARS = 120  # a whole sentence, usually: the snippet is the hint of what the passage says
-# How much of a curated question's quote places it in a sentence (a quote may run past its end).
-QUOTE_PREFIX = 12
 # What every surface shows above them (English, Chinese): they are no citations.
 RELATED_HEADINGS = ("Possibly related (these may not answer it):", "可能相关的资料（未必回答了这个问题）：")
 
@@ -47,21 +46,10 @@ def closest_sentence(query: Query, hit: Hit, index: LoadedIndex) -> str:
     if query.vector is None or not ids:
         return clip(plain_passage(hit.chunk.text), SNIPPET_CHARS)
     texts = [_sentence_text(index, sid) for sid in ids]
-    scores = np.maximum(np.asarray(index.sentence_vectors[ids]) @ query.vector, _asked(query.vector, hit, texts, index))
+    rows = index.questions_of_chunk.get(hit.chunk.chunk_id, [])
+    scores = np.maximum(np.asarray(index.sentence_vectors[ids]) @ query.vector,
+                        asked_closeness(texts, [rows] * len(texts), query.vector, index))
     return clip(plain_passage(texts[int(np.argmax(scores))]), SNIPPET_CHARS)
-
-
-def _asked(vector: np.ndarray, hit: Hit, texts: list[str], index: LoadedIndex) -> np.ndarray:
-    """For each sentence, the best cosine of the question to a curated question it answers (-1: none)."""
-    best = np.full(len(texts), -1.0)
-    if index.question_vectors is None:
-        return best
-    folded = [fold_compact(text) for text in texts]
-    for row in index.questions_of_chunk.get(hit.chunk.chunk_id, []):
-        quote = fold_compact(index.questions[row].quote)[:QUOTE_PREFIX]
-        holds = np.array([bool(quote) and quote in text for text in folded])
-        best = np.where(holds, np.maximum(best, float(np.asarray(index.question_vectors[row]) @ vector)), best)
-    return best
 
 
 def _sentence_text(index: LoadedIndex, sentence_id: int) -> str:

@@ -116,6 +116,20 @@ class LoadedIndex:
         return rows
 
     @cached_property
+    def folded_quotes(self) -> list[str]:
+        """Each question's quote as fold_compact folds it (row i ↔ questions[i]), once per build."""
+        return [fold_compact(q.quote) for q in self.questions]
+
+    @cached_property
+    def questions_of_doc(self) -> dict[str, list[int]]:
+        """The rows of questions.jsonl each document answers (through its chunks), by doc id."""
+        doc_of = {c.chunk_id: c.doc_id for c in self.chunks}
+        rows: dict[str, list[int]] = {}
+        for i, q in enumerate(self.questions):
+            rows.setdefault(doc_of[q.chunk_id], []).append(i)
+        return rows
+
+    @cached_property
     def questioned_docs(self) -> frozenset[str]:
         """The documents with questions written for them (corpus/questions/)."""
         by_chunk = {c.chunk_id: c.doc_id for c in self.chunks}
