@@ -1,5 +1,6 @@
 """Round 14: a span a curated question quotes is as near the user's question as that question is
-(curated.asked_closeness), which the choice of quotes reads at ASKED_WEIGHT (select._with_asked)."""
+(curated.asked_closeness), which the choice of quotes reads at ASKED_WEIGHT (select._with_asked);
+related passages show distinct sentences."""
 
 from __future__ import annotations
 
@@ -10,9 +11,11 @@ import numpy as np
 import pytest
 
 from assistant.answer.curated import asked_closeness
+from assistant.answer.related import related_sources
 from assistant.answer.select import ASKED_WEIGHT, _with_asked
 from assistant.answer.units import EvidenceUnit
-from assistant.core.types import ChunkQuestion
+from assistant.core.types import Chunk, ChunkQuestion, Hit, Sentence
+from assistant.index.indexes import Query
 from assistant.store.build_store import LoadedIndex
 from assistant.text import fold_compact
 
@@ -53,3 +56,23 @@ def test_a_quoted_unit_moves_part_of_the_way_up_and_never_down() -> None:
     cosines = np.array([0.85, 0.9, 0.85])
     raised = _with_asked(cosines, units, QUESTION, INDEX)
     assert raised.tolist() == pytest.approx([0.85 + ASKED_WEIGHT * 0.1, 0.9, 0.85])
+
+
+def test_related_passages_never_show_one_sentence_twice() -> None:
+    # Overlapping chunks of one document share a sentence: the second shows its next best one, and a
+    # passage with nothing new to show is skipped.
+    text = "甲方案。乙方案。丙方案。"
+    sentences = [Sentence("d", 0, 4), Sentence("d", 4, 8), Sentence("d", 8, 12)]
+    index = cast(LoadedIndex, SimpleNamespace(
+        sentences=sentences, sentence_vectors=np.array([[0.6, 0.8], [1.0, 0.0], [0.8, 0.6]]),
+        documents={"d": SimpleNamespace(text=text)}, questions_of_chunk={}, question_vectors=None))
+
+    def hit(chunk_id: str, ids: tuple[int, ...]) -> Hit:
+        start, end = sentences[ids[0]].start, sentences[ids[-1]].end
+        return Hit(Chunk(chunk_id, "d", text[start:end], start, end, "", "", None, sentence_ids=ids), 1.0)
+
+    query = Query("问", [], np.array([1.0, 0.0]))
+    related = related_sources(query, [hit("d#0", (0, 1)), hit("d#1", (1, 2)), hit("d#2", (1,)), hit("d#3", (0,))],
+                              index, 3)
+    assert [(c.n, c.hit.chunk.chunk_id, c.snippet) for c in related] == [
+        (1, "d#0", "乙方案。"), (2, "d#1", "丙方案。"), (3, "d#3", "甲方案。")]

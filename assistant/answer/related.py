@@ -9,6 +9,8 @@ look; nothing in the answer claims that these passages answer it, and no sentenc
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 import numpy as np
 
 from assistant.answer.base import in_question_script
@@ -29,13 +31,23 @@ def related_heading(question: str) -> str:
 
 
 def related_sources(query: Query, hits: list[Hit], index: LoadedIndex, limit: int) -> list[Citation]:
-    """The first `limit` hits as numbered sources, each with its sentence closest to the question."""
-    return [Citation(n, hit, snippet=closest_sentence(query, hit, index)) for n, hit in enumerate(hits[:limit], 1)]
+    """Up to `limit` hits, best first, as numbered sources, each with its sentence closest to the
+    question; a passage whose every sentence an earlier one already shows is skipped (overlapping
+    chunks of one document share sentences: two entries showed the same one)."""
+    sources: list[Citation] = []
+    for hit in hits:
+        if len(sources) == limit:
+            break
+        snippet = closest_sentence(query, hit, index, [c.snippet for c in sources])
+        if snippet is not None:
+            sources.append(Citation(len(sources) + 1, hit, snippet=snippet))
+    return sources
 
 
-def closest_sentence(query: Query, hit: Hit, index: LoadedIndex) -> str:
-    """The passage's sentence closest to the question, as a reader sees it (no markdown), clipped;
-    the passage's opening when it has no sentence vectors or the query none.
+def closest_sentence(query: Query, hit: Hit, index: LoadedIndex, shown: Collection[str] = ()) -> str | None:
+    """The passage's sentence closest to the question, as a reader sees it (no markdown), clipped,
+    other than those already `shown`; the passage's opening when it has no sentence vectors or the
+    query none; None when every candidate is shown.
 
     A sentence is as close as the nearer of itself and the curated questions it answers (their
     quote lies in it): those are in users' words, as a refused question often is. Round 14, the top
@@ -44,12 +56,14 @@ def closest_sentence(query: Query, hit: Hit, index: LoadedIndex) -> str:
     """
     ids = list(hit.chunk.sentence_ids)
     if query.vector is None or not ids:
-        return clip(plain_passage(hit.chunk.text), SNIPPET_CHARS)
+        opening = clip(plain_passage(hit.chunk.text), SNIPPET_CHARS)
+        return None if opening in shown else opening
     texts = [_sentence_text(index, sid) for sid in ids]
     rows = index.questions_of_chunk.get(hit.chunk.chunk_id, [])
     scores = np.maximum(np.asarray(index.sentence_vectors[ids]) @ query.vector,
                         asked_closeness(texts, [rows] * len(texts), query.vector, index))
-    return clip(plain_passage(texts[int(np.argmax(scores))]), SNIPPET_CHARS)
+    snippets = (clip(plain_passage(texts[i]), SNIPPET_CHARS) for i in np.argsort(-scores, kind="stable"))
+    return next((snippet for snippet in snippets if snippet not in shown), None)
 
 
 def _sentence_text(index: LoadedIndex, sentence_id: int) -> str:
