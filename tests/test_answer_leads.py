@@ -46,7 +46,7 @@ def _score(question: str, content: list[str], texts: list[str]) -> list[Scored]:
     """Units of equal cosine for a question whose content words are given."""
     units = [_unit(t, sid=i) for i, t in enumerate(texts)]
     vectors = np.asarray([[0.6, 0.8]] * len(texts), dtype=np.float32)
-    index = cast(LoadedIndex, SimpleNamespace(sentence_vectors=vectors, words=_Words()))
+    index = cast(LoadedIndex, SimpleNamespace(sentence_vectors=vectors, words=_Words(), question_vectors=None))
     query = Query(question, [], np.asarray([0.6, 0.8], dtype=np.float32), content=content)
     return score_units(units, analyse(question), query, index)
 

@@ -206,7 +206,7 @@ def _score(question: str, tokens: list[str]) -> list[Scored]:
     """Two units of equal cosine; only the first holds the question's (or glossary's) terms."""
     units = [_unit("客户坚持排他条款，合同因此停滞。", sid=0), _unit("一期上线后业务部门很满意，准确率达标。", sid=1)]
     vectors = np.asarray([[0.6, 0.8], [0.6, 0.8]], dtype=np.float32)
-    index = cast(LoadedIndex, SimpleNamespace(sentence_vectors=vectors))
+    index = cast(LoadedIndex, SimpleNamespace(sentence_vectors=vectors, question_vectors=None))
     query = Query(question, tokens, np.asarray([0.6, 0.8], dtype=np.float32))
     return score_units(units, analyse(question), query, index)
 
@@ -530,7 +530,8 @@ def test_questions_about_what_was_learned_are_recognised(question: str, lessons:
 
 def test_units_of_an_answering_section_get_the_cue_bonus() -> None:
     units = [_unit("客户坚持排他条款，合同因此停滞。", sid=0), _unit("一期上线后业务部门很满意。", rank=1, sid=1)]
-    index = cast(LoadedIndex, SimpleNamespace(sentence_vectors=np.asarray([[0.6, 0.8], [0.6, 0.8]], dtype=np.float32)))
+    index = cast(LoadedIndex, SimpleNamespace(sentence_vectors=np.asarray([[0.6, 0.8], [0.6, 0.8]], dtype=np.float32),
+                                               question_vectors=None))
     query = Query("What happened?", [], np.asarray([0.6, 0.8], dtype=np.float32))
     plain = score_units(units, analyse("What happened?"), query, index)
     favoured = score_units(units, analyse("What happened?"), query, index, answering={1})
@@ -593,7 +594,8 @@ def test_the_background_of_a_postmortem_whose_answering_section_is_quoted_is_set
     assert _backgrounds(hits, role_sections(hits, analyse("POC 为什么延期？"))) == {0}  # not pm2's
     assert _backgrounds(hits, role_sections(hits, analyse("POC 延期了多久？"))) == set()
     units = [_unit("某连锁超市有 420 家门店。", sid=0), _unit("用 Demo 代替需求调研。", rank=1, sid=1)]
-    index = cast(LoadedIndex, SimpleNamespace(sentence_vectors=np.asarray([[0.6, 0.8], [0.6, 0.8]], dtype=np.float32)))
+    index = cast(LoadedIndex, SimpleNamespace(sentence_vectors=np.asarray([[0.6, 0.8], [0.6, 0.8]], dtype=np.float32),
+                                               question_vectors=None))
     query = Query("POC 为什么延期？", [], np.asarray([0.6, 0.8], dtype=np.float32))
     assert len(score_units(units, analyse("POC 为什么延期？"), query, index)) == 2
     kept = score_units(units, analyse("POC 为什么延期？"), query, index, aside={0})

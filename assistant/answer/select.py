@@ -243,6 +243,8 @@ def score_units(
 def _with_asked(cosines: np.ndarray, units: list[EvidenceUnit], vector: np.ndarray, index: LoadedIndex) -> np.ndarray:
     """Each unit's cosine moved ASKED_WEIGHT of the way up to the question's cosine to a curated
     question that quotes it, where that is higher (curated.asked_closeness)."""
+    if index.question_vectors is None:  # a build without curated questions
+        return cosines
     asked = asked_closeness([u.text for u in units], [index.questions_of_doc.get(u.doc_id, []) for u in units],
                             vector, index)
     return cosines + ASKED_WEIGHT * np.maximum(asked - cosines, 0.0)
