@@ -270,6 +270,8 @@ ZH_STOP = frozenset([
     "时候", "最后", "后来", "当时", "现在", "目前", "如果", "因为", "所以", "但是", "而且", "已经", "还有", "没有", "多久", "多长", "多长时间",
     "什么样", "哪几个", "哪家", "那家", "那次", "几篇", "两篇", "几份", "之前", "之后", "期间", "到底", "的话", "各自", "这类", "最近",
     "今年", "哪些方面", "哪些因素", "那边", "不同", "其他", "很多", "为了", "一下",
+    # how people type the question words into a chat (round-14 trial: "干嘛" named as a missing subject)
+    "为啥", "干嘛", "干啥", "啥样", "咋样",
     # how the sources judge or put it: asks for their view, names no subject
     "评价", "看待", "看法", "观点", "认为", "理解", "形容", "比喻", "体现", "讲了", "怎么看",
 ])
@@ -284,3 +286,62 @@ EN_STOP = frozenset([
     "need", "needs", "say", "said", "tell", "between", "each", "other", "such", "same", "own", "per",
     "via", "vs", "versus", "one", "two", "three", "first", "last", "new", "old",
 ])
+
+# Headings. Chunking follows these (ingest/chunker.py): markdown, and the numbered sections of
+# plain-text articles ("1. 背景", "a. 市场": short, no sentence end).
+MD_HEADING = re.compile(r"^(#{1,6})[ \t]+(.+?)[ \t#]*$")
+NUMBERED_HEADING = re.compile(r"^(?:(\d{1,2})|([a-h]))[.、．][ \t]*([^。！？；!?;，,：:]{1,20})$")
+# A source's section label also reads these (heading_path_at, labels=True), which chunking does not
+# (round 14: splitting chunks at them cost dev and every probe; docs/answers.md): a lettered heading
+# with a gloss in brackets, up to 50 characters, and Chinese ordinals ("反思四：……", "一、……",
+# "第二章 ……"). Round-14 trial: passages under 反思四 were labelled "反思 › b. 资源管理策略", the
+# last heading chunking knew.
+LONG_NUMBERED_HEADING = re.compile(r"^(?:(\d{1,2})|([a-h]))[.、．][ \t]*([^。！？；!?;，,：:]{1,50})$")
+ORDINAL_HEADING = re.compile(
+    r"^(?:[\u4e00-\u9fff]{1,4}[一二三四五六七八九十]{1,3}[：:]|[一二三四五六七八九十]{1,3}、"
+    r"|第[一二三四五六七八九十\d]{1,3}[章节部分篇][：:、 \t]?)[ \t]*[^。!！]{1,40}$")
+
+
+def heading(line: str, labels: bool = False) -> tuple[int, str]:
+    """(level, title) of a heading line, (0, "") for any other: markdown 1–6, "1." 7, an ordinal
+    ("反思一：", labels only) 8, "a." 9."""
+    md = MD_HEADING.match(line)
+    if md:
+        return len(md.group(1)), md.group(2).strip("*_ ")
+    num = NUMBERED_HEADING.match(line) or (LONG_NUMBERED_HEADING.match(line) if labels else None)
+    if num:
+        return (7 if num.group(1) else 9), line
+    if labels and ORDINAL_HEADING.match(line):
+        return 8, line
+    return 0, ""
+
+
+def heading_path(stack: list[tuple[int, str]]) -> str:
+    """The titles of a heading stack, outermost first: "h1 > h2 > …"."""
+    return " > ".join(title for _, title in stack)
+
+
+def heading_path_at(text: str, offset: int) -> str:
+    """The heading path (labels=True) of the section holding text[offset]."""
+    path = ""
+    for start, section in _label_sections(text):
+        if start > offset:
+            break
+        path = section
+    return path
+
+
+@lru_cache(maxsize=32)
+def _label_sections(text: str) -> tuple[tuple[int, str], ...]:
+    """(where a section's body starts, its heading path) for every heading, in order; cached per
+    document text."""
+    stack: list[tuple[int, str]] = []
+    out: list[tuple[int, str]] = [(0, "")]
+    pos = 0
+    for line in text.splitlines(keepends=True):
+        level, title = heading(line.strip(), labels=True)
+        pos += len(line)
+        if level:
+            stack = [(lv, t) for lv, t in stack if lv < level] + [(level, title)]
+            out.append((pos, heading_path(stack)))
+    return tuple(out)

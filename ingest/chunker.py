@@ -7,7 +7,6 @@ alone is longer than chunk_size.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -16,11 +15,8 @@ from llama_index.core.node_parser import NodeParser
 from llama_index.core.schema import BaseNode, Document, NodeRelationship, TextNode
 from pydantic import Field
 
-from assistant.text import split_sentences
+from assistant.text import heading, heading_path, split_sentences
 
-MD_HEADING = re.compile(r"^(#{1,6})[ \t]+(.+?)[ \t#]*$")
-# Plain-text articles number their sections ("1. 背景", "a. 市场"): short, no sentence end.
-NUMBERED_HEADING = re.compile(r"^(?:(\d{1,2})|([a-h]))[.、．][ \t]*([^。！？；!?;，,：:]{1,20})$")
 SOFT_BREAKS = "，,、：:"
 
 
@@ -37,28 +33,14 @@ def sections(text: str) -> list[Section]:
     found: list[Section] = []
     start, pos = 0, 0
     for line in text.splitlines(keepends=True):
-        level, title = _heading(line.strip())
+        level, title = heading(line.strip())
         if level:
-            found.append(Section(_path(stack), start, pos))
+            found.append(Section(heading_path(stack), start, pos))
             stack = [(lv, t) for lv, t in stack if lv < level] + [(level, title)]
             start = pos + len(line)
         pos += len(line)
-    found.append(Section(_path(stack), start, len(text)))
+    found.append(Section(heading_path(stack), start, len(text)))
     return [s for s in found if text[s.start : s.end].strip()]
-
-
-def _heading(line: str) -> tuple[int, str]:
-    md = MD_HEADING.match(line)
-    if md:
-        return len(md.group(1)), md.group(2).strip("*_ ")
-    num = NUMBERED_HEADING.match(line)
-    if num:
-        return (7 if num.group(1) else 8), line
-    return 0, ""
-
-
-def _path(stack: list[tuple[int, str]]) -> str:
-    return " > ".join(title for _, title in stack)
 
 
 def pack_spans(

@@ -66,12 +66,14 @@ def client(curated_settings: Settings, pipeline: Pipeline, tmp_path: Path) -> It
         yield test_client
 
 
-def test_on_topic_needs_both_similarities_and_the_curated_one_ahead() -> None:
-    def decision(asked: float, offtopic: float) -> Decision:
-        return Decision(True, 0.9, "", {"asked_top": asked, "offtopic_top": offtopic})
+def test_on_topic_needs_the_question_nearer_the_sources_than_any_off_topic_reference() -> None:
+    def decision(asked: float, offtopic: float, sentence: float = math.nan) -> Decision:
+        return Decision(True, 0.9, "", {"asked_top": asked, "offtopic_top": offtopic, "sentence_top": sentence})
 
     assert decision(0.92, 0.87).on_topic and not decision(0.84, 0.96).on_topic
-    assert not decision(math.nan, 0.80).on_topic  # the best document has no curated questions: unknown
+    # the best document has no curated questions: its nearest sentence stands in
+    assert decision(math.nan, 0.86, 0.89).on_topic and not decision(math.nan, 0.90, 0.85).on_topic
+    assert not decision(math.nan, 0.80).on_topic
     assert not Decision(True, 1.0, "no hits").on_topic
 
 
@@ -95,8 +97,11 @@ def test_the_snippet_is_the_sentence_a_curated_question_in_the_users_words_quote
     query = retriever.prepare("数字化底子太差，还能上吗？", {})
     hit = next(h for h in retriever.search(query, 5) if "纸质单据" in h.chunk.text)
     quoted = "很多客户的数据还停留在纸质单据和 Excel 表格里。"
-    assert closest_sentence(query, hit, index) == quoted
-    assert closest_sentence(query, hit, replace(index, question_vectors=None)) == "没有数据基础，再好的模型也无法落地。"
+    text = index.documents[hit.chunk.doc_id].text
+    found = closest_sentence(query, hit, index)
+    assert found is not None and found[0] == quoted and text[found[1]:].startswith(quoted)
+    plain = closest_sentence(query, hit, replace(index, question_vectors=None))
+    assert plain is not None and plain[0] == "没有数据基础，再好的模型也无法落地。"
 
 
 def test_off_topic_and_answered_questions_list_nothing_related(pipeline: Pipeline) -> None:

@@ -8,12 +8,13 @@ from typing import cast
 
 import numpy as np
 
-from assistant.answer.answerability import content_terms
+from assistant.answer.answerability import _guessed_across_grammar, content_terms
 from assistant.core.settings import Settings
 from assistant.retrieve.glossary import Glossary
 from assistant.retrieve.retriever import HybridRetriever
 from assistant.store.build_store import LoadedIndex
-from assistant.text import regional_edits
+from assistant.text import heading_path_at, regional_edits
+from ingest.chunker import sections
 from testing.fakes import HashEmbedder
 
 
@@ -67,3 +68,42 @@ def test_a_regional_word_the_sources_use_themselves_is_left_alone() -> None:
 def test_each_word_of_a_regional_phrase_may_be_found_as_the_whole_mainland_phrase() -> None:
     terms = {t.folded: t for t in content_terms("智慧財產權 分層方案")}
     assert "知识产权" in terms["智慧"].matches and "知识产权" in terms["财产权"].matches
+
+
+def test_a_count_or_a_typed_question_word_is_no_subject() -> None:
+    # round-14 trial: "资料中没有提到一单。" and 干嘛 named as a missing subject
+    shown = [t.shown for t in content_terms("发布会后上千家公司找上门，最后一单都没成，这些人到底是来干嘛的？")]
+    assert "干嘛" not in shown and "发布会" in shown
+    assert _guessed_across_grammar("一单") and _guessed_across_grammar("两店") and _guessed_across_grammar("每单")
+    # a name jieba makes up that starts with a numeral still counts
+    assert not _guessed_across_grammar("千问") and not _guessed_across_grammar("智谱")
+
+
+ARTICLE = """# 落地实践
+
+## 3. 反思
+
+反思三：早期市场策略
+
+b. 资源管理策略
+
+资源要集中在头部客户。
+
+反思四：谁会成为主力军？
+
+b. B端客户既有信息化业务的壁垒（B端业务从信息化到数智化的重构是个长期的过程）
+
+最了解B端客户的还是做信息化的这批人。
+"""
+
+
+def test_a_label_reads_the_headings_chunking_does_not_split_at() -> None:
+    # round-14 trial: a quote under 反思四 was labelled "3. 反思 › b. 资源管理策略"
+    chunked = {s.path for s in sections(ARTICLE)}
+    assert "落地实践 > 3. 反思 > b. 资源管理策略" in chunked  # chunking: as before
+    quote = ARTICLE.index("最了解")
+    assert heading_path_at(ARTICLE, quote) == (
+        "落地实践 > 3. 反思 > 反思四：谁会成为主力军？ > "
+        "b. B端客户既有信息化业务的壁垒（B端业务从信息化到数智化的重构是个长期的过程）")
+    assert heading_path_at(ARTICLE, ARTICLE.index("资源要集中")) == "落地实践 > 3. 反思 > 反思三：早期市场策略 > b. 资源管理策略"
+    assert heading_path_at(ARTICLE, 0) == ""

@@ -15,9 +15,9 @@ from assistant.answer.analysis import QuestionAnalysis, analyse, asks, figure
 from assistant.answer.base import Answerer, Context, abstain_message, render_pieces
 from assistant.answer.compose import compose
 from assistant.answer.select import score_units, select
-from assistant.answer.units import evidence_units
+from assistant.answer.units import evidence_units, span_section_path
 from assistant.core.settings import Settings
-from assistant.core.types import POSTMORTEM_SECTIONS, Answer, Hit
+from assistant.core.types import POSTMORTEM_SECTIONS, Answer, AnswerSentence, Citation, Hit
 from assistant.retrieve.glossary import Glossary
 from assistant.store.build_store import LoadedIndex
 from assistant.text import fold_compact, normalize
@@ -142,7 +142,17 @@ class ExtractiveAnswerer(Answerer):
         made = compose(analysis, chosen, hits, self.settings.answer_max_chars, self.glossary, condensed,
                        document_share(ctx.index) if analysis.english else None)
         text = "".join(render_pieces(made.sentences))
+        _label_sections(made.citations, made.sentences, ctx.index)
         return Answer(text, made.citations, made.sentences, abstained=False, answerer=self.name, trace=ctx.trace)
+
+
+def _label_sections(citations: list[Citation], sentences: list[AnswerSentence], index: LoadedIndex) -> None:
+    """Each citation's section path is that of the first span quoted from it, not of its chunk: a
+    chunk may run under headings chunking does not split at (units.span_section_path)."""
+    for citation in citations:
+        quoted = next((s for s in sentences if citation.n in s.citations and s.start is not None), None)
+        if quoted is not None and quoted.start is not None:
+            citation.section_path = span_section_path(index, citation.hit.chunk, quoted.start)
 
 
 def previous_answer(history: list[dict[str, str]]) -> str:

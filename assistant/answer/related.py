@@ -15,6 +15,7 @@ import numpy as np
 
 from assistant.answer.base import in_question_script
 from assistant.answer.curated import asked_closeness
+from assistant.answer.units import span_section_path
 from assistant.core.types import Citation, Hit
 from assistant.index.indexes import Query
 from assistant.store.build_store import LoadedIndex
@@ -38,16 +39,19 @@ def related_sources(query: Query, hits: list[Hit], index: LoadedIndex, limit: in
     for hit in hits:
         if len(sources) == limit:
             break
-        snippet = closest_sentence(query, hit, index, [c.snippet for c in sources])
-        if snippet is not None:
-            sources.append(Citation(len(sources) + 1, hit, snippet=snippet))
+        found = closest_sentence(query, hit, index, [c.snippet for c in sources])
+        if found is not None:
+            snippet, start = found
+            sources.append(Citation(len(sources) + 1, hit, span_section_path(index, hit.chunk, start), snippet))
     return sources
 
 
-def closest_sentence(query: Query, hit: Hit, index: LoadedIndex, shown: Collection[str] = ()) -> str | None:
+def closest_sentence(
+    query: Query, hit: Hit, index: LoadedIndex, shown: Collection[str] = (),
+) -> tuple[str, int] | None:
     """The passage's sentence closest to the question, as a reader sees it (no markdown), clipped,
-    other than those already `shown`; the passage's opening when it has no sentence vectors or the
-    query none; None when every candidate is shown.
+    other than those already `shown`, and where it starts in its document; the passage's opening
+    when it has no sentence vectors or the query none; None when every candidate is shown.
 
     A sentence is as close as the nearer of itself and the curated questions it answers (their
     quote lies in it): those are in users' words, as a refused question often is. Round 14, the top
@@ -57,13 +61,14 @@ def closest_sentence(query: Query, hit: Hit, index: LoadedIndex, shown: Collecti
     ids = list(hit.chunk.sentence_ids)
     if query.vector is None or not ids:
         opening = clip(plain_passage(hit.chunk.text), SNIPPET_CHARS)
-        return None if opening in shown else opening
+        return None if opening in shown else (opening, hit.chunk.start)
     texts = [_sentence_text(index, sid) for sid in ids]
     rows = index.questions_of_chunk.get(hit.chunk.chunk_id, [])
     scores = np.maximum(np.asarray(index.sentence_vectors[ids]) @ query.vector,
                         asked_closeness(texts, [rows] * len(texts), query.vector, index))
-    snippets = (clip(plain_passage(texts[i]), SNIPPET_CHARS) for i in np.argsort(-scores, kind="stable"))
-    return next((snippet for snippet in snippets if snippet not in shown), None)
+    ranked = ((clip(plain_passage(texts[i]), SNIPPET_CHARS), index.sentences[ids[i]].start)
+              for i in np.argsort(-scores, kind="stable"))
+    return next((found for found in ranked if found[0] not in shown), None)
 
 
 def _sentence_text(index: LoadedIndex, sentence_id: int) -> str:

@@ -14,9 +14,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from assistant.core.types import Hit
+from assistant.core.types import Chunk, Hit, section_parts
 from assistant.store.build_store import LoadedIndex
-from assistant.text import inline_plain, lead_marks_end
+from assistant.text import heading_path_at, inline_plain, lead_marks_end
 
 HEADING_MARK = re.compile(r"^\s*#{1,6}\s")
 CHECKBOX = re.compile(r"^\s*[-*+]\s+\[[ xX]\]")
@@ -140,3 +140,9 @@ def _group_units(index: LoadedIndex, group: list[int], rank: int, section: str, 
             units.append(EvidenceUnit(group[0], rank, sentence.doc_id, s, e, text, section,
                                       sentence_ids=tuple(group), title=title, **flags))
     return units
+
+
+def span_section_path(index: LoadedIndex, chunk: Chunk, offset: int) -> list[str]:
+    """The heading path a reader should see for the span of chunk's document at offset: read with
+    every heading a label may name (text.heading_path_at), finer than the chunk's own."""
+    return section_parts(heading_path_at(index.documents[chunk.doc_id].text, offset), chunk.title)

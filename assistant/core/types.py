@@ -130,9 +130,13 @@ SNIPPET_CHARS = 60
 
 def section_path(chunk: Chunk) -> list[str]:
     """The chunk's heading path without placeholders or a heading that repeats the title."""
-    parts = [p.strip() for p in chunk.section.split(" > ")]
-    title = chunk.title.strip()
-    return [p for p in parts if p not in NO_SECTION and p != title]
+    return section_parts(chunk.section, chunk.title)
+
+
+def section_parts(section: str, title: str) -> list[str]:
+    """A "h1 > h2 > …" heading path as a list, without placeholders or a heading that repeats the title."""
+    parts = [p.strip() for p in section.split(" > ")]
+    return [p for p in parts if p not in NO_SECTION and p != title.strip()]
 
 
 @dataclass
