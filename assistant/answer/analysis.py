@@ -27,7 +27,7 @@ ONE_OF = r"(company|vendor|firm|competitor|provider|customer|client|bank|person|
 # (type, cues in folded simplified Chinese, English cue pattern)
 TYPE_CUES: tuple[tuple[str, tuple[str, ...], str], ...] = (
     ("compare", ("区别", "差异", "异同", "相比", "对比", "比较", "有何不同", "有什么不同", "哪个更"),
-     r"\b(compare[sd]?|comparison|differ(ence|ent)?s?|versus|vs\.?)\b"),
+     r"\b(compare[sd]?|comparison|differ(ence|ent)?s?|versus|vs\.?)\b|\b[\w-]+\s+and\s+[\w-]+\b.*\bdifferently\b"),
     ("agree", ("一致吗", "是否一致", "看法一致", "观点一致", "同意", "矛盾", "分歧", "看法相同", "说法一样"),
      r"\b(agree|disagree|consistent|contradict\w*)\b"),
     # 为啥 / 咋会 are how people type 为什么 / 怎么会 into a chat (round 8).
@@ -68,6 +68,9 @@ SIDES_EN = re.compile(
     r"(?:between|compare|comparing)\s+(?:the\s+)?([\w-]+(?:\s[\w-]+)?)\s+(?:and|with|to|vs\.?|versus)\s+(?:the\s+)?([\w-]+(?:\s[\w-]+)?)"
     r"|([\w-]+)\s+(?:vs\.?|versus)\s+([\w-]+)", re.I,
 )
+# "How do B2B and B2C businesses make money differently?": the subject's two names, each a name or an
+# acronym (a capital or a digit in it), joined by "and" (round-14 trial: the answer quoted one side).
+SIDES_EN_NAMES = re.compile(r"\b([A-Za-z]*[A-Z0-9][\w-]*)\s+and\s+([A-Za-z]*[A-Z0-9][\w-]*)\b")
 
 # The unit a number question counts in: "How many weeks …?", "延期了几周？". A figure in that unit
 # answers it (select.type_bonus, extractive._quotable); any digit ("420 家门店", "35 万元") does not.
@@ -282,7 +285,7 @@ def compared_sides(question: str) -> tuple[str, ...]:
         text = simplified
     start = len(OPENING.match(simplified).group(0))  # type: ignore[union-attr]
     text, simplified = text[start:], simplified[start:]
-    match = SIDES_ZH.search(simplified) or SIDES_EN.search(simplified)
+    match = SIDES_ZH.search(simplified) or SIDES_EN.search(simplified) or SIDES_EN_NAMES.search(simplified)
     if not match:
         return ()
     sides = tuple(text[match.start(i):match.end(i)].strip() for i in range(1, len(match.groups()) + 1)

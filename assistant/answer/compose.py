@@ -145,7 +145,7 @@ def compose(
     elif analysis.qtype == "agree" and not analysis.english:  # English: the frame says "1 source"
         body = [_label(ONE_SOURCE[analysis.script]), _quote(lead, "lead", analysis, numbers, snippets)]
         body += [_quote(p, "point", analysis, numbers, snippets) for p in points]
-    elif analysis.qtype == "compare" and (sided := _by_side(points, analysis)):
+    elif analysis.qtype == "compare" and (sided := _by_side(points, analysis, glossary or Glossary())):
         body = [_quote(lead, "lead", analysis, numbers, snippets)]
         for label, group in sided:
             if label:
@@ -240,18 +240,20 @@ def _quote(s: Scored, kind: str, analysis: QuestionAnalysis, numbers: dict[int, 
     )
 
 
-def _by_side(points: list[Scored], analysis: QuestionAnalysis) -> list[tuple[str, list[Scored]]]:
+def _by_side(points: list[Scored], analysis: QuestionAnalysis, glossary: Glossary) -> list[tuple[str, list[Scored]]]:
     """Compare questions naming two sides ("B端和C端……有什么区别？"): the points that speak of one
     side only, under that side's label, after the points that speak of both or neither; [] unless
-    each side has a point of its own (then the points stay grouped per source, or in order)."""
+    each side has a point of its own (then the points stay grouped per source, or in order). An
+    English side is also found in the Chinese the glossary gives it (B2B → B端)."""
     if len(analysis.sides) != 2:
         return []
-    folded = [normalize(side) for side in analysis.sides]
+    forms = [(normalize(side), *(normalize(t) for _, _, terms in glossary.translations(side) for t in terms))
+             for side in analysis.sides]
     general: list[Scored] = []
     groups: list[list[Scored]] = [[], []]
     for p in points:
         text = normalize(p.unit.text)
-        hits = [i for i, side in enumerate(folded) if side in text]
+        hits = [i for i, names in enumerate(forms) if any(name in text for name in names)]
         (groups[hits[0]] if len(hits) == 1 else general).append(p)
     if not all(groups):
         return []
