@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from eval.question_check import CorpusDoc, check_lines, load_corpus
-from eval.questions import TYPES, load_probe, load_questions
+from eval.questions import TYPES, Question, load_probe, load_questions
 
 ROOT = Path(__file__).resolve().parents[1]
 QUESTIONS = ROOT / "eval" / "questions.jsonl"
@@ -159,15 +159,22 @@ MULTIDOC = ROOT / "eval" / "multidoc_probe.jsonl"
 def test_the_multidoc_probe_needs_two_sources_each_quoted_verbatim(corpus: dict[str, CorpusDoc]) -> None:
     # eval/multidoc_probe.jsonl (round 13): multi-document questions written from the corpus alone,
     # scored with `hindsight eval --questions eval/multidoc_probe.jsonl`; never part of the gate.
-    probe = load_questions(MULTIDOC)
-    assert {q.type for q in probe} == {"multi", "compare", "list"} and all(q.answerable for q in probe)
+    probe = _answerable_probe(MULTIDOC, {"multi", "compare", "list"}, corpus)
+    assert all(len(q.gold) >= 2 for q in probe)
+
+
+def _answerable_probe(path: Path, types: set[str], corpus: dict[str, CorpusDoc]) -> list[Question]:
+    """A probe of answerable questions apart from the question set, in the three languages, each
+    with its gold spans verbatim in their documents and its key facts in its spans."""
+    probe = load_questions(path)
+    assert {q.type for q in probe} == types and all(q.answerable for q in probe)
     assert {q.lang for q in probe} == {"zh-Hans", "zh-Hant", "en"}
     assert not {q.question for q in probe} & {q.question for q in load_questions(QUESTIONS)}
     for q in probe:
-        assert len(q.gold) >= 2, q.id
         spans = [s for doc_id, group in q.gold.items() for s in group]
         assert all(s in corpus[doc_id].body for doc_id, group in q.gold.items() for s in group), q.id
         assert all(any(alt in s for alt in fact.split("|") for s in spans) for fact in q.key_facts), q.id
+    return probe
 
 
 KEYWORDS = ROOT / "eval" / "keyword_probe.jsonl"
@@ -192,12 +199,5 @@ def test_the_paraphrase_probe_is_answerable_in_other_words_quoted_verbatim(corpu
     # eval/paraphrase_probe.jsonl (round 14): questions in words other than the sources' (slang, role
     # names, a thing described by its effect), written from the corpus alone, scored with
     # `hindsight eval --questions eval/paraphrase_probe.jsonl`; never part of the gate.
-    probe = load_questions(PARAPHRASES)
-    assert {q.type for q in probe} == {"paraphrase"} and all(q.answerable for q in probe)
-    assert {q.lang for q in probe} == {"zh-Hans", "zh-Hant", "en"}
-    assert not {q.question for q in probe} & {q.question for q in load_questions(QUESTIONS)}
+    probe = _answerable_probe(PARAPHRASES, {"paraphrase"}, corpus)
     assert {q.split for q in probe} == {"dev", "test"}
-    for q in probe:
-        spans = [s for group in q.gold.values() for s in group]
-        assert all(s in corpus[doc_id].body for doc_id, group in q.gold.items() for s in group), q.id
-        assert all(any(fact in s for s in spans) for fact in q.key_facts), q.id
