@@ -142,15 +142,21 @@ PROBE = ROOT / "eval" / "abstention_probe.jsonl"
 
 
 def test_the_abstention_probe_is_labelled_and_independent_of_the_question_set(corpus: dict[str, CorpusDoc]) -> None:
-    probe = load_probe(PROBE)
-    assert {q.type for q in probe} == {"answerable", "near-miss", "off-topic"}
+    probe = _labelled_probe(PROBE, corpus)
     assert all(q.answerable == (q.type == "answerable") for q in probe)
     assert not {q.question for q in probe} & {q.question for q in load_questions(QUESTIONS)}
-    # An answerable probe question names the passage that answers it, verbatim.
-    for row in (json.loads(line) for line in PROBE.read_text(encoding="utf-8").splitlines()):
+
+
+def _labelled_probe(path: Path, corpus: dict[str, CorpusDoc]) -> list[Question]:
+    """A probe labelled answerable / near-miss / off-topic, each answerable question naming the
+    passage that answers it, verbatim ("doc_id: quote")."""
+    probe = load_probe(path)
+    assert {q.type for q in probe} == {"answerable", "near-miss", "off-topic"}
+    for row in (json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()):
         if row["answerable"]:
             doc_id, quote = row["evidence"].split(": ", 1)
             assert quote in corpus[doc_id].body, row["question"]
+    return probe
 
 
 MULTIDOC = ROOT / "eval" / "multidoc_probe.jsonl"
@@ -183,13 +189,8 @@ KEYWORDS = ROOT / "eval" / "keyword_probe.jsonl"
 def test_the_keyword_probe_is_terse_labelled_and_quoted_verbatim(corpus: dict[str, CorpusDoc]) -> None:
     # eval/keyword_probe.jsonl (round 13): keyword queries ("私有化部署 报价"), scored with
     # `hindsight eval --probe eval/keyword_probe.jsonl`; never part of the gate.
-    probe = load_probe(KEYWORDS)
-    assert {q.type for q in probe} == {"answerable", "near-miss", "off-topic"}
+    probe = _labelled_probe(KEYWORDS, corpus)
     assert not any(mark in q.question for q in probe for mark in "？?")
-    for row in (json.loads(line) for line in KEYWORDS.read_text(encoding="utf-8").splitlines()):
-        if row["answerable"]:
-            doc_id, quote = row["evidence"].split(": ", 1)
-            assert quote in corpus[doc_id].body, row["question"]
 
 
 PARAPHRASES = ROOT / "eval" / "paraphrase_probe.jsonl"
