@@ -122,12 +122,13 @@ class LoadedIndex:
 
     @cached_property
     def questions_of_doc(self) -> dict[str, list[int]]:
-        """The rows of questions.jsonl each document answers (through its chunks), by doc id."""
+        """The rows of questions.jsonl each document answers (through its chunks), by doc id; a
+        question attached to several chunks of it (overlapping chunks hold its quote) counts once."""
         doc_of = {c.chunk_id: c.doc_id for c in self.chunks}
-        rows: dict[str, list[int]] = {}
+        rows: dict[str, dict[tuple[str, str], int]] = {}
         for i, q in enumerate(self.questions):
-            rows.setdefault(doc_of[q.chunk_id], []).append(i)
-        return rows
+            rows.setdefault(doc_of[q.chunk_id], {}).setdefault((q.question, q.quote), i)
+        return {doc_id: list(first.values()) for doc_id, first in rows.items()}
 
     @cached_property
     def questioned_docs(self) -> frozenset[str]:
