@@ -274,6 +274,10 @@ ZH_STOP = frozenset([
     "为啥", "干嘛", "干啥", "啥样", "咋样",
     # how the sources judge or put it: asks for their view, names no subject
     "评价", "看待", "看法", "观点", "认为", "理解", "形容", "比喻", "体现", "讲了", "怎么看",
+    # Cantonese question and grammar words, as OpenCC folds them (round-15 trial: a Hong Kong user's
+    # "喺試用期入面" was refused as "資料中沒有提到入面"; 嗰 folds to 𠮶)
+    "入面", "里面", "乜嘢", "咩嘢", "做咩", "点解", "点样", "点算", "几多", "边个", "边度", "边间", "而家", "𠮶个",
+    "𠮶啲", "呢个", "呢啲", "咁样", "系咪", "系唔系", "有冇", "佢哋", "我哋", "你哋",
 ])
 EN_STOP = frozenset([
     "a", "an", "the", "and", "or", "but", "of", "to", "in", "on", "at", "for", "with", "by", "from", "as",

@@ -24,31 +24,32 @@ QUESTION_TYPES = ("compare", "agree", "why", "list", "number", "who", "how", "wh
 # organisation or a person is a who-question ("Which projects …?" stays a list).
 ONE_OF = r"(company|vendor|firm|competitor|provider|customer|client|bank|person|team|department)\b"
 
-# (type, cues in folded simplified Chinese, English cue pattern)
+# (type, cues in folded simplified Chinese, English cue pattern). Hong Kong users type Cantonese (round-15
+# trial): 点解 why, 几多 how much, 边个 / 边间 who / which one, 点样 / 点算 how, 系咪 / 有冇 yes-no.
 TYPE_CUES: tuple[tuple[str, tuple[str, ...], str], ...] = (
     ("compare", ("区别", "差异", "异同", "相比", "对比", "比较", "有何不同", "有什么不同", "哪个更"),
      r"\b(compare[sd]?|comparison|differ(ence|ent)?s?|versus|vs\.?)\b|\b[\w-]+\s+and\s+[\w-]+\b.*\bdifferently\b"),
     ("agree", ("一致吗", "是否一致", "看法一致", "观点一致", "同意", "矛盾", "分歧", "看法相同", "说法一样"),
      r"\b(agree|disagree|consistent|contradict\w*)\b"),
     # 为啥 / 咋会 are how people type 为什么 / 怎么会 into a chat (round 8).
-    ("why", ("为什么", "为何", "原因", "怎么会", "何以", "根因", "导致", "为啥", "咋会", "怎么被"),
+    ("why", ("为什么", "为何", "原因", "怎么会", "何以", "根因", "导致", "为啥", "咋会", "怎么被", "点解"),
      r"\b(why|reasons?|causes?|caused)\b"),
     ("list", ("哪些", "哪几", "列举", "列出", "都有什么", "有几种"),
      rf"\b(which(?!\s+{ONE_OF})|list|name the|what are the)\b"),
-    ("number", ("多少", "几个", "几次", "几家", "几人", "几周", "几个月", "比例", "金额", "百分之"),
+    ("number", ("多少", "几个", "几次", "几家", "几人", "几周", "几个月", "比例", "金额", "百分之", "几多"),
      r"\b(how (many|much)|what percentage|what share|how large)\b"),
     # who before how (round 7c): "是谁点名要排产建议的？" asks for a person; 建议 there is a noun.
-    ("who", ("谁", "哪家", "哪个公司", "哪个团队", "哪个部门", "哪位"), rf"\b(who(m|se)?|which\s+{ONE_OF})"),
+    ("who", ("谁", "哪家", "哪个公司", "哪个团队", "哪个部门", "哪位", "边个", "边间"), rf"\b(who(m|se)?|which\s+{ONE_OF})"),
     # Round 8, how PMs type: 咋 (咋办/咋整/咋弄) is a colloquial 怎么; "要注意什么 / 注意事项" asks what
     # to watch for; a request for an artefact to act on (清单/checklist/模板/步骤/to-do) asks what
     # to do, so lessons and action items answer it, as they answer a how-question.
     ("how", ("怎么", "如何", "怎样", "应该", "建议", "做法", "办法", "避免", "应对", "要不要", "该不该",
              "需不需要", "有没有必要", "值不值得", "是否需要", "咋", "注意什么", "注意哪些", "注意事项",
-             "要注意", "需要注意", "清单", "检查表", "模板", "步骤"),
+             "要注意", "需要注意", "清单", "检查表", "模板", "步骤", "点样", "点算"),
      r"\b(how(?!\s+(long|many|much|large)\b)|should|advice|advise|recommend\w*|avoid|steps?|"
      r"check-?lists?|to-?do|templates?|playbook|watch out)\b"),
     ("when", ("什么时候", "何时", "哪年", "哪一年", "多久", "多长时间"), r"\b(when|how long)\b"),
-    ("yesno", ("是否", "是不是", "有没有", "能不能", "会不会", "吗"),
+    ("yesno", ("是否", "是不是", "有没有", "能不能", "会不会", "吗", "系咪", "系唔系", "有冇"),
      r"^(is|are|does|do|did|can|could|was|were|has|have|will)\b"),
 )
 
@@ -341,12 +342,16 @@ ADVICE = re.compile(r"(?:能不能|可不可以|能否|可否|是否可以|是�
 
 
 # "好几个部门 / 这几个项目" say "several / these", they do not ask for a number (round 8: "客户好几个
-# 部门都在提新需求。我现在该怎么办？" was read as a number question).
-NOT_COUNTING = re.compile(r"[好这那前后头]几")
+# 部门都在提新需求。我现在该怎么办？" was read as a number question); nor do "没几个人 / 没多少人" ("hardly
+# anyone": "一大堆人来咨询却没几个人真买单" asks what the funnel means, round 15).
+NOT_COUNTING = re.compile(r"[好这那前后头没]几|没多少")
 # 比较 before an evaluative word is an adverb ("fairly"), not a comparison: "……什么时候介入项目比较好？",
 # "人数配比多少比较合理" ask when or how much (round 11; both had been typed compare, and their
 # "A和B" read as two sides).
 FAIRLY = re.compile(r"比较(?=好|合理|合适|稳妥|妥当|靠谱|常见|多|少|大|小|高|低|快|慢|重要|容易|难|有效|划算|理想)")
+# "怎么理解 / 如何解读 X" asks what X means, not what to do (round 15: "……这个漏斗应该怎么理解？" gathered
+# advice); English "how to read / interpret" is left to the English cues.
+EXPLAIN = re.compile(r"(?:怎么|如何|怎样|应该怎么|该怎么)(?=理解|解释|解读|看待)")
 # Where a message that gives context first ("我们下周要跟一家银行谈试点，对方想先免费做三个月。这种
 # 情况要注意什么？") ends a statement: the ask is the last sentence, after the last 。/！/. .
 STATEMENT_END = re.compile(r"(?<=[。！!])|(?<=\.)\s+")
@@ -373,7 +378,8 @@ def question_type(question: str) -> str:
 def _cued_type(question: str) -> str:
     folded = normalize(question)
     for qtype, cues, english in TYPE_CUES:
-        text = NOT_COUNTING.sub("", folded) if qtype == "number" else FAIRLY.sub("", folded) if qtype == "compare" else folded
+        text = (NOT_COUNTING.sub("", folded) if qtype == "number" else FAIRLY.sub("", folded) if qtype == "compare"
+                else EXPLAIN.sub("", folded) if qtype == "how" else folded)
         if any(cue in text for cue in cues) or re.search(english, text.strip()):
             return qtype
         if qtype == "how" and ADVICE.search(folded):

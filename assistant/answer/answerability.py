@@ -24,7 +24,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from assistant.answer.analysis import ACROSS_SOURCES, NAMES_SOMEONE, analyse
+from assistant.answer.analysis import ACROSS_SOURCES, NAMES_SOMEONE, NOT_COUNTING, analyse
 from assistant.answer.base import abstain_message, in_question_script
 from assistant.core.types import Hit
 from assistant.index.indexes import Query
@@ -410,7 +410,7 @@ def _naming_rank(term: Term) -> int:
 
 def asked_type(question: str) -> str | None:
     """The kind of value a question asks for (share, amount, date, duration, name, count) or None."""
-    folded = normalize(question).strip()
+    folded = NOT_COUNTING.sub("", normalize(question).strip())
     for kind, pattern in ASKS_ZH if CJK.search(question) else ASKS_EN:
         if pattern.search(folded):
             return kind
