@@ -366,6 +366,7 @@ def features(
     """
     top = hits[:TOP]
     glossary = glossary or Glossary()
+    terms = _subject_terms(terms, question, index)
     unknown = [t for t in terms if not _known(t, index, glossary)]
     # A word jieba made up across a grammar word, which the corpus lacks, names nothing missing.
     guessed = [t for t in unknown if not t.entity and not t.forms and _guessed_across_grammar(t.folded)]
@@ -394,6 +395,14 @@ def features(
     }
     return values, Gaps([t.shown for t in sorted(unknown, key=_naming_rank)],
                         [t.shown for t in sorted(uncovered, key=_naming_rank)])
+
+
+def _subject_terms(terms: Sequence[Term], question: str, index: LoadedIndex) -> list[Term]:
+    """The terms minus those inside an author's or source's name the question holds: "光子星球那篇文章"
+    says which source, as "文章" does, and names no subject (the name is only in the front matter)."""
+    folded = normalize(question)
+    held = [name for names in index.byline_names.values() for name in names if name in folded]
+    return [t for t in terms if not any(t.folded in name for name in held)]
 
 
 def _naming_rank(term: Term) -> int:

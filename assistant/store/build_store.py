@@ -26,6 +26,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -38,7 +39,7 @@ from assistant.core.types import Chunk, ChunkQuestion, Sentence
 from assistant.index.factory import DenseOpener, open_faiss
 from assistant.index.indexes import Index, LexicalIndex
 from assistant.index.pgvector import VectorStoreError
-from assistant.text import fold_compact, normalize
+from assistant.text import CJK, fold_compact, normalize
 
 FORMAT_VERSION = 1
 CURRENT = "current"
@@ -131,6 +132,11 @@ class LoadedIndex:
         return {doc_id: list(first.values()) for doc_id, first in rows.items()}
 
     @cached_property
+    def byline_names(self) -> dict[str, tuple[str, ...]]:
+        """The names each document's author and source go by, folded ("光子星球", "utechfun.com"), by doc id."""
+        return {doc_id: names for doc_id, doc in self.documents.items() if (names := byline_names(doc.metadata))}
+
+    @cached_property
     def questioned_docs(self) -> frozenset[str]:
         """The documents with questions written for them (corpus/questions/)."""
         by_chunk = {c.chunk_id: c.doc_id for c in self.chunks}
@@ -140,6 +146,23 @@ class LoadedIndex:
     def compact_documents(self) -> list[str]:
         """folded_documents without white space ("签 3 年排他" → "签3年排他"), once per build."""
         return [fold_compact(d.text) for d in self.documents.values()]
+
+
+# Where a byline splits into names: "光子星球（转载于 utechfun.com）", "A & B / C", "人人都是产品经理（来源公众号：Alter聊科技）".
+BYLINE_SPLIT = re.compile(r"[（）()&/,，、|]|转载于|轉載於|来源公众号[:：]?|來源公眾號[:：]?")
+BYLINE_FIELDS = ("author", "source")
+
+
+def byline_names(metadata: dict[str, Any]) -> tuple[str, ...]:
+    """The folded names in a document's author and source fields, each of 3 letters or 2 Chinese characters or more."""
+    names = []
+    for field_name in BYLINE_FIELDS:
+        value = metadata.get(field_name)
+        for piece in BYLINE_SPLIT.split(str(value)) if value else []:
+            name = normalize(piece).strip()
+            if len(name) >= (2 if CJK.search(name) else 3) and name != "null":
+                names.append(name)
+    return tuple(dict.fromkeys(names))
 
 
 def current_build(index_dir: Path) -> Path | None:
