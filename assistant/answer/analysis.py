@@ -132,6 +132,11 @@ LESSON_CUES = re.compile(r"教训|经验|启示|学到|收获|\b(lessons?|learn(
 # 清单"): its items are steps to take, which is what a postmortem's action items and an article's
 # numbered advice are; the best of each source belongs in it (round 8 trial: two lessons of one
 # postmortem, with its "试用期每周向客户决策人发送验收指标周报" action item left out).
+# A list question asking for all of its items wants more than the usual six (round-15 trial: "把所有复盘里的
+# 行动项都列出来" got six of nine).
+EXHAUSTIVE = re.compile(r"所有|全部|一共|完整|每一?[个条项]|都(?:列|写|给|找)|\b(all|every|each|complete|full list)\b")
+# Who does an action and by when: the owner and date of an action item, otherwise cut from its quote.
+OWNERS = re.compile(r"负责人|责任人|谁负责|由谁|截止|期限|时间节点|deadline|\b(owners?|due|responsible)\b")
 ARTEFACT = re.compile(r"清单|检查表|核对表|模板|步骤|待办|\b(check-?lists?|to-?dos?|templates?|playbooks?|steps)\b")
 
 
@@ -153,6 +158,8 @@ class QuestionAnalysis:
     event: str = ""  # what a when/who-question asks the date or the doer of ("…是什么时候上线的？" → 上线的)
     summary: bool = False  # asks what one source says ("复盘里那个项目讲了什么？", "总结一下《…》")
     artefact: bool = False  # asks for a checklist, template or steps to work through (ARTEFACT)
+    exhaustive: bool = False  # a list question asking for every item ("把所有……都列出来", "list all …")
+    owners: bool = False  # asks who owns an action and by when ("带上负责人和截止时间", "with owners and due dates")
 
     @property
     def english(self) -> bool:
@@ -184,7 +191,9 @@ def analyse(question: str) -> QuestionAnalysis:
                             given, asks_latest(question, qtype), happened,
                             qtype == "what" and bool(SUMMARY.search(normalize(question)))
                             and not SEVERAL.search(normalize(question)),
-                            bool(ARTEFACT.search(normalize(question))))
+                            bool(ARTEFACT.search(normalize(question))),
+                            qtype == "list" and bool(EXHAUSTIVE.search(normalize(question))),
+                            bool(OWNERS.search(normalize(question))))
 
 
 # "复盘里那个零售项目讲了什么？ / 总结一下《…》这篇 / summary of the … postmortem" asks what one

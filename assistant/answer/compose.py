@@ -235,9 +235,19 @@ def _quote(s: Scored, kind: str, analysis: QuestionAnalysis, numbers: dict[int, 
     n = numbers.setdefault(u.hit_rank, len(numbers) + 1)
     snippets.setdefault(u.hit_rank, _shorten(u.text))
     return AnswerSentence(
-        text=_closed(to_script(u.text, analysis.script)), citations=[n], supported=True, support=1.0,
+        text=_closed(to_script(u.text + _owner_due(u, analysis), analysis.script)), citations=[n], supported=True, support=1.0,
         doc_id=u.doc_id, start=u.start, end=u.end, kind=kind,
     )
+
+
+def _owner_due(unit: EvidenceUnit, analysis: QuestionAnalysis) -> str:
+    """An action item's owner and due date, for a question that asks who does it by when ("" otherwise:
+    "—— 交付负责人 —— 2024-11-30" is noise in the answer to a why-question)."""
+    if not (analysis.owners and unit.owner):
+        return ""
+    if analysis.english:
+        return f" (owner: {unit.owner}, due {unit.due})"
+    return f"（负责人：{unit.owner}；截止：{unit.due}）"
 
 
 def _by_side(points: list[Scored], analysis: QuestionAnalysis, glossary: Glossary) -> list[tuple[str, list[Scored]]]:

@@ -45,6 +45,9 @@ HOW_IT_WENT = re.compile(r"(怎么样|怎样|如何)(?:呢|啊)?(?:[？?，,。�
 # "Do the sources agree?" is asked of several sources: the best passage of each other retrieved
 # document is quoted when it scores at least this share of the best passage (below the floor).
 AGREE_FLOOR = 0.5
+# A list question asking for every item ("所有……都列出来", analysis.EXHAUSTIVE) may use this many times the
+# answer's sentence and length caps: the round-15 trial's "all action items" got six of nine.
+EXHAUSTIVE_SCALE = 2
 
 # A postmortem section that answers the question's type (its 根因 for why, 教训/行动项 for how) is
 # quoted down to this share of the best passage's score, not only down to the passage floor: with
@@ -133,13 +136,14 @@ class ExtractiveAnswerer(Answerer):
         said = previous_answer(ctx.history)
         for s in scored:  # a follow-up's lead should not be what the previous answer said (select.LEAD_SAID)
             s.said = bool(said) and _core(s.unit.text) in said
-        chosen = select(scored, analysis, self.settings.answer_sentences, self.settings.mmr_lambda)
+        scale = EXHAUSTIVE_SCALE if analysis.exhaustive else 1
+        chosen = select(scored, analysis, scale * self.settings.answer_sentences, self.settings.mmr_lambda)
         ctx.trace["analysis"] = {"type": analysis.qtype, "language": analysis.language, "script": analysis.script}
         ctx.trace["selected"] = [s.to_trace() for s in chosen]
         if not chosen:
             return abstention(ctx.question, self.name, ctx.trace)
         condensed = ctx.trace.get("condensed", {}).get("question")
-        made = compose(analysis, chosen, hits, self.settings.answer_max_chars, self.glossary, condensed,
+        made = compose(analysis, chosen, hits, scale * self.settings.answer_max_chars, self.glossary, condensed,
                        document_share(ctx.index) if analysis.english else None)
         text = "".join(render_pieces(made.sentences))
         _label_sections(made.citations, made.sentences, ctx.index)

@@ -21,7 +21,7 @@ from assistant.text import heading_path_at, inline_plain, lead_marks_end
 HEADING_MARK = re.compile(r"^\s*#{1,6}\s")
 CHECKBOX = re.compile(r"^\s*[-*+]\s+\[[ xX]\]")
 LIST_MARK = re.compile(r"^\s*(?:[-*+•·]\s|\d{1,2}[.)）、]|[（(]\d{1,2}[）)]|[a-h][.、)]\s)")
-ACTION_TAIL = re.compile(r"\s*——\s*[^—\n]{1,30}\s*——\s*\d{4}[-/.]\d{1,2}[-/.]\d{1,2}\s*$")
+ACTION_TAIL = re.compile(r"\s*——\s*([^—\n]{1,30}?)\s*——\s*(\d{4}[-/.]\d{1,2}[-/.]\d{1,2})\s*$")
 TRAILING = re.compile(r"[\s*_]+$")
 LONG_UNIT = 160
 MIN_CLAUSE = 30
@@ -51,6 +51,8 @@ class EvidenceUnit:
     checkbox: bool = False
     sentence_ids: tuple[int, ...] = ()  # every stored sentence the unit spans (default: sentence_id)
     title: str = ""  # its document's title
+    owner: str = ""  # an action item's owner and due date, cut from its text ("售前负责人", "2025-03-15")
+    due: str = ""
 
     @property
     def sentences(self) -> tuple[int, ...]:
@@ -133,12 +135,15 @@ def _group_units(index: LoadedIndex, group: list[int], rank: int, section: str, 
         "checkbox": bool(CHECKBOX.match(prefix)),
     }
     start, end, _ = clean_span(document, sentence.start, last.end)
+    tail = ACTION_TAIL.search(document, sentence.start, last.end)
+    owner, due = (tail.group(1).strip(), tail.group(2)) if tail else ("", "")
     units = []
     for s, e in clauses(document, start, end):
         s, e, text = clean_span(document, s, e)
         if text:
             units.append(EvidenceUnit(group[0], rank, sentence.doc_id, s, e, text, section,
-                                      sentence_ids=tuple(group), title=title, **flags))
+                                      sentence_ids=tuple(group), title=title, owner=owner if e == end else "",
+                                      due=due if e == end else "", **flags))
     return units
 
 
