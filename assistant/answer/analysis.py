@@ -155,7 +155,8 @@ class QuestionAnalysis:
     asked_for: str = ""  # the noun a what-question asks for ("…最大的障碍是什么？" → 障碍), folded
     presumed: str = ""  # what a why-question takes as given ("…为什么转投大厂？" → 转投大厂), folded
     latest: bool = False  # asks for the end of a story ("最后被哪家公司拿走", "finally go live")
-    event: str = ""  # what a when/who-question asks the date or the doer of ("…是什么时候上线的？" → 上线的)
+    event: str = ""  # what a when/who-question asks the date or the doer of ("…是什么时候上线的？" → 上线的),
+    # or a yes-no question asks to confirm ("一期的费用结算了吗？" → 一期的费用结算了)
     summary: bool = False  # asks what one source says ("复盘里那个项目讲了什么？", "总结一下《…》")
     artefact: bool = False  # asks for a checklist, template or steps to work through (ARTEFACT)
     exhaustive: bool = False  # a list question asking for every item ("把所有……都列出来", "list all …")
@@ -186,7 +187,7 @@ def analyse(question: str) -> QuestionAnalysis:
     unit = measure(question) if "number" in (qtype, *also_asked(question, qtype)) else duration(question)
     head = asked_for(question) if qtype == "what" else ""
     given = presumed(question) if qtype == "why" else ""
-    happened = event(question, qtype) if qtype in ("when", "who") else ""
+    happened = event(question, qtype) if qtype in ("when", "who", "yesno") else ""
     return QuestionAnalysis(question, qtype, language, script, also_asked(question, qtype), lessons, sides, unit, head,
                             given, asks_latest(question, qtype), happened,
                             qtype == "what" and bool(SUMMARY.search(normalize(question)))
@@ -215,11 +216,19 @@ EVENT = re.compile(r"(?:什么时候|何时|哪一?年|哪个月|几月|几号|�
 DOER = re.compile(r"(?:谁|哪家(?:公司|厂商|银行|企业|机构|云厂商)?|哪个(?:公司|团队|部门|厂商)|哪位)(?P<after>[^？?。！!，,]+)")
 
 
+# What a yes-no question asks to be confirmed: the clause after 是否 / 有没有 …, or the one ending in 吗
+# ("蜀川银行那个项目，一期的费用结算了吗？" → 一期的费用结算了; round-15 trial: the lead was the project's
+# background, the sentence saying the fee was not settled came second).
+CLAIM = re.compile(r"(?:是否|是不是|有没有|能不能|会不会|有冇|系咪)(?P<after>[^？?。！!，,]+)"
+                   r"|(?P<before>[^？?。！!，,]+?)(?:吗|么|嘛)\s*[？?]?\s*$")
+
+
 def event(question: str, qtype: str = "when") -> str:
-    """The event a Chinese when-question asks the date of (a who-question: who did it), folded; ""
-    when none is found."""
-    match = (DOER if qtype == "who" else EVENT).search(normalize(question))
-    return match.group("after").strip() if match else ""
+    """The event a Chinese when-question asks the date of (a who-question: who did it; a yes-no
+    question: what it asks to confirm), folded; "" when none is found."""
+    pattern = DOER if qtype == "who" else CLAIM if qtype == "yesno" else EVENT
+    match = pattern.search(normalize(question))
+    return (match.group("after") or match.group("before") or "").strip() if match else ""
 
 
 # A why-question takes its outcome as given: "试用期结束后客户为什么转投大厂？" presumes the customer

@@ -101,6 +101,11 @@ LEAD_DATE = 0.05
 # 合同草稿？" → 发来, 合同, 草稿) gets this much times the IDF-weighted share of those words it holds,
 # when the lead is chosen: the customer's introduction names someone too (化名“蜀川银行”) and led.
 LEAD_EVENT = 0.03
+# ... and a yes-no question's unit holding what it asks to confirm ("一期的费用结算了吗？" → 一期, 费用, 结算)
+# gets this much times that share: the sentence that says yes or no ("…一期费用也未结算。") should lead,
+# not the project's introduction, which holds more of the question's names (round-15 trial; at 0.03
+# it stayed 0.005 behind).
+LEAD_CLAIM = 0.05
 # A follow-up's lead should say something the previous answer has not (Scored.said): "那银行项目呢？"
 # after "排他条款是怎么导致合同停滞的？" is read right (the same postmortem answers both) but led with
 # turn 1's lead again, and every point was turn 1's too. A unit the previous answer quoted loses
@@ -236,7 +241,7 @@ def score_units(
                     and bool(NARRATIVE.search(text)))
         scored.append(Scored(unit, relevance, float(cosine), vector, cover, unit.hit_rank in roles, overlap, asked,
                              restates, dates_event=analysis.qtype == "when" and _dates(text, happened),
-                             event_cover=_cover({w: words[w] for w in happened}, text) if analysis.qtype == "who" else 0.0))
+                             event_cover=_cover({w: words[w] for w in happened}, text) if analysis.qtype in ("who", "yesno") else 0.0))
     return sorted(scored, key=lambda s: -s.relevance)
 
 
@@ -482,7 +487,7 @@ def _lead_first(scored: list[Scored], analysis: QuestionAnalysis | None = None) 
     lead = max(scored, key=lambda s: s.relevance + cover * s.cover + LEAD_ROLE * s.role + LEAD_FIGURE * holds(s)
                + LEAD_ASKED * names(s) - LEAD_RESTATE * s.restates + LEAD_LATEST * (s is last) - LEAD_SAID * s.said
                + LEAD_DATE * (dating and s.dates_event) + LEAD_ANCHOR * explains(s)
-               + LEAD_EVENT * s.event_cover)
+               + (LEAD_CLAIM if analysis is not None and analysis.qtype == "yesno" else LEAD_EVENT) * s.event_cover)
     return [lead, *(s for s in scored if s is not lead)]
 
 
