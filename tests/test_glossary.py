@@ -155,3 +155,27 @@ def test_a_term_is_glossed_by_the_phrase_that_means_it() -> None:
     glossary = Glossary.load(Settings().glossary_path)
     assert glossary.english("数据治理") == "data governance"
     assert glossary.english("数据基础") == "data quality"
+
+
+def test_synonyms_beside_the_glossary_are_read_folded(tmp_path: Path) -> None:
+    (tmp_path / "glossary.tsv").write_text("trial\t试用\n", encoding="utf-8")
+    (tmp_path / "synonyms.tsv").write_text("# comment\n甲方\t客户\n乙方\t服务商|厂商\n", encoding="utf-8")
+    glossary = Glossary.load(tmp_path / "glossary.tsv")
+    assert glossary.synonyms_of("乙方") == ("服务商", "厂商")
+    assert glossary.synonyms_of("客户") == ()
+    assert Glossary.load(tmp_path / "elsewhere" / "glossary.tsv").synonyms_of("甲方") == ()
+    # a Chinese question is not expanded: the synonyms are for the answerability check's terms
+    assert glossary.expand("甲方为什么不签合同？") == "甲方为什么不签合同？"
+
+
+def test_every_synonym_replaces_a_word_the_sources_lack_with_one_they_use() -> None:
+    """A synonym row is only worth having for a word the indexed documents never use, and only
+    right when its terms are the documents' own words."""
+    from assistant.text import normalize
+    from tools.glossary_candidates import corpus_texts
+
+    text = normalize("\n".join(corpus_texts(ROOT / "corpus")))
+    glossary = Glossary.load(ROOT / "corpus" / "glossary.tsv")
+    assert len(glossary.synonyms) >= 20
+    assert [w for w, _ in glossary.synonyms if w in text] == []
+    assert [(w, t) for w, terms in glossary.synonyms for t in terms if normalize(t) not in text] == []

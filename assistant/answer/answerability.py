@@ -176,7 +176,9 @@ def content_terms(question: str, glossary: Glossary | None = None) -> list[Term]
             continue
         shown = question[start : start + len(word)] if aligned and start >= 0 else word
         # the mainland form of the regional phrase the word is part of (智慧 of 智慧財產權 → 知识产权)
-        terms.append(Term(word, shown, False, tuple(m for w, m in regional if word in w)))
+        # ... and a word users type for what the sources call otherwise in the sources' words (甲方 → 客户)
+        synonyms = glossary.synonyms_of(word) if glossary else ()
+        terms.append(Term(word, shown, False, (*(m for w, m in regional if word in w), *map(normalize, synonyms))))
     return list({t.folded: t for t in terms}.values())
 
 

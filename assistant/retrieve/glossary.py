@@ -1,4 +1,5 @@
-"""Cross-lingual query expansion from a curated English → Chinese domain glossary."""
+"""Cross-lingual query expansion from a curated English → Chinese domain glossary, and the Chinese
+words users type for what the sources call otherwise (synonyms.tsv beside it: 甲方 → 客户)."""
 
 from __future__ import annotations
 
@@ -59,6 +60,23 @@ def date_terms(text: str) -> list[tuple[int, int, tuple[str, ...]]]:
     return found
 
 
+SYNONYMS_FILE = "synonyms.tsv"  # beside the glossary: word<TAB>term|term, one Chinese word a line
+
+
+def _read_rows(path: Path) -> list[tuple[str, tuple[str, ...]]]:
+    """The (phrase, terms) rows of a TSV file (phrase<TAB>term|term; # comments); [] for no file."""
+    if not path.is_file():
+        return []
+    rows = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith("#") or "\t" not in line:
+            continue
+        phrase, terms = line.split("\t", 1)
+        # The phrase keeps the file's case for english() ("鲜达超市 = Xianda Supermarket"); matching ignores it.
+        rows.append((phrase.strip(), tuple(t.strip() for t in terms.split("|") if t.strip())))
+    return rows
+
+
 @dataclass(frozen=True)
 class Glossary:
     """Phrase → Chinese terms; longest phrases match first so "trial period" beats "trial"."""
@@ -66,22 +84,25 @@ class Glossary:
     entries: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = ()
     # (phrase, terms) in file order: what english() reads backwards.
     rows: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    # A Chinese word users type (folded) → the words the sources use for it, from synonyms.tsv.
+    synonyms: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     @classmethod
     def load(cls, path: Path) -> Glossary:
-        """Read a TSV glossary; a missing file means no expansion."""
-        if not path.is_file():
-            return cls()
-        rows = []
-        for line in path.read_text(encoding="utf-8").splitlines():
-            if not line.strip() or line.startswith("#") or "\t" not in line:
-                continue
-            phrase, terms = line.split("\t", 1)
-            # The phrase keeps the file's case for english() ("鲜达超市 = Xianda Supermarket"); matching ignores it.
-            rows.append((phrase.strip(), tuple(t.strip() for t in terms.split("|") if t.strip())))
+        """Read a TSV glossary and the synonyms file beside it; a missing file means no expansion."""
+        rows = _read_rows(path)
         ordered = tuple(rows)
         rows.sort(key=lambda row: -len(row[0]))
-        return cls(tuple((phrase_pattern(p), t) for p, t in rows), ordered)
+        synonyms = tuple((normalize(word), terms) for word, terms in _read_rows(path.with_name(SYNONYMS_FILE)))
+        return cls(tuple((phrase_pattern(p), t) for p, t in rows), ordered, synonyms)
+
+    @functools.cached_property
+    def _synonym_map(self) -> dict[str, tuple[str, ...]]:
+        return dict(self.synonyms)
+
+    def synonyms_of(self, folded: str) -> tuple[str, ...]:
+        """The sources' words for a (folded) Chinese word users type: 甲方 → 客户; () for none."""
+        return self._synonym_map.get(folded, ())
 
     def english(self, term: str) -> str | None:
         """The English phrase for a Chinese term, read backwards: the first phrase (in file order)
