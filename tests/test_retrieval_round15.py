@@ -11,7 +11,7 @@ from typing import cast
 from assistant.answer.answerability import _subject_terms, content_terms
 from assistant.core.settings import Settings
 from assistant.retrieve.glossary import Glossary
-from assistant.retrieve.retriever import HybridRetriever, named_documents
+from assistant.retrieve.retriever import NAMED_LIFT, HybridRetriever, named_documents
 from assistant.store.build_store import LoadedIndex, byline_names, load_index
 from ingest.build import run_ingest
 from testing.fakes import HashEmbedder
@@ -52,7 +52,7 @@ def test_the_named_articles_passages_are_lifted(tmp_path: Path) -> None:
     plain, named = "试用期的合同金额是多少？", "光子星球那篇：试用期的合同金额是多少？"
     before = {h.chunk.chunk_id: h.score for h in retriever.search(retriever.prepare(plain, {}), 20)}
     lifted = retriever._prefer_named(named, [h for h in retriever.search(retriever.prepare(plain, {}), 20)])
-    boost = 1 + Settings().source_kind_boost
+    boost = 1 + NAMED_LIFT
     for hit in lifted:
         expected = before[hit.chunk.chunk_id] * (boost if hit.chunk.doc_id == "pricing-trad" else 1)
         assert abs(hit.score - expected) < 1e-9
