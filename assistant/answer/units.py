@@ -30,6 +30,11 @@ MIN_CLAUSE = 30
 # 壁垒和障碍，即使从外部挖人挖团队，试图……" was quoted as "…壁垒和障碍，即使从外部挖人挖团队。".
 SUBORDINATE = re.compile(r"\s*(?:即使|即便|虽然|虽说|尽管|哪怕|如果|假如|假设|只要|除非|无论|不管|一旦)")
 MIN_LEADING = 12
+# An enumeration ("比如企业自己的开发部门，外部的ISV开发商，以及传统B端产品厂商，他们需要……") is not cut
+# between its items: a piece opening "外部的ISV开发商，以及……" has lost what it lists (round-15 trial).
+LIST_OPENER = re.compile(r"比如|例如|譬如|诸如|包括|像是")
+LIST_LAST = re.compile(r"\s*(?:以及|及|还有|和|与|或者|或)")
+LIST_SPAN = 40  # how far past a comma the list's connector may be
 CLAUSE_BREAKS = "，,"
 OPENERS = "（(“「『《"
 CLOSERS = "）)”」』》"
@@ -79,17 +84,35 @@ def clauses(document: str, start: int, end: int) -> list[tuple[int, int]]:
     if end - start <= LONG_UNIT:
         return [(start, end)]
     pieces: list[tuple[int, int]] = []
-    piece_start, depth = start, 0
+    piece_start, depth, listing = start, 0, -1
     for i in range(start, end):
         ch = document[i]
         depth += (ch in OPENERS) - (ch in CLOSERS and depth > 0)
+        if LIST_OPENER.match(document, i, end):
+            listing = i
+        if ch not in CLAUSE_BREAKS or depth:
+            continue
+        if listing >= 0 and _list_goes_on(document, listing, i, end):
+            continue
+        listing = -1
         shortest = MIN_LEADING if SUBORDINATE.match(document, i + 1, end) else MIN_CLAUSE
-        if (depth == 0 and ch in CLAUSE_BREAKS and i + 1 - piece_start >= shortest
-                and end - i - 1 >= MIN_CLAUSE):
+        if i + 1 - piece_start >= shortest and end - i - 1 >= MIN_CLAUSE:
             pieces.append((piece_start, i + 1))
             piece_start = i + 1
     pieces.append((piece_start, end))
     return pieces
+
+
+def _list_goes_on(document: str, opened: int, comma: int, end: int) -> bool:
+    """Whether the comma at `comma` falls between the items of the enumeration opened at `opened`
+    ("比如 A，B，以及 C"): a clause within LIST_SPAN after it opens with a connector (以及/和/还有…),
+    and the clause before it is not already the last item nor closed by 等."""
+    item = max(document.rfind(c, opened, comma) for c in CLAUSE_BREAKS) + 1 or opened
+    if LIST_LAST.match(document, item, comma) or "等" in document[opened:comma]:
+        return False
+    stop = min(end, comma + 1 + LIST_SPAN)
+    starts = [comma + 1, *(j + 1 for j in range(comma + 1, stop) if document[j] in CLAUSE_BREAKS)]
+    return any(LIST_LAST.match(document, j, stop) for j in starts)
 
 
 def evidence_units(index: LoadedIndex, hits: list[Hit]) -> list[EvidenceUnit]:
