@@ -22,6 +22,7 @@ from assistant.retrieve.glossary import Glossary
 from assistant.service.pipeline import Pipeline, build_pipeline
 from tests.conftest import FIXTURE_CORPUS, indexed
 from tests.test_answer_leads import _score
+from tests.test_answer_stages import _scored, _unit
 
 
 @pytest.mark.parametrize(("question", "asked"), [
@@ -140,3 +141,20 @@ def test_an_enumeration_is_not_cut_between_its_items() -> None:
     # an example closed by 等 is no list: the clause after it may still be cut off
     short = "大模型虽然能力出众，但是底座的开源大模型比如llma等实在是太完善了，" * 6 + "并且还在不断提高，这就导致了两类厂家的效果几乎没有区别。"
     assert len(clauses(short, 0, len(short))) > 1
+
+
+def test_a_list_of_every_item_quotes_every_item_and_only_items() -> None:
+    """"把所有复盘里的行动项都列出来……" left out the item 0.134 under the lead (the usual margin is 0.1),
+    and the doubled cap would let prose fill in; only items are quoted, down to EXHAUSTIVE_MARGIN."""
+    question = "把所有复盘里的行动项都列出来，带上负责人和截止时间"
+    items = [_scored(_unit(text, doc=doc, rank=rank, sid=i, checkbox=True), relevance, vector)
+             for i, (text, doc, rank, relevance, vector) in enumerate([
+                 ("售前清单增加数据就绪度评估", "a", 0, 0.931, [1, 0, 0]),
+                 ("试用合同模板增加范围与变更条款", "b", 1, 0.887, [0, 1, 0]),
+                 ("向蜀川银行提出六个月行业排他加溢价的替代方案", "c", 2, 0.797, [0, 0, 1]),
+             ])]
+    prose = _scored(_unit("To B业务前两年的目标设定以产品需求验证为主。", doc="d", rank=3, sid=9), 0.92, [1, 1, 0])
+    chosen = select([*items, prose], analyse(question), 12, 0.7)
+    assert chosen[:1] == items[:1] and set(map(id, chosen)) == set(map(id, items))
+    # the same question without "所有": the usual margins, so the far item stays out
+    assert items[2] not in select([*items, prose], analyse("复盘里有哪些行动项？"), 6, 0.7)

@@ -58,6 +58,11 @@ LEAD_COVER = 0.03
 # 0.05); nothing else changed.
 LEAD_COVER_EN = 0.05
 NEW_SOURCE_MARGIN = 0.03
+# A list question asking for every item ("把所有……行动项都列出来", analysis.exhaustive) whose lead is an
+# item of a list quotes the other items down to this far under it, and only items: the round-15
+# trial's "all action items" left out one 0.134 under the lead, and the longer cap filled with
+# article sentences instead.
+EXHAUSTIVE_MARGIN = 2 * MARGIN
 # The lead's bonus when its passage is a postmortem section whose role answers the question (its
 # 根因 for why, 教训/行动项 for how, of any quoted postmortem): a why-question should lead with a
 # cause, not with an article's story of what happened. Dev: 0.03 changed no answer; 0.06 and 0.1
@@ -382,14 +387,25 @@ def select(scored: list[Scored], analysis: QuestionAnalysis, limit: int, lam: fl
     # "那银行项目呢？" repeated turn 1's three root causes as its points. When nothing new leads, the
     # answer is the previous one's and stays whole.
     fresh = not chosen[0].said
+    items_only = analysis.exhaustive and _enumerated(chosen[0])  # every item of the lists, not the prose around
     for must in _must_keep(scored, analysis):
+        if items_only and not _enumerated(must) and must.unit.hit_rank:
+            continue
         if len(chosen) < limit and not _repeats(must, chosen, redundant) and not (fresh and must.said):
             chosen.append(must)
     pool = [s for s in scored if s.relevance >= scored[0].relevance - MARGIN and s not in chosen
             and not (fresh and s.said) and not (analysis.qtype == "how" and NARRATIVE.search(normalize(s.unit.text)))]
     if analysis.qtype == "number":
         pool = _figures_said(pool, chosen[0], analysis)
+    if items_only:
+        pool = [s for s in scored if _enumerated(s) and s.relevance >= scored[0].relevance - EXHAUSTIVE_MARGIN
+                and s not in chosen and not (fresh and s.said)]
     return _fill(chosen, pool, analysis, limit, lam, redundant)
+
+
+def _enumerated(s: Scored) -> bool:
+    """An item of a list or a checklist in its source."""
+    return s.unit.list_item or s.unit.checkbox
 
 
 def _figures_said(pool: list[Scored], lead: Scored, analysis: QuestionAnalysis) -> list[Scored]:
@@ -420,7 +436,7 @@ def _fill(chosen: list[Scored], pool: list[Scored], analysis: QuestionAnalysis, 
         eligible = [s for s in pool if s.unit.hit_rank in cited or s.relevance >= best - NEW_SOURCE_MARGIN
                     or (naming is not None and s.unit.doc_id in {c.unit.doc_id for c in chosen}
                         and naming.search(normalize(s.unit.text)))
-                    or (analysis.artefact and (s.unit.list_item or s.unit.checkbox))]
+                    or ((analysis.artefact or analysis.exhaustive) and _enumerated(s))]
         if not eligible:
             break
         pick = max(eligible, key=lambda s: lam * s.relevance - (1 - lam) * _similarity(s, chosen))
