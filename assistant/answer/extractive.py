@@ -93,7 +93,7 @@ class ExtractiveAnswerer(Answerer):
 
         A passage far behind the best one rarely holds evidence (round 3 dev: 1 gold of 32 below 0.7×):
         quoting it adds a weak point and a wrong citation. English questions reach the evidence
-        across languages and keep only passages close to the best (0.9×). The section of the
+        across languages and keep only passages close to the best (0.85×, round 15). The section of the
         top passage's postmortem that answers the question's type is kept whatever its score; an
         agree question keeps the best passage of every other document down to AGREE_FLOOR; a
         question about lessons keeps every retrieved postmortem's lessons; any retrieved postmortem's
