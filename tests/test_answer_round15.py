@@ -1,5 +1,5 @@
 """Round 15's user trial (docs/trial-round15.md): how the question is read, lists of action items, and
-the lead of a yes-no question.
+the lead and short answer of a yes-no question.
 
 "没几个人买单" says hardly anyone pays, it asks for no number; "……怎么理解？" asks what something
 means, not what to do; a Hong Kong user's Cantonese grammar words (入面, 乜嘢, 几多) name no subject
@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.answer.analysis import analyse, question_type
+from assistant.answer.analysis import analyse, denial, question_type
 from assistant.answer.answerability import asked_type, content_terms
 from assistant.answer.select import select
 from assistant.answer.units import clauses
@@ -158,3 +158,19 @@ def test_a_list_of_every_item_quotes_every_item_and_only_items() -> None:
     assert chosen[:1] == items[:1] and set(map(id, chosen)) == set(map(id, items))
     # the same question without "所有": the usual margins, so the far item stays out
     assert items[2] not in select([*items, prose], analyse("复盘里有哪些行动项？"), 6, 0.7)
+
+
+@pytest.mark.parametrize(("question", "lead", "short"), [
+    ("蜀川银行那个信贷审核项目，一期的费用结算了吗？", "截至 11 月底合同仍未签署，一期费用也未结算。", "没有。"),
+    ("鲜达超市那个POC最后上线的版本还会自动生成补货单吗？", "9 月双方重新谈范围，改为“补货规则问答”，不再自动生成补货单。", "不会。"),
+    ("小AI公司被做死，是因为技术不行吗", "小公司就被作死了，不是因为技术，而是因为技术之外的原因。", "不是。"),
+    ("蜀川銀行那個信貸審核專案，一期的費用結算了嗎？", "截至 11 月底合同仍未簽署，一期費用也未結算。", "沒有。"),
+    # no negation before an asked word: nothing is said for it (holding the words confirms nothing)
+    ("一期的费用结算了吗？", "一期费用已于 12 月结算。", ""),
+    ("一期的费用结算了吗？", "不仅结算了一期费用，还签了二期。", ""),
+    # the lead is about something else: too few of the asked words
+    ("鲜达超市那个POC最后上线的版本还会自动生成补货单吗？", "我们没有识别真正的决策人。", ""),
+    ("Did the customer settle the first phase?", "一期费用也未结算。", ""),  # English: no Chinese short answer
+])
+def test_a_yes_no_answer_says_no_when_its_lead_denies_what_was_asked(question: str, lead: str, short: str) -> None:
+    assert denial(analyse(question), lead) == short

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
-from assistant.text import CJK, normalize
+from assistant.text import CJK, ZH_STOP, jieba_words, normalize
 
 LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z'-]*")
 MIN_LATIN_WORDS = 3
@@ -221,6 +221,40 @@ DOER = re.compile(r"(?:谁|哪家(?:公司|厂商|银行|企业|机构|云厂商
 # background, the sentence saying the fee was not settled came second).
 CLAIM = re.compile(r"(?:是否|是不是|有没有|能不能|会不会|有冇|系咪)(?P<after>[^？?。！!，,]+)"
                    r"|(?P<before>[^？?。！!，,]+?)(?:吗|么|嘛)\s*[？?]?\s*$")
+
+
+# A yes-no question answered by a sentence that denies what it asks ("一期的费用结算了吗？" → "…一期费用也
+# 未结算。") gets the short answer first (round-15 trial: "it never says no"). Only a denial is said: a
+# sentence holding the asked words without a negation may still not confirm them. The negation must
+# stand right before an asked word, past an adverb (也未, 仍未, 不再, 尚未); 不仅 / 不但 … do not deny.
+DENIAL = re.compile(r"(?:未|没有|没|不|无法|无)(?:再|曾|能|会|被|需|用|得)?$")
+SHORT_NO = (  # the question's own verb answers it: 结算了吗 → 没有, 会……吗 → 不会
+    (re.compile(r"了[吗么]|过[吗么]|有没有|有冇"), "没有。"),
+    (re.compile(r"会不会|会[^，。？?]*[吗么]"), "不会。"),
+    (re.compile(r"能不能|能否|可不可以|可以[^，。？?]*[吗么]|能[^，。？?]*[吗么]"), "不能。"),
+    (re.compile(r"有[^，。？?]*[吗么]"), "没有。"),
+    (re.compile(r"是不是|是否|是[^，。？?]*[吗么]|系咪|系唔系"), "不是。"),
+)
+
+
+def denial(analysis: QuestionAnalysis, lead: str) -> str:
+    """"没有。" / "不会。" / "不是。" … when the lead denies what a Chinese yes-no question asks ("" otherwise):
+    it holds at least a third of the asked clause's words (the clause also names its subject: "鲜达超市那个
+    POC最后上线的版本还会自动生成补货单") and one of them right after a negation."""
+    if analysis.qtype != "yesno" or analysis.english or not analysis.event:
+        return ""
+    words = [w for w in dict.fromkeys(jieba_words(analysis.event)) if len(w) >= 2 and w not in ZH_STOP]
+    text = normalize(lead)
+    held = [w for w in words if w in text]
+    if not words or 3 * len(held) < len(words):
+        return ""
+    denied = any(DENIAL.search(text[max(0, m.start() - 3) : m.start()])
+                 for w in held for m in re.finditer(re.escape(w), text))
+    if not denied:
+        return ""
+    folded = normalize(analysis.question)
+    short = next((no for pattern, no in SHORT_NO if pattern.search(folded)), "否。")
+    return to_script(short, analysis.script)
 
 
 def event(question: str, qtype: str = "when") -> str:

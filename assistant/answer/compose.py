@@ -32,7 +32,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from assistant.answer.analysis import QuestionAnalysis, to_script
+from assistant.answer.analysis import QuestionAnalysis, denial, to_script
 from assistant.answer.select import Scored
 from assistant.answer.units import EvidenceUnit
 from assistant.core.types import AnswerSentence, Citation, Hit
@@ -164,6 +164,8 @@ def compose(
     sources = len({hits[rank].chunk.doc_id for rank in numbers})
     stance_frame = analysis.qtype == "agree" and sources > 1  # its stance label is the English frame
     frames = _frames(analysis, sources, read_as, quotes=len(_quotes_of(body)), english=not stance_frame)
+    if no := denial(analysis, lead.unit.text):
+        frames.append(_frame(no))
     closing = _glosses(analysis, [lead, *points], glossary, share)
     citations = [Citation(n, hits[rank], snippet=snippets[rank]) for rank, n in numbers.items()]
     return Composition(frames + body + closing, citations)
