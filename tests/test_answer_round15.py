@@ -174,3 +174,24 @@ def test_a_list_of_every_item_quotes_every_item_and_only_items() -> None:
 ])
 def test_a_yes_no_answer_says_no_when_its_lead_denies_what_was_asked(question: str, lead: str, short: str) -> None:
     assert denial(analyse(question), lead) == short
+
+
+@pytest.mark.parametrize(("question", "bound"), [
+    ("把2024年底之前到期的所有行动项列出来", "2024-12-31"),
+    ("列出2025年2月前到期的行动项", "2025-01-31"),
+    ("列出2025年1月底前到期的行动项", "2025-01-31"),
+    ("列出2024-12-20之前的行动项", "2024-12-20"),
+    ("List all action items due before the end of 2024", "2024-12-31"),
+    ("List the action items due before 2025", "2024-12-31"),
+    ("列出所有行动项", ""),
+    ("2024年底之前为什么没签约？", ""),  # not a list: no bound on what is quoted
+])
+def test_a_list_question_may_bound_the_due_date(question: str, bound: str) -> None:
+    assert analyse(question).due_by == bound
+
+
+def test_a_due_date_bound_leaves_out_later_items(tailed_pipeline: Pipeline) -> None:
+    answer = tailed_pipeline.answer("把2025年1月底前到期的所有行动项列出来，带上负责人和截止时间")
+    assert not answer.abstained
+    assert "截止：2025-01-31" in answer.text and "截止：2025-01-15" in answer.text
+    assert "2025-02-28" not in answer.text

@@ -11,6 +11,7 @@ import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date, timedelta
 from functools import lru_cache
 
 from assistant.text import CJK, ZH_STOP, jieba_words, normalize
@@ -161,6 +162,7 @@ class QuestionAnalysis:
     artefact: bool = False  # asks for a checklist, template or steps to work through (ARTEFACT)
     exhaustive: bool = False  # a list question asking for every item ("把所有……都列出来", "list all …")
     owners: bool = False  # asks who owns an action and by when ("带上负责人和截止时间", "with owners and due dates")
+    due_by: str = ""  # the last due date a list of actions asks for ("2024年底之前到期的" → 2024-12-31), ISO
 
     @property
     def english(self) -> bool:
@@ -194,7 +196,8 @@ def analyse(question: str) -> QuestionAnalysis:
                             and not SEVERAL.search(normalize(question)),
                             bool(ARTEFACT.search(normalize(question))),
                             qtype == "list" and bool(EXHAUSTIVE.search(normalize(question))),
-                            bool(OWNERS.search(normalize(question))))
+                            bool(OWNERS.search(normalize(question))),
+                            due_by(question) if qtype == "list" else "")
 
 
 # "复盘里那个零售项目讲了什么？ / 总结一下《…》这篇 / summary of the … postmortem" asks what one
@@ -204,6 +207,38 @@ SUMMARY = re.compile(r"总结|概括|概述|摘要|梗概|(?:讲|说|写|谈)(?:
                      r"|\b(summar(y|ise|ize)|tl;?dr|gist|overview|what does (?:the|this|that) \w+ say)\b")
 # ... unless it asks it of several ("外部文章和我们的复盘分别讲了什么？", dev: one source lost a key fact).
 SEVERAL = re.compile(r"分别|各自|各篇|各个|两篇|几篇|多篇|这些|所有|\b(each|both|all|sources|articles|postmortems)\b")
+
+
+# A bound on when a listed action is due ("把2024年底之前到期的行动项列出来", "due before the end of 2024";
+# round-15 trial: every item was listed). As the last date the question allows, inclusive.
+DUE_BOUNDS: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], date]], ...] = (
+    (re.compile(r"(\d{4})\s*[-/.]\s*(\d{1,2})\s*[-/.]\s*(\d{1,2})\s*(?:之前|以前|前)"),
+     lambda m: date(int(m[1]), int(m[2]), int(m[3]))),
+    (re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(?:底|末)\s*(?:之前|以前|前)"),
+     lambda m: _month_end(int(m[1]), int(m[2]))),
+    (re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(?:之前|以前|前)"),
+     lambda m: date(int(m[1]), int(m[2]), 1) - timedelta(days=1)),
+    (re.compile(r"(\d{4})\s*年\s*(?:底|末)\s*(?:之前|以前|前)|(?:by|before) (?:the )?end of (\d{4})"),
+     lambda m: date(int(m[1] or m[2]), 12, 31)),
+    (re.compile(r"(\d{4})\s*年\s*(?:之前|以前|前)|before (\d{4})\b"),
+     lambda m: date(int(m[1] or m[2]) - 1, 12, 31)),
+)
+
+
+def _month_end(year: int, month: int) -> date:
+    return (date(year + month // 12, month % 12 + 1, 1) if month < 12 else date(year + 1, 1, 1)) - timedelta(days=1)
+
+
+def due_by(question: str) -> str:
+    """The last due date (ISO) a list question allows, or "" when it names no bound."""
+    folded = normalize(question)
+    for pattern, bound in DUE_BOUNDS:
+        if match := pattern.search(folded):
+            try:
+                return bound(match).isoformat()
+            except ValueError:  # "2024-13-40": no such date, no bound
+                return ""
+    return ""
 
 
 # A when-question asks the date of the event its words after the when-word name: "信贷审核项目一期
