@@ -29,6 +29,7 @@ from assistant.answer.base import abstain_message, in_question_script
 from assistant.core.types import Hit
 from assistant.index.indexes import Query
 from assistant.retrieve.glossary import Glossary
+from assistant.retrieve.retriever import held_names
 from assistant.store.build_store import LoadedIndex
 from assistant.text import (
     CJK,
@@ -402,8 +403,7 @@ def features(
 def _subject_terms(terms: Sequence[Term], question: str, index: LoadedIndex) -> list[Term]:
     """The terms minus those inside an author's or source's name the question holds: "光子星球那篇文章"
     says which source, as "文章" does, and names no subject (the name is only in the front matter)."""
-    folded = normalize(question)
-    held = [name for names in index.byline_names.values() for name in names if name in folded]
+    held = [name for _, name in held_names(question, index.byline_names)]
     return [t for t in terms if not any(t.folded in name for name in held)]
 
 

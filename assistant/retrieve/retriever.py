@@ -299,10 +299,15 @@ def asked_kind(question: str) -> str:
 
 
 def named_documents(question: str, bylines: dict[str, tuple[str, ...]]) -> frozenset[str]:
-    """The documents one of whose byline names (author, source; folded) the question holds; a Latin
-    name only as a whole word ("alter" is no name inside "alternative")."""
+    """The documents one of whose byline names (author, source; folded) the question holds."""
+    return frozenset(doc_id for doc_id, _ in held_names(question, bylines))
+
+
+def held_names(question: str, bylines: dict[str, tuple[str, ...]]) -> list[tuple[str, str]]:
+    """(doc id, name) for each byline name the question holds; a Latin name only as a whole word
+    ("alter" is no name inside "alternative")."""
     folded = normalize(question)
-    return frozenset(doc_id for doc_id, names in bylines.items() if any(_holds_name(folded, n) for n in names))
+    return [(doc_id, name) for doc_id, names in bylines.items() for name in names if _holds_name(folded, name)]
 
 
 def _holds_name(folded: str, name: str) -> bool:
