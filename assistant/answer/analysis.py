@@ -226,7 +226,7 @@ DUE_BOUNDS: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], date]], ...] 
 
 
 def _month_end(year: int, month: int) -> date:
-    return (date(year + month // 12, month % 12 + 1, 1) if month < 12 else date(year + 1, 1, 1)) - timedelta(days=1)
+    return date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1)  # the day before next month's first
 
 
 def due_by(question: str) -> str:

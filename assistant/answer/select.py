@@ -379,7 +379,7 @@ def select(scored: list[Scored], analysis: QuestionAnalysis, limit: int, lam: fl
     """
     if analysis.due_by:
         # "2024年底之前到期的行动项": an action item due later is not what was asked for
-        scored = [s for s in scored if not s.unit.due or _iso(s.unit.due) <= analysis.due_by]
+        scored = [s for s in scored if not s.unit.due or s.unit.due <= analysis.due_by]
     if not scored:
         return []
     listing = analysis.qtype == "list"
@@ -404,12 +404,6 @@ def select(scored: list[Scored], analysis: QuestionAnalysis, limit: int, lam: fl
         pool = [s for s in scored if _enumerated(s) and s.relevance >= scored[0].relevance - EXHAUSTIVE_MARGIN
                 and s not in chosen and not (fresh and s.said)]
     return _fill(chosen, pool, analysis, limit, lam, redundant)
-
-
-def _iso(day: str) -> str:
-    """An action item's due date ("2025-3-5", "2025/03/05") as ISO, for comparing with a bound."""
-    year, month, dom = re.split(r"[-/.]", day)
-    return f"{int(year):04d}-{int(month):02d}-{int(dom):02d}"
 
 
 def _enumerated(s: Scored) -> bool:

@@ -56,7 +56,7 @@ class EvidenceUnit:
     checkbox: bool = False
     sentence_ids: tuple[int, ...] = ()  # every stored sentence the unit spans (default: sentence_id)
     title: str = ""  # its document's title
-    owner: str = ""  # an action item's owner and due date, cut from its text ("售前负责人", "2025-03-15")
+    owner: str = ""  # an action item's owner and due date (ISO), cut from its text ("售前负责人", "2025-03-15")
     due: str = ""
 
     @property
@@ -159,7 +159,7 @@ def _group_units(index: LoadedIndex, group: list[int], rank: int, section: str, 
     }
     start, end, _ = clean_span(document, sentence.start, last.end)
     tail = ACTION_TAIL.search(document, sentence.start, last.end)
-    owner, due = (tail.group(1).strip(), tail.group(2)) if tail else ("", "")
+    owner, due = (tail.group(1).strip(), iso_day(tail.group(2))) if tail else ("", "")
     units = []
     for s, e in clauses(document, start, end):
         s, e, text = clean_span(document, s, e)
@@ -168,6 +168,12 @@ def _group_units(index: LoadedIndex, group: list[int], rank: int, section: str, 
                                       sentence_ids=tuple(group), title=title, owner=owner if e == end else "",
                                       due=due if e == end else "", **flags))
     return units
+
+
+def iso_day(day: str) -> str:
+    """A written date ("2025-3-5", "2025/03/05") as ISO (2025-03-05): shown, and compared with a bound."""
+    year, month, dom = re.split(r"[-/.]", day)
+    return f"{int(year):04d}-{int(month):02d}-{int(dom):02d}"
 
 
 def span_section_path(index: LoadedIndex, chunk: Chunk, offset: int) -> list[str]:
