@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
+
 from assistant.answer.analysis import analyse
+from assistant.answer.compose import compose
+from assistant.answer.llm_answerer import answer_shape
 from assistant.answer.select import NEIGHBOUR_MARGIN, NEIGHBOUR_SPAN, NEW_SOURCE_MARGIN, select
 from assistant.answer.units import EvidenceUnit
-from tests.test_answer_stages import _scored
+from tests.test_answer_stages import _hit, _scored, _unit
 
 
 def _at(text: str, doc: str, rank: int, start: int, sid: int) -> EvidenceUnit:
@@ -29,3 +33,37 @@ def test_the_next_passage_of_the_quoted_account_may_join_a_little_below_the_new_
     # beyond NEIGHBOUR_MARGIN even the next passage stays out
     nearby.relevance = 0.90 - NEIGHBOUR_MARGIN - 0.01
     assert nearby not in select([lead, nearby], analyse(question), 6, 0.7)
+
+
+@pytest.mark.parametrize(("question", "names"), [
+    ("哪个复盘的项目最后延期交付了？晚了多久？", True),
+    ("哪些資料認為大模型生意更靠銷售與BD？", True),  # traditional script
+    ("开源模型追上闭源，有哪些文章提到？", True),
+    ("Which postmortem ended with the contract stalled?", True),
+    ("Which of the articles mention hallucination?", True),
+    ("这篇文章讲了什么？", False),  # one source, named already
+    ("Which company won the deal?", False),
+    ("哪个部门提出了质检报告的需求？", False),
+])
+def test_a_question_asking_which_source_says_it_is_read_as_such(question: str, names: bool) -> None:
+    assert analyse(question).names_source is names
+    assert not names or analyse(question).synthesis  # each source's best unit is kept
+
+
+def test_an_answer_to_which_source_names_each_source_before_its_quotes() -> None:
+    """"哪个复盘的项目最后延期交付了？" quoted "比原计划晚 12 周" with no word of which postmortem said it."""
+    hits = [_hit("pm", "门店补货助手 POC 延期 12 周交付", "经过", "x"), _hit("a", "甲文", "", "y")]
+    chosen = [_scored(_unit("新范围比原计划晚 12 周上线。", "pm", 0, 1), 0.9, [1, 0]),
+              _scored(_unit("甲文也提到项目延期。", "a", 1, 2), 0.88, [0, 1]),
+              _scored(_unit("要先做约 6 个月的数据治理。", "pm", 0, 3), 0.87, [1, 1])]
+    made = compose(analyse("哪个复盘的项目最后延期交付了？"), chosen, hits, 600)
+    assert [(s.kind, s.text) for s in made.sentences] == [
+        ("label", "《门店补货助手 POC 延期 12 周交付》："), ("lead", "新范围比原计划晚 12 周上线。"),
+        ("point", "要先做约 6 个月的数据治理。"), ("label", "《甲文》："), ("point", "甲文也提到项目延期。")]
+    plain = compose(analyse("项目为什么延期交付了？"), chosen, hits, 600)
+    assert "label" not in [s.kind for s in plain.sentences]
+
+
+def test_the_llm_prompt_asks_for_the_same_source_labels() -> None:
+    assert "each source's title" in answer_shape(analyse("哪些资料提到了用RAG做知识问答？"))
+    assert "each source's title" not in answer_shape(analyse("用RAG做知识问答有什么坑？"))

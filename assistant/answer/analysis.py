@@ -138,6 +138,13 @@ LESSON_CUES = re.compile(r"教训|经验|启示|学到|收获|\b(lessons?|learn(
 EXHAUSTIVE = re.compile(r"所有|全部|一共|完整|每一?[个条项]|都(?:列|写|给|找)|\b(all|every|each|complete|full list)\b")
 # Who does an action and by when: the owner and date of an action item, otherwise cut from its quote.
 OWNERS = re.compile(r"负责人|责任人|谁负责|由谁|截止|期限|时间节点|deadline|\b(owners?|due|responsible)\b")
+# A question asking which source says something ("哪个复盘的项目最后延期交付了？", "哪些资料提到了……？",
+# "Which postmortem ended with the contract stalled?") is answered by naming the sources: each one's
+# title, then what it says (round 16; they were quoted with no word of which document held them).
+NAMES_SOURCE = re.compile(r"哪(?:个|篇|份|些|几个|几篇|几份|一个|一篇|一份)?(?:复盘|文章|资料|来源|案例|报告|报道)"
+                          r"|\bwhich\s+(?:of\s+(?:the|our)\s+)?(?:post-?mortems?|retrospectives?|articles?|sources?"
+                          r"|documents?|docs?|pieces?|reports?|case studies|cases?)\b"
+                          r"|\bin which (?:article|post-?mortem|source|document)\b", re.I)
 ARTEFACT = re.compile(r"清单|检查表|核对表|模板|步骤|待办|\b(check-?lists?|to-?dos?|templates?|playbooks?|steps)\b")
 
 
@@ -163,6 +170,7 @@ class QuestionAnalysis:
     exhaustive: bool = False  # a list question asking for every item ("把所有……都列出来", "list all …")
     owners: bool = False  # asks who owns an action and by when ("带上负责人和截止时间", "with owners and due dates")
     due_by: str = ""  # the last due date a list of actions asks for ("2024年底之前到期的" → 2024-12-31), ISO
+    names_source: bool = False  # asks which source says it (NAMES_SOURCE): the answer names each one
 
     @property
     def english(self) -> bool:
@@ -171,7 +179,7 @@ class QuestionAnalysis:
     @property
     def synthesis(self) -> bool:
         """Questions whose answer should draw on several sources."""
-        return self.qtype in ("list", "compare", "agree") or self.artefact
+        return self.qtype in ("list", "compare", "agree") or self.artefact or self.names_source
 
     def speaks(self, text: str) -> bool:
         """Is the quote in the question's language? A Chinese question is not answered in English
@@ -197,7 +205,8 @@ def analyse(question: str) -> QuestionAnalysis:
                             bool(ARTEFACT.search(normalize(question))),
                             qtype == "list" and bool(EXHAUSTIVE.search(normalize(question))),
                             bool(OWNERS.search(normalize(question))),
-                            due_by(question) if qtype == "list" else "")
+                            due_by(question) if qtype == "list" else "",
+                            bool(NAMES_SOURCE.search(normalize(question))))
 
 
 # "复盘里那个零售项目讲了什么？ / 总结一下《…》这篇 / summary of the … postmortem" asks what one

@@ -151,6 +151,8 @@ def compose(
             if label:
                 body.append(_label(label))
             body += [_quote(p, "point", analysis, numbers, snippets) for p in group]
+    elif analysis.names_source:
+        body = _per_source(lead, points, hits, analysis, numbers, snippets, with_lead=True)
     elif analysis.qtype == "compare" and len({p.unit.doc_id for p in chosen}) > 1:
         body = [_quote(lead, "lead", analysis, numbers, snippets)]
         body += _per_source(lead, points, hits, analysis, numbers, snippets)
@@ -302,17 +304,19 @@ def _side_words(side: str) -> list[tuple[str, ...]]:
 
 def _per_source(
     lead: Scored, points: list[Scored], hits: list[Hit], analysis: QuestionAnalysis,
-    numbers: dict[int, int], snippets: dict[int, str],
+    numbers: dict[int, int], snippets: dict[int, str], with_lead: bool = False,
 ) -> list[AnswerSentence]:
-    """Points grouped under a label per source, sources in order of their best unit."""
+    """Points grouped under a label per source, sources in order of their best unit; `with_lead`:
+    the lead too, first under its own source's label (a question asking which source says it)."""
     out: list[AnswerSentence] = []
+    quoted = [lead, *points] if with_lead else points
     order = list(dict.fromkeys(p.unit.doc_id for p in [lead, *points]))
     for doc_id in order:
-        group = [p for p in points if p.unit.doc_id == doc_id]
+        group = [p for p in quoted if p.unit.doc_id == doc_id]
         if not group:
             continue
         out.append(_label(_source_label(doc_id, hits, analysis)))
-        out += [_quote(p, "point", analysis, numbers, snippets) for p in group]
+        out += [_quote(p, "lead" if p is lead else "point", analysis, numbers, snippets) for p in group]
     return out
 
 
