@@ -145,6 +145,11 @@ NAMES_SOURCE = re.compile(r"哪(?:个|篇|份|些|几个|几篇|几份|一个|�
                           r"|\bwhich\s+(?:of\s+(?:the|our)\s+)?(?:post-?mortems?|retrospectives?|articles?|sources?"
                           r"|documents?|docs?|pieces?|reports?|case studies|cases?)\b"
                           r"|\bin which (?:article|post-?mortem|source|document)\b", re.I)
+# A question asked across the sources ("这类问题在几份资料里是怎么体现的？", "定製化在不同文章裡分別被怎麼評價？",
+# "What do the sources say about …?") wants each source's account, under its title, as NAMES_SOURCE does.
+ACROSS_SOURCES = re.compile(r"各篇|几篇|几份|多篇|不同(?:的)?(?:文章|资料|来源)|各(?:个|份)?(?:资料|文章|来源)|这些(?:文章|资料)"
+                            r"|\b(?:the sources|the articles|the docs|the documents|across (?:the )?(?:docs|documents|sources"
+                            r"|articles)|each (?:source|article|document))\b", re.I)
 ARTEFACT = re.compile(r"清单|检查表|核对表|模板|步骤|待办|\b(check-?lists?|to-?dos?|templates?|playbooks?|steps)\b")
 
 
@@ -171,6 +176,7 @@ class QuestionAnalysis:
     owners: bool = False  # asks who owns an action and by when ("带上负责人和截止时间", "with owners and due dates")
     due_by: str = ""  # the last due date a list of actions asks for ("2024年底之前到期的" → 2024-12-31), ISO
     names_source: bool = False  # asks which source says it (NAMES_SOURCE): the answer names each one
+    across: bool = False  # asked across the sources (ACROSS_SOURCES): each source's quotes under its title
 
     @property
     def english(self) -> bool:
@@ -206,7 +212,8 @@ def analyse(question: str) -> QuestionAnalysis:
                             qtype == "list" and bool(EXHAUSTIVE.search(normalize(question))),
                             bool(OWNERS.search(normalize(question))),
                             due_by(question) if qtype == "list" else "",
-                            bool(NAMES_SOURCE.search(normalize(question))))
+                            bool(NAMES_SOURCE.search(normalize(question))),
+                            bool(ACROSS_SOURCES.search(normalize(question))))
 
 
 # "复盘里那个零售项目讲了什么？ / 总结一下《…》这篇 / summary of the … postmortem" asks what one

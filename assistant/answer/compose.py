@@ -151,7 +151,7 @@ def compose(
             if label:
                 body.append(_label(label))
             body += [_quote(p, "point", analysis, numbers, snippets) for p in group]
-    elif analysis.names_source:
+    elif analysis.names_source or (analysis.across and analysis.qtype != "compare"):
         body = _per_source(lead, points, hits, analysis, numbers, snippets, with_lead=True)
     elif analysis.qtype == "compare" and len({p.unit.doc_id for p in chosen}) > 1:
         body = [_quote(lead, "lead", analysis, numbers, snippets)]

@@ -97,8 +97,8 @@ def answer_shape(analysis: QuestionAnalysis) -> str:
     also = f" It also asks {' and '.join(analysis.also)}: answer every part." if analysis.also else ""
     if analysis.lessons:
         also += " It asks what was learned: lead with the sources' lessons, not the story."
-    if analysis.names_source:
-        also += " It asks which source says it: put each source's title as a label before what that source says."
+    if analysis.names_source or analysis.across:
+        also += " It asks what each source says: put each source's title as a label before what that source says."
     return (f"The question is a {analysis.qtype} question.{also} {shape} {SCRIPTS[analysis.script]} "
             "Plain text only: no Markdown (no **, #, - [ ], links); points as \"1. …[n]\" lines.")
 
