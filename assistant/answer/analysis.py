@@ -84,7 +84,8 @@ MEASURES: tuple[tuple[str, str], ...] = (
 )
 # A question asked across sources names them in the plural ("三个复盘有哪些共同的教训？", "几篇文章怎么看",
 # "across our three postmortems", "do the articles agree"): passages from several documents are
-# what it asks for, so answerability does not read their spread as "no source is about it".
+# what it asks for, so answerability does not read their spread as "no source is about it", and
+# the answer quotes each source under its title (round 16, QuestionAnalysis.across).
 # The sources themselves, not 分别/各自/each, which distribute over anything plural ("下调了几次，分别
 # 调到多少？" asks for figures of one article).
 ACROSS_SOURCES = re.compile(r"各篇|两篇|几篇|(?<![\d一二三四五六七八九十百千万])多篇|[几多]份(?:资料|文档|文章|复盘)|[两三几多]个复盘|不同(?:的)?(?:文章|资料|来源|复盘)"
@@ -145,11 +146,6 @@ NAMES_SOURCE = re.compile(r"哪(?:个|篇|份|些|几个|几篇|几份|一个|�
                           r"|\bwhich\s+(?:of\s+(?:the|our)\s+)?(?:post-?mortems?|retrospectives?|articles?|sources?"
                           r"|documents?|docs?|pieces?|reports?|case studies|cases?)\b"
                           r"|\bin which (?:article|post-?mortem|source|document)\b", re.I)
-# A question asked across the sources ("这类问题在几份资料里是怎么体现的？", "定製化在不同文章裡分別被怎麼評價？",
-# "What do the sources say about …?") wants each source's account, under its title, as NAMES_SOURCE does.
-ACROSS_SOURCES = re.compile(r"各篇|几篇|几份|多篇|不同(?:的)?(?:文章|资料|来源)|各(?:个|份)?(?:资料|文章|来源)|这些(?:文章|资料)"
-                            r"|\b(?:the sources|the articles|the docs|the documents|across (?:the )?(?:docs|documents|sources"
-                            r"|articles)|each (?:source|article|document))\b", re.I)
 ARTEFACT = re.compile(r"清单|检查表|核对表|模板|步骤|待办|\b(check-?lists?|to-?dos?|templates?|playbooks?|steps)\b")
 
 
