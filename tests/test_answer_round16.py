@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 
 from assistant.answer.analysis import analyse
+from assistant.answer.answerability import _scatter
 from assistant.answer.compose import compose
 from assistant.answer.llm_answerer import answer_shape
 from assistant.answer.select import NEIGHBOUR_MARGIN, NEIGHBOUR_SPAN, NEW_SOURCE_MARGIN, select
@@ -74,3 +77,13 @@ def test_the_llm_prompt_asks_for_the_same_source_labels() -> None:
     assert "each source's title" in answer_shape(analyse("哪些资料提到了用RAG做知识问答？"))
     assert "each source's title" in answer_shape(analyse("What do the sources say about RAG?"))
     assert "each source's title" not in answer_shape(analyse("用RAG做知识问答有什么坑？"))
+
+
+def test_a_question_across_the_postmortems_is_read_as_such_by_the_answer_and_by_answerability() -> None:
+    """A second ACROSS_SOURCES pattern once shadowed answerability's: "What lessons do the postmortems
+    give …?" lost its neutral document spread and was refused (round-16 trial, t12)."""
+    question = "What lessons do the postmortems give about what to pin down before committing a team?"
+    assert analyse(question).across
+    top = [_hit(doc, doc, "", "x") for doc in ("pm-a", "pm-b", "pm-c", "pm-d", "pm-e")]
+    assert math.isnan(_scatter(question, top))
+    assert not math.isnan(_scatter("What lessons did the bank project teach?", top))
