@@ -151,6 +151,8 @@ def compose(
             if label:
                 body.append(_label(label))
             body += [_quote(p, "point", analysis, numbers, snippets) for p in group]
+    # which source says it, or what the sources say: each source's title, then its quotes (a compare
+    # question across the sources keeps its own per-source shape below, its lead unlabelled)
     elif analysis.names_source or (analysis.across and analysis.qtype != "compare"):
         body = _per_source(lead, points, hits, analysis, numbers, snippets, with_lead=True)
     elif analysis.qtype == "compare" and len({p.unit.doc_id for p in chosen}) > 1:
@@ -307,7 +309,8 @@ def _per_source(
     numbers: dict[int, int], snippets: dict[int, str], with_lead: bool = False,
 ) -> list[AnswerSentence]:
     """Points grouped under a label per source, sources in order of their best unit; `with_lead`:
-    the lead too, first under its own source's label (a question asking which source says it)."""
+    the lead too, first under its own source's label (a question asking which source says it, or
+    what the sources say)."""
     out: list[AnswerSentence] = []
     quoted = [lead, *points] if with_lead else points
     order = list(dict.fromkeys(p.unit.doc_id for p in [lead, *points]))

@@ -58,12 +58,13 @@ LEAD_COVER = 0.03
 # 0.05); nothing else changed.
 LEAD_COVER_EN = 0.05
 NEW_SOURCE_MARGIN = 0.03
-# A unit near a quoted unit of the lead's passages (within NEIGHBOUR_SPAN characters of its
+# A unit near a quoted unit of the lead's passages (within NEIGHBOUR_SPAN characters of it in its
 # document, about a passage) continues the same account across a chunk boundary, so it may add its
 # passage within NEIGHBOUR_MARGIN rather than NEW_SOURCE_MARGIN. "华东集团试用期间，各部门陆续加了哪些
 # 需求？" quoted the customer's background and left out the next passage's "第 4 周生产部提出……",
-# more than NEW_SOURCE_MARGIN under it. Round 16 on dev: 0.05 lifted citation recall 0.874 → 0.893 and key facts 0.882 →
-# 0.895 at equal precision; 0.07 cost precision, and any unit of the lead's document (no span) more.
+# more than NEW_SOURCE_MARGIN under it. Round 16 on dev: 0.05 lifted citation recall 0.874 → 0.893
+# and key facts 0.882 → 0.895 at equal precision; 0.07 cost precision, and any unit of the lead's
+# document (no span) more. The probes' dev halves pay some precision for it (docs/answers.md).
 NEIGHBOUR_MARGIN = 0.05
 NEIGHBOUR_SPAN = 700
 # A list question asking for every item ("把所有……行动项都列出来", analysis.exhaustive) whose lead is an
