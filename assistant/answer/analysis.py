@@ -194,22 +194,22 @@ def analyse(question: str) -> QuestionAnalysis:
     language = "zh" if CJK.search(question) else "en"
     script = detect_script(question) if language == "zh" else "latin"
     qtype = question_type(question)
-    lessons = bool(LESSON_CUES.search(normalize(question)))
+    folded = normalize(question)  # the cue patterns read the folded question
     sides = compared_sides(question) if qtype == "compare" else ()
     unit = measure(question) if "number" in (qtype, *also_asked(question, qtype)) else duration(question)
     head = asked_for(question) if qtype == "what" else ""
     given = presumed(question) if qtype == "why" else ""
     happened = event(question, qtype) if qtype in ("when", "who", "yesno") else ""
-    return QuestionAnalysis(question, qtype, language, script, also_asked(question, qtype), lessons, sides, unit, head,
+    return QuestionAnalysis(question, qtype, language, script, also_asked(question, qtype),
+                            bool(LESSON_CUES.search(folded)), sides, unit, head,
                             given, asks_latest(question, qtype), happened,
-                            qtype == "what" and bool(SUMMARY.search(normalize(question)))
-                            and not SEVERAL.search(normalize(question)),
-                            bool(ARTEFACT.search(normalize(question))),
-                            qtype == "list" and bool(EXHAUSTIVE.search(normalize(question))),
-                            bool(OWNERS.search(normalize(question))),
+                            qtype == "what" and bool(SUMMARY.search(folded)) and not SEVERAL.search(folded),
+                            bool(ARTEFACT.search(folded)),
+                            qtype == "list" and bool(EXHAUSTIVE.search(folded)),
+                            bool(OWNERS.search(folded)),
                             due_by(question) if qtype == "list" else "",
-                            bool(NAMES_SOURCE.search(normalize(question))),
-                            bool(ACROSS_SOURCES.search(normalize(question))))
+                            bool(NAMES_SOURCE.search(folded)),
+                            bool(ACROSS_SOURCES.search(folded)))
 
 
 # "复盘里那个零售项目讲了什么？ / 总结一下《…》这篇 / summary of the … postmortem" asks what one
