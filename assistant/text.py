@@ -224,6 +224,14 @@ def _word_tags() -> dict[str, str]:
     return tags
 
 
+def context_tags(normalized: str) -> list[tuple[str, str]]:
+    """jieba's words of a text with the part of speech its tagger reads for each in context: a word
+    the dictionary lacks gets the tag of its HMM over words and tags ("跌成白菜价" → 跌成 v)."""
+    import jieba.posseg  # lazy, as _word_tags
+
+    return [(pair.word, pair.flag) for pair in jieba.posseg.dt.cut(normalized) if not pair.word.isspace()]
+
+
 def word_tag(word: str) -> str:
     """jieba's dictionary part-of-speech tag of a word ("n", "nr", "v", …); "" when it is no dictionary word."""
     return _word_tags().get(word, "")

@@ -16,6 +16,7 @@ from assistant.answer.answerability import (
     _doc_spread,
     _guessed_across_grammar,
     _in_corpus,
+    _made_up_verbs,
     _naming_rank,
     _noun_like,
     _scatter,
@@ -123,6 +124,23 @@ def test_a_word_jieba_guessed_across_a_grammar_word_is_no_subject() -> None:
     # Names it guesses hold no grammar word; dictionary words are not guesses at all.
     for word in ("智谱", "千问", "日活", "年假", "豆包", "颈椎"):
         assert not _guessed_across_grammar(word), word
+
+
+def test_a_made_up_word_the_tagger_reads_as_a_verb_is_no_subject() -> None:
+    # Round 17: jieba's tagger reads made-up words with their neighbours. The paraphrase probe's
+    # "一路跌成白菜价" and "能AI出图的设计站" were refused as lacking 跌成 and 出图.
+    assert "跌成" in _made_up_verbs("语音识别的报价怎么就一路跌成白菜价了？")
+    assert "出图" in _made_up_verbs("连最早一批能AI出图的设计站都挂了维护公告")
+    # Names it makes up are read as nouns, and dictionary words are not made up at all.
+    assert not {"智谱", "信创"} & _made_up_verbs("智谱的信创版本卖多少钱？")
+    assert "报价" not in _made_up_verbs("语音识别的报价怎么就一路跌成白菜价了？")
+
+
+def test_a_made_up_verb_is_not_named_missing(spied: tuple[Pipeline, SpyAnswerer]) -> None:
+    pipeline, _ = spied
+    answer = pipeline.answer("试用期结束后的报价怎么就一路跌成白菜价了？")
+    assert "跌成" not in answer.trace["answerability"]["missing"]
+    assert "跌成" not in answer.text
 
 
 class _Vocabulary:
