@@ -105,6 +105,9 @@ def score(question: Question, hits: list[dict[str, Any]], answer: dict[str, Any]
         if not abstained:
             record.metrics.update(m.gold_citation_metrics(question.gold, passages(answer.get("citations", []))))
             record.metrics["lead_evidence"] = m.lead_evidence(lead_text(answer), question.gold)
+            if len(question.gold) > 1:  # several gold documents: how many the answer cites, and shows at all
+                record.metrics.update(m.gold_documents(question.gold, passages(answer.get("citations", [])),
+                                                       passages(answer.get("related", []))))
         else:  # a false abstention: do the passages it lists as possibly related hold gold evidence?
             related = passages(answer.get("related", []))
             record.metrics["related_gold"] = float(m.gold_citation_metrics(question.gold, related)["citation_recall"] > 0)
@@ -213,6 +216,8 @@ def aggregate(records: list[Record]) -> dict[str, Any]:
     out.update({k: _round(m.mean([r.metrics.get(k) for r in answerable if not r.abstained]))
                 for k in CITATION_KEYS})
     out.update({k: _round(m.mean([r.metrics.get(k) for r in answered])) for k in ANSWERED_KEYS})
+    for k in ("gold_docs_cited", "gold_docs_shown"):
+        out[k] = _round(m.mean([r.metrics.get(k) for r in answered]))
     out["language_match"] = _round(m.mean([r.metrics.get("language_match") for r in ok]))
     out["abstain_rate"] = _round(m.mean([r.metrics.get("abstained") for r in ok]))
     abst = m.abstention_metrics([(r.question.answerable, r.abstained) for r in ok])

@@ -147,6 +147,16 @@ def gold_citation_metrics(gold: dict[str, list[str]], cited: Sequence[Passage]) 
     return {"citation_precision": relevant / len(cited), "citation_recall": covered / len(spans)}
 
 
+def gold_documents(gold: dict[str, list[str]], cited: Sequence[Passage], related: Sequence[Passage]) -> dict[str, float]:
+    """For a question with several gold documents: the share of them whose gold evidence a cited
+    passage holds (gold_docs_cited), and the share a cited or listed-as-related passage holds
+    (gold_docs_shown; related passages are shown but not quoted, answer.related)."""
+    def holding(shown: Sequence[Passage]) -> float:
+        return sum(1 for doc, spans in gold.items()
+                   if gold_citation_metrics({doc: spans}, shown)["citation_recall"] > 0) / len(gold)
+    return {"gold_docs_cited": holding(cited), "gold_docs_shown": holding([*cited, *related])}
+
+
 LEAD_SHARED = 10  # folded characters a lead must share with a gold span (about one clause)
 
 

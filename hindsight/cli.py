@@ -189,8 +189,10 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 
 def _print_sources(body: dict[str, Any], question: str) -> None:
-    """The answer's Sources, or an abstention's possibly related passages, as numbered lines."""
-    for heading, sources in (("Sources:", body["citations"]), (_related_heading(question), body.get("related") or [])):
+    """The answer's Sources, then an abstention's possibly related passages or an answer's other
+    sources, as numbered lines."""
+    related = _related_heading(question, answered=not body.get("abstained"))
+    for heading, sources in (("Sources:", body["citations"]), (related, body.get("related") or [])):
         if sources:
             print(f"\n{heading}")
         for cite in sources:
@@ -198,11 +200,11 @@ def _print_sources(body: dict[str, Any], question: str) -> None:
                                 cite["url"] or cite["doc_id"]))
 
 
-def _related_heading(question: str) -> str:
+def _related_heading(question: str, answered: bool) -> str:
     # lazy: see _pipeline.
     from assistant.answer.related import related_heading
 
-    return related_heading(question)
+    return related_heading(question, answered)
 
 
 def _source_lines(n: int, title: str, path: list[str], snippet: str, where: str) -> str:

@@ -80,6 +80,14 @@ def test_gold_span_citation_precision_and_recall() -> None:
     assert m.gold_citation_metrics(gold, [P("x", "无关")]) == {"citation_precision": 0.0, "citation_recall": 0.0}
 
 
+def test_gold_documents_cited_and_shown() -> None:
+    # Round 17: a question with several gold documents; the answer cites one, lists another as related.
+    gold = {"a": ["甲文档的证据"], "b": ["乙文档的证据"], "c": ["丙文档的证据"]}
+    got = m.gold_documents(gold, [P("a", "前文，甲文档的证据。")], [P("b", "乙文档的证据。"), P("x", "无关")])
+    assert got == {"gold_docs_cited": pytest.approx(1 / 3), "gold_docs_shown": pytest.approx(2 / 3)}
+    assert m.gold_documents(gold, [P("x", "无关")], []) == {"gold_docs_cited": 0.0, "gold_docs_shown": 0.0}
+
+
 def test_gold_span_split_across_adjacent_cited_passages_counts_for_both() -> None:
     text = "甲乙丙丁戊己庚辛壬癸子丑寅卯辰巳午未申酉"
     cited = [P("d", text[0:10], 0, 10), P("d", text[10:20], 10, 20), P("d", text[0:4], 0, 4)]

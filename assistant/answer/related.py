@@ -24,17 +24,22 @@ from assistant.text import CJK, clip, plain_passage
 SNIPPET_CHARS = 120  # a whole sentence, usually: the snippet is the hint of what the passage says
 # What every surface shows above them (English, Chinese): they are no citations.
 RELATED_HEADINGS = ("Possibly related (these may not answer it):", "可能相关的资料（未必回答了这个问题）：")
+# ... and above the other sources an answer to a question asked across the sources lists (other_sources).
+OTHER_HEADINGS = ("Other sources on this, not quoted above (they may not answer it):",
+                  "其他谈到这个话题的资料（上文未引用，未必回答了这个问题）：")
 
 
-def related_heading(question: str) -> str:
-    """The heading in the question's language and script, as the abstention reason above it."""
-    return in_question_script(RELATED_HEADINGS[1], question) if CJK.search(question) else RELATED_HEADINGS[0]
+def related_heading(question: str, answered: bool = False) -> str:
+    """The heading in the question's language and script, as the abstention reason above it; for an
+    answer's other sources (`answered`), the heading that says they are not quoted."""
+    english, chinese = OTHER_HEADINGS if answered else RELATED_HEADINGS
+    return in_question_script(chinese, question) if CJK.search(question) else english
 
 
-def related_sources(query: Query, hits: list[Hit], index: LoadedIndex, limit: int) -> list[Citation]:
-    """Up to `limit` hits, best first, as numbered sources, each with its sentence closest to the
-    question; a passage whose every sentence an earlier one already shows is skipped (overlapping
-    chunks of one document share sentences: two entries showed the same one)."""
+def related_sources(query: Query, hits: list[Hit], index: LoadedIndex, limit: int, first: int = 1) -> list[Citation]:
+    """Up to `limit` hits, best first, as sources numbered from `first`, each with its sentence
+    closest to the question; a passage whose every sentence an earlier one already shows is skipped
+    (overlapping chunks of one document share sentences: two entries showed the same one)."""
     sources: list[Citation] = []
     for hit in hits:
         if len(sources) == limit:
@@ -42,8 +47,25 @@ def related_sources(query: Query, hits: list[Hit], index: LoadedIndex, limit: in
         found = closest_sentence(query, hit, index, [c.snippet for c in sources])
         if found is not None:
             snippet, start = found
-            sources.append(Citation(len(sources) + 1, hit, span_section_path(index, hit.chunk, start), snippet))
+            sources.append(Citation(first + len(sources), hit, span_section_path(index, hit.chunk, start), snippet))
     return sources
+
+
+def other_sources(query: Query, hits: list[Hit], cited: Collection[str], index: LoadedIndex, limit: int,
+                  first: int) -> list[Citation]:
+    """The best passage of each document among `hits` that the answer does not cite (`cited`: its
+    documents), as related sources numbered from `first`. A question asked across the sources
+    ("几篇文章怎么看……", "What do the sources say about …?") whose answer quotes one of them still shows
+    the others that came up, as possibly related: the round-16 blind trial's main complaint was such
+    answers quoting one source, and quoting the others' best sentences as points cost dev citation
+    precision (docs/answers.md, round 16)."""
+    seen = set(cited)
+    best: list[Hit] = []
+    for hit in hits:
+        if hit.chunk.doc_id not in seen:
+            seen.add(hit.chunk.doc_id)
+            best.append(hit)
+    return related_sources(query, best, index, limit, first)
 
 
 def closest_sentence(

@@ -15,7 +15,7 @@ from assistant.answer.base import Answerer, Context, Delta
 from assistant.answer.condense import Condenser, HeuristicCondenser, create_condenser
 from assistant.answer.extractive import ExtractiveAnswerer
 from assistant.answer.llm_answerer import create_llm_answerer
-from assistant.answer.related import related_sources
+from assistant.answer.related import other_sources, related_sources
 from assistant.core.settings import Settings
 from assistant.core.types import Answer, Hit
 from assistant.embed.embedder import Embedder, create_query_embedder
@@ -117,7 +117,7 @@ class Pipeline:
         """A cited answer (or an abstention) for a question."""
         ctx = self._context(question, filters=filters, mode=mode, history=history)
         started = time.perf_counter()  # the answer stage: deciding whether to answer, then composing
-        answer = self._abstention(ctx) or self.answerer.answer(ctx)
+        answer = self._abstention(ctx) or self._with_others(ctx, self.answerer.answer(ctx))
         answer.trace["answer_ms"] = round((time.perf_counter() - started) * 1000, 3)
         return answer
 
@@ -132,7 +132,8 @@ class Pipeline:
             yield Delta(abstained.text)
             yield abstained
             return
-        yield from self.answerer.answer_stream(ctx)
+        for part in self.answerer.answer_stream(ctx):
+            yield self._with_others(ctx, part) if isinstance(part, Answer) else part
 
     def _abstention(self, ctx: Context) -> Answer | None:
         """The one abstention decision, made before any answerer runs; None means answer."""
@@ -146,6 +147,20 @@ class Pipeline:
         related = related_sources(ctx.query, hits, ctx.index, self.settings.related_sources) if decision.on_topic else []
         return Answer(decision.reason, [], [], abstained=True, answerer=self.answerer.name, trace=ctx.trace,
                       related=related)
+
+    def _with_others(self, ctx: Context, answer: Answer) -> Answer:
+        """An answer to a question asked across the sources, with the other documents among its
+        passages listed as possibly related (related.other_sources); any other answer as it is."""
+        analysis = analyse(ctx.question)
+        # Only where the question asks for several sources in words: listing other documents under
+        # list or compare answers (analysis.synthesis) showed 26 on dev, 4 of them gold documents.
+        if answer.abstained or not (analysis.across or analysis.names_source or analysis.qtype == "agree"):
+            return answer
+        hits = ctx.hits[: self.settings.answer_passages]
+        cited = {c.hit.chunk.doc_id for c in answer.citations}
+        answer.related = other_sources(ctx.query, hits, cited, ctx.index, self.settings.related_sources,
+                                       first=len(answer.citations) + 1)
+        return answer
 
     def _context(
         self, question: str, *, k: int | None = None, filters: Filters | None = None, mode: str | None = None,

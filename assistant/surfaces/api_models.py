@@ -180,7 +180,8 @@ class ChatResponse(Open):
     message_id: int
     related: list[CitationOut] = Field(
         default_factory=list,
-        description="an abstention on the sources' subject: the closest passages, which may not answer it")
+        description="an abstention on the sources' subject: the closest passages, which may not answer it; an "
+                    "answer to a question asked across the sources: the other documents' closest passages, not quoted")
 
 
 class DocumentSummary(Open):

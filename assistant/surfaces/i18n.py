@@ -56,6 +56,7 @@ STRINGS: dict[str, tuple[str, str]] = {  # key: (zh, en)
     "copied": ("已复制", "Copied"),
     "abstained": ("未找到依据", "No supporting sources"),
     "related": ("可能相关的资料（未必回答了这个问题）", "Possibly related (these may not answer it)"),
+    "related_other": ("其他谈到这个话题的资料（上文未引用，未必回答了这个问题）", "Other sources on this, not quoted above (they may not answer it)"),
     "unsupported": ("来源不足以支持这句话", "Not supported by its sources"),
     "stopped": ("已停止", "Stopped"),
     "error": ("出错了", "Error"),

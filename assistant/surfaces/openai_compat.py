@@ -14,7 +14,7 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 from assistant.answer.base import in_question_script
-from assistant.answer.related import RELATED_HEADINGS
+from assistant.answer.related import OTHER_HEADINGS, RELATED_HEADINGS
 from assistant.surfaces.openai_models import ChatMessage, CitationOut, HindsightResult
 from assistant.text import CJK, clip
 
@@ -125,10 +125,10 @@ def hindsight_result(body: dict[str, Any]) -> HindsightResult:
 
 def content_tail(question: str, result: HindsightResult, base_url: str) -> str:
     """What follows the answer text: the fallback notice (if any), then the Sources block, or an
-    abstention's possibly related passages."""
+    abstention's possibly related passages, or an answer's other sources (related.other_sources)."""
     notice = f"\n\n{result.notice}" if result.notice else ""
     return (notice + sources_block(question, result.citations, base_url)
-            + sources_block(question, result.related, base_url, RELATED_HEADINGS))
+            + sources_block(question, result.related, base_url, RELATED_HEADINGS if result.abstained else OTHER_HEADINGS))
 
 
 def completion_id() -> str:

@@ -77,7 +77,8 @@ class HindsightResult(BaseModel):
     notice: str | None = Field(default=None, description="e.g. the LLM failed and the sources are quoted")
     related: list[CitationOut] = Field(
         default_factory=list,
-        description="an abstention on the sources' subject: the closest passages, which may not answer it")
+        description="an abstention on the sources' subject: the closest passages, which may not answer it; an "
+                    "answer to a question asked across the sources: the other documents' closest passages, not quoted")
     answerer: str
     conversation_id: str | None = None
     message_id: int | None = None

@@ -218,3 +218,29 @@ def test_an_abstention_on_the_sources_subject_lists_related_passages(
     panel = open_citation(driver, items[0])
     assert verdict["related"][0]["text"][:10] in panel.find_element(By.ID, "source-text").text
     driver.save_screenshot(str(screenshots / "desktop-abstained-related.png"))
+
+
+def test_an_answer_asked_across_the_sources_lists_the_other_documents_under_their_own_heading(
+    driver: Any, live_server: LiveServer, screenshots: Path,
+) -> None:
+    # Round 17: answered from one article; the other documents among its passages are listed after
+    # the answer's sources, numbered after them, and no sentence cites them.
+    question = "几篇文章怎么看试用期？"
+    verdict = httpx.post(f"{live_server.url}/api/chat", json={"question": question}, timeout=30).json()
+    assert not verdict["abstained"] and verdict["citations"] and verdict["related"]
+    viewport(driver, 1280, 900)
+    driver.get(live_server.url + "/")
+    answer = ask(driver, question)
+    blocks = answer.find_elements(By.CSS_SELECTOR, ".sources-block")
+    assert [b.get_attribute("class").split()[-1] for b in blocks] == ["sources", "related_other"]
+    heading = blocks[1].find_element(By.TAG_NAME, "h3").text
+    assert heading in ("Other sources on this, not quoted above (they may not answer it)",
+                       "其他谈到这个话题的资料（上文未引用，未必回答了这个问题）")
+    items = blocks[1].find_elements(By.CSS_SELECTOR, ".source-item")
+    assert [i.get_attribute("data-n") for i in items] == [str(c["n"]) for c in verdict["related"]]
+    cited = {c.get_attribute("data-n") for c in answer.find_elements(By.CSS_SELECTOR, ".cite")}
+    assert cited and not cited & {str(c["n"]) for c in verdict["related"]}
+    panel = open_citation(driver, items[-1])
+    assert verdict["related"][-1]["text"][:10] in panel.find_element(By.ID, "source-text").text
+    assert driver.execute_script("return window.__xss === undefined")  # a listed passage's markup stays text
+    driver.save_screenshot(str(screenshots / "desktop-answer-other-sources.png"))

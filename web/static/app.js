@@ -51,8 +51,11 @@ function showAnswer(bubble, answer, turn) {
   }
   parts.push(renderAnswerText(answer, cite));
   if (!answer.abstained && (answer.citations || []).length) parts.push(renderSources(answer.citations, cite));
-  // An abstention on the sources' subject lists the closest passages: no sentence cites them.
-  if (answer.abstained && (answer.related || []).length) parts.push(renderSources(answer.related, cite, "related"));
+  // An abstention on the sources' subject lists the closest passages, and an answer to a question
+  // asked across the sources the other documents' (related.other_sources): no sentence cites them.
+  if ((answer.related || []).length) {
+    parts.push(renderSources(answer.related, cite, answer.abstained ? "related" : "related_other"));
+  }
   parts.push(el("div", { class: "answer-tools" }, copyButton(answer)));
   parts.push(renderFeedback({ ...turn, answer }));
   bubble.replaceChildren(...parts);

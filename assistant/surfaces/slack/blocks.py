@@ -97,11 +97,12 @@ def _source_line(citation: dict[str, Any], base_url: str) -> str:
 
 
 def _related_blocks(result: dict[str, Any], base_url: str, question: str) -> list[dict[str, Any]]:
-    """An abstention's possibly related passages, each with the sentence closest to the question."""
-    related = list(result.get("related") or []) if result.get("abstained") else []
+    """An abstention's possibly related passages, or an answer's other sources (related.other_sources),
+    each with the sentence closest to the question."""
+    related = list(result.get("related") or [])
     if not related:
         return []
-    heading = related_heading(question or str(result.get("answer")))
+    heading = related_heading(question or str(result.get("answer")), answered=not result.get("abstained"))
     lines = [_source_line(c, base_url) + (f"\n_“{escape(str(c['snippet']))[:300]}”_" if c.get("snippet") else "")
              for c in related[:10]]
     return [{"type": "divider"}, {"type": "context", "elements": [{"type": "mrkdwn", "text": escape(heading)}]},
