@@ -87,3 +87,9 @@ def test_a_question_across_the_postmortems_is_read_as_such_by_the_answer_and_by_
     top = [_hit(doc, doc, "", "x") for doc in ("pm-a", "pm-b", "pm-c", "pm-d", "pm-e")]
     assert math.isnan(_scatter(question, top))
     assert not math.isnan(_scatter("What lessons did the bank project teach?", top))
+
+
+def test_each_article_named_with_ge_is_asked_across_the_sources() -> None:
+    # Round 17: 各文章 / 各份资料 name the sources as 各篇 does; 各部门 does not.
+    assert analyse("生態與合作夥伴：各文章怎麼看？").across and analyse("定价问题在各份资料里怎么说？").across
+    assert not analyse("华东集团试用期间，各部门陆续加了哪些需求？").across

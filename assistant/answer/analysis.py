@@ -86,9 +86,10 @@ MEASURES: tuple[tuple[str, str], ...] = (
 # "across our three postmortems", "do the articles agree"): passages from several documents are
 # what it asks for, so answerability does not read their spread as "no source is about it", and
 # the answer quotes each source under its title (round 16, QuestionAnalysis.across).
+# 各文章 / 各份资料 are the sources too (round 17: "生態與合作夥伴：各文章怎麼看？" was answered unlabelled).
 # The sources themselves, not 分别/各自/each, which distribute over anything plural ("下调了几次，分别
 # 调到多少？" asks for figures of one article).
-ACROSS_SOURCES = re.compile(r"各篇|两篇|几篇|(?<![\d一二三四五六七八九十百千万])多篇|[几多]份(?:资料|文档|文章|复盘)|[两三几多]个复盘|不同(?:的)?(?:文章|资料|来源|复盘)"
+ACROSS_SOURCES = re.compile(r"各篇|各(?:个|份)?(?:文章|资料|来源|复盘)|两篇|几篇|(?<![\d一二三四五六七八九十百千万])多篇|[几多]份(?:资料|文档|文章|复盘)|[两三几多]个复盘|不同(?:的)?(?:文章|资料|来源|复盘)"
                             r"|(?:文章|资料|复盘)(?:之间|们)|\b(across|sources|articles|postmortems|documents)\b")
 # A who-question's answer names someone: an alias (化名“天穹云”), an organisation (…公司/集团/
 # 银行/厂商/云) or a role (副总/总监/负责人/CTO…). Not any quoted phrase: "“先做个 Demo”" is none.
