@@ -53,7 +53,7 @@ def feature_rows(
             rows.append([0.0] * len(FEATURES))
             missing.append([])
             continue
-        values, lacking = features(content_terms(q.question, pipeline.glossary), query, hits, index, q.question,
+        values, lacking = features(content_terms(q.question, pipeline.glossary, pipeline.dictionary), query, hits, index, q.question,
                                    pipeline.glossary, offtopic)
         rows.append([values[name] for name in FEATURES])
         missing.append(lacking.all)
@@ -145,7 +145,7 @@ def fit(x: np.ndarray, y: np.ndarray, max_far: float) -> dict[str, Any]:
 def check(pipeline: Pipeline, questions: list[Question]) -> None:
     """Abstention recall and false-abstention rate of the current build's model on questions."""
     x, missing = feature_rows(pipeline, questions)
-    judge = Answerability(pipeline.holder.get().answerability, pipeline.glossary)
+    judge = Answerability(pipeline.holder.get().answerability, pipeline.glossary, pipeline.dictionary)
     y = np.array([0 if q.answerable else 1 for q in questions])
     assert judge.model is not None, "the current build has no answerability model; re-run ingest"
 

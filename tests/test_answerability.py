@@ -30,6 +30,7 @@ from assistant.answer.answerability import (
 from assistant.answer.base import Answerer, Context, Delta
 from assistant.core.settings import Settings
 from assistant.core.types import Answer, Chunk, Hit
+from assistant.retrieve.dictionary import Dictionary
 from assistant.retrieve.glossary import Glossary
 from assistant.service.pipeline import Pipeline
 from assistant.store.build_store import load_index
@@ -415,3 +416,18 @@ def test_the_models_off_topic_references_are_embedded_into_its_build(fake_settin
     model_file.write_text(json.dumps({k: v for k, v in model.items() if k != "offtopic"}))
     run_ingest(settings, HashEmbedder, progress=False)  # a model without references: a build without them
     assert load_index(settings.index_dir).offtopic_vectors is None
+
+
+def test_a_capitalised_english_word_the_dictionary_translates_is_looked_for_in_chinese() -> None:
+    # Round 17: English questions translated from dev ones were refused as lacking "Company" (Company
+    # B), "Companies" (Companies D, E and F) and "Beijing": capitalised mid-sentence, read as names.
+    dictionary = Dictionary.parse(["公司 公司 [gong1 si1] /company/firm/", "商店 商店 [shang1 dian4] /store/shop/"])
+    terms = {t.folded: t for t in content_terms("How does the fintech firm in the article (Company B) charge?",
+                                                  dictionary=dictionary)}
+    assert terms["company"].forms == ("公司",) and terms["company"].entity
+    plural = {t.folded: t for t in content_terms("How do Companies D, E and F make money?", dictionary=dictionary)}
+    assert plural["companies"].forms == ("公司",)
+    # A capitalised word after another is part of a name ("GPT Store"), and a Chinese question's Latin
+    # words are names: neither is looked for by its translation.
+    assert {t.folded: t for t in content_terms("Is the GPT Store worth it?", dictionary=dictionary)}["store"].forms == ()
+    assert {t.folded: t for t in content_terms("OpenAI 推出 GPT Store 之后还有意义吗", dictionary=dictionary)}["store"].forms == ()

@@ -202,3 +202,22 @@ def test_the_paraphrase_probe_is_answerable_in_other_words_quoted_verbatim(corpu
     # `hindsight eval --questions eval/paraphrase_probe.jsonl`; never part of the gate.
     probe = _answerable_probe(PARAPHRASES, {"paraphrase"}, corpus)
     assert {q.split for q in probe} == {"dev", "test"}
+
+
+ENGLISH = ROOT / "eval" / "english_probe.jsonl"
+
+
+def test_the_english_probe_asks_the_dev_splits_chinese_questions_in_english(corpus: dict[str, CorpusDoc]) -> None:
+    # eval/english_probe.jsonl (round 17): each answerable Chinese question of the dev split, asked as an
+    # English-speaking PM would (written from the question alone), with its gold and key facts; scored
+    # with `hindsight eval --questions eval/english_probe.jsonl`; never part of the gate. Both of its
+    # halves come from dev questions: a set to fit English handling on, not to report.
+    probe = load_questions(ENGLISH)
+    source = {q.id: q for q in load_questions(QUESTIONS)}
+    assert len(probe) == 88 and all(q.lang == "en" and q.answerable for q in probe)
+    for q in probe:
+        original = source[q.id.removeprefix("en-")]
+        assert original.split == "dev" and original.lang != "en" and original.answerable
+        assert (q.type, q.gold, q.key_facts) == (original.type, original.gold, original.key_facts)
+        assert not any("\u4e00" <= ch <= "\u9fff" for ch in q.question), q.id
+        assert all(s in corpus[doc_id].body for doc_id, group in q.gold.items() for s in group), q.id

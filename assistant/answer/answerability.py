@@ -28,6 +28,7 @@ from assistant.answer.analysis import ACROSS_SOURCES, NAMES_SOMEONE, NOT_COUNTIN
 from assistant.answer.base import abstain_message, in_question_script
 from assistant.core.types import Hit
 from assistant.index.indexes import Query
+from assistant.retrieve.dictionary import Dictionary, base_forms
 from assistant.retrieve.glossary import Glossary
 from assistant.retrieve.retriever import held_names
 from assistant.store.build_store import LoadedIndex
@@ -144,7 +145,7 @@ class Term:
         return (self.folded, *self.forms)
 
 
-def content_terms(question: str, glossary: Glossary | None = None) -> list[Term]:
+def content_terms(question: str, glossary: Glossary | None = None, dictionary: Dictionary | None = None) -> list[Term]:
     """The question's subject words: jieba words and Latin tokens, minus question scaffolding.
 
     An English question keeps its names and numbers and the phrases the glossary translates
@@ -155,13 +156,18 @@ def content_terms(question: str, glossary: Glossary | None = None) -> list[Term]
     chinese = bool(CJK.search(question))
     phrases = glossary.translations(question) if glossary else []
     terms: list[Term] = []
+    previous = None
     for match in LATIN.finditer(question):
-        token = match.group()
+        token, after = match.group(), previous
+        previous = match
         entity = _entity_like(token, match.start(), question)
         if any(s <= match.start() and match.end() <= e for s, e, _ in phrases):
             continue  # part of a glossary phrase: a term of its own below
         if len(token) > 1 and token.lower() not in EN_STOP and (chinese or entity):
-            terms.append(Term(normalize(token), token, entity, _singular(token)))
+            # ... in an English question, and not after another capitalised word ("GPT Store", a name)
+            worded = not chinese and not (after and question[after.end():match.start()].isspace() and after.group()[0].isupper())
+            terms.append(Term(normalize(token), token, entity,
+                              (*_singular(token), *(_word_senses(token, dictionary) if worded else ()))))
     for start, end, chinese_terms in phrases:
         shown = question[start:end]
         names = [m.group() for m in LATIN.finditer(shown)]
@@ -315,6 +321,19 @@ def _made_up_verbs(question: str) -> frozenset[str]:
                      if not word_tag(word) and (tag == "v" or tag.startswith(GRAMMAR_TAGS)))
 
 
+# A capitalised English word (Company B, Beijing's, the "Basic Security Requirements") is read as a
+# name; when it is a word CC-CEDICT translates, the sources may hold it in Chinese (公司, 北京, 基本).
+TITLE_WORD = re.compile(r"[A-Z][a-z]+")
+
+
+def _word_senses(token: str, dictionary: Dictionary | None) -> tuple[str, ...]:
+    """A capitalised word's primary Chinese senses in CC-CEDICT, as other forms to look for."""
+    if dictionary is None or not TITLE_WORD.fullmatch(token):
+        return ()
+    senses = [s.chinese for form in base_forms(token) for s in dictionary.senses.get(form, ()) if s.primary]
+    return tuple(dict.fromkeys(normalize(c) for c in senses))
+
+
 def _singular(token: str) -> tuple[str, ...]:
     """The acronym a plural like "POCs" stands for, as another form to look for; () otherwise."""
     return (normalize(token[:-1]),) if ACRONYM_PLURAL.fullmatch(token) else ()
@@ -331,18 +350,20 @@ def _entity_like(token: str, start: int, question: str) -> bool:
 class Answerability:
     """Applies one build's fitted model; without one, only a question with no hits or no subject abstains."""
 
-    def __init__(self, model: dict[str, Any] | None, glossary: Glossary | None = None) -> None:
+    def __init__(self, model: dict[str, Any] | None, glossary: Glossary | None = None,
+                 dictionary: Dictionary | None = None) -> None:
         if model is not None and sorted(model.get("weights", {})) != sorted(FEATURES):
             raise ValueError(f"answerability model features {sorted(model.get('weights', {}))} != {sorted(FEATURES)}; "
                              "refit with `python -m eval.fit_answerability` and re-ingest")
         self.model = model
         self.glossary = glossary or Glossary()
+        self.dictionary = dictionary
 
     def decide(self, question: str, query: Query, hits: list[Hit], index: LoadedIndex) -> Decision:
         """The decision for a question given its ranked hits."""
         if not hits:
             return Decision(True, 1.0, abstain_reason(question, []))
-        terms = content_terms(question, self.glossary)
+        terms = content_terms(question, self.glossary, self.dictionary)
         if not terms and CJK.search(question):
             # Only scaffolding ("那后来呢？"): no subject to look up, whatever the cosines say.
             return Decision(True, 1.0, abstain_reason(question, []))

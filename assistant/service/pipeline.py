@@ -184,10 +184,10 @@ class Pipeline:
         judge = self._judges.get(index.build_id)
         if judge is None:
             try:
-                judge = Answerability(index.answerability, self.glossary)
+                judge = Answerability(index.answerability, self.glossary, self.dictionary)
             except ValueError as exc:
                 log.warning("build %s: %s; answerability falls back to its rules (no model)", index.build_id, exc)
-                judge = Answerability(None, self.glossary)
+                judge = Answerability(None, self.glossary, self.dictionary)
             self._judges = {index.build_id: judge}  # one build is served at a time
         return judge
 
