@@ -196,14 +196,13 @@ class HybridRetriever:
         rows = list(hits)
         sentence = self._best_sentences(query, rows)[: s.candidates] if mode != "bm25" and rows else []
         near = self._proximity(query, rows)[: s.candidates] if mode != "dense" and s.proximity_weight else []
-        import os
-        en = not CJK.search(query.text)
-        lx = float(os.environ.get("HS_ENLEX", "1")) if en else 1.0
-        dx = float(os.environ.get("HS_ENDENSE", "1")) if en else 1.0
-        qx = float(os.environ.get("HS_ENQ", "1")) if en else 1.0
-        for weight, ranked in ((s.dense_weight * dx, dense), (s.sentence_weight * dx, sentence),
-                               (s.bigram_weight * lx, lexical), (s.words_weight * lx, words), (s.proximity_weight, near),
-                               (s.question_weight * qx, by_question), (s.question_bm25_weight * qx, by_question_words)):
+        # An English question's lexical tokens are translation guesses; its curated twins are not.
+        english = not CJK.search(query.text)
+        lexical_scale, question_scale = (s.english_lexical_scale, s.english_question_scale) if english else (1.0, 1.0)
+        for weight, ranked in ((s.dense_weight, dense), (s.sentence_weight, sentence),
+                               (s.bigram_weight * lexical_scale, lexical), (s.words_weight * lexical_scale, words),
+                               (s.proximity_weight, near), (s.question_weight * question_scale, by_question),
+                               (s.question_bm25_weight * question_scale, by_question_words)):
             for row, scaled in _min_max(ranked):
                 hits[row].score += weight * scaled
         for attr, ranked in (("dense_rank", dense), ("bm25_rank", lexical)):
