@@ -165,7 +165,7 @@ def content_terms(question: str, glossary: Glossary | None = None, dictionary: D
             continue  # part of a glossary phrase: a term of its own below
         if len(token) > 1 and token.lower() not in EN_STOP and (chinese or entity):
             # ... in an English question, and not after another capitalised word ("GPT Store", a name)
-            worded = not chinese and not (after and question[after.end():match.start()].isspace() and after.group()[0].isupper())
+            worded = not chinese and not _after_capital(after, match, question)
             terms.append(Term(normalize(token), token, entity,
                               (*_singular(token), *(_word_senses(token, dictionary) if worded else ()))))
     for start, end, chinese_terms in phrases:
@@ -324,6 +324,11 @@ def _made_up_verbs(question: str) -> frozenset[str]:
 # A capitalised English word (Company B, Beijing's, the "Basic Security Requirements") is read as a
 # name; when it is a word CC-CEDICT translates, the sources may hold it in Chinese (公司, 北京, 基本).
 TITLE_WORD = re.compile(r"[A-Z][a-z]+")
+
+
+def _after_capital(previous: re.Match[str] | None, match: re.Match[str], question: str) -> bool:
+    """The Latin word right before this one, with only spaces between, is capitalised."""
+    return previous is not None and question[previous.end():match.start()].isspace() and previous.group()[0].isupper()
 
 
 def _word_senses(token: str, dictionary: Dictionary | None) -> tuple[str, ...]:

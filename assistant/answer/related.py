@@ -29,10 +29,15 @@ OTHER_HEADINGS = ("Other sources on this, not quoted above (they may not answer 
                   "其他谈到这个话题的资料（上文未引用，未必回答了这个问题）：")
 
 
+def related_headings(answered: bool) -> tuple[str, str]:
+    """(English, Chinese) headings over an abstention's related passages, or over an answer's other
+    sources (`answered`), which say they are not quoted."""
+    return OTHER_HEADINGS if answered else RELATED_HEADINGS
+
+
 def related_heading(question: str, answered: bool = False) -> str:
-    """The heading in the question's language and script, as the abstention reason above it; for an
-    answer's other sources (`answered`), the heading that says they are not quoted."""
-    english, chinese = OTHER_HEADINGS if answered else RELATED_HEADINGS
+    """The heading in the question's language and script, as the abstention reason above it."""
+    english, chinese = related_headings(answered)
     return in_question_script(chinese, question) if CJK.search(question) else english
 
 

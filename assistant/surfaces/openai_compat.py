@@ -14,7 +14,7 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 from assistant.answer.base import in_question_script
-from assistant.answer.related import OTHER_HEADINGS, RELATED_HEADINGS
+from assistant.answer.related import related_headings
 from assistant.surfaces.openai_models import ChatMessage, CitationOut, HindsightResult
 from assistant.text import CJK, clip
 
@@ -128,7 +128,7 @@ def content_tail(question: str, result: HindsightResult, base_url: str) -> str:
     abstention's possibly related passages, or an answer's other sources (related.other_sources)."""
     notice = f"\n\n{result.notice}" if result.notice else ""
     return (notice + sources_block(question, result.citations, base_url)
-            + sources_block(question, result.related, base_url, RELATED_HEADINGS if result.abstained else OTHER_HEADINGS))
+            + sources_block(question, result.related, base_url, related_headings(not result.abstained)))
 
 
 def completion_id() -> str:
