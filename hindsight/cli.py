@@ -184,20 +184,23 @@ def cmd_ask(args: argparse.Namespace) -> int:
         print(json.dumps(answer.to_json(), ensure_ascii=False, indent=2))
         return 0
     print(answer.text)
-    _print_sources(answer.to_json(), args.question)
+    _print_sources(answer.to_json(), args.question, pipeline.settings.public_url)
     return 0
 
 
-def _print_sources(body: dict[str, Any], question: str) -> None:
+def _print_sources(body: dict[str, Any], question: str, base_url: str) -> None:
     """The answer's Sources, then an abstention's possibly related passages or an answer's other
-    sources, as numbered lines."""
+    sources, as numbered lines. A source with no public URL (a postmortem) links to the web
+    chat's source view of the passage (round-17 trial: a bare slug gave the reader nothing to open)."""
+    from assistant.surfaces.links import citation_view_url  # lazy: see _pipeline.
+
     related = _related_heading(question, answered=not body.get("abstained"))
     for heading, sources in (("Sources:", body["citations"]), (related, body.get("related") or [])):
         if sources:
             print(f"\n{heading}")
         for cite in sources:
-            print(_source_lines(cite["n"], cite["title"], cite.get("section_path", []), cite.get("snippet", ""),
-                                cite["url"] or cite["doc_id"]))
+            print(_source_lines(cite["n"], cite.get("display_title") or cite["title"], cite.get("section_path", []),
+                                cite.get("snippet", ""), cite["url"] or citation_view_url(base_url, cite)))
 
 
 def _related_heading(question: str, answered: bool) -> str:
@@ -231,7 +234,7 @@ def _ask_in_conversation(args: argparse.Namespace, pipeline: Any) -> int:
         print(json.dumps(body, ensure_ascii=False, indent=2))
         return 0
     print(body["answer"])
-    _print_sources(body, args.question)  # as for a question asked alone
+    _print_sources(body, args.question, pipeline.settings.public_url)  # as for a question asked alone
     print(f"\n(conversation {body['conversation_id']}, answered by {body['answerer']})", file=sys.stderr)
     return 0
 

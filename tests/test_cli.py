@@ -194,3 +194,13 @@ def test_search_shows_passages_without_markdown_marks(cli_env: dict[str, str]) -
     assert "合同模板增加排他条款的定价规则" in shown and "- 合同模板" not in shown  # a reader's view
     raw = json.loads(hindsight(cli_env, "search", "合同模板增加排他条款的定价规则", "-k", "1", "--json").stdout)
     assert "- 合同模板" in raw[0]["text"]  # --json stays the verbatim slice its offsets address
+
+
+def test_ask_links_a_source_without_public_url_to_its_source_view(cli_env: dict[str, str]) -> None:
+    # Round-17 trial: a postmortem's source line ended in its bare slug, nothing a reader could open.
+    hindsight(cli_env, "ingest", "--quiet")
+    env = {**cli_env, "HINDSIGHT_PUBLIC_BASE_URL": "https://hindsight.example/"}
+    out = hindsight(env, "ask", "银行项目的排他条款为什么让合同停滞？").stdout
+    links = re.findall(r"^    ([^“\s]\S*)$", out, re.M)  # a source's last line; its quote is “…”
+    assert any(link.startswith("https://hindsight.example/sources/pm-bank-exclusivity?start=") for link in links)
+    assert len(links) == out.count("\n[") and all(link.startswith("https://") for link in links)

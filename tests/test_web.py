@@ -12,6 +12,7 @@ from pathlib import Path
 
 from fastapi.testclient import TestClient
 
+from assistant.surfaces.links import source_view_url
 from assistant.surfaces.routes.web import safe_url
 from hindsight.app import create_app
 from ingest.build import run_ingest
@@ -203,3 +204,18 @@ def test_feedback_export_serves_a_curator(client: TestClient) -> None:
     assert rows[1]["comment"] == "漏掉了验收指标, \"范围\"" and rows[1]["question"] == "为什么试用后丢单"
     assert '"build_id"' in rows[1]["config"]
     assert client.get("/api/feedback", params={"rating": 5}).status_code == 422
+
+
+def test_source_page_marks_the_quoted_sentence_inside_the_passage(client: TestClient) -> None:
+    # The links every text surface writes (links.source_view_url) land on the quoted sentence, so
+    # a point that shares its [n] with others can be checked where it was quoted from.
+    text = client.get("/api/documents/trial-conversion").json()["text"]
+    start = text.index("团队疲于奔命")
+    sentence_end = text.index("。", start) + 1
+    passage_start = text.rfind("\n\n", 0, start) + 2
+    url = source_view_url("", "trial-conversion", passage_start, sentence_end + 5, (start, sentence_end))
+    tree = Tree(client.get(url).text)
+    (sentence,) = [m for m in tree.find("mark") if m.attrs.get("id") == "cited-sentence"]
+    assert sentence.text == text[start:sentence_end] and sentence.attrs["class"] == "sentence-mark"
+    assert [m.attrs["id"] for m in tree.find("mark") if m.attrs.get("id")] == ["cited", "cited-sentence"]
+    assert client.get(f"/sources/trial-conversion?sentence_start=3&sentence_end={len(text) + 1}").status_code == 422

@@ -144,13 +144,15 @@ class Citation:
     """A numbered source in an answer: the cited passage, verbatim at [start, end) of doc_id.
 
     `section_path` and `snippet` (the cited evidence, shortened) let a reader tell two
-    citations of one document apart.
+    citations of one document apart. `display_title` is the title as the answer's own labels
+    write it (《…》 in the question's script); empty means the title as published.
     """
 
     n: int
     hit: Hit
     section_path: list[str] = field(default_factory=list)
     snippet: str = ""
+    display_title: str = ""
 
     def __post_init__(self) -> None:
         if not self.section_path:
@@ -164,6 +166,7 @@ class Citation:
         data = {"n": self.n, **self.hit.to_json()}
         data["section_path"] = list(self.section_path)
         data["snippet"] = self.snippet
+        data["display_title"] = self.display_title or data["title"]
         for rank in ("dense_rank", "bm25_rank"):
             data.pop(rank)
         data["source"] = meta.get("source") or meta.get("author")

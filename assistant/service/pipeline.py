@@ -11,7 +11,7 @@ from typing import Any
 
 from assistant.answer.analysis import analyse
 from assistant.answer.answerability import Answerability
-from assistant.answer.base import Answerer, Context, Delta
+from assistant.answer.base import Answerer, Context, Delta, in_question_script
 from assistant.answer.condense import Condenser, HeuristicCondenser, create_condenser
 from assistant.answer.extractive import ExtractiveAnswerer
 from assistant.answer.llm_answerer import create_llm_answerer
@@ -26,6 +26,7 @@ from assistant.retrieve.dictionary import Dictionary
 from assistant.retrieve.glossary import Glossary
 from assistant.retrieve.retriever import Filters, HybridRetriever
 from assistant.store.build_store import IndexUnavailable, LoadedIndex, current_target, load_index
+from assistant.text import CJK
 
 log = logging.getLogger(__name__)
 
@@ -117,7 +118,7 @@ class Pipeline:
         """A cited answer (or an abstention) for a question."""
         ctx = self._context(question, filters=filters, mode=mode, history=history)
         started = time.perf_counter()  # the answer stage: deciding whether to answer, then composing
-        answer = self._abstention(ctx) or self._with_others(ctx, self.answerer.answer(ctx))
+        answer = self._titled(ctx, self._abstention(ctx) or self._with_others(ctx, self.answerer.answer(ctx)))
         answer.trace["answer_ms"] = round((time.perf_counter() - started) * 1000, 3)
         return answer
 
@@ -130,10 +131,10 @@ class Pipeline:
         abstained = self._abstention(ctx)
         if abstained is not None:
             yield Delta(abstained.text)
-            yield abstained
+            yield self._titled(ctx, abstained)
             return
         for part in self.answerer.answer_stream(ctx):
-            yield self._with_others(ctx, part) if isinstance(part, Answer) else part
+            yield self._titled(ctx, self._with_others(ctx, part)) if isinstance(part, Answer) else part
 
     def _abstention(self, ctx: Context) -> Answer | None:
         """The one abstention decision, made before any answerer runs; None means answer."""
@@ -160,6 +161,17 @@ class Pipeline:
         cited = {c.hit.chunk.doc_id for c in answer.citations}
         answer.related = other_sources(ctx.query, hits, cited, ctx.index, self.settings.related_sources,
                                        first=len(answer.citations) + 1)
+        return answer
+
+    @staticmethod
+    def _titled(ctx: Context, answer: Answer) -> Answer:
+        """The answer with each source's title as its labels write it: a traditional question's
+        answer says 《大模型沒過“試用期”》 in its text, and its source list said the simplified
+        title of the same document (round-17 trial: "makes matching and searching awkward").
+        The passages, the snippets and the source view keep the published script."""
+        if CJK.search(ctx.question):
+            for citation in [*answer.citations, *answer.related]:
+                citation.display_title = in_question_script(citation.hit.chunk.title, ctx.question)
         return answer
 
     def _context(

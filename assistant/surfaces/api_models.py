@@ -143,6 +143,7 @@ class CitationOut(Open):
     n: int
     doc_id: str
     title: str
+    display_title: str | None = Field(None, description="the title as the answer's labels write it (the question's script)")
     text: str
     start: int
     end: int

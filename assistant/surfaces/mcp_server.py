@@ -25,12 +25,12 @@ from assistant.service.pipeline import Pipeline
 from assistant.store.build_store import IndexUnavailable, LoadedIndex
 from assistant.surfaces.api_models import MAX_QUESTION_CHARS, FilterModel
 from assistant.surfaces.filters import request_filters
+from assistant.surfaces.links import source_view_url
 from assistant.surfaces.openai_compat import (
     HARD_BREAK,
     citations_out,
     content_tail,
     hindsight_result,
-    span_view_url,
 )
 from assistant.surfaces.openai_models import CitationOut
 from assistant.text import clip, plain_passage
@@ -160,7 +160,7 @@ def build_mcp_server(get_pipeline: Callable[[], Pipeline], max_k: int = 50) -> M
         base = pipeline.settings.public_url
         passages = [Passage(rank=i, score=round(h.score, 6), **{
             key: h.to_json()[key] for key in ("chunk_id", "doc_id", "title", "section", "url", "text")},
-            link=display_url(h.chunk.url) or span_view_url(base, h.chunk.doc_id, h.chunk.start, h.chunk.end))
+            link=display_url(h.chunk.url) or source_view_url(base, h.chunk.doc_id, h.chunk.start, h.chunk.end))
             for i, h in enumerate(hits, start=1)]
         result = SearchResult(query=query, passages=passages)
         return _readable(search_text(result), result)

@@ -11,10 +11,10 @@ from __future__ import annotations
 import re
 import uuid
 from typing import Any
-from urllib.parse import quote, urlencode
 
 from assistant.answer.base import in_question_script
 from assistant.answer.related import related_headings
+from assistant.surfaces.links import source_view_url
 from assistant.surfaces.openai_models import ChatMessage, CitationOut, HindsightResult
 from assistant.text import CJK, clip
 
@@ -83,12 +83,8 @@ def source_label(citation: CitationOut) -> str:
     """Title › section path, without empty sections or a section that repeats the title."""
     sections = citation.section_path or ([citation.section] if citation.section else [])
     title = citation.title or citation.doc_id
-    return " › ".join([title, *[s for s in sections if s and s != title]])
-
-
-def span_view_url(base_url: str, doc_id: str, start: int, end: int) -> str:
-    """The web chat's source view of doc_id with [start, end) highlighted."""
-    return f"{base_url.rstrip('/')}/sources/{quote(doc_id, safe='')}?{urlencode({'start': start, 'end': end})}"
+    shown = citation.display_title or title
+    return " › ".join([shown, *[s for s in sections if s and s not in (title, shown)]])
 
 
 def sources_block(question: str, citations: list[CitationOut], base_url: str,
@@ -107,7 +103,7 @@ def sources_block(question: str, citations: list[CitationOut], base_url: str,
         lines = [f"[{c.n}] {source_label(c)}"]
         if c.snippet:
             lines.append(f"    “{c.snippet}”")
-        lines.append(f"    {c.url or span_view_url(base_url, c.doc_id, c.start or 0, c.end or 0)}")
+        lines.append(f"    {c.url or source_view_url(base_url, c.doc_id, c.start or 0, c.end or 0)}")
         entries.append(HARD_BREAK.join(lines))
     return "\n\n" + "\n\n".join([heading, *entries])
 

@@ -59,6 +59,7 @@ class CitationOut(BaseModel):
     n: int
     doc_id: str
     title: str | None = None
+    display_title: str | None = Field(None, description="the title as the answer's labels write it (the question's script)")
     section: str | None = None
     section_path: list[str] = Field(default_factory=list)
     snippet: str = ""

@@ -101,7 +101,13 @@ def test_ask_cite_rate_and_survive_restart(driver: Any, live_server: LiveServer,
     panel = open_citation(driver, answer.find_elements(By.CSS_SELECTOR, ".cite")[0])
     assert panel.size["width"] == driver.execute_script("return window.innerWidth")
     driver.save_screenshot(str(screenshots / "phone-source.png"))
+    # The panel's "open page" link lands on the same quoted sentence (links.source_view_url).
+    page = panel.find_element(By.CSS_SELECTOR, ".page-link").get_attribute("href")
+    shown = panel.find_element(By.ID, "cited-sentence").text
     driver.find_element(By.ID, "close-source").click()
+    assert "sentence_start=" in page
+    driver.get(page)
+    assert driver.find_element(By.ID, "cited-sentence").text == shown
 
     live_server.restart()
     rows = httpx.get(f"{live_server.url}/api/feedback", params={"rating": -1}, timeout=10).json()

@@ -321,6 +321,8 @@ def test_composer_keys_and_copy(driver: Any, workspace: LiveServer) -> None:
     copied = button.get_attribute("data-copied")
     text = answer.find_element(By.CSS_SELECTOR, ".answer-text").text
     assert copied.startswith(text.split("[")[0]) and "[1]" in copied and "Sources:" in copied
+    # every source can be opened from the pasted text, a postmortem (no public URL) at its source view
+    assert f"{workspace.url}/sources/pm-bank-exclusivity?start=" in copied
 
 
 def slow_quote(body: dict[str, Any]) -> Reply:

@@ -4,7 +4,7 @@ import { el, errorDetail } from "./dom.js";
 import { renderFeedback } from "./feedback.js";
 import { currentFilters, initFilters, loadFilters } from "./filters.js";
 import { t } from "./i18n.js";
-import { closeSource, openSource } from "./panel.js";
+import { closeSource, openSource, sourcePage } from "./panel.js";
 import { renderAnswerText, renderSources } from "./render.js";
 import { readEvents } from "./sse.js";
 
@@ -23,7 +23,9 @@ function onCite(answer) {
 function copyButton(answer) {
   const button = el("button", { type: "button", class: "button small copy-answer" }, t("copy"));
   button.addEventListener("click", async () => {
-    const sources = (answer.citations || []).map((c) => `[${c.n}] ${c.title || c.doc_id}${c.url ? ` ${c.url}` : ""}`);
+    // A source with no public URL (a postmortem) gets its page here: a pasted answer stays checkable.
+    const where = (c) => c.url || new URL(sourcePage(c), window.location.origin).href;
+    const sources = (answer.citations || []).map((c) => `[${c.n}] ${c.display_title || c.title || c.doc_id} ${where(c)}`);
     const text = [answer.answer || "", sources.length ? `\n${t("sources")}:\n${sources.join("\n")}` : ""].join("\n").trim();
     try {
       await navigator.clipboard.writeText(text);

@@ -5,12 +5,22 @@ import { sectionPath } from "./render.js";
 
 let returnFocus = null;
 
-async function fetchView(citation, sentence) {
+function spanParams(citation, sentence) {
   const params = new URLSearchParams({ start: citation.start, end: citation.end });
   if (sentence) {
     params.set("sentence_start", sentence.start);
     params.set("sentence_end", sentence.end);
   }
+  return params;
+}
+
+/** The source page of a citation (the quoted sentence marked when given), as the server's links write it. */
+export function sourcePage(citation, sentence) {
+  return `/sources/${encodeURIComponent(citation.doc_id)}?${spanParams(citation, sentence)}`;
+}
+
+async function fetchView(citation, sentence) {
+  const params = spanParams(citation, sentence);
   const response = await fetch(`/api/documents/${encodeURIComponent(citation.doc_id)}/view?${params}`);
   if (!response.ok) throw new Error(await errorDetail(response));
   return response.json();
@@ -31,14 +41,13 @@ function metaLine(citation, view) {
   return parts;
 }
 
-function links(citation, view) {
+function links(citation, view, sentence) {
   const parts = [];
   const url = safeUrl(citation.url || (view.metadata || {}).url);
   if (url) {
     parts.push(el("a", { href: url, target: "_blank", rel: "noopener noreferrer", class: "doc-link" }, t("open_original")));
   }
-  const page = `/sources/${encodeURIComponent(citation.doc_id)}?start=${citation.start}&end=${citation.end}`;
-  parts.push(el("a", { href: page, target: "_blank", class: "page-link" }, t("open_page")));
+  parts.push(el("a", { href: sourcePage(citation, sentence), target: "_blank", class: "page-link" }, t("open_page")));
   return parts;
 }
 
@@ -50,7 +59,7 @@ export async function openSource(citation, sentence, trigger) {
   returnFocus = trigger || null;
   document.querySelectorAll(".cite.active, .source-item.active").forEach((b) => b.classList.remove("active"));
   if (trigger) trigger.classList.add("active");
-  title.textContent = `[${citation.n}] ${citation.title || citation.doc_id}`;
+  title.textContent = `[${citation.n}] ${citation.display_title || citation.title || citation.doc_id}`;
   panel.hidden = false;
   document.body.classList.add("panel-open");
   panel.dataset.state = "loading";
@@ -58,7 +67,7 @@ export async function openSource(citation, sentence, trigger) {
   try {
     const view = await fetchView(citation, sentence);
     document.getElementById("source-meta").replaceChildren(...metaLine(citation, view));
-    document.getElementById("source-links").replaceChildren(...links(citation, view));
+    document.getElementById("source-links").replaceChildren(...links(citation, view, sentence));
     // Rendered by the server with markdown-it, raw HTML disabled: all document text arrives escaped.
     textBox.replaceChildren(...new DOMParser().parseFromString(view.html, "text/html").body.childNodes);
     panel.dataset.docId = citation.doc_id;

@@ -9,8 +9,8 @@ function citeButton(citation, n, sentenceIndex, onCite) {
   if (!citation) return document.createTextNode(`[${n}]`);
   return el("button", {
     type: "button", class: "cite", dataset: { n: String(n) },
-    "aria-label": `${t("source")} ${n}: ${citation.title || citation.doc_id}`,
-    title: citation.title || citation.doc_id,
+    "aria-label": `${t("source")} ${n}: ${citation.display_title || citation.title || citation.doc_id}`,
+    title: citation.display_title || citation.title || citation.doc_id,
     onclick: (event) => onCite(citation, sentenceIndex, event.currentTarget),
   }, `[${n}]`);
 }
@@ -114,7 +114,7 @@ export function renderSources(citations, onCite, label = "sources") {
       type: "button", class: "source-item", dataset: { n: String(c.n) },
       onclick: (event) => onCite(c, -1, event.currentTarget),
     }, el("span", { class: "source-n" }, `[${c.n}]`), " ",
-    el("span", { class: "source-title" }, c.title || c.doc_id),
+    el("span", { class: "source-title" }, c.display_title || c.title || c.doc_id),
     path.length ? el("span", { class: "source-section" }, ` › ${path.join(" › ")}`) : null,
     c.doc_type ? el("span", { class: "badge" }, typeLabel(c.doc_type)) : null,
     snippet(c) ? el("span", { class: "source-snippet" }, snippet(c)) : null)));

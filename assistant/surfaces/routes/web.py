@@ -102,8 +102,10 @@ def source_page(
     request: Request, pipeline: PipelineDep,
     doc_id: str = PathParam(max_length=128, pattern=DOC_ID_PATTERN),
     start: int | None = Query(None, ge=0), end: int | None = Query(None, ge=0),
+    sentence_start: int | None = Query(None, ge=0), sentence_end: int | None = Query(None, ge=0),
 ) -> HTMLResponse:
-    """A document with the cited span [start, end) highlighted (Slack and web links land here)."""
+    """A document with the cited span [start, end) highlighted, and the quoted sentence inside it
+    (links.source_view_url: Slack, the Sources block, the CLI and the web panel land here)."""
     try:
         index = pipeline.holder.get()
     except IndexUnavailable as exc:
@@ -113,10 +115,11 @@ def source_page(
         return render("error.html", 404, message=f"no document {doc_id!r}")
     try:
         passage = cited_span(doc.text, start, end, "passage")
+        sentence = cited_span(doc.text, sentence_start, sentence_end, "sentence-mark")
     except ValueError as exc:
         return render("error.html", 422, message=str(exc))
     # markdown-it escapes all text and drops raw HTML, so its output is safe to embed as is.
-    body = Markup(render_markdown(doc.text, passage))
+    body = Markup(render_markdown(doc.text, passage, sentence))
     return render("source.html", lang=language(request), body_html=body, **document_header(doc))
 
 

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import json
 import re
+from bisect import bisect_right
+from collections.abc import Callable, Sequence
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import quote
 
 from assistant.answer.related import related_heading
+from assistant.surfaces.links import citation_view_url
 from assistant.text import CJK
 
 MARKER = re.compile(r"\[(\d{1,3})\]")
@@ -38,24 +41,41 @@ def link(url: str, label: str) -> str:
     return f"<{target}|{escape(label.replace('|', '¦')).strip() or target}>"
 
 
-def source_url(base_url: str, citation: dict[str, Any]) -> str:
-    """The web chat's source view for a citation: the document with the cited span highlighted."""
-    query = urlencode({"start": citation.get("start", 0), "end": citation.get("end", 0)})
-    return f"{base_url}/sources/{quote(str(citation['doc_id']), safe='')}?{query}"
-
-
-def answer_mrkdwn(text: str, citations: list[dict[str, Any]], base_url: str) -> str:
-    """The answer escaped for mrkdwn, each [n] turned into a link to source n's cited span."""
+def answer_mrkdwn(text: str, citations: list[dict[str, Any]], base_url: str,
+                  sentences: Sequence[dict[str, Any]] = ()) -> str:
+    """The answer escaped for mrkdwn, each [n] turned into a link to source n: to the quoted
+    sentence inside its passage when the marker ends a verbatim quote (links.citation_view_url)."""
     by_n = {c["n"]: c for c in citations}
+    owner = _sentence_at(text, sentences)
     out: list[str] = []
     last = 0
     for match in MARKER.finditer(text):
         out.append(escape(text[last:match.start()]))
         citation = by_n.get(int(match.group(1)))
-        out.append(link(source_url(base_url, citation), f"[{citation['n']}]") if citation else escape(match.group()))
+        url = citation_view_url(base_url, citation, owner(match.start())) if citation else ""
+        out.append(link(url, f"[{citation['n']}]") if citation else escape(match.group()))
         last = match.end()
     out.append(escape(text[last:]))
     return "".join(out)
+
+
+def _sentence_at(text: str, sentences: Sequence[dict[str, Any]]) -> Callable[[int], dict[str, Any] | None]:
+    """A lookup from an offset in the answer text to the answer sentence written there: the
+    sentences appear in order (base.render_pieces), each with its own markers after it."""
+    starts: list[int] = []
+    found: list[dict[str, Any]] = []
+    cursor = 0
+    for sentence in sentences:
+        at = text.find(str(sentence.get("text") or ""), cursor) if sentence.get("text") else -1
+        if at >= 0:
+            starts.append(at)
+            found.append(sentence)
+            cursor = at + len(str(sentence["text"]))
+
+    def owner(offset: int) -> dict[str, Any] | None:
+        i = bisect_right(starts, offset) - 1
+        return found[i] if i >= 0 else None
+    return owner
 
 
 def split_sections(text: str, limit: int = SECTION_LIMIT) -> list[str]:
@@ -85,7 +105,8 @@ def section_label(citation: dict[str, Any], title: str) -> str:
 
 def _source_line(citation: dict[str, Any], base_url: str) -> str:
     title = str(citation.get("title") or citation["doc_id"])[:150]
-    parts = [f"*{citation['n']}.* {link(source_url(base_url, citation), title)}"]
+    shown = str(citation.get("display_title") or title)[:150]
+    parts = [f"*{citation['n']}.* {link(citation_view_url(base_url, citation), shown)}"]
     details = [section_label(citation, title)] + [str(citation[k]) for k in ("source", "published") if citation.get(k)]
     details = [d for d in details if d]
     if details:
@@ -129,7 +150,7 @@ def answer_blocks(result: dict[str, Any], base_url: str, question: str = "",
                   show_question: bool = False) -> tuple[str, list[dict[str, Any]]]:
     """(fallback text, blocks) for an answer JSON from ChatService.ask."""
     citations = [] if result.get("abstained") else list(result.get("citations") or [])
-    body = answer_mrkdwn(str(result.get("answer") or ""), citations, base_url)
+    body = answer_mrkdwn(str(result.get("answer") or ""), citations, base_url, result.get("sentences") or ())
     blocks: list[dict[str, Any]] = []
     if show_question and question:
         blocks.append({"type": "context", "elements": [
