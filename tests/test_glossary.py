@@ -54,6 +54,16 @@ def test_inflected_and_hyphenated_forms_match_their_entry(tmp_path: Path) -> Non
         assert glossary.expand(unchanged) == unchanged
 
 
+def test_a_two_letter_acronym_matches_its_plural_and_nothing_longer(tmp_path: Path) -> None:
+    path = tmp_path / "glossary.tsv"
+    path.write_text("pm\t产品经理\nit department\t信息部\n", encoding="utf-8")
+    glossary = Glossary.load(path)
+    assert glossary.expand("What should PMs do?") == "What should PMs do? 产品经理"
+    assert glossary.uncovered_words("What should PMs do?") == []
+    for unchanged in ("PMF", "pmo", "its department"):  # another word; a phrase's short word stays exact
+        assert glossary.expand(unchanged) == unchanged
+
+
 ROOT = Path(__file__).resolve().parents[1]
 NAMES_BLOCK = "# Companies, products and people"  # names the corpus may lack, on purpose (answerability)
 
@@ -134,6 +144,15 @@ def test_the_shipped_glossary_knows_pm_and_added_requirements() -> None:
     """"PM" alone made the question look out of scope ("The sources do not mention PM.")."""
     expanded = Glossary.load(Settings().glossary_path).expand("What should a PM do when the customer keeps adding requirements?")
     assert "产品经理" in expanded and "新增需求" in expanded
+
+
+def test_the_shipped_glossary_reads_ready_as_prepared_not_willing() -> None:
+    """Round 18 (docs/retrieval.md): "ready" alone had no entry, and CC-CEDICT's only corpus word for
+    it is 愿意 (willing, a secondary sense), so "is customers' data ready?" missed the postmortem
+    whose title says the data 不具备."""
+    expanded = Glossary.load(Settings().glossary_path).expand("Is the customer's data ready for an LLM?")
+    assert "准备" in expanded and "具备" in expanded
+    assert Glossary.load(Settings().glossary_path).uncovered_words("Is the data ready?") == []
 
 
 def test_month_names_and_durations_are_written_as_the_sources_write_them() -> None:

@@ -125,8 +125,10 @@ def duration(question: str) -> str:
 
 @lru_cache(maxsize=32)
 def figure(unit: str) -> re.Pattern[str]:
-    """A numeral followed by the unit: "12 周", "三个月"; not the "024" of "2024 年"."""
-    return re.compile(rf"(?<![\d.])(?:\d{{1,3}}(?:\.\d+)?|[一二三四五六七八九十两百千]+)\s*(?:{unit})")
+    """A numeral followed by the unit: "12 周", "三个月"; not the "024" of "2024 年", nor a rate
+    ("两天一小会", "三个月一次": every two days, not two days; round-18 trial, where "拖了多少天？"
+    led with a team's meeting rhythm)."""
+    return re.compile(rf"(?<![\d.])(?:\d{{1,3}}(?:\.\d+)?|[一二三四五六七八九十两百千]+)\s*(?:{unit})(?!\s*一)")
 
 
 # A question about what was learned, whatever its type: postmortems answer it in their lessons.

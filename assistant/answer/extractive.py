@@ -19,6 +19,7 @@ from assistant.answer.units import evidence_units, span_section_path
 from assistant.core.settings import Settings
 from assistant.core.types import POSTMORTEM_SECTIONS, Answer, AnswerSentence, Citation, Hit
 from assistant.retrieve.glossary import Glossary
+from assistant.retrieve.retriever import asked_kind
 from assistant.store.build_store import LoadedIndex
 from assistant.text import fold_compact, normalize
 
@@ -132,7 +133,9 @@ class ExtractiveAnswerer(Answerer):
         aside = (_backgrounds(hits, roles) | _advice_in_why(hits, roles, analysis) | _accounts_in_how(hits, roles, analysis)
                  | _unnamed_sections(hits, analysis) | _advice_in_facts(hits, analysis))
         phrases = [terms for _, _, terms in self.glossary.translations(ctx.question)] if analysis.english else []
-        scored = score_units(units, analysis, ctx.query, ctx.index, answering, roles, aside, phrases)
+        kind = asked_kind(ctx.question)
+        named = {rank for rank, hit in enumerate(hits) if kind and hit.chunk.metadata.get("doc_type") == kind}
+        scored = score_units(units, analysis, ctx.query, ctx.index, answering, roles, aside, phrases, named)
         said = previous_answer(ctx.history)
         for s in scored:  # a follow-up's lead should not be what the previous answer said (select.LEAD_SAID)
             s.said = bool(said) and _core(s.unit.text) in said

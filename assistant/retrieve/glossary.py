@@ -18,9 +18,13 @@ def phrase_pattern(phrase: str) -> re.Pattern[str]:
     "domain-knowledge" matches "domain knowledge"), and each English word of three or more
     letters matches its regular inflections: plural and third person (-s, -es, -ies), past
     (-ed, -d, -ied) and -ing, with a final "e" or "y" dropped where English drops it
-    (vendor → vendors, poach → poaching, price → priced, company → companies).
+    (vendor → vendors, poach → poaching, price → priced, company → companies). A two-letter entry
+    is an acronym and matches its plural (PM → PMs: the round-18 trial's "what did we conclude PMs
+    should do" matched nothing and was refused as "The sources do not mention PMs.").
     """
     words = [w for w in re.split(r"[\s-]+", phrase.strip().lower()) if w]
+    if len(words) == 1 and len(words[0]) == 2 and words[0].isalpha():
+        return re.compile(rf"(?<!\w){re.escape(words[0])}s?(?!\w)", re.I)
     body = r"[\s-]+".join(_inflected(w) for w in words)
     return re.compile(rf"(?<!\w){body}(?!\w)", re.I)
 

@@ -291,7 +291,9 @@ class HybridRetriever:
 # names a source, so nothing there measures it (docs/retrieval.md round 15).
 NAMED_LIFT = 0.5
 # How users name the two kinds of source (ingest's doc_type): our postmortems, and the articles.
-POSTMORTEM_CUE = re.compile(r"复盘|復盤|檢討|检讨|\bpost-?mortems?\b|\bretrospectives?\b|我们的项目|我們的專案|我们过去"
+# "我们自己做过的项目" as well as "我们的项目" (round-18 trial: it was answered from an article's anecdote).
+POSTMORTEM_CUE = re.compile(r"复盘|復盤|檢討|检讨|\bpost-?mortems?\b|\bretrospectives?\b|我们过去"
+                            r"|我[们們](?:自己)?(?:做过|做過|经手过?|經手過?|交付过|交付過)?的(?:项目|項目|專案)"
                             r"|\bour (?:own )?projects?\b", re.I)
 ARTICLE_CUE = re.compile(r"文章|外部|公开|公開|\barticles?\b|\bpublic\b|\bexternal\b|\bpress\b", re.I)
 
