@@ -29,16 +29,18 @@ ONE_OF = r"(company|vendor|firm|competitor|provider|customer|client|bank|person|
 # trial): 点解 why, 几多 how much, 边个 / 边间 who / which one, 点样 / 点算 how, 系咪 / 有冇 yes-no.
 TYPE_CUES: tuple[tuple[str, tuple[str, ...], str], ...] = (
     ("compare", ("区别", "差异", "异同", "相比", "对比", "比较", "有何不同", "有什么不同", "哪个更"),
-     r"\b(compare[sd]?|comparison|differ(ence|ent)?s?|versus|vs\.?)\b|\b[\w-]+\s+and\s+[\w-]+\b.*\bdifferently\b"),
+     r"\b(compare[sd]?|comparison|contrast(s|ed|ing)?|differ(ence|ent)?s?|versus|vs\.?)\b|\b[\w-]+\s+and\s+[\w-]+\b.*\bdifferently\b"),
     ("agree", ("一致吗", "是否一致", "看法一致", "观点一致", "同意", "矛盾", "分歧", "看法相同", "说法一样"),
      r"\b(agree|disagree|consistent|contradict\w*)\b"),
     # 为啥 / 咋会 are how people type 为什么 / 怎么会 into a chat (round 8).
-    ("why", ("为什么", "为何", "原因", "怎么会", "何以", "根因", "导致", "为啥", "咋会", "怎么被", "点解"),
+    # "是怎么产生的" asks where something came from, not how to do it (round 19)
+    ("why", ("为什么", "为何", "原因", "怎么会", "何以", "根因", "导致", "为啥", "咋会", "怎么被", "点解",
+             "怎么产生的", "如何产生的", "怎么形成的", "如何形成的", "怎么来的", "从何而来"),
      r"\b(why|reasons?|causes?|caused)\b"),
     ("list", ("哪些", "哪几", "列举", "列出", "都有什么", "有几种"),
      rf"\b(which(?!\s+{ONE_OF})|list|name the|what are the)\b"),
     ("number", ("多少", "几个", "几次", "几家", "几人", "几周", "几个月", "比例", "金额", "百分之", "几多"),
-     r"\b(how (many|much)|what percentage|what share|how large)\b"),
+     r"\b(how (many|much|large|big|often|expensive)|what percentage|what share)\b"),
     # who before how (round 7c): "是谁点名要排产建议的？" asks for a person; 建议 there is a noun.
     ("who", ("谁", "哪家", "哪个公司", "哪个团队", "哪个部门", "哪位", "边个", "边间"), rf"\b(who(m|se)?|which\s+{ONE_OF})"),
     # Round 8, how PMs type: 咋 (咋办/咋整/咋弄) is a colloquial 怎么; "要注意什么 / 注意事项" asks what
@@ -47,9 +49,11 @@ TYPE_CUES: tuple[tuple[str, tuple[str, ...], str], ...] = (
     ("how", ("怎么", "如何", "怎样", "应该", "建议", "做法", "办法", "避免", "应对", "要不要", "该不该",
              "需不需要", "有没有必要", "值不值得", "是否需要", "咋", "注意什么", "注意哪些", "注意事项",
              "要注意", "需要注意", "清单", "检查表", "模板", "步骤", "点样", "点算"),
-     r"\b(how(?!\s+(long|many|much|large)\b)|should|advice|advise|recommend\w*|avoid|steps?|"
+     # "how" before a measure asks for a figure or a time, not what to do ("How big was the chain,
+     # and how much …?" read its first ask as advice; round 19)
+     r"\b(how(?!\s+(long|many|much|large|big|often|expensive|early|late|soon|far|old|small)\b)|should|advice|advise|recommend\w*|avoid|steps?|"
      r"check-?lists?|to-?do|templates?|playbook|watch out)\b"),
-    ("when", ("什么时候", "何时", "哪年", "哪一年", "多久", "多长时间"), r"\b(when|how long)\b"),
+    ("when", ("什么时候", "何时", "哪年", "哪一年", "多久", "多长时间"), r"\b(when|how (long|early|late|soon))\b"),
     ("yesno", ("是否", "是不是", "有没有", "能不能", "会不会", "吗", "系咪", "系唔系", "有冇"),
      r"^(is|are|does|do|did|can|could|was|were|has|have|will)\b"),
 )

@@ -33,7 +33,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from assistant.answer.analysis import QuestionAnalysis, denial, to_script
-from assistant.answer.select import Scored
+from assistant.answer.select import Scored, answers_ask, two_asks
 from assistant.answer.units import EvidenceUnit
 from assistant.core.types import AnswerSentence, Citation, Hit
 from assistant.retrieve.glossary import Glossary
@@ -108,6 +108,13 @@ ONE_SIDE = {  # compare questions one of whose sides no retrieved passage names 
     "hant": "資料中沒有談到「{absent}」，無法直接比較；以下是關於「{present}」的內容：",
     "latin": "The sources do not mention {absent}, so they cannot compare the two; this is what they say about {present}:",
 }
+# The label above a why-and-how answer's second group of points (select.two_asks): "原因是什么？又该
+# 如何预防？" reads the causes, then what to do about them.
+ASK_LABELS = {
+    "hans": {"why": "原因：", "how": "怎么做："},
+    "hant": {"why": "原因：", "how": "怎麼做："},
+    "latin": {"why": "Why:", "how": "What to do:"},
+}
 STANCE_TAGS = {  # a source's stance, shown on its label when the sources disagree; "aside": a
     # source whose quotes do not address the question (always shown, it takes no stance)
     "hans": {"affirmative": "（肯定）", "negative": "（否定或保留）", "aside": "（未直接谈及此问题）"},
@@ -135,7 +142,9 @@ def compose(
     snippets: dict[int, str] = {}
     # A Chinese question gets no English-prose quote while a Chinese one is left (the language rule).
     chosen = [s for s in chosen if analysis.speaks(s.unit.text)] or chosen
-    lead, *points = _list_order(chosen, hits) if analysis.qtype == "list" else chosen
+    asks = two_asks(analysis)
+    grouped = by_ask(chosen, asks) if asks and analysis.qtype != "list" else None
+    lead, *points = _list_order(chosen, hits) if analysis.qtype == "list" else grouped or chosen
     if analysis.summary:  # what one source says (round 8): its points in the source's order, so a
         # postmortem reads background → account → cause → lessons, not by relevance
         points = sorted(points, key=lambda s: (s.unit.doc_id, s.unit.start))
@@ -158,6 +167,12 @@ def compose(
     elif analysis.qtype == "compare" and len({p.unit.doc_id for p in chosen}) > 1:
         body = [_quote(lead, "lead", analysis, numbers, snippets)]
         body += _per_source(lead, points, hits, analysis, numbers, snippets)
+    elif asks and grouped:
+        body = [_quote(lead, "lead", analysis, numbers, snippets)]
+        for p in points:
+            if p is next((q for q in points if answers_ask(q.unit, asks[1])), None):
+                body.append(_label(ASK_LABELS[analysis.script][asks[1]]))
+            body.append(_quote(p, "point", analysis, numbers, snippets))
     else:
         body = [_quote(lead, "lead", analysis, numbers, snippets)]
         if points and analysis.english:
@@ -173,6 +188,15 @@ def compose(
     closing = _glosses(analysis, [lead, *points], glossary, share)
     citations = [Citation(n, hits[rank], snippet=snippets[rank]) for rank, n in numbers.items()]
     return Composition(frames + body + closing, citations)
+
+
+def by_ask(chosen: list[Scored], asks: tuple[str, str]) -> list[Scored] | None:
+    """A why-and-how answer in the question's order: the units answering its first ask (the lead
+    among them), those answering neither, then those answering the second (shown under its
+    ASK_LABELS label); each group best first. None when one group would be empty (no label then)."""
+    second = [s for s in chosen if answers_ask(s.unit, asks[1])]
+    first = sorted((s for s in chosen if s not in second), key=lambda s: not answers_ask(s.unit, asks[0]))
+    return [*first, *second] if first and second else None
 
 
 def _list_order(chosen: list[Scored], hits: list[Hit]) -> list[Scored]:
@@ -416,7 +440,8 @@ def _frames(
     if read_as:
         frames.append(_frame(f"(Read as: {read_as})" if analysis.english else f"（按“{read_as}”理解）"))
     if analysis.english and english:
-        verbs = LESSON_FRAME if analysis.lessons else EN_FRAMES.get(analysis.qtype, DEFAULT_FRAME)
+        verbs = (LESSON_FRAME if analysis.lessons else DEFAULT_FRAME if two_asks(analysis)  # "give these reasons" above what to do
+                 else EN_FRAMES.get(analysis.qtype, DEFAULT_FRAME))
         verb = verbs[2] if sources > 1 else verbs[quotes > 1]
         frames.append(_frame(f"{sources} source{'s' if sources > 1 else ''} (in Chinese) {verb}:"))
     return frames

@@ -14,21 +14,15 @@ from collections.abc import Callable
 from assistant.answer.analysis import QuestionAnalysis, analyse, asks, figure
 from assistant.answer.base import Answerer, Context, abstain_message, render_pieces
 from assistant.answer.compose import compose
-from assistant.answer.select import score_units, select
+from assistant.answer.select import ANSWERING_SECTIONS, HEADING, score_units, select
 from assistant.answer.units import evidence_units, span_section_path
 from assistant.core.settings import Settings
-from assistant.core.types import POSTMORTEM_SECTIONS, Answer, AnswerSentence, Citation, Hit
+from assistant.core.types import Answer, AnswerSentence, Citation, Hit
 from assistant.retrieve.glossary import Glossary
 from assistant.retrieve.retriever import asked_kind
 from assistant.store.build_store import LoadedIndex
 from assistant.text import fold_compact, normalize
 
-# The postmortem template's sections that answer a question type: its root cause says why, its
-# lessons and action items say what to do, its lessons what was learned. A why-question about a
-# postmortem quotes its root cause even when the background section (which names the customer)
-# outranks it, and those units get the answer-type cue bonus.
-HEADING = dict(POSTMORTEM_SECTIONS)
-ANSWERING_SECTIONS = {"why": {HEADING["root_cause"]}, "how": {HEADING["lessons"], HEADING["actions"]}}
 LESSONS = {HEADING["lessons"]}
 # A question that names a postmortem's section asks for that section, whatever its type (round 9):
 # "蜀川银行那个项目最后定了哪些行动项？" is a list question, and led with the background's "某西南城商行
@@ -182,8 +176,8 @@ def _answering_section(hit: Hit, top: Hit, analysis: QuestionAnalysis) -> bool:
 
 def _answering_headings(analysis: QuestionAnalysis) -> set[str]:
     """The postmortem sections that answer this question's type, what it asks about and names."""
-    return (ANSWERING_SECTIONS.get(analysis.qtype, set()) | (LESSONS if analysis.lessons else set())
-            | named_sections(analysis.question))
+    asked = set().union(*(ANSWERING_SECTIONS.get(t, set()) for t in (analysis.qtype, *analysis.also)))
+    return asked | (LESSONS if analysis.lessons else set()) | named_sections(analysis.question)
 
 
 def _in_sections(hit: Hit, docs: set[str], headings: set[str]) -> bool:
@@ -197,7 +191,13 @@ def _advice_wanted(analysis: QuestionAnalysis) -> bool:
     Not when it asks what an article says ("……文章建议把精力放在哪里？": the writer's advice, not
     ours) nor how something turned out ("……效果怎么样？")."""
     folded = normalize(analysis.question)
-    return analysis.qtype == "how" and not ARTICLE_ASKED.search(folded) and not HOW_IT_WENT.search(folded)
+    return _asks(analysis, "how") and not ARTICLE_ASKED.search(folded) and not HOW_IT_WENT.search(folded)
+
+
+def _asks(analysis: QuestionAnalysis, qtype: str) -> bool:
+    """One of the question's asks is of this type: "What causes scope creep, and how can we prevent
+    it?" asks why and how, and its answer needs the root cause and the lessons (round-18 trial)."""
+    return qtype in (analysis.qtype, *analysis.also)
 
 
 def _advice_below(index: LoadedIndex, passages: list[Hit], analysis: QuestionAnalysis, floor: float) -> list[Hit]:
@@ -288,7 +288,7 @@ def _backgrounds(hits: list[Hit], roles: set[int]) -> set[int]:
 def _advice_in_why(hits: list[Hit], roles: set[int], analysis: QuestionAnalysis) -> set[int]:
     """A why-question (not about lessons) with a root cause quoted: the lessons and action items
     of the postmortems say what to do, not why; they are set aside."""
-    if analysis.qtype != "why" or analysis.lessons or not roles:
+    if analysis.qtype != "why" or analysis.lessons or _asks(analysis, "how") or not roles:
         return set()
     advice = {HEADING["lessons"], HEADING["actions"]}
     return {rank for rank, hit in enumerate(hits)
@@ -329,8 +329,8 @@ def _accounts_in_how(hits: list[Hit], roles: set[int], analysis: QuestionAnalysi
     if analysis.qtype != "how" or not roles:
         return set()
     answered = {hits[rank].chunk.doc_id for rank in roles}
-    return {rank for rank, hit in enumerate(hits)
-            if hit.chunk.doc_id in answered and hit.chunk.section in (HEADING["timeline"], HEADING["root_cause"])}
+    told = {HEADING["timeline"]} if _asks(analysis, "why") else {HEADING["timeline"], HEADING["root_cause"]}
+    return {rank for rank, hit in enumerate(hits) if hit.chunk.doc_id in answered and hit.chunk.section in told}
 
 
 def role_sections(hits: list[Hit], analysis: QuestionAnalysis) -> set[int]:

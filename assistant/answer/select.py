@@ -28,6 +28,7 @@ import numpy as np
 from assistant.answer.analysis import NAMES_SOMEONE, NEXT, QuestionAnalysis, figure
 from assistant.answer.curated import asked_closeness
 from assistant.answer.units import EvidenceUnit
+from assistant.core.types import POSTMORTEM_SECTIONS
 from assistant.index.indexes import Query
 from assistant.retrieve.retriever import content_weights
 from assistant.store.build_store import LoadedIndex
@@ -154,6 +155,17 @@ MIN_CONTENT = 8
 # A claim that ends by announcing a list ("……来自公司的老客户，……三个项目：") reads worse than one
 # that stands alone: it is quoted, but a sentence saying as much without the lead-in is preferred.
 LEAD_IN = 0.04
+
+# The postmortem template's sections that answer a question type: its root cause says why, its
+# lessons and action items say what to do, its lessons what was learned. A why-question about a
+# postmortem quotes its root cause even when the background section (which names the customer)
+# outranks it, and those units get the answer-type cue bonus.
+HEADING = dict(POSTMORTEM_SECTIONS)
+ANSWERING_SECTIONS = {"why": {HEADING["root_cause"]}, "how": {HEADING["lessons"], HEADING["actions"]}}
+# A question asking both why and how ("……的原因是什么？又该如何预防？"): its answer keeps a unit for
+# each ask and shows the second ask's points under their own label (compose.by_ask).
+CAUSE_AND_CURE = ("why", "how")
+ADVICE = re.compile(r"建议|应该|应当|必须|务必|最好|避免|确保|不要|之前先|要先")
 
 # Answer-type cues: ordinary connectives and markers, in folded (simplified) form.
 TYPE_CUES = {
@@ -574,9 +586,15 @@ def _latest(scored: list[Scored], analysis: QuestionAnalysis | None) -> Scored |
 
 
 def _must_keep(scored: list[Scored], analysis: QuestionAnalysis) -> list[Scored]:
-    """The top passage's best unit, and for synthesis questions the best unit of each source."""
+    """The top passage's best unit; for a question asking why and how, the best unit answering
+    each ask within MARGIN of the best (two_asks); for synthesis questions the best unit of each source."""
     best = scored[0].relevance
     keep = [next((s for s in scored if s.unit.hit_rank == 0), scored[0])]
+    if asks := two_asks(analysis):  # a unit for each ask, when one near the best answers it
+        for ask in asks:
+            answering = [s for s in scored if answers_ask(s.unit, ask) and s.relevance >= best - MARGIN]
+            if answering and not any(answers_ask(s.unit, ask) for s in [scored[0], *keep]):
+                keep.append(answering[0])
     if analysis.synthesis:
         seen = {scored[0].unit.doc_id}
         for s in scored:
@@ -584,6 +602,28 @@ def _must_keep(scored: list[Scored], analysis: QuestionAnalysis) -> list[Scored]
                 seen.add(s.unit.doc_id)
                 keep.append(s)
     return keep
+
+
+def two_asks(analysis: QuestionAnalysis) -> tuple[str, str] | None:
+    """The (first, second) asks of a question asking both why and how, in the question's order."""
+    asked = (analysis.qtype, *analysis.also)
+    if not set(CAUSE_AND_CURE) <= set(asked):
+        return None
+    first = analysis.qtype if analysis.qtype in CAUSE_AND_CURE else next(t for t in asked if t in CAUSE_AND_CURE)
+    return (first, next(t for t in CAUSE_AND_CURE if t != first))
+
+
+def answers_ask(unit: EvidenceUnit, ask: str) -> bool:
+    """A unit answers a why- or a how-ask: a postmortem's section by what it is for (根因 why; 教训,
+    行动项 how); any other unit by holding the ask's marker and not the other's: a cause ("因为……")
+    for why, advice ("应该……", not the "需要" of "需要预投入大量的资源", which tells what happened)
+    for how."""
+    for qtype, sections in ANSWERING_SECTIONS.items():
+        if unit.section in sections:
+            return qtype == ask
+    folded = normalize(unit.text)
+    cause, advice = bool(TYPE_CUES["why"].search(folded)), bool(ADVICE.search(folded))
+    return cause and not advice if ask == "why" else advice and not cause
 
 
 def _similarity(candidate: Scored, chosen: list[Scored]) -> float:
