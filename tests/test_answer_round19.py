@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from assistant.answer.analysis import analyse
+from assistant.answer.analysis import analyse, compared_sides
 from assistant.answer.compose import compose
 from assistant.answer.select import Scored, answers_ask, select, two_asks
 from assistant.answer.units import EvidenceUnit
@@ -83,3 +83,31 @@ def test_a_why_and_how_question_quotes_the_lessons_too(real_pipeline: Pipeline) 
     assert "怎么做：" in answer.text
     why_only = real_pipeline.answer("银行项目的合同为什么停滞了？")
     assert "大投入之前先签框架协议" not in why_only.text, why_only.text
+
+
+def test_a_question_naming_the_root_cause_and_asking_how_keeps_the_lessons(real_pipeline: Pipeline) -> None:
+    # Naming 根因 sets the postmortem's other sections aside (extractive._unnamed_sections), but not
+    # those its other ask needs: the how of "……以后应该怎么避免？" is answered by the lessons.
+    answer = real_pipeline.answer("银行项目合同停滞的根因是什么？以后应该怎么避免？")
+    assert "没有在投入前签框架协议" in answer.text, answer.text
+    assert "大投入之前先签框架协议" in answer.text, answer.text
+
+
+@pytest.mark.parametrize(("question", "qtype"), [
+    ("当时排他条款具体是怎么写的？", "what"),  # what a text says
+    ("试用期失败在文章里是怎么描述的？", "what"),
+    ("排他条款该怎么写？", "how"),  # what to do
+    ("需求蔓延是怎么产生的？", "why"),
+    ("How big was the supermarket chain?", "number"),
+    ("How often did the team meet the customer?", "number"),
+    ("How late was the delivery?", "when"),
+    ("How should we price a POC?", "how"),
+    ("Contrast the bank postmortem with the trial article.", "compare"),
+])
+def test_the_type_of_an_ask(question: str, qtype: str) -> None:
+    assert analyse(question).qtype == qtype
+
+
+def test_a_compared_side_ends_before_what_is_done_with_it() -> None:
+    assert compared_sides("To B和To C做大模型产品最大的区别是什么？") == ("To B", "To C")
+    assert compared_sides("B端和C端的商业模式有什么区别？") == ("B端", "C端")

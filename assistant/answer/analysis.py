@@ -67,8 +67,8 @@ TYPE_CUES: tuple[tuple[str, tuple[str, ...], str], ...] = (
 _SIDE_ZH = r"[\w\u3400-\u9fff](?:[\w\u3400-\u9fff]| (?=[A-Za-z0-9])){0,11}?"
 SIDES_ZH = re.compile(
     rf"(?:^|[，,。？?\s的])({_SIDE_ZH})\s*(?:和|与|跟|(?<![合共相协不如等认赞])同|及|还是|相比于|相比|对比|vs\.?)\s*({_SIDE_ZH})"
-    r"\s*(?=的|在|之间|相比|比较|对比|有什么|有何|有哪些|区别|差异|异同|哪个|谁|各自|分别|[，,？?：:；;。]|$)"
-)
+    r"\s*(?=的|在|之间|相比|比较|对比|有什么|有何|有哪些|区别|差异|异同|哪个|谁|各自|分别|做|搞|[，,？?：:；;。]|$)"
+)  # a side ends before what is done with it: "To B和To C做大模型产品……" compares To B and To C
 OPENING = re.compile(r"(请)?(对比|比较)?(一下)?")
 SIDES_EN = re.compile(
     r"(?:between|compare|comparing)\s+(?:the\s+)?([\w-]+(?:\s[\w-]+)?)\s+(?:and|with|to|vs\.?|versus)\s+(?:the\s+)?([\w-]+(?:\s[\w-]+)?)"
@@ -457,7 +457,8 @@ NOT_COUNTING = re.compile(r"[好这那前后头没]几|没多少")
 FAIRLY = re.compile(r"比较(?=好|合理|合适|稳妥|妥当|靠谱|常见|多|少|大|小|高|低|快|慢|重要|容易|难|有效|划算|理想)")
 # "怎么理解 / 如何解读 X" asks what X means, not what to do (round 15: "……这个漏斗应该怎么理解？" gathered
 # advice); English "how to read / interpret" is left to the English cues.
-EXPLAIN = re.compile(r"(?:怎么|如何|怎样|应该怎么|该怎么)(?=理解|解释|解读|看待)")
+# "……是怎么写的 / 怎么说的 / 怎么描述的" asks what a text says, not what to do (round 19).
+EXPLAIN = re.compile(r"(?:怎么|如何|怎样|应该怎么|该怎么)(?=理解|解释|解读|看待|写的|说的|描述的|规定的|约定的)")
 # Where a message that gives context first ("我们下周要跟一家银行谈试点，对方想先免费做三个月。这种
 # 情况要注意什么？") ends a statement: the ask is the last sentence, after the last 。/！/. .
 STATEMENT_END = re.compile(r"(?<=[。！!])|(?<=\.)\s+")
