@@ -111,3 +111,19 @@ def test_the_type_of_an_ask(question: str, qtype: str) -> None:
 def test_a_compared_side_ends_before_what_is_done_with_it() -> None:
     assert compared_sides("To B和To C做大模型产品最大的区别是什么？") == ("To B", "To C")
     assert compared_sides("B端和C端的商业模式有什么区别？") == ("B端", "C端")
+
+
+def _two_sources(texts: list[str]) -> tuple[list[Scored], list[Hit]]:
+    units = [EvidenceUnit(axis, axis % 2, f"doc-{axis % 2}", axis * 100, axis * 100 + len(text), text, "一、比较")
+             for axis, text in enumerate(texts)]
+    hits = [Hit(Chunk(f"doc-{i}#0", f"doc-{i}", "…", 0, 400, "一、比较", f"文章{i}", None), 1.0 - i / 10) for i in (0, 1)]
+    return [_scored(unit, 0.9 - unit.sentence_id / 100) for unit in units], hits
+
+
+def test_an_english_compare_says_compare_only_when_it_sets_the_sides_apart() -> None:
+    scored, hits = _two_sources(["大模型项目的报价越来越低。", "私有化部署的价格从几百万降到几十万。", "To C产品的付费意愿很低。"])
+    made = compose(analyse("How do the sources compare on pricing?"), scored, hits, 1000)
+    assert made.sentences[0].text == "2 sources (in Chinese) say the following:"
+    scored, hits = _two_sources(["To B客户的决策周期较长。", "To C用户更看重体验。", "To B项目定制化要求高。", "To C产品容错率较高。"])
+    made = compose(analyse("Compare To B and To C customers."), scored, hits, 1000)
+    assert made.sentences[0].text == "2 sources (in Chinese) compare them as follows:", [s.text for s in made.sentences]

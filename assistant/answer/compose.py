@@ -149,12 +149,13 @@ def compose(
         # postmortem reads background → account → cause → lessons, not by relevance
         points = sorted(points, key=lambda s: (s.unit.doc_id, s.unit.start))
     points = _within(points, max_chars - len(lead.unit.text))
+    sided = _by_side(points, analysis, glossary or Glossary()) if analysis.qtype == "compare" else []
     if analysis.qtype == "agree" and len({p.unit.doc_id for p in [lead, *points]}) > 1:
         body = _stance_part(lead, points, hits, analysis, numbers, snippets)
     elif analysis.qtype == "agree" and not analysis.english:  # English: the frame says "1 source"
         body = [_label(ONE_SOURCE[analysis.script]), _quote(lead, "lead", analysis, numbers, snippets)]
         body += [_quote(p, "point", analysis, numbers, snippets) for p in points]
-    elif analysis.qtype == "compare" and (sided := _by_side(points, analysis, glossary or Glossary())):
+    elif analysis.qtype == "compare" and sided:
         body = [_quote(lead, "lead", analysis, numbers, snippets)]
         for label, group in sided:
             if label:
@@ -182,7 +183,8 @@ def compose(
         body.insert(0, _frame(missing))
     sources = len({hits[rank].chunk.doc_id for rank in numbers})
     stance_frame = analysis.qtype == "agree" and sources > 1  # its stance label is the English frame
-    frames = _frames(analysis, sources, read_as, quotes=len(_quotes_of(body)), english=not stance_frame)
+    frames = _frames(analysis, sources, read_as, quotes=len(_quotes_of(body)), english=not stance_frame,
+                     compared=bool(sided))
     if no := denial(analysis, lead.unit.text):
         frames.append(_frame(no))
     closing = _glosses(analysis, [lead, *points], glossary, share)
@@ -433,14 +435,19 @@ def _quotes_of(body: list[AnswerSentence]) -> list[AnswerSentence]:
 
 def _frames(
     analysis: QuestionAnalysis, sources: int, read_as: str | None, quotes: int = 1, english: bool = True,
+    compared: bool = False,
 ) -> list[AnswerSentence]:
     """The read-as frame of a follow-up, then (English, unless `english` is False: an agree answer's
-    stance label counts the sources itself) "2 sources (in Chinese) give these reasons:"."""
+    stance label counts the sources itself) "2 sources (in Chinese) give these reasons:". A compare
+    answer says "compare them" only when it sets the sides apart (`compared`); otherwise it only
+    quotes what the sources say (round-19 trial: "2 sources compare them as follows:" above
+    quotes that compared nothing)."""
     frames = []
     if read_as:
         frames.append(_frame(f"(Read as: {read_as})" if analysis.english else f"（按“{read_as}”理解）"))
     if analysis.english and english:
         verbs = (LESSON_FRAME if analysis.lessons else DEFAULT_FRAME if two_asks(analysis)  # "give these reasons" above what to do
+                 else DEFAULT_FRAME if analysis.qtype == "compare" and not compared
                  else EN_FRAMES.get(analysis.qtype, DEFAULT_FRAME))
         verb = verbs[2] if sources > 1 else verbs[quotes > 1]
         frames.append(_frame(f"{sources} source{'s' if sources > 1 else ''} (in Chinese) {verb}:"))
