@@ -127,3 +127,24 @@ def test_an_english_compare_says_compare_only_when_it_sets_the_sides_apart() -> 
     scored, hits = _two_sources(["To B客户的决策周期较长。", "To C用户更看重体验。", "To B项目定制化要求高。", "To C产品容错率较高。"])
     made = compose(analyse("Compare To B and To C customers."), scored, hits, 1000)
     assert made.sentences[0].text == "2 sources (in Chinese) compare them as follows:", [s.text for s in made.sentences]
+
+
+@pytest.mark.parametrize(("question", "told"), [
+    ("銀行那個項目卡在排他條款上，當時條款具體是怎麼寫的？以後簽約時我們該怎麼談才不會再被綁住？", True),
+    ("What exactly did the exclusivity clause say, and how should we negotiate next time?", True),
+    ("我们下周要跟一家银行谈试点；对方想先免费做三个月，要注意什么？", False),  # context, then one ask
+    ("如何控制需求范围？", False),
+])
+def test_a_how_question_that_also_asks_what_was_said(question: str, told: bool) -> None:
+    assert analyse(question).told is told
+    assert (two_asks(analyse(question)) == ("what", "how")) is told
+
+
+def test_what_was_said_is_quoted_before_what_to_do(real_pipeline: Pipeline) -> None:
+    # A how-question sets the postmortem's timeline aside (extractive._accounts_in_how); asked what
+    # the clause said as well, the timeline answers that ask, and the lessons follow under 怎么做.
+    answer = real_pipeline.answer("银行项目的排他条款当时是怎么写的？以后签约该怎么谈？")
+    assert "三年排他条款" in answer.text, answer.text
+    assert answer.text.index("三年排他条款") < answer.text.index("怎么做：") < answer.text.index("大投入之前先签框架协议")
+    how_only = real_pipeline.answer("银行项目以后签约该怎么谈排他条款？")
+    assert "三年排他条款" not in how_only.text, how_only.text

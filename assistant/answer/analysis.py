@@ -180,6 +180,7 @@ class QuestionAnalysis:
     due_by: str = ""  # the last due date a list of actions asks for ("2024年底之前到期的" → 2024-12-31), ISO
     names_source: bool = False  # asks which source says it (NAMES_SOURCE): the answer names each one
     across: bool = False  # asked across the sources (ACROSS_SOURCES): each source's quotes under its title
+    told: bool = False  # a how-question that also asks what happened or was said (asks_what_was)
 
     @property
     def english(self) -> bool:
@@ -216,7 +217,8 @@ def analyse(question: str) -> QuestionAnalysis:
                             bool(OWNERS.search(folded)),
                             due_by(question) if qtype == "list" else "",
                             bool(NAMES_SOURCE.search(folded)),
-                            bool(ACROSS_SOURCES.search(folded)))
+                            bool(ACROSS_SOURCES.search(folded)),
+                            qtype == "how" and asks_what_was(question))
 
 
 # "复盘里那个零售项目讲了什么？ / 总结一下《…》这篇 / summary of the … postmortem" asks what one
@@ -413,6 +415,18 @@ PARTS = re.compile(
 def asks(question: str) -> list[str]:
     """A question's asks: its parts between PARTS ("…做到多少？当初的目标是多少？" has two)."""
     return [p for p in PARTS.split(question.strip()) if p.strip()]
+
+
+ASKED_APART = re.compile(r"[？?]\s*(?=\S)|,?\s+and\s+(?=(?:why|how|what|when|which|who)\b)", re.I)
+
+
+def asks_what_was(question: str) -> bool:
+    """A question mark closes an ask of its own that no type cue marks: "当时条款具体是怎么写的？以后
+    该怎么谈？" asks what the clause said, then what to do (round-19 trial). Only a part closed by a
+    question mark counts: a statement before the ask ("……谈试点；对方想先免费做三个月，要注意什么？")
+    is context, not an ask."""
+    parts = [p for p in ASKED_APART.split(question.strip()) if p.strip()]
+    return len(parts) > 1 and any(question_type(p) == "what" for p in parts[:-1])
 
 
 def also_asked(question: str, qtype: str) -> tuple[str, ...]:

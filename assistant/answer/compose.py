@@ -111,9 +111,9 @@ ONE_SIDE = {  # compare questions one of whose sides no retrieved passage names 
 # The label above a why-and-how answer's second group of points (select.two_asks): "原因是什么？又该
 # 如何预防？" reads the causes, then what to do about them.
 ASK_LABELS = {
-    "hans": {"why": "原因：", "how": "怎么做："},
-    "hant": {"why": "原因：", "how": "怎麼做："},
-    "latin": {"why": "Why:", "how": "What to do:"},
+    "hans": {"why": "原因：", "how": "怎么做：", "what": "当时的情况："},
+    "hant": {"why": "原因：", "how": "怎麼做：", "what": "當時的情況："},
+    "latin": {"why": "Why:", "how": "What to do:", "what": "What happened:"},
 }
 STANCE_TAGS = {  # a source's stance, shown on its label when the sources disagree; "aside": a
     # source whose quotes do not address the question (always shown, it takes no stance)

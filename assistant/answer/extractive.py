@@ -333,8 +333,11 @@ def _accounts_in_how(hits: list[Hit], roles: set[int], analysis: QuestionAnalysi
     if analysis.qtype != "how" or not roles:
         return set()
     answered = {hits[rank].chunk.doc_id for rank in roles}
-    told = {HEADING["timeline"]} if _asks(analysis, "why") else {HEADING["timeline"], HEADING["root_cause"]}
-    return {rank for rank, hit in enumerate(hits) if hit.chunk.doc_id in answered and hit.chunk.section in told}
+    # ... unless the question asks why as well (the root cause answers it) or what happened (the
+    # timeline does: "当时条款具体是怎么写的？以后该怎么谈？", round 19)
+    aside = {HEADING["timeline"], HEADING["root_cause"]} - (
+        {HEADING["root_cause"]} if _asks(analysis, "why") else set()) - ({HEADING["timeline"]} if analysis.told else set())
+    return {rank for rank, hit in enumerate(hits) if hit.chunk.doc_id in answered and hit.chunk.section in aside}
 
 
 def role_sections(hits: list[Hit], analysis: QuestionAnalysis) -> set[int]:

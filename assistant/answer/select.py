@@ -25,7 +25,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from assistant.answer.analysis import NAMES_SOMEONE, NEXT, QuestionAnalysis, figure
+from assistant.answer.analysis import (
+    NAMES_SOMEONE,
+    NEXT,
+    QuestionAnalysis,
+    asks,
+    figure,
+    question_type,
+)
 from assistant.answer.curated import asked_closeness
 from assistant.answer.units import EvidenceUnit
 from assistant.core.types import POSTMORTEM_SECTIONS
@@ -162,9 +169,14 @@ LEAD_IN = 0.04
 # outranks it, and those units get the answer-type cue bonus.
 HEADING = dict(POSTMORTEM_SECTIONS)
 ANSWERING_SECTIONS = {"why": {HEADING["root_cause"]}, "how": {HEADING["lessons"], HEADING["actions"]}}
+ACCOUNT = {HEADING["background"], HEADING["timeline"]}  # what happened, for a compound's what-ask (two_asks)
 # A question asking both why and how ("……的原因是什么？又该如何预防？"): its answer keeps a unit for
 # each ask and shows the second ask's points under their own label (compose.by_ask).
 CAUSE_AND_CURE = ("why", "how")
+# How far under the best unit the best answer to each ask of such a question may be: the asker
+# asked for it in so many words, and its words are half the question's at most ("试用期里到底发生了
+# 什么？以后怎么避免？": the account sits 0.1–0.2 under the lessons the whole question is closer to).
+ASK_MARGIN = 2 * MARGIN
 ADVICE = re.compile(r"建议|应该|应当|必须|务必|最好|避免|确保|不要|之前先|要先")
 
 # Answer-type cues: ordinary connectives and markers, in folded (simplified) form.
@@ -586,13 +598,13 @@ def _latest(scored: list[Scored], analysis: QuestionAnalysis | None) -> Scored |
 
 
 def _must_keep(scored: list[Scored], analysis: QuestionAnalysis) -> list[Scored]:
-    """The top passage's best unit; for a question asking why and how, the best unit answering
-    each ask within MARGIN of the best (two_asks); for synthesis questions the best unit of each source."""
+    """The top passage's best unit; for a question asking why and how (or what happened and how),
+    the best unit answering each ask within ASK_MARGIN of the best (two_asks); for synthesis questions the best unit of each source."""
     best = scored[0].relevance
     keep = [next((s for s in scored if s.unit.hit_rank == 0), scored[0])]
-    if asks := two_asks(analysis):  # a unit for each ask, when one near the best answers it
-        for ask in asks:
-            answering = [s for s in scored if answers_ask(s.unit, ask) and s.relevance >= best - MARGIN]
+    if pair := two_asks(analysis):  # a unit for each ask, when one near the best answers it
+        for ask in pair:
+            answering = [s for s in scored if answers_ask(s.unit, ask) and s.relevance >= best - ASK_MARGIN]
             if answering and not any(answers_ask(s.unit, ask) for s in [scored[0], *keep]):
                 keep.append(answering[0])
     if analysis.synthesis:
@@ -605,25 +617,32 @@ def _must_keep(scored: list[Scored], analysis: QuestionAnalysis) -> list[Scored]
 
 
 def two_asks(analysis: QuestionAnalysis) -> tuple[str, str] | None:
-    """The (first, second) asks of a question asking both why and how, in the question's order."""
-    asked = (analysis.qtype, *analysis.also)
-    if not set(CAUSE_AND_CURE) <= set(asked):
+    """The two asks of a question asking why and how ("……的原因是什么？又该如何预防？") or what happened
+    and how ("当时条款是怎么写的？以后该怎么谈？", analysis.told), in the question's order."""
+    if set(CAUSE_AND_CURE) <= {analysis.qtype, *analysis.also}:
+        pair = CAUSE_AND_CURE
+    elif analysis.told:
+        pair = ("what", "how")
+    else:
         return None
-    first = analysis.qtype if analysis.qtype in CAUSE_AND_CURE else next(t for t in asked if t in CAUSE_AND_CURE)
-    return (first, next(t for t in CAUSE_AND_CURE if t != first))
+    order = [question_type(part) for part in asks(analysis.question)]
+    at = {t: order.index(t) if t in order else len(order) for t in pair}
+    return pair if at[pair[0]] <= at[pair[1]] else (pair[1], pair[0])
 
 
 def answers_ask(unit: EvidenceUnit, ask: str) -> bool:
-    """A unit answers a why- or a how-ask: a postmortem's section by what it is for (根因 why; 教训,
-    行动项 how); any other unit by holding the ask's marker and not the other's: a cause ("因为……")
-    for why, advice ("应该……", not the "需要" of "需要预投入大量的资源", which tells what happened)
-    for how."""
+    """A unit answers a why-, how- or what-happened ask: a postmortem's section by what it is for
+    (根因 why; 教训, 行动项 how; 背景, 经过 what happened); any other unit by its markers: a cause
+    ("因为……") and no advice for why, advice ("应该……", not the "需要" of "需要预投入大量的资源",
+    which tells what happened) and no cause for how, no advice for what happened."""
     for qtype, sections in ANSWERING_SECTIONS.items():
         if unit.section in sections:
             return qtype == ask
+    if unit.section in ACCOUNT:
+        return ask == "what"
     folded = normalize(unit.text)
     cause, advice = bool(TYPE_CUES["why"].search(folded)), bool(ADVICE.search(folded))
-    return cause and not advice if ask == "why" else advice and not cause
+    return {"why": cause and not advice, "how": advice and not cause}.get(ask, not advice)
 
 
 def _similarity(candidate: Scored, chosen: list[Scored]) -> float:
