@@ -41,6 +41,11 @@ def test_what_answers_each_ask() -> None:
     assert answers_ask(_unit("签约之前应该先做现场调研。", "三、反思", 0, "article"), "how")
     # "需要" tells what a project took, not what to do
     assert not answers_ask(_unit("下半年驻场调研，需要预投入大量的资源。", "三、经历", 0, "article"), "how")
+    # what others did, or a noun: no advice
+    for told in ("为了避免市场重蹈野蛮生长的局面，相关政策密集出台。", "早期的先发优势正不可避免地消亡。",
+                 "系统为用户提供更全面的健康分析和建议。"):
+        assert not answers_ask(_unit(told, "三、经历", 0, "article"), "how"), told
+    assert answers_ask(_unit("创业者必须要谨慎应对合规风险。", "三、经历", 0, "article"), "how")
 
 
 def _causes_and_a_lesson() -> list[Scored]:

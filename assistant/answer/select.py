@@ -177,7 +177,10 @@ CAUSE_AND_CURE = ("why", "how")
 # asked for it in so many words, and its words are half the question's at most ("试用期里到底发生了
 # 什么？以后怎么避免？": the account sits 0.1–0.2 under the lessons the whole question is closer to).
 ASK_MARGIN = 2 * MARGIN
-ADVICE = re.compile(r"建议|应该|应当|必须|务必|最好|避免|确保|不要|之前先|要先")
+# Advice, said as advice: a modal or a directive. Not the noun of "提供……分析和建议", nor 避免 / 确保,
+# which articles use to tell what others did ("为了避免……，相关政策和法规密集出台", "不可避免地"; round 19:
+# both read as what to do under 怎么做).
+ADVICE = re.compile(r"(?<![的和与及])建议(?!书)|应该|应当|必须|务必|最好|不要|之前先|要先")
 
 # Answer-type cues: ordinary connectives and markers, in folded (simplified) form.
 TYPE_CUES = {
