@@ -108,8 +108,8 @@ ONE_SIDE = {  # compare questions one of whose sides no retrieved passage names 
     "hant": "資料中沒有談到「{absent}」，無法直接比較；以下是關於「{present}」的內容：",
     "latin": "The sources do not mention {absent}, so they cannot compare the two; this is what they say about {present}:",
 }
-# The label above a why-and-how answer's second group of points (select.two_asks): "原因是什么？又该
-# 如何预防？" reads the causes, then what to do about them.
+# The label above the second group of points of a question with two asks (select.two_asks): "原因是
+# 什么？又该如何预防？" reads the causes, then what to do about them.
 ASK_LABELS = {
     "hans": {"why": "原因：", "how": "怎么做：", "what": "当时的情况："},
     "hant": {"why": "原因：", "how": "怎麼做：", "what": "當時的情況："},
@@ -170,10 +170,11 @@ def compose(
         body += _per_source(lead, points, hits, analysis, numbers, snippets)
     elif asks and grouped:
         body = [_quote(lead, "lead", analysis, numbers, snippets)]
-        for p in points:
-            if p is next((q for q in points if answers_ask(q.unit, asks[1])), None):
-                body.append(_label(ASK_LABELS[analysis.script][asks[1]]))
-            body.append(_quote(p, "point", analysis, numbers, snippets))
+        second = next((i for i, p in enumerate(points) if answers_ask(p.unit, asks[1])), len(points))
+        body += [_quote(p, "point", analysis, numbers, snippets) for p in points[:second]]
+        if second < len(points):  # _within may have cut the second group
+            body.append(_label(ASK_LABELS[analysis.script][asks[1]]))
+        body += [_quote(p, "point", analysis, numbers, snippets) for p in points[second:]]
     else:
         body = [_quote(lead, "lead", analysis, numbers, snippets)]
         if points and analysis.english:
@@ -193,9 +194,9 @@ def compose(
 
 
 def by_ask(chosen: list[Scored], asks: tuple[str, str]) -> list[Scored] | None:
-    """A why-and-how answer in the question's order: the units answering its first ask (the lead
-    among them), those answering neither, then those answering the second (shown under its
-    ASK_LABELS label); each group best first. None when one group would be empty (no label then)."""
+    """A two-ask answer in the question's order: the units answering its first ask (the lead among
+    them), those answering neither, then those answering the second (shown under its ASK_LABELS
+    label); each group best first. None when one group would be empty (no label then)."""
     second = [s for s in chosen if answers_ask(s.unit, asks[1])]
     first = sorted((s for s in chosen if s not in second), key=lambda s: not answers_ask(s.unit, asks[0]))
     return [*first, *second] if first and second else None
@@ -446,12 +447,20 @@ def _frames(
     if read_as:
         frames.append(_frame(f"(Read as: {read_as})" if analysis.english else f"（按“{read_as}”理解）"))
     if analysis.english and english:
-        verbs = (LESSON_FRAME if analysis.lessons else DEFAULT_FRAME if two_asks(analysis)  # "give these reasons" above what to do
-                 else DEFAULT_FRAME if analysis.qtype == "compare" and not compared
-                 else EN_FRAMES.get(analysis.qtype, DEFAULT_FRAME))
+        verbs = _frame_verbs(analysis, compared)
         verb = verbs[2] if sources > 1 else verbs[quotes > 1]
         frames.append(_frame(f"{sources} source{'s' if sources > 1 else ''} (in Chinese) {verb}:"))
     return frames
+
+
+def _frame_verbs(analysis: QuestionAnalysis, compared: bool) -> tuple[str, str, str]:
+    """The English frame's verbs: the question type's, but plain "say the following" above two asks'
+    answers ("give these reasons" above what to do) and above a compare that sets no sides apart."""
+    if analysis.lessons:
+        return LESSON_FRAME
+    if two_asks(analysis) or (analysis.qtype == "compare" and not compared):
+        return DEFAULT_FRAME
+    return EN_FRAMES.get(analysis.qtype, DEFAULT_FRAME)
 
 
 def _glosses(

@@ -335,8 +335,11 @@ def _accounts_in_how(hits: list[Hit], roles: set[int], analysis: QuestionAnalysi
     answered = {hits[rank].chunk.doc_id for rank in roles}
     # ... unless the question asks why as well (the root cause answers it) or what happened (the
     # timeline does: "当时条款具体是怎么写的？以后该怎么谈？", round 19)
-    aside = {HEADING["timeline"], HEADING["root_cause"]} - (
-        {HEADING["root_cause"]} if _asks(analysis, "why") else set()) - ({HEADING["timeline"]} if analysis.told else set())
+    aside = {HEADING["timeline"], HEADING["root_cause"]}
+    if _asks(analysis, "why"):
+        aside.discard(HEADING["root_cause"])
+    if analysis.told:
+        aside.discard(HEADING["timeline"])
     return {rank for rank, hit in enumerate(hits) if hit.chunk.doc_id in answered and hit.chunk.section in aside}
 
 
