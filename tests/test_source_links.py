@@ -77,6 +77,11 @@ def test_answers_carry_titles_in_the_question_script(real_pipeline: Pipeline) ->
         assert citation["display_title"] == to_script(citation["title"], "hant")
     bank = next(c for c in traditional["citations"] if c["doc_id"] == "pm-bank-exclusivity")
     assert bank["display_title"] != bank["title"]  # 银行项目… → 銀行項目…
+    # ... and the section path above each passage, a label too (教训 → 教訓, 经过 → 經過); the passage's
+    # own `section` stays as published
+    for citation in traditional["citations"]:
+        assert citation["section_path"][-1] == to_script(citation["section"], "hant"), citation
+    assert any(c["section_path"][-1] != c["section"] for c in traditional["citations"])
     assert f"《{bank['display_title']}》" in traditional["answer"] or "《" not in traditional["answer"]
     # a simplified question citing the traditional article: its title in simplified
     simplified = real_pipeline.answer("大模型项目怎么定价？").to_json()

@@ -168,10 +168,13 @@ class Pipeline:
         """The answer with each source's title as its labels write it: a traditional question's
         answer says 《大模型沒過“試用期”》 in its text, and its source list said the simplified
         title of the same document (round-17 trial: "makes matching and searching awkward").
-        The passages, the snippets and the source view keep the published script."""
+        The section path above a passage is a label too ("… › 教训" under a traditional answer,
+        round 19). The passages, the snippets, the passage's own `section` and the source view keep
+        the published script."""
         if CJK.search(ctx.question):
             for citation in [*answer.citations, *answer.related]:
                 citation.display_title = in_question_script(citation.hit.chunk.title, ctx.question)
+                citation.section_path = [in_question_script(h, ctx.question) for h in citation.section_path]
         return answer
 
     def _context(

@@ -149,7 +149,7 @@ class CitationOut(Open):
     end: int
     url: str | None = None
     section: str | None = None
-    section_path: list[str] = Field(default_factory=list, description="headings above the passage, without the title")
+    section_path: list[str] = Field(default_factory=list, description="headings above the passage, without the title, in the question's script (a label, like display_title)")
     snippet: str = Field("", description="a short excerpt that tells this source apart from the others")
     source: Any = None
     published: Any = None
