@@ -8,7 +8,7 @@ import pytest
 
 from assistant.answer.analysis import analyse, compared_sides
 from assistant.answer.compose import compose
-from assistant.answer.select import Scored, answers_ask, select, two_asks
+from assistant.answer.select import Scored, answers_ask, select
 from assistant.answer.units import EvidenceUnit
 from assistant.core.types import Chunk, Hit
 from assistant.service.pipeline import Pipeline
@@ -30,7 +30,7 @@ def _scored(unit: EvidenceUnit, relevance: float) -> Scored:
     ("如何控制需求范围？", None),
 ])
 def test_a_question_asking_why_and_how(question: str, asks: tuple[str, str] | None) -> None:
-    assert two_asks(analyse(question)) == asks
+    assert analyse(question).two_asks == asks
 
 
 def test_what_answers_each_ask() -> None:
@@ -142,7 +142,7 @@ def test_an_english_compare_says_compare_only_when_it_sets_the_sides_apart() -> 
 ])
 def test_a_how_question_that_also_asks_what_was_said(question: str, told: bool) -> None:
     assert analyse(question).told is told
-    assert (two_asks(analyse(question)) == ("what", "how")) is told
+    assert (analyse(question).two_asks == ("what", "how")) is told
 
 
 def test_what_was_said_is_quoted_before_what_to_do(real_pipeline: Pipeline) -> None:

@@ -181,6 +181,8 @@ class QuestionAnalysis:
     names_source: bool = False  # asks which source says it (NAMES_SOURCE): the answer names each one
     across: bool = False  # asked across the sources (ACROSS_SOURCES): each source's quotes under its title
     told: bool = False  # a how-question that also asks what happened or was said (asks_what_was)
+    # its two asks, in its order, when it asks why and how or what happened and how (two_asks)
+    two_asks: tuple[str, str] | None = None
 
     @property
     def english(self) -> bool:
@@ -208,7 +210,8 @@ def analyse(question: str) -> QuestionAnalysis:
     head = asked_for(question) if qtype == "what" else ""
     given = presumed(question) if qtype == "why" else ""
     happened = event(question, qtype) if qtype in ("when", "who", "yesno") else ""
-    return QuestionAnalysis(question, qtype, language, script, also_asked(question, qtype),
+    also, told = also_asked(question, qtype), qtype == "how" and asks_what_was(question)
+    return QuestionAnalysis(question, qtype, language, script, also,
                             bool(LESSON_CUES.search(folded)), sides, unit, head,
                             given, asks_latest(question, qtype), happened,
                             qtype == "what" and bool(SUMMARY.search(folded)) and not SEVERAL.search(folded),
@@ -218,7 +221,7 @@ def analyse(question: str) -> QuestionAnalysis:
                             due_by(question) if qtype == "list" else "",
                             bool(NAMES_SOURCE.search(folded)),
                             bool(ACROSS_SOURCES.search(folded)),
-                            qtype == "how" and asks_what_was(question))
+                            told, two_asks(question, (qtype, *also), told))
 
 
 # "复盘里那个零售项目讲了什么？ / 总结一下《…》这篇 / summary of the … postmortem" asks what one
@@ -415,6 +418,25 @@ PARTS = re.compile(
 def asks(question: str) -> list[str]:
     """A question's asks: its parts between PARTS ("…做到多少？当初的目标是多少？" has two)."""
     return [p for p in PARTS.split(question.strip()) if p.strip()]
+
+
+# A question asking both why and how ("……的原因是什么？又该如何预防？"): its answer keeps a unit for
+# each ask and shows the second ask's points under their own label (select._must_keep, compose.by_ask).
+CAUSE_AND_CURE = ("why", "how")
+
+
+def two_asks(question: str, asked: tuple[str, ...], told: bool) -> tuple[str, str] | None:
+    """The two asks of a question asking why and how ("……的原因是什么？又该如何预防？") or what happened
+    and how ("当时条款是怎么写的？以后该怎么谈？", asks_what_was), in the question's order."""
+    if set(CAUSE_AND_CURE) <= set(asked):
+        pair = CAUSE_AND_CURE
+    elif told:
+        pair = ("what", "how")
+    else:
+        return None
+    order = [question_type(part) for part in asks(question)]
+    at = {t: order.index(t) if t in order else len(order) for t in pair}
+    return pair if at[pair[0]] <= at[pair[1]] else (pair[1], pair[0])
 
 
 ASKED_APART = re.compile(r"[？?]\s*(?=\S)|,?\s+and\s+(?=(?:why|how|what|when|which|who)\b)", re.I)

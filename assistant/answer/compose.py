@@ -33,7 +33,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from assistant.answer.analysis import QuestionAnalysis, denial, to_script
-from assistant.answer.select import Scored, answers_ask, two_asks
+from assistant.answer.select import Scored, answers_ask
 from assistant.answer.units import EvidenceUnit
 from assistant.core.types import AnswerSentence, Citation, Hit
 from assistant.retrieve.glossary import Glossary
@@ -108,7 +108,7 @@ ONE_SIDE = {  # compare questions one of whose sides no retrieved passage names 
     "hant": "資料中沒有談到「{absent}」，無法直接比較；以下是關於「{present}」的內容：",
     "latin": "The sources do not mention {absent}, so they cannot compare the two; this is what they say about {present}:",
 }
-# The label above the second group of points of a question with two asks (select.two_asks): "原因是
+# The label above the second group of points of a question with two asks (analysis.two_asks): "原因是
 # 什么？又该如何预防？" reads the causes, then what to do about them.
 ASK_LABELS = {
     "hans": {"why": "原因：", "how": "怎么做：", "what": "当时的情况："},
@@ -142,7 +142,7 @@ def compose(
     snippets: dict[int, str] = {}
     # A Chinese question gets no English-prose quote while a Chinese one is left (the language rule).
     chosen = [s for s in chosen if analysis.speaks(s.unit.text)] or chosen
-    asks = two_asks(analysis)
+    asks = analysis.two_asks
     grouped = by_ask(chosen, asks) if asks and analysis.qtype != "list" else None
     lead, *points = _list_order(chosen, hits) if analysis.qtype == "list" else grouped or chosen
     if analysis.summary:  # what one source says (round 8): its points in the source's order, so a
@@ -458,7 +458,7 @@ def _frame_verbs(analysis: QuestionAnalysis, compared: bool) -> tuple[str, str, 
     answers ("give these reasons" above what to do) and above a compare that sets no sides apart."""
     if analysis.lessons:
         return LESSON_FRAME
-    if two_asks(analysis) or (analysis.qtype == "compare" and not compared):
+    if analysis.two_asks or (analysis.qtype == "compare" and not compared):
         return DEFAULT_FRAME
     return EN_FRAMES.get(analysis.qtype, DEFAULT_FRAME)
 

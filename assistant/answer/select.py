@@ -25,14 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from assistant.answer.analysis import (
-    NAMES_SOMEONE,
-    NEXT,
-    QuestionAnalysis,
-    asks,
-    figure,
-    question_type,
-)
+from assistant.answer.analysis import NAMES_SOMEONE, NEXT, QuestionAnalysis, figure
 from assistant.answer.curated import asked_closeness
 from assistant.answer.units import EvidenceUnit
 from assistant.core.types import POSTMORTEM_SECTIONS
@@ -169,10 +162,7 @@ LEAD_IN = 0.04
 # outranks it, and those units get the answer-type cue bonus.
 HEADING = dict(POSTMORTEM_SECTIONS)
 ANSWERING_SECTIONS = {"why": {HEADING["root_cause"]}, "how": {HEADING["lessons"], HEADING["actions"]}}
-ACCOUNT = {HEADING["background"], HEADING["timeline"]}  # what happened, for a compound's what-ask (two_asks)
-# A question asking both why and how ("……的原因是什么？又该如何预防？"): its answer keeps a unit for
-# each ask and shows the second ask's points under their own label (compose.by_ask).
-CAUSE_AND_CURE = ("why", "how")
+ACCOUNT = {HEADING["background"], HEADING["timeline"]}  # what happened, for a compound's what-ask (analysis.two_asks)
 # How far under the best unit the best answer to each ask of such a question may be: the asker
 # asked for it in so many words, and its words are half the question's at most ("试用期里到底发生了
 # 什么？以后怎么避免？": the account sits 0.1–0.2 under the lessons the whole question is closer to).
@@ -602,10 +592,11 @@ def _latest(scored: list[Scored], analysis: QuestionAnalysis | None) -> Scored |
 
 def _must_keep(scored: list[Scored], analysis: QuestionAnalysis) -> list[Scored]:
     """The top passage's best unit; for a question asking why and how (or what happened and how),
-    the best unit answering each ask within ASK_MARGIN of the best (two_asks); for synthesis questions the best unit of each source."""
+    the best unit answering each ask within ASK_MARGIN of the best (analysis.two_asks); for
+    synthesis questions the best unit of each source."""
     best = scored[0].relevance
     keep = [next((s for s in scored if s.unit.hit_rank == 0), scored[0])]
-    if pair := two_asks(analysis):  # a unit for each ask, when one near the best answers it
+    if pair := analysis.two_asks:  # a unit for each ask, when one near the best answers it
         for ask in pair:
             answering = [s for s in scored if answers_ask(s.unit, ask) and s.relevance >= best - ASK_MARGIN]
             if answering and not any(answers_ask(s.unit, ask) for s in [scored[0], *keep]):
@@ -617,20 +608,6 @@ def _must_keep(scored: list[Scored], analysis: QuestionAnalysis) -> list[Scored]
                 seen.add(s.unit.doc_id)
                 keep.append(s)
     return keep
-
-
-def two_asks(analysis: QuestionAnalysis) -> tuple[str, str] | None:
-    """The two asks of a question asking why and how ("……的原因是什么？又该如何预防？") or what happened
-    and how ("当时条款是怎么写的？以后该怎么谈？", analysis.told), in the question's order."""
-    if set(CAUSE_AND_CURE) <= {analysis.qtype, *analysis.also}:
-        pair = CAUSE_AND_CURE
-    elif analysis.told:
-        pair = ("what", "how")
-    else:
-        return None
-    order = [question_type(part) for part in asks(analysis.question)]
-    at = {t: order.index(t) if t in order else len(order) for t in pair}
-    return pair if at[pair[0]] <= at[pair[1]] else (pair[1], pair[0])
 
 
 def answers_ask(unit: EvidenceUnit, ask: str) -> bool:
