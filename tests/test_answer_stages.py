@@ -283,6 +283,18 @@ def test_rendering_is_plain_text_in_the_answer_shape() -> None:
     )
 
 
+def test_points_are_numbered_from_one_under_each_label() -> None:
+    """A two-ask answer's second group (and each source's group) is its own list in the text, as on
+    the web page (one <ol> per group): "What to do:" is followed by 1., not by 4."""
+    sentences = [
+        AnswerSentence("主因。", [1], kind="lead"), AnswerSentence("其一。", [2]), AnswerSentence("其二。", [1]),
+        AnswerSentence("What to do:", [], kind="label"), AnswerSentence("做法。", [3]), AnswerSentence("再一条。", [3]),
+    ]
+    assert "".join(render_pieces(sentences)) == (
+        "主因。[1]\n\n1. 其一。[2]\n2. 其二。[1]\n\nWhat to do:\n1. 做法。[3]\n2. 再一条。[3]"
+    )
+
+
 def test_citation_section_path_drops_placeholders_and_the_title() -> None:
     hit = _hit("d", "标题", "标题 > 经历 > c. 项目", "正文内容。")
     citation = Citation(1, hit)
@@ -428,7 +440,7 @@ def test_agree_answers_say_when_the_sources_disagree_and_quote_each_source_under
     ]
     assert "".join(render_pieces(made.sentences)) == (
         "观点不一致：\n《甲文》（肯定）：\n甲文认为定制化是现金流的主要来源。[1]\n1. 甲文还认为大客户愿意为定制付费。[1]"
-        "\n\n《乙文》（否定或保留）：\n2. 乙文认为定制化并不能带来利润。[2]"
+        "\n\n《乙文》（否定或保留）：\n1. 乙文认为定制化并不能带来利润。[2]"
     )
     # every sentence but the labels is a cited verbatim quote
     assert all(s.citations and s.start is not None for s in made.sentences if s.kind != "label")

@@ -49,8 +49,8 @@ class Delta:
 def render_pieces(sentences: list[AnswerSentence]) -> list[str]:
     """The plain-text answer in pieces, one per sentence; "".join(pieces) is Answer.text.
 
-    The lead paragraph, a blank line, then points as "1. …[n]" lines; labels and frames on
-    their own lines. A label heads the lines below it (a stance label over a source label, a
+    The lead paragraph, a blank line, then points as "1. …[n]" lines, numbered from 1 again
+    under each label or frame; labels and frames on their own lines. A label heads the lines below it (a stance label over a source label, a
     source label over its lead and points: the agree shape). No Markdown syntax.
     """
     pieces: list[str] = []
@@ -60,6 +60,8 @@ def render_pieces(sentences: list[AnswerSentence]) -> list[str]:
     for sentence in sentences:
         if sentence.kind == "lead" and previous is not None and previous.kind == "label":
             grouped = True
+        if sentence.kind in ("label", "frame"):
+            number = 0  # each labelled group is its own list, as the web renders it (one <ol> each)
         marks = "".join(f"[{n}]" for n in sentence.citations)
         if sentence.kind == "point":
             number += 1

@@ -481,14 +481,17 @@ def _fill(chosen: list[Scored], pool: list[Scored], analysis: QuestionAnalysis, 
     naming = TYPE_CUES["who"] if analysis.qtype == "who" else None
     anchored = {c.unit.hit_rank for c in chosen}  # the lead's passage and those kept with it
     while pool and len(chosen) < limit:
-        cited = {c.unit.hit_rank for c in chosen}
         # A who-question's unit that names someone may add a passage of a document already quoted
         # (within MARGIN): "…最后被哪家公司拿走了？" led with the customer's background, and the
         # account naming the competitor ("化名“天穹云”") sat 0.06 under it, out of NEW_SOURCE_MARGIN.
         # A checklist gathers steps across sections and sources: a step or action item of a new
         # passage may join within MARGIN (round 8: "…验收的 checklist" left out the postmortem's
         # "试用期每周向客户决策人发送验收指标周报", 0.05 under its lessons).
-        eligible = [s for s in pool if s.unit.hit_rank in cited or s.relevance >= best - NEW_SOURCE_MARGIN
+        # Only the lead's passages (and those kept with it) lend MARGIN to all their units: a passage
+        # that joined by one unit within NEW_SOURCE_MARGIN brought its other units along, and
+        # "……最后还剩几个？" answered "最终只保留了两个产品" and then five sentences of another article
+        # about price wars (round 20: 7 dev answers changed, no metric moved).
+        eligible = [s for s in pool if s.unit.hit_rank in anchored or s.relevance >= best - NEW_SOURCE_MARGIN
                     or (s.relevance >= best - NEIGHBOUR_MARGIN and _continues(s, chosen, anchored))
                     or (naming is not None and s.unit.doc_id in {c.unit.doc_id for c in chosen}
                         and naming.search(normalize(s.unit.text)))
