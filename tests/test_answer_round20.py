@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from assistant.answer.analysis import analyse
-from assistant.answer.select import MARGIN, NEW_SOURCE_MARGIN, Scored, select
+from assistant.answer.select import ASK_MARGIN, MARGIN, NEW_SOURCE_MARGIN, Scored, select
 from assistant.answer.units import EvidenceUnit
 
 
@@ -28,3 +28,22 @@ def test_a_second_passage_adds_only_its_units_close_to_the_lead() -> None:
     assert chosen[0] is lead
     assert close in chosen and own in chosen  # a new source within its margin; the lead's passage within MARGIN
     assert not any(s in chosen for s in far)  # the new source's other units are held to its margin too
+
+
+def _unit_scored(text: str, rank: int, relevance: float, axis: int, asked: tuple[str, ...]) -> Scored:
+    s = _scored(text, rank, relevance, axis)
+    s.asked = asked
+    return s
+
+
+def test_each_ask_of_a_question_of_several_keeps_a_unit_naming_it() -> None:
+    question = "做To C聊天类应用到底有没有机会？两篇文章的看法一样吗？"
+    asked = ("聊天", "应用", "机会", "两篇", "文章", "看法")
+    lead = _unit_scored("这一代的大模型比上一代更友好，相信一定会产生新的应用机会！", 0, 0.95, 0, asked)
+    same_doc = _unit_scored("只有忘记技术的人才能做好2c的大模型应用。", 0, 0.94, 1, asked)
+    # the other article's view: far under the lead, but the only unit naming what the second ask asks
+    other = _unit_scored("另一篇文章的看法是，聊天机器人更像是一个启蒙产品。", 1, 0.95 - ASK_MARGIN * 0.9, 2, asked)
+    chosen = select([lead, same_doc, other], analyse(question), 5, 0.7)
+    assert other in chosen
+    # one ask: nothing is kept for it beyond the usual margins
+    assert other not in select([lead, same_doc, other], analyse("做To C聊天类应用到底有没有机会？"), 5, 0.7)

@@ -196,9 +196,16 @@ def compose(
 def by_ask(chosen: list[Scored], asks: tuple[str, str]) -> list[Scored] | None:
     """A two-ask answer in the question's order: the units answering its first ask (the lead among
     them), those answering neither, then those answering the second (shown under its ASK_LABELS
-    label); each group best first. None when one group would be empty (no label then)."""
-    second = [s for s in chosen if answers_ask(s.unit, asks[1])]
-    first = sorted((s for s in chosen if s not in second), key=lambda s: not answers_ask(s.unit, asks[0]))
+    label); each group best first: the lead when it is in the group, then by relevance. None when
+    one group would be empty (no label then)."""
+    def best_first(s: Scored) -> tuple[bool, float]:
+        # chosen's order after the lead is the order units were kept in (the top passage's best unit
+        # first), not how well they answer: an article's "……距离养家糊口的距离太远" led a why-ask
+        # over the postmortem's root cause 0.015 above it, once the lead (a lesson) moved to "What to do:"
+        return s is not chosen[0], -s.relevance
+    second = sorted((s for s in chosen if answers_ask(s.unit, asks[1])), key=best_first)
+    first = sorted((s for s in chosen if s not in second),
+                   key=lambda s: (not answers_ask(s.unit, asks[0]), *best_first(s)))
     return [*first, *second] if first and second else None
 
 
