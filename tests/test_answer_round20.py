@@ -6,8 +6,10 @@ from __future__ import annotations
 import numpy as np
 
 from assistant.answer.analysis import analyse
-from assistant.answer.select import ASK_MARGIN, MARGIN, NEW_SOURCE_MARGIN, Scored, select
+from assistant.answer.extractive import _with_parts
+from assistant.answer.select import ASK_MARGIN, MARGIN, NEW_SOURCE_MARGIN, Scored, part_terms, select
 from assistant.answer.units import EvidenceUnit
+from assistant.core.types import Chunk, Hit
 
 
 def _scored(text: str, rank: int, relevance: float, axis: int) -> Scored:
@@ -47,3 +49,21 @@ def test_each_ask_of_a_question_of_several_keeps_a_unit_naming_it() -> None:
     assert other in chosen
     # one ask: nothing is kept for it beyond the usual margins
     assert other not in select([lead, same_doc, other], analyse("做To C聊天类应用到底有没有机会？"), 5, 0.7)
+
+
+def _passage(doc: str, n: int, text: str, score: float) -> Hit:
+    return Hit(Chunk(f"{doc}#{n}", doc, text, 0, len(text), "正文", doc, None), score)
+
+
+def test_an_ask_no_kept_passage_names_brings_the_passage_that_does() -> None:
+    question = "那家公司的收入目标定的是多少，前后下调了几次？A、B、C三个项目最后各自是什么结果？"
+    terms = ("公司", "收入", "目标", "前后", "下调", "三个", "项目", "结果")
+    owns = part_terms(analyse(question), terms)
+    assert owns == [["公司", "收入", "目标", "前后", "下调"], ["三个", "项目", "结果"]]
+    targets = _passage("a", 1, "公司年初定下的收入目标是1个亿，7月份下调为3000万。", 6.0)
+    story = _passage("a", 0, "机缘巧合，进入一家互联网公司做大模型应用。", 4.0)
+    projects = _passage("a", 3, "上半年最有可能成单的三个项目：A项目最终放弃；C项目调研结果发现客户现状远未达标。", 3.5)
+    passages = [targets, story, projects]
+    assert _with_parts(passages, [targets, story], owns) == passages  # the projects' passage joins
+    assert _with_parts(passages, [targets, projects], owns) == [targets, projects]  # every ask named
+    assert part_terms(analyse("A、B、C三个项目最后各自是什么结果？"), terms) == []  # one ask

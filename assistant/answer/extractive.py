@@ -14,12 +14,21 @@ from collections.abc import Callable
 from assistant.answer.analysis import QuestionAnalysis, analyse, asks, figure
 from assistant.answer.base import Answerer, Context, abstain_message, render_pieces
 from assistant.answer.compose import compose
-from assistant.answer.select import ANSWERING_SECTIONS, HEADING, score_units, select
+from assistant.answer.select import (
+    ANSWERING_SECTIONS,
+    HEADING,
+    PART_SHARE,
+    asked_terms,
+    part_terms,
+    score_units,
+    select,
+    term_share,
+)
 from assistant.answer.units import evidence_units, span_section_path
 from assistant.core.settings import Settings
 from assistant.core.types import Answer, AnswerSentence, Citation, Hit
 from assistant.retrieve.glossary import Glossary
-from assistant.retrieve.retriever import asked_kind
+from assistant.retrieve.retriever import asked_kind, content_weights
 from assistant.store.build_store import LoadedIndex
 from assistant.text import fold_compact, normalize
 
@@ -74,6 +83,7 @@ class ExtractiveAnswerer(Answerer):
         passages = ctx.hits[: self.settings.answer_passages]
         passages += _advice_below(ctx.index, passages, analysis, self._floor(passages, analysis))
         hits = self._quotable(passages, analysis)
+        hits = _with_parts(passages, hits, part_terms(analysis, asked_terms(content_weights(ctx.query, ctx.index), (), analysis)))
         if not hits:
             return abstention(ctx.question, self.name, ctx.trace)
         made = self._compose(ctx, hits, analysis)
@@ -198,6 +208,22 @@ def _asks(analysis: QuestionAnalysis, qtype: str) -> bool:
     """One of the question's asks is of this type: "What causes scope creep, and how can we prevent
     it?" asks why and how, and its answer needs the root cause and the lessons (round-18 trial)."""
     return qtype in (analysis.qtype, *analysis.also)
+
+
+
+def _with_parts(passages: list[Hit], kept: list[Hit], owns: list[list[str]]) -> list[Hit]:
+    """The kept passages, plus for each ask of a question of several (select.part_terms) that no kept
+    passage names, the best retrieved passage that does: "……收入目标定的是多少，前后下调了几次？A、B、C
+    三个项目最后各自是什么结果？" quoted the targets and never the three projects, whose passage sat at
+    0.58× the best, under PART_FLOOR."""
+    kept = list(kept)
+    for own in owns:
+        if not kept or any(term_share(normalize(h.chunk.text), own) >= PART_SHARE for h in kept):
+            continue
+        naming = next((h for h in passages if h not in kept and term_share(normalize(h.chunk.text), own) >= PART_SHARE), None)
+        if naming is not None:
+            kept.append(naming)
+    return sorted(kept, key=passages.index)
 
 
 def _advice_below(index: LoadedIndex, passages: list[Hit], analysis: QuestionAnalysis, floor: float) -> list[Hit]:

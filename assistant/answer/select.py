@@ -269,7 +269,7 @@ def score_units(
     total = sum(weights.values())
     words = content_weights(query, index)
     english_cover = _phrase_cover(phrases, folded) if analysis.english and phrases else None
-    asked = _asked_terms(words, phrases, analysis)
+    asked = asked_terms(words, phrases, analysis)
     lexical = EN_LEXICAL_WEIGHT if analysis.english else LEXICAL_WEIGHT
     presumed = [w for w in words if len(w) >= 2 and w in analysis.presumed] if analysis.presumed else []
     happened = [w for w in words if len(w) >= 2 and w in analysis.event and not ASKING.search(w)] if analysis.event else []
@@ -305,7 +305,7 @@ def _with_asked(cosines: np.ndarray, units: list[EvidenceUnit], vector: np.ndarr
     return cosines + ASKED_WEIGHT * np.maximum(asked - cosines, 0.0)
 
 
-def _asked_terms(words: dict[str, float], phrases: Sequence[tuple[str, ...]], analysis: QuestionAnalysis) -> tuple[str, ...]:
+def asked_terms(words: dict[str, float], phrases: Sequence[tuple[str, ...]], analysis: QuestionAnalysis) -> tuple[str, ...]:
     """The terms a figure's clause is matched against (_lead_first): a Chinese question's content
     words of two or more characters without its question words ("几周", "多少"), an English
     question's glossary terms."""
@@ -623,28 +623,37 @@ def _must_keep(scored: list[Scored], analysis: QuestionAnalysis) -> list[Scored]
 def _per_part(scored: list[Scored], analysis: QuestionAnalysis, kept: list[Scored]) -> list[Scored]:
     """For each ask of a question of several ("做To C聊天类应用到底有没有机会？两篇文章的看法一样吗？"), the
     unit holding most of the words only that ask names (PART_SHARE of their characters, within
-    ASK_MARGIN of the best), when neither the lead nor a kept unit holds them. A Chinese question's
-    words only: an English question's terms are the glossary's Chinese, which its parts do not hold."""
-    parts = [normalize(p) for p in asks(analysis.question)]
-    if len(parts) < 2:
-        return []
-    best, terms = scored[0].relevance, scored[0].asked
-    held = [scored[0], *kept]
+    ASK_MARGIN of the best), when neither the lead nor a kept unit holds them."""
+    best = scored[0].relevance
+    held = [normalize(s.unit.text) for s in [scored[0], *kept]]
     added: list[Scored] = []
-    for i, part in enumerate(parts):
-        own = [t for t in terms if t in part and not any(t in other for other in parts[:i] + parts[i + 1:])]
-        if not own or any(_share(s, own) >= PART_SHARE for s in held + added):
+    for own in part_terms(analysis, scored[0].asked):
+        if any(term_share(text, own) >= PART_SHARE for text in held):
             continue
-        near = [s for s in scored if s.relevance >= best - ASK_MARGIN and _share(s, own) >= PART_SHARE]
+        near = [s for s in scored if s.relevance >= best - ASK_MARGIN and term_share(normalize(s.unit.text), own) >= PART_SHARE]
         if near:
-            added.append(max(near, key=lambda s: (_share(s, own), s.relevance)))
+            pick = max(near, key=lambda s: (term_share(normalize(s.unit.text), own), s.relevance))
+            added.append(pick)
+            held.append(normalize(pick.unit.text))
     return added
 
 
-def _share(s: Scored, terms: list[str]) -> float:
-    """The share of the terms' characters the unit holds (a longer word tells more)."""
-    text = normalize(s.unit.text)
-    return sum(len(t) for t in terms if t in text) / sum(len(t) for t in terms)
+def part_terms(analysis: QuestionAnalysis, terms: Sequence[str]) -> list[list[str]]:
+    """For a question of several asks, the terms (its content words, asked_terms) each ask names and
+    no other does ("…收入目标定的是多少？A、B、C三个项目最后各自是什么结果？" → [收入, 目标, …], [三个, 项目,
+    结果]); none for one ask. A Chinese question's words only: an English question's terms are the
+    glossary's Chinese, which its parts do not hold."""
+    parts = [normalize(p) for p in asks(analysis.question)]
+    if len(parts) < 2:
+        return []
+    owns = [[t for t in terms if t in part and not any(t in other for other in parts[:i] + parts[i + 1:])]
+            for i, part in enumerate(parts)]
+    return [own for own in owns if own]
+
+
+def term_share(folded: str, terms: Sequence[str]) -> float:
+    """The share of the terms' characters the folded text holds (a longer word tells more)."""
+    return sum(len(t) for t in terms if t in folded) / sum(len(t) for t in terms)
 
 
 def answers_ask(unit: EvidenceUnit, ask: str) -> bool:
