@@ -1,5 +1,5 @@
 """Round 20 (docs/answers.md): a passage that joins an answer by one close unit does not bring its
-other units along; the lead's passage does."""
+other units along; the lead's passage does. A question of several asks answers each of them."""
 
 from __future__ import annotations
 
@@ -7,7 +7,14 @@ import numpy as np
 
 from assistant.answer.analysis import analyse
 from assistant.answer.extractive import _with_parts
-from assistant.answer.select import ASK_MARGIN, MARGIN, NEW_SOURCE_MARGIN, Scored, part_terms, select
+from assistant.answer.select import (
+    ASK_MARGIN,
+    MARGIN,
+    NEW_SOURCE_MARGIN,
+    Scored,
+    part_terms,
+    select,
+)
 from assistant.answer.units import EvidenceUnit
 from assistant.core.types import Chunk, Hit
 
