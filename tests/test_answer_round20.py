@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from assistant.answer.analysis import analyse
-from assistant.answer.extractive import ROLE_FLOOR, _roles_below, _with_parts
+from assistant.answer.extractive import _with_parts
 from assistant.answer.select import (
     ASK_MARGIN,
     MARGIN,
@@ -74,18 +74,3 @@ def test_an_ask_no_kept_passage_names_brings_the_passage_that_does() -> None:
     assert _with_parts(passages, [targets, story], owns) == passages  # the projects' passage joins
     assert _with_parts(passages, [targets, projects], owns) == [targets, projects]  # every ask named
     assert part_terms(analyse("A、B、C三个项目最后各自是什么结果？"), terms) == []  # one ask
-
-
-def _section(doc: str, n: int, section: str, text: str, score: float) -> Hit:
-    chunk = Chunk(f"{doc}#{n}", doc, text, 0, len(text), section, doc, None, {"doc_type": "postmortem"})
-    return Hit(chunk, score)
-
-
-def test_a_how_question_reaches_a_postmortem_lesson_ranked_under_the_answer_passages() -> None:
-    how = analyse("试点期间客户一直加需求，我该怎么控制范围？")
-    top = _section("pm-bank", 3, "教训", "排他可以谈，但要有价格和期限。", 5.5)
-    lesson = _section("pm-scope", 3, "教训", "对新增需求说“可以，放进二期”。", 5.5 * (ROLE_FLOOR + 0.05))
-    account = _section("pm-scope", 1, "经过", "第 4 周生产部提出新需求。", 5.5 * (ROLE_FLOOR + 0.05))
-    far = _section("pm-retail", 3, "教训", "签 POC 之前先做现场调研。", 5.5 * (ROLE_FLOOR - 0.05))
-    assert _roles_below([lesson, account, far], [top], how) == [lesson]
-    assert _roles_below([lesson, account, far], [top], analyse("华东集团试用期间发生了什么？")) == []

@@ -81,7 +81,6 @@ class ExtractiveAnswerer(Answerer):
     def answer(self, ctx: Context) -> Answer:
         analysis = analyse(ctx.question)
         passages = ctx.hits[: self.settings.answer_passages]
-        passages += _roles_below(ctx.hits[self.settings.answer_passages:], passages, analysis)
         passages += _advice_below(ctx.index, passages, analysis, self._floor(passages, analysis))
         hits = self._quotable(passages, analysis)
         hits = _with_parts(passages, hits, part_terms(analysis, asked_terms(content_weights(ctx.query, ctx.index), (), analysis)))
@@ -226,17 +225,6 @@ def _with_parts(passages: list[Hit], kept: list[Hit], owns: list[list[str]]) -> 
             kept.append(naming)
     return sorted(kept, key=passages.index)
 
-
-
-def _roles_below(deeper: list[Hit], passages: list[Hit], analysis: QuestionAnalysis) -> list[Hit]:
-    """Passages ranked under the answer's own (down to Settings.answer_depth) that are a postmortem
-    section answering the question's type (its lessons for how, its root cause for why), at least
-    ROLE_FLOOR of the best: _quotable keeps such sections down to ROLE_FLOOR wherever they rank."""
-    if not passages:
-        return []
-    headings = _answering_headings(analysis)
-    floor = ROLE_FLOOR * passages[0].score
-    return [h for h in deeper if h.score >= floor and _in_sections(h, {h.chunk.doc_id}, headings)]
 
 def _advice_below(index: LoadedIndex, passages: list[Hit], analysis: QuestionAnalysis, floor: float) -> list[Hit]:
     """For a how-question, the lessons and action items of every postmortem quoted above the floor,

@@ -124,15 +124,6 @@ class Settings(BaseSettings):
 
     # Answering.
     answer_passages: int = Field(default=5, ge=1, le=20)
-    # How deep the answerer looks for a postmortem section answering the question's type (lessons and
-    # action items for how, root cause for why) under the answer's passages. Round-20 trial: "试点期间
-    # 客户一直加需求，我该怎么控制范围？" ranked the scope-creep postmortem's lessons 6th (the pilot word
-    # pulls the retail POC up) and led with the bank postmortem's advice on exclusivity. 8 and 10 change
-    # no dev or probe answer (docs/answers.md round 20).
-    answer_depth: int = Field(
-        default=10, ge=1, le=50,
-        description="ranked passages an answer may draw a postmortem section answering the question from",
-    )
     # An abstention on a question about the sources' subject lists this many closest passages as
     # "possibly related" (0: none). Round 14: 18 of 39 dev paraphrase-probe questions were refused,
     # and for 14 of the 18 a top-3 passage held the answer (docs/answers.md).

@@ -116,7 +116,7 @@ class Pipeline:
         history: list[dict[str, str]] | None = None, mode: str | None = None,
     ) -> Answer:
         """A cited answer (or an abstention) for a question."""
-        ctx = self._context(question, filters=filters, mode=mode, history=history, k=self._answer_depth)
+        ctx = self._context(question, filters=filters, mode=mode, history=history)
         started = time.perf_counter()  # the answer stage: deciding whether to answer, then composing
         answer = self._titled(ctx, self._abstention(ctx) or self._with_others(ctx, self.answerer.answer(ctx)))
         answer.trace["answer_ms"] = round((time.perf_counter() - started) * 1000, 3)
@@ -127,7 +127,7 @@ class Pipeline:
         history: list[dict[str, str]] | None = None,
     ) -> Iterator[Delta | Answer]:
         """Deltas of answer text as produced, then the final Answer."""
-        ctx = self._context(question, filters=filters, history=history, k=self._answer_depth)
+        ctx = self._context(question, filters=filters, history=history)
         abstained = self._abstention(ctx)
         if abstained is not None:
             yield Delta(abstained.text)
@@ -135,13 +135,6 @@ class Pipeline:
             return
         for part in self.answerer.answer_stream(ctx):
             yield self._titled(ctx, self._with_others(ctx, part)) if isinstance(part, Answer) else part
-
-    @property
-    def _answer_depth(self) -> int:
-        """How many ranked passages an answer's context holds: the answer's own passages, and below
-        them those it may draw a postmortem section from (Settings.answer_depth)."""
-        s = self.settings
-        return max(s.top_k, s.answer_passages, s.answer_depth)
 
     def _abstention(self, ctx: Context) -> Answer | None:
         """The one abstention decision, made before any answerer runs; None means answer."""
