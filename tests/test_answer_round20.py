@@ -3,20 +3,27 @@ other units along; the lead's passage does. A question of several asks answers e
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+from typing import cast
+
 import numpy as np
 
 from assistant.answer.analysis import analyse
 from assistant.answer.extractive import _with_parts
 from assistant.answer.select import (
     ASK_MARGIN,
+    HEADING_NAMED,
     MARGIN,
     NEW_SOURCE_MARGIN,
     Scored,
+    _heading_names,
     part_terms,
     select,
 )
-from assistant.answer.units import EvidenceUnit
-from assistant.core.types import Chunk, Hit
+from assistant.answer.units import EvidenceUnit, evidence_units
+from assistant.core.types import Chunk, Hit, Sentence
+from assistant.store.build_store import LoadedIndex
+from assistant.text import split_sentences
 
 
 def _scored(text: str, rank: int, relevance: float, axis: int) -> Scored:
@@ -74,3 +81,27 @@ def test_an_ask_no_kept_passage_names_brings_the_passage_that_does() -> None:
     assert _with_parts(passages, [targets, story], owns) == passages  # the projects' passage joins
     assert _with_parts(passages, [targets, projects], owns) == [targets, projects]  # every ask named
     assert part_terms(analyse("A、B、C三个项目最后各自是什么结果？"), terms) == []  # one ask
+
+
+def test_a_unit_under_a_heading_naming_the_asked_word_scores_higher() -> None:
+    asked = ("作者", "最后", "感悟")
+    plain = _scored("2B产品只有持久战，没有速胜论", 0, 0.9, 0)
+    reflections = EvidenceUnit(1, 0, "doc-0", 10, 30, "2B产品只有持久战，没有速胜论", "正文", title="落地实践与思考",
+                               under="4、感悟")
+    intro = EvidenceUnit(2, 0, "doc-0", 40, 60, "机缘巧合，进入一家公司。", "正文", title="落地实践与思考",
+                         under="1. 背景")
+    titled = EvidenceUnit(3, 0, "doc-0", 70, 90, "某句。", "正文", title="作者的感悟", under="感悟")
+    assert _heading_names(reflections, asked) and not _heading_names(intro, asked)
+    assert not _heading_names(plain.unit, asked)  # no heading above it
+    assert not _heading_names(titled, asked)  # the title's words name no section
+    assert HEADING_NAMED > 0
+
+
+def test_units_know_the_heading_they_sit_under() -> None:
+    doc = "1. 背景\n\n机缘巧合，进入一家公司。\n\n4、感悟\n\n2B产品只有持久战，没有速胜论。\n"
+    spans = split_sentences(doc)
+    index = SimpleNamespace(sentences=[Sentence("d", a, b) for a, b in spans], documents={"d": SimpleNamespace(text=doc)})
+    chunk = Chunk("d#0", "d", doc, 0, len(doc), "1. 背景", "标题", None, sentence_ids=tuple(range(len(spans))))
+    under = {u.text: u.under for u in evidence_units(cast(LoadedIndex, index), [Hit(chunk, 1.0)])}
+    assert under["机缘巧合，进入一家公司。"] == "1. 背景"
+    assert under["2B产品只有持久战，没有速胜论。"] == "4、感悟"  # finer than the chunk's own section

@@ -58,6 +58,7 @@ class EvidenceUnit:
     title: str = ""  # its document's title
     owner: str = ""  # an action item's owner and due date (ISO), cut from its text ("售前负责人", "2025-03-15")
     due: str = ""
+    under: str = ""  # the heading it sits under, the last of its section path as a label reads it ("4、感悟")
 
     @property
     def sentences(self) -> tuple[int, ...]:
@@ -158,6 +159,7 @@ def _group_units(index: LoadedIndex, group: list[int], rank: int, section: str, 
         "checkbox": bool(CHECKBOX.match(prefix)),
     }
     start, end, _ = clean_span(document, sentence.start, last.end)
+    path = section_parts(heading_path_at(document, sentence.start), title)
     tail = ACTION_TAIL.search(document, sentence.start, last.end)
     owner, due = (tail.group(1).strip(), iso_day(tail.group(2))) if tail else ("", "")
     units = []
@@ -166,7 +168,7 @@ def _group_units(index: LoadedIndex, group: list[int], rank: int, section: str, 
         if text:
             units.append(EvidenceUnit(group[0], rank, sentence.doc_id, s, e, text, section,
                                       sentence_ids=tuple(group), title=title, owner=owner if e == end else "",
-                                      due=due if e == end else "", **flags))
+                                      due=due if e == end else "", under=path[-1] if path else "", **flags))
     return units
 
 
