@@ -50,8 +50,9 @@ def render_pieces(sentences: list[AnswerSentence]) -> list[str]:
     """The plain-text answer in pieces, one per sentence; "".join(pieces) is Answer.text.
 
     The lead paragraph, a blank line, then points as "1. …[n]" lines, numbered from 1 again
-    under each label or frame; labels and frames on their own lines. A label heads the lines below it (a stance label over a source label, a
-    source label over its lead and points: the agree shape). No Markdown syntax.
+    under each label or frame; labels and frames on their own lines. A label heads the lines
+    below it (a stance label over a source label, a source label over its lead and points: the
+    agree shape). No Markdown syntax.
     """
     pieces: list[str] = []
     previous: AnswerSentence | None = None

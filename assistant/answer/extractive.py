@@ -82,8 +82,8 @@ class ExtractiveAnswerer(Answerer):
         analysis = analyse(ctx.question)
         passages = ctx.hits[: self.settings.answer_passages]
         passages += _advice_below(ctx.index, passages, analysis, self._floor(passages, analysis))
-        hits = self._quotable(passages, analysis)
-        hits = _with_parts(passages, hits, part_terms(analysis, asked_terms(content_weights(ctx.query, ctx.index), (), analysis)))
+        owns = part_terms(analysis, asked_terms(content_weights(ctx.query, ctx.index), (), analysis))
+        hits = _with_parts(passages, self._quotable(passages, analysis), owns)
         if not hits:
             return abstention(ctx.question, self.name, ctx.trace)
         made = self._compose(ctx, hits, analysis)
@@ -210,19 +210,20 @@ def _asks(analysis: QuestionAnalysis, qtype: str) -> bool:
     return qtype in (analysis.qtype, *analysis.also)
 
 
-
 def _with_parts(passages: list[Hit], kept: list[Hit], owns: list[list[str]]) -> list[Hit]:
     """The kept passages, plus for each ask of a question of several (select.part_terms) that no kept
     passage names, the best retrieved passage that does: "……收入目标定的是多少，前后下调了几次？A、B、C
     三个项目最后各自是什么结果？" quoted the targets and never the three projects, whose passage sat at
     0.58× the best, under PART_FLOOR."""
+    if not kept:
+        return kept
     kept = list(kept)
+
+    def names(hit: Hit, own: list[str]) -> bool:
+        return term_share(normalize(hit.chunk.text), own) >= PART_SHARE
     for own in owns:
-        if not kept or any(term_share(normalize(h.chunk.text), own) >= PART_SHARE for h in kept):
-            continue
-        naming = next((h for h in passages if h not in kept and term_share(normalize(h.chunk.text), own) >= PART_SHARE), None)
-        if naming is not None:
-            kept.append(naming)
+        if not any(names(h, own) for h in kept):
+            kept += [h for h in passages if h not in kept and names(h, own)][:1]
     return sorted(kept, key=passages.index)
 
 
