@@ -204,6 +204,18 @@ def test_the_paraphrase_probe_is_answerable_in_other_words_quoted_verbatim(corpu
     assert {q.split for q in probe} == {"dev", "test"}
 
 
+HOWS = ROOT / "eval" / "how_probe.jsonl"
+
+
+def test_the_how_probe_asks_for_advice_in_pms_words_quoted_verbatim(corpus: dict[str, CorpusDoc]) -> None:
+    # eval/how_probe.jsonl (round 20): 40 how-questions (what to do, how to avoid, how to choose) in PMs'
+    # words, written from the corpus alone: the test split's how-questions fall furthest from dev
+    # (eval/README.md round 20). Scored with `hindsight eval --questions eval/how_probe.jsonl`; never
+    # part of the gate.
+    probe = _answerable_probe(HOWS, {"how"}, corpus)
+    assert len(probe) == 40 and {q.split for q in probe} == {"dev", "test"}
+
+
 ENGLISH = ROOT / "eval" / "english_probe.jsonl"
 
 

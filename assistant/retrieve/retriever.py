@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from assistant.core.settings import Settings
-from assistant.core.types import Chunk, Hit
+from assistant.core.types import POSTMORTEM_SECTIONS, Chunk, Hit
 from assistant.embed.embedder import Embedder
 from assistant.index.indexes import Query, Ranked
 from assistant.retrieve.dictionary import Dictionary
@@ -159,9 +159,10 @@ class HybridRetriever:
 
     def search(
         self, query: Query, k: int, filters: Filters | None = None, mode: str | None = None,
-        trace: dict[str, Any] | None = None,
+        trace: dict[str, Any] | None = None, advice: bool = False,
     ) -> list[Hit]:
-        """Top-k hits for a prepared query, fused, filtered and near-duplicates collapsed."""
+        """Top-k hits for a prepared query, fused, filtered and near-duplicates collapsed; `advice`:
+        the question asks what to do (_prefer_advice)."""
         trace = {} if trace is None else trace
         mode = mode or self.settings.retrieval_mode
         allowed = filters.allowed_rows(self.index.chunks) if filters else None
@@ -178,6 +179,7 @@ class HybridRetriever:
         hits = self._fuse(query, dense, lexical, words, mode, asked)
         hits = self._prefer_kind(query.text, hits)
         hits = self._prefer_named(query.text, hits)
+        hits = self._prefer_advice(hits) if advice else hits
         hits = collapse_near_duplicates(hits, self.settings.dedupe_threshold, limit=k)
         _stage(trace, "faiss_ms", t0, t1)
         _stage(trace, "bm25_ms", t1, t2)
@@ -246,6 +248,19 @@ class HybridRetriever:
                 hit.score *= 1 + NAMED_LIFT
         return sorted(hits, key=lambda h: -h.score)
 
+    def _prefer_advice(self, hits: list[Hit]) -> list[Hit]:
+        """Our postmortems' lessons and action items lifted by advice_section_boost, best first: a
+        question asking what to do is answered by what the team learned to do, and those sections
+        ranked under the same postmortem's account and root cause, which share the situation's words
+        ("客户在试用期里一直往里塞新需求，我该怎么接话？" ranked the lessons third)."""
+        boost = self.settings.advice_section_boost
+        if not boost:
+            return hits
+        for hit in hits:
+            if (hit.chunk.metadata or {}).get("doc_type") == "postmortem" and hit.chunk.section in ADVICE_SECTIONS:
+                hit.score *= 1 + boost
+        return sorted(hits, key=lambda h: -h.score)
+
     def _questions(self, query: Query, n: int, allowed: np.ndarray | None, mode: str) -> tuple[Ranked, Ranked]:
         """Chunks by the questions they answer (corpus/questions/): the closest question's cosine,
         and BM25 over their questions joined; nothing for a build without questions."""
@@ -290,6 +305,8 @@ class HybridRetriever:
 # 1.0 that quotes both (1.0 led with the article's weakest passages). No eval or probe question
 # names a source, so nothing there measures it (docs/retrieval.md round 15).
 NAMED_LIFT = 0.5
+# A postmortem's sections that say what to do (core.types.POSTMORTEM_SECTIONS): its lessons and action items.
+ADVICE_SECTIONS = frozenset(dict(POSTMORTEM_SECTIONS)[key] for key in ("lessons", "actions"))
 # How users name the two kinds of source (ingest's doc_type): our postmortems, and the articles.
 # "我们自己做过的项目" as well as "我们的项目" (round-18 trial: it was answered from an article's anecdote).
 POSTMORTEM_CUE = re.compile(r"复盘|復盤|檢討|检讨|\bpost-?mortems?\b|\bretrospectives?\b|我们过去"

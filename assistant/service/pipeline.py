@@ -187,8 +187,11 @@ class Pipeline:
         retriever = self.retriever(index)
         query = retriever.prepare(question, trace)
         k = k or max(self.settings.top_k, self.settings.answer_passages)
+        analysis = analyse(question)
+        advice = "how" in (analysis.qtype, *analysis.also)  # asks what to do: our lessons rank higher
         try:
-            hits = _with_sides(retriever, question, retriever.search(query, k, filters, mode, trace), k, filters, mode)
+            hits = retriever.search(query, k, filters, mode, trace, advice=advice)
+            hits = _with_sides(retriever, question, hits, k, filters, mode)
         except VectorStoreError as exc:  # the shared pgvector database is down: 503, not 500
             raise IndexUnavailable(str(exc)) from exc
         trace["build_id"] = index.build_id
