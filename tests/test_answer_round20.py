@@ -7,6 +7,7 @@ from types import SimpleNamespace
 from typing import cast
 
 import numpy as np
+import pytest
 
 from assistant.answer.analysis import analyse
 from assistant.answer.extractive import _with_parts
@@ -105,3 +106,14 @@ def test_units_know_the_heading_they_sit_under() -> None:
     under = {u.text: u.under for u in evidence_units(cast(LoadedIndex, index), [Hit(chunk, 1.0)])}
     assert under["机缘巧合，进入一家公司。"] == "1. 背景"
     assert under["2B产品只有持久战，没有速胜论。"] == "4、感悟"  # finer than the chunk's own section
+
+
+@pytest.mark.parametrize(("question", "qtype"), [
+    ("那个银行项目一期都交付了，合同怎么就卡住签不下来？", "why"),  # how come: an outcome already seen
+    ("制造集团那个维修知识助手试用，需求怎么越加越多，最后完全收不住？", "why"),
+    ("語音識別的報價，這些年怎麼就一路跌成白菜價了？", "why"),
+    ("客户一直往试用里塞新需求，我该怎么接话？", "how"),  # what to do
+    ("排他条款应该怎么谈？", "how"),
+])
+def test_how_come_asks_why(question: str, qtype: str) -> None:
+    assert analyse(question).qtype == qtype

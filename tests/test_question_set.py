@@ -216,6 +216,16 @@ def test_the_how_probe_asks_for_advice_in_pms_words_quoted_verbatim(corpus: dict
     assert len(probe) == 40 and {q.split for q in probe} == {"dev", "test"}
 
 
+WHYS = ROOT / "eval" / "why_probe.jsonl"
+
+
+def test_the_why_probe_asks_for_reasons_in_pms_words_quoted_verbatim(corpus: dict[str, CorpusDoc]) -> None:
+    # eval/why_probe.jsonl (round 20): 40 why-questions in PMs' words, written from the corpus alone,
+    # as the how probe above (the test split's why-questions fall from dev too); never part of the gate.
+    probe = _answerable_probe(WHYS, {"why"}, corpus)
+    assert len(probe) == 40 and {q.split for q in probe} == {"dev", "test"}
+
+
 ENGLISH = ROOT / "eval" / "english_probe.jsonl"
 
 
