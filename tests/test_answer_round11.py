@@ -91,10 +91,10 @@ def test_a_compare_question_retrieves_each_side_alone_too() -> None:
     whole = [Hit(b, 3.0), Hit(noise, 2.0), Hit(_chunk("pb", "经过"), 1.5)]
     retriever = _SideRetriever({"对比一下甲项目和 的异同": [Hit(a, 2.5), Hit(noise, 1.0)],
                                 "对比一下 和乙项目失败原因的异同": [Hit(b, 2.8)]})
-    merged = _with_sides(cast(HybridRetriever, retriever), question, whole, 3, None, None)
+    merged = _with_sides(cast(HybridRetriever, retriever), analyse(question), whole, 3, None, None)
     assert [h.chunk.chunk_id for h in merged] == ["pb#根因", "pa#根因", "art#一"]
     assert retriever.asked == ["对比一下甲项目和 的异同", "对比一下 和乙项目失败原因的异同"]
     # not a compare question, or an English one: the hits as they were, nothing asked
     for other in ("甲项目为什么失败？", "Compare project A and project B"):
-        assert _with_sides(cast(HybridRetriever, retriever), other, whole, 3, None, None) == whole
+        assert _with_sides(cast(HybridRetriever, retriever), analyse(other), whole, 3, None, None) == whole
     assert len(retriever.asked) == 2

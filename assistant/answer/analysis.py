@@ -191,6 +191,12 @@ class QuestionAnalysis:
     def english(self) -> bool:
         return self.language == "en"
 
+    def wants(self, qtype: str) -> bool:
+        """Does the question ask this type of answer, as its type or one of its other asks? "What
+        causes scope creep, and how can we prevent it?" asks why and how, and its answer needs the
+        root cause and the lessons (round-18 trial)."""
+        return qtype in (self.qtype, *self.also)
+
     @property
     def synthesis(self) -> bool:
         """Questions whose answer should draw on several sources."""

@@ -201,13 +201,7 @@ def _advice_wanted(analysis: QuestionAnalysis) -> bool:
     Not when it asks what an article says ("……文章建议把精力放在哪里？": the writer's advice, not
     ours) nor how something turned out ("……效果怎么样？")."""
     folded = normalize(analysis.question)
-    return _asks(analysis, "how") and not ARTICLE_ASKED.search(folded) and not HOW_IT_WENT.search(folded)
-
-
-def _asks(analysis: QuestionAnalysis, qtype: str) -> bool:
-    """One of the question's asks is of this type: "What causes scope creep, and how can we prevent
-    it?" asks why and how, and its answer needs the root cause and the lessons (round-18 trial)."""
-    return qtype in (analysis.qtype, *analysis.also)
+    return analysis.wants("how") and not ARTICLE_ASKED.search(folded) and not HOW_IT_WENT.search(folded)
 
 
 def _with_parts(passages: list[Hit], kept: list[Hit], owns: list[list[str]]) -> list[Hit]:
@@ -315,9 +309,9 @@ def _backgrounds(hits: list[Hit], roles: set[int]) -> set[int]:
 def _advice_in_why(hits: list[Hit], roles: set[int], analysis: QuestionAnalysis) -> set[int]:
     """A why-question (not about lessons) with a root cause quoted: the lessons and action items
     of the postmortems say what to do, not why; they are set aside."""
-    if analysis.qtype != "why" or analysis.lessons or _asks(analysis, "how") or not roles:
+    if analysis.qtype != "why" or analysis.lessons or analysis.wants("how") or not roles:
         return set()
-    advice = {HEADING["lessons"], HEADING["actions"]}
+    advice = ANSWERING_SECTIONS["how"]
     return {rank for rank, hit in enumerate(hits)
             if hit.chunk.metadata.get("doc_type") == "postmortem" and hit.chunk.section in advice}
 
@@ -329,7 +323,7 @@ def _advice_in_facts(hits: list[Hit], analysis: QuestionAnalysis) -> set[int]:
     做的，持续了多长时间？" led with that lesson)."""
     if analysis.qtype not in ("when", "number", "who") or analysis.lessons:
         return set()
-    advice = {HEADING["lessons"], HEADING["actions"]}
+    advice = ANSWERING_SECTIONS["how"]
     told = {h.chunk.doc_id for h in hits
             if h.chunk.metadata.get("doc_type") == "postmortem" and h.chunk.section not in advice}
     return {rank for rank, hit in enumerate(hits)
@@ -363,7 +357,7 @@ def _accounts_in_how(hits: list[Hit], roles: set[int], analysis: QuestionAnalysi
     # ... unless the question asks why as well (the root cause answers it) or what happened (the
     # timeline does: "当时条款具体是怎么写的？以后该怎么谈？", round 19)
     aside = {HEADING["timeline"], HEADING["root_cause"]}
-    if _asks(analysis, "why"):
+    if analysis.wants("why"):
         aside.discard(HEADING["root_cause"])
     if analysis.told:
         aside.discard(HEADING["timeline"])

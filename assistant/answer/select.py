@@ -30,7 +30,7 @@ from assistant.answer.curated import asked_closeness
 from assistant.answer.units import EvidenceUnit
 from assistant.core.types import POSTMORTEM_SECTIONS
 from assistant.index.indexes import Query
-from assistant.retrieve.retriever import content_weights
+from assistant.retrieve.retriever import ADVICE_SECTIONS, content_weights
 from assistant.store.build_store import LoadedIndex
 from assistant.text import CJK, char_ngrams, normalize
 
@@ -168,7 +168,7 @@ LEAD_IN = 0.04
 # postmortem quotes its root cause even when the background section (which names the customer)
 # outranks it, and those units get the answer-type cue bonus.
 HEADING = dict(POSTMORTEM_SECTIONS)
-ANSWERING_SECTIONS = {"why": {HEADING["root_cause"]}, "how": {HEADING["lessons"], HEADING["actions"]}}
+ANSWERING_SECTIONS = {"why": {HEADING["root_cause"]}, "how": set(ADVICE_SECTIONS)}
 ACCOUNT = {HEADING["background"], HEADING["timeline"]}  # what happened, for a compound's what-ask (analysis.two_asks)
 # How far under the best unit the best answer to each ask of such a question may be: the asker
 # asked for it in so many words, and its words are half the question's at most ("试用期里到底发生了

@@ -15,6 +15,7 @@ import math
 import re
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -226,13 +227,9 @@ class HybridRetriever:
         a question naming postmortems may still be answered by an article.
         """
         kind = asked_kind(question)
-        boost = self.settings.source_kind_boost
-        if not kind or not boost:
+        if not kind:
             return hits
-        for hit in hits:
-            if (hit.chunk.metadata or {}).get("doc_type") == kind:
-                hit.score *= 1 + boost
-        return sorted(hits, key=lambda h: -h.score)
+        return _lifted(hits, lambda c: (c.metadata or {}).get("doc_type") == kind, self.settings.source_kind_boost)
 
     def _prefer_named(self, question: str, hits: list[Hit]) -> list[Hit]:
         """Hits of the documents whose author or source the question names lifted by NAMED_LIFT.
@@ -241,25 +238,15 @@ class HybridRetriever:
         its front matter holds: that article was not retrieved at all. A lift, as for the kind of source.
         """
         named = named_documents(question, self.index.byline_names)
-        if not named:
-            return hits
-        for hit in hits:
-            if hit.chunk.doc_id in named:
-                hit.score *= 1 + NAMED_LIFT
-        return sorted(hits, key=lambda h: -h.score)
+        return _lifted(hits, lambda c: c.doc_id in named, NAMED_LIFT) if named else hits
 
     def _prefer_advice(self, hits: list[Hit]) -> list[Hit]:
         """Our postmortems' lessons and action items lifted by advice_section_boost, best first: a
         question asking what to do is answered by what the team learned to do, and those sections
         ranked under the same postmortem's account and root cause, which share the situation's words
         ("客户在试用期里一直往里塞新需求，我该怎么接话？" ranked the lessons third)."""
-        boost = self.settings.advice_section_boost
-        if not boost:
-            return hits
-        for hit in hits:
-            if (hit.chunk.metadata or {}).get("doc_type") == "postmortem" and hit.chunk.section in ADVICE_SECTIONS:
-                hit.score *= 1 + boost
-        return sorted(hits, key=lambda h: -h.score)
+        return _lifted(hits, lambda c: (c.metadata or {}).get("doc_type") == "postmortem" and c.section in ADVICE_SECTIONS,
+                       self.settings.advice_section_boost)
 
     def _questions(self, query: Query, n: int, allowed: np.ndarray | None, mode: str) -> tuple[Ranked, Ranked]:
         """Chunks by the questions they answer (corpus/questions/): the closest question's cosine,
@@ -313,6 +300,16 @@ POSTMORTEM_CUE = re.compile(r"复盘|復盤|檢討|检讨|\bpost-?mortems?\b|\br
                             r"|我[们們](?:自己)?(?:做过|做過|经手过?|經手過?|交付过|交付過)?的(?:项目|項目|專案)"
                             r"|\bour (?:own )?projects?\b", re.I)
 ARTICLE_CUE = re.compile(r"文章|外部|公开|公開|\barticles?\b|\bpublic\b|\bexternal\b|\bpress\b", re.I)
+
+
+def _lifted(hits: list[Hit], chosen: Callable[[Chunk], bool], boost: float) -> list[Hit]:
+    """The hits with the chosen chunks' scores times 1 + boost, best first (a lift: nothing is dropped)."""
+    if not boost:
+        return hits
+    for hit in hits:
+        if chosen(hit.chunk):
+            hit.score *= 1 + boost
+    return sorted(hits, key=lambda h: -h.score)
 
 
 def asked_kind(question: str) -> str:

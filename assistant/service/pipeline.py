@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from assistant.answer.analysis import analyse
+from assistant.answer.analysis import QuestionAnalysis, analyse
 from assistant.answer.answerability import Answerability
 from assistant.answer.base import Answerer, Context, Delta, in_question_script
 from assistant.answer.condense import Condenser, HeuristicCondenser, create_condenser
@@ -188,10 +188,9 @@ class Pipeline:
         query = retriever.prepare(question, trace)
         k = k or max(self.settings.top_k, self.settings.answer_passages)
         analysis = analyse(question)
-        advice = "how" in (analysis.qtype, *analysis.also)  # asks what to do: our lessons rank higher
-        try:
-            hits = retriever.search(query, k, filters, mode, trace, advice=advice)
-            hits = _with_sides(retriever, question, hits, k, filters, mode)
+        try:  # a question asking what to do ranks our lessons higher (retriever._prefer_advice)
+            hits = retriever.search(query, k, filters, mode, trace, advice=analysis.wants("how"))
+            hits = _with_sides(retriever, analysis, hits, k, filters, mode)
         except VectorStoreError as exc:  # the shared pgvector database is down: 503, not 500
             raise IndexUnavailable(str(exc)) from exc
         trace["build_id"] = index.build_id
@@ -221,14 +220,14 @@ class Pipeline:
         return condensed.question
 
 
-def _with_sides(retriever: HybridRetriever, question: str, hits: list[Hit], k: int, filters: Filters | None,
-                mode: str | None) -> list[Hit]:
+def _with_sides(retriever: HybridRetriever, analysis: QuestionAnalysis, hits: list[Hit], k: int,
+                filters: Filters | None, mode: str | None) -> list[Hit]:
     """A Chinese compare question's hits merged with those of each side asked alone (the question
     without the other side), best fused score first: each ranking's best passage scores alike, so
     both sides reach the top k. Round-10 trial: "对比一下设备维保知识助手项目和零售补货POC失败原因的
     异同" retrieved only the retail postmortem, the maintenance one (维修, not 维保) not at all.
     English sides are cut too loosely ("team size" / "effort behind") to be asked alone."""
-    analysis = analyse(question)
+    question = analysis.question
     if len(analysis.sides) != 2 or analysis.english:
         return hits
     best = {h.chunk.chunk_id: h for h in hits}
