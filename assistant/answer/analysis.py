@@ -35,10 +35,12 @@ TYPE_CUES: tuple[tuple[str, tuple[str, ...], str], ...] = (
     # 为啥 / 咋会 are how people type 为什么 / 怎么会 into a chat (round 8).
     # "是怎么产生的" asks where something came from, not how to do it (round 19). 怎么 before an adverb
     # of an outcome already seen asks "how come" (round 20: "合同怎么就卡住签不下来？", "需求怎么越加越多？"
-    # were read as asking what to do, and answered with lessons).
+    # were read as asking what to do, and answered with lessons). So does 怎么 before a verb of an outcome
+    # gone wrong (round 21: "原计划10月底上线，怎么拖到1月才上？" was answered with what to do next time).
     ("why", ("为什么", "为何", "原因", "怎么会", "何以", "根因", "导致", "为啥", "咋会", "怎么被", "点解",
              "怎么产生的", "如何产生的", "怎么形成的", "如何形成的", "怎么来的", "从何而来",
-             "怎么就", "怎么又", "怎么越", "怎么老是", "怎么总是", "怎么突然", "怎么一直", "怎么竟", "怎么居然", "怎么反而"),
+             "怎么就", "怎么又", "怎么越", "怎么老是", "怎么总是", "怎么突然", "怎么一直", "怎么竟", "怎么居然", "怎么反而",
+             "怎么拖", "怎么变成", "怎么变得", "怎么成了", "怎么搞成", "怎么弄成", "怎么闹到", "怎么落到", "怎么沦"),
      r"\b(why|reasons?|causes?|caused)\b"),
     ("list", ("哪些", "哪几", "列举", "列出", "都有什么", "有几种"),
      rf"\b(which(?!\s+{ONE_OF})|list|name the|what are the)\b"),
