@@ -243,3 +243,15 @@ def test_the_english_probe_asks_the_dev_splits_chinese_questions_in_english(corp
         assert (q.type, q.gold, q.key_facts) == (original.type, original.gold, original.key_facts)
         assert not any("\u4e00" <= ch <= "\u9fff" for ch in q.question), q.id
         assert all(s in corpus[doc_id].body for doc_id, group in q.gold.items() for s in group), q.id
+
+
+YESNOS = ROOT / "eval" / "yesno_probe.jsonl"
+
+
+def test_the_yesno_probe_asks_to_confirm_in_pms_words_quoted_verbatim(corpus: dict[str, CorpusDoc]) -> None:
+    # eval/yesno_probe.jsonl (round 21): 40 yes-no questions (half answered yes, half no) in PMs' words,
+    # written from the corpus alone: the test split's yes-no questions fall furthest from dev after how
+    # and why (eval/README.md round 21). Scored with `hindsight eval --questions eval/yesno_probe.jsonl`;
+    # never part of the gate.
+    probe = _answerable_probe(YESNOS, {"fact"}, corpus)
+    assert len(probe) == 40 and {q.split for q in probe} == {"dev", "test"}

@@ -376,12 +376,19 @@ WON = re.compile(r"拿走|抢走|抢了|赢得|赢下|中标|签下|签给|选�
 NEXT = re.compile(r"(?:后来|然后|之后)呢|\bwhat happened (?:next|then)\?")
 
 
+# A yes-no question about how things stand now ("正式合同到现在签下来了吗？", "一个亿的目标到年底做到了吗？",
+# "Is the contract still unsigned?") is answered by the latest state of the story, not by its start
+# ("双方只签了保密协议，约定……再签正式合同" led; round 21, the yes-no probe).
+NOW = re.compile(r"现在|目前|至今|如今|眼下|到年底|到年末|\b(now|still|so far|to date|as of)\b")
+
+
 def asks_latest(question: str, qtype: str = "") -> bool:
     """Does the question ask how the story ended (its latest event)?"""
     folded = normalize(question)
     if PLANNED.search(folded):
         return False
-    return bool(LATEST.search(folded) or NEXT.search(folded)) or (qtype == "who" and bool(WON.search(folded)))
+    return (bool(LATEST.search(folded) or NEXT.search(folded)) or (qtype == "who" and bool(WON.search(folded)))
+            or (qtype == "yesno" and bool(NOW.search(folded))))
 
 
 # "什么是X？" / "X是什么（意思）？": the noun X a what-question asks for, the words after the last 的

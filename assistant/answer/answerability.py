@@ -305,6 +305,22 @@ def _guessed_across_grammar(word: str) -> bool:
 
 
 
+def _guessed_across_words(word: str, question: str, index: LoadedIndex) -> bool:
+    """A word jieba's HMM made up across the boundary of two words the corpus has ("网红带货式的打法" →
+    网红带 / 货式: the sources' 网红 and 带货): each of its characters is in a pair of the question's
+    characters the corpus holds, and one such pair runs past the word's edge. The question asked
+    about 网红带货 and was refused with "资料中没有提到网红带" (round 21, the yes-no probe). A name
+    (智谱, 豆包) has no known pair across its edge."""
+    start = question.find(word)
+    if start < 0 or len(word) < 2:
+        return False
+    end = start + len(word)
+    pairs = [(i, i + 2) for i in range(max(start - 1, 0), min(end, len(question) - 1))
+             if index.lexical.known(question[i : i + 2])]
+    covered = {i for a, b in pairs for i in range(a, b)}
+    return all(i in covered for i in range(start, end)) and any(a < start or b > end for a, b in pairs)
+
+
 # An acronym's English plural (POCs, APIs, LLMs, KPIs): the sources write the acronym itself.
 ACRONYM_PLURAL = re.compile(r"[A-Z][A-Z0-9]+s")
 
@@ -414,7 +430,9 @@ def features(
     # So does one jieba's tagger reads, in the question, as a verb or a grammar word (round 17).
     made_up = [t for t in unknown if not t.entity and not t.forms and CJK.search(t.folded) and not word_tag(t.folded)]
     verbs = _made_up_verbs(question) if made_up else frozenset()  # the tagger costs ~5 ms: only when needed
-    guessed = [t for t in made_up if _guessed_across_grammar(t.folded) or t.folded in verbs]
+    asked = normalize(question)
+    guessed = [t for t in made_up if _guessed_across_grammar(t.folded) or t.folded in verbs
+               or _guessed_across_words(t.folded, asked, index)]
     terms = [t for t in terms if t not in guessed]
     unknown = [t for t in unknown if t not in guessed]
     # A passage's facets count as what it says: a postmortem's outcome (丢单) is only in its front matter.
