@@ -99,7 +99,10 @@ MEASURES: tuple[tuple[str, str], ...] = (
 # The sources themselves, not 分别/各自/each, which distribute over anything plural ("下调了几次，分别
 # 调到多少？" asks for figures of one article).
 ACROSS_SOURCES = re.compile(r"各篇|各(?:个|份)?(?:文章|资料|来源|复盘)|两篇|几篇|(?<![\d一二三四五六七八九十百千万])多篇|[几多]份(?:资料|文档|文章|复盘)|[两三几多]个复盘|不同(?:的)?(?:文章|资料|来源|复盘)"
-                            r"|(?:文章|资料|复盘)(?:之间|们)|\b(across|sources|articles|postmortems|documents)\b")
+                            r"|(?:文章|资料|复盘)(?:之间|们)|\b(across|sources|articles|postmortems|documents)\b"
+                            # an article and one of our postmortems, named side by side (round 21: "外部实践文章里……的
+                            # 漏斗，和我们复盘里……的经历，能对应上吗？" quoted the article alone)
+                            r"|文章.*复盘|复盘.*文章|\barticle\b.*\bpostmortem\b|\bpostmortem\b.*\barticle\b")
 # A who-question's answer names someone: an alias (化名“天穹云”), an organisation (…公司/集团/
 # 银行/厂商/云) or a role (副总/总监/负责人/CTO…). Not any quoted phrase: "“先做个 Demo”" is none.
 # Read in folded text by the choice of points (select.TYPE_CUES) and by answerability (a name question
