@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import math
 import re
-from collections import Counter
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
@@ -465,25 +464,7 @@ def select(scored: list[Scored], analysis: QuestionAnalysis, limit: int, lam: fl
     if items_only:
         pool = [s for s in scored if _enumerated(s) and s.relevance >= scored[0].relevance - EXHAUSTIVE_MARGIN
                 and s not in chosen and not (fresh and s.said)]
-    kept = list(chosen)
-    return _without_lone_points(_fill(chosen, pool, analysis, limit, lam, redundant), kept, analysis)
-
-
-def _without_lone_points(chosen: list[Scored], kept: list[Scored], analysis: QuestionAnalysis) -> list[Scored]:
-    """The points minus each one that is the only quote of its passage: a passage cited for one
-    point, beside the lead's, held no gold evidence 39 times in 52 over dev and the probes' dev halves
-    (round 21; a passage quoted twice or more, or by the lead, far less often). The kept units (the
-    lead, the top passage's best unit, each ask's) stay, and so does every point of an answer that
-    gathers across passages by design: list, compare and agree questions, questions asked across the
-    sources or of several asks, how-questions (lessons and action items are separate sections) and
-    who-questions (the point naming someone is the answer); so does a point that continues a kept
-    unit's account across a chunk boundary (NEIGHBOUR_SPAN). Dev: citation precision 0.806 → 0.816,
-    recall 0.893 → 0.887, key facts unchanged."""
-    if (analysis.synthesis or analysis.across or len(asks(analysis.question)) > 1
-            or analysis.qtype in ("list", "compare", "agree", "how", "who")):
-        return chosen
-    uses = Counter(c.unit.hit_rank for c in chosen)
-    return [c for c in chosen if c in kept or uses[c.unit.hit_rank] > 1 or _continues(c, kept, {k.unit.hit_rank for k in kept})]
+    return _fill(chosen, pool, analysis, limit, lam, redundant)
 
 
 def _answers_by_kind(s: Scored, analysis: QuestionAnalysis) -> bool:
