@@ -80,3 +80,16 @@ def test_an_article_and_a_postmortem_named_side_by_side_are_asked_across() -> No
     assert analyse("How does the article's funnel compare with the postmortem on the trial we lost?").across
     assert not analyse("文章里提到了哪些没成单的项目？").across  # one kind of source
     assert not analyse("维修助手复盘的根因是什么？").across
+
+
+def test_a_passage_holding_words_the_question_quotes_is_never_set_aside() -> None:
+    from assistant.answer.extractive import _quoting
+    from assistant.core.types import Chunk, Hit
+
+    def hit(n: int, text: str) -> Hit:
+        return Hit(Chunk(f"pm#{n}", "pm", text, 0, len(text), "教训", "复盘", None), 1.0)
+
+    hits = [hit(0, "对新增需求说“可以，放进二期”，比说“先做个 Demo”更能保护交付。"), hit(1, "试用合同没有写明范围边界。")]
+    assert _quoting(hits, "复盘为啥说应该改口“放进二期”？") == {0}
+    assert _quoting(hits, "复盘为啥说应该改口「先做个Demo」不好？") == {0}  # white space aside
+    assert _quoting(hits, "复盘为啥说应该放进二期？") == set()  # no quotation marks: the roles decide

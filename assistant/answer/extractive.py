@@ -135,7 +135,7 @@ class ExtractiveAnswerer(Answerer):
         answering = roles if _advice_wanted(analysis) else {
             rank for rank, hit in enumerate(hits) if _answering_section(hit, hits[0], analysis)}
         aside = (_backgrounds(hits, roles) | _advice_in_why(hits, roles, analysis) | _accounts_in_how(hits, roles, analysis)
-                 | _unnamed_sections(hits, analysis) | _advice_in_facts(hits, analysis))
+                 | _unnamed_sections(hits, analysis) | _advice_in_facts(hits, analysis)) - _quoting(hits, ctx.question)
         phrases = [terms for _, _, terms in self.glossary.translations(ctx.question)] if analysis.english else []
         kind = asked_kind(ctx.question)
         named = {rank for rank, hit in enumerate(hits) if kind and hit.chunk.metadata.get("doc_type") == kind}
@@ -304,6 +304,18 @@ def _backgrounds(hits: list[Hit], roles: set[int]) -> set[int]:
     answered = {hits[rank].chunk.doc_id for rank in roles}
     return {rank for rank, hit in enumerate(hits)
             if hit.chunk.doc_id in answered and hit.chunk.section == HEADING["background"]}
+
+
+# Words the asker puts in quotation marks (“放进二期”, 「先干后签」): at least two characters.
+ASKER_QUOTES = re.compile(r"[“「『\"]([^”」』\"]{2,})[”」』\"]")
+
+
+def _quoting(hits: list[Hit], question: str) -> set[int]:
+    """The passages holding words the question quotes: the asker points at them, and they are never
+    set aside for their section's role. "……复盘为啥说应该改口“放进二期”？" asks why a lesson says so,
+    and the lesson (set aside as advice in a why-answer) went unquoted (round 21, the why probe)."""
+    quoted = [fold_compact(q) for q in ASKER_QUOTES.findall(question)]
+    return {rank for rank, hit in enumerate(hits) if any(q and q in fold_compact(hit.chunk.text) for q in quoted)}
 
 
 def _advice_in_why(hits: list[Hit], roles: set[int], analysis: QuestionAnalysis) -> set[int]:
