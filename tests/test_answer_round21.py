@@ -93,3 +93,11 @@ def test_a_passage_holding_words_the_question_quotes_is_never_set_aside() -> Non
     assert _quoting(hits, "复盘为啥说应该改口“放进二期”？") == {0}
     assert _quoting(hits, "复盘为啥说应该改口「先做个Demo」不好？") == {0}  # white space aside
     assert _quoting(hits, "复盘为啥说应该放进二期？") == set()  # no quotation marks: the roles decide
+
+
+def test_a_yes_no_question_about_now_keeps_the_postmortems_account_quotable() -> None:
+    from assistant.answer.extractive import _answering_headings
+
+    assert "经过" in _answering_headings(analyse("蜀川银行那份正式合同到现在签下来了吗？"))
+    assert "经过" not in _answering_headings(analyse("蜀川银行那份正式合同签下来了吗？"))  # not asked about now
+    assert "经过" not in _answering_headings(analyse("设备维修助手那次复盘最后定了哪些行动项？"))

@@ -187,7 +187,12 @@ def _answering_section(hit: Hit, top: Hit, analysis: QuestionAnalysis) -> bool:
 def _answering_headings(analysis: QuestionAnalysis) -> set[str]:
     """The postmortem sections that answer this question's type, what it asks about and names."""
     asked = set().union(*(ANSWERING_SECTIONS.get(t, set()) for t in (analysis.qtype, *analysis.also)))
-    return asked | (LESSONS if analysis.lessons else set()) | named_sections(analysis.question)
+    # A yes-no question about how things stand now is answered by a postmortem's account, where its
+    # latest state is told ("蜀川银行那份正式合同到现在签下来了吗？": the account, at 0.70× of the
+    # background that names the bank, was under the floor; round 21). Not a when- or who-question's
+    # "最后": "……复盘最后定了哪些行动项？" then quoted the account beside the action items.
+    ended = {HEADING["timeline"]} if analysis.latest and analysis.qtype == "yesno" else set()
+    return asked | ended | (LESSONS if analysis.lessons else set()) | named_sections(analysis.question)
 
 
 def _in_sections(hit: Hit, docs: set[str], headings: set[str]) -> bool:
