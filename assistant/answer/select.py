@@ -599,10 +599,10 @@ def _lead_first(scored: list[Scored], analysis: QuestionAnalysis | None = None) 
 
 
 def _latest(scored: list[Scored], analysis: QuestionAnalysis | None) -> Scored | None:
-    """For a when/who-question about how a story ended, or any question asking what happened next
-    ("后来呢？"): the unit, within MARGIN of the best and of
-    the best unit's document, holding a date (a who-question's also naming someone) that comes
-    last in the document: a postmortem's account runs in time order."""
+    """For a when/who-question about how a story ended, a yes-no question about how a postmortem's
+    story stands now, or any question asking what happened next ("后来呢？"): the unit, within
+    MARGIN of the best and of the best unit's document, holding a date (a who-question's also
+    naming someone) that comes last in the document: a postmortem's account runs in time order."""
     if analysis is None or not analysis.latest or not scored:
         return None
     if analysis.qtype not in ("when", "who", "yesno") and not NEXT.search(normalize(analysis.question)):
