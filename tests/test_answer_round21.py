@@ -11,8 +11,10 @@ import numpy as np
 
 from assistant.answer.analysis import analyse, asks_latest
 from assistant.answer.answerability import _guessed_across_words
+from assistant.answer.extractive import _answering_headings, _quoting
 from assistant.answer.select import MARGIN, NEIGHBOUR_SPAN, NEW_SOURCE_MARGIN, Scored, select
 from assistant.answer.units import EvidenceUnit
+from assistant.core.types import Chunk, Hit
 from assistant.store.build_store import LoadedIndex
 
 
@@ -83,9 +85,6 @@ def test_an_article_and_a_postmortem_named_side_by_side_are_asked_across() -> No
 
 
 def test_a_passage_holding_words_the_question_quotes_is_never_set_aside() -> None:
-    from assistant.answer.extractive import _quoting
-    from assistant.core.types import Chunk, Hit
-
     def hit(n: int, text: str) -> Hit:
         return Hit(Chunk(f"pm#{n}", "pm", text, 0, len(text), "教训", "复盘", None), 1.0)
 
@@ -96,8 +95,6 @@ def test_a_passage_holding_words_the_question_quotes_is_never_set_aside() -> Non
 
 
 def test_a_yes_no_question_about_now_keeps_the_postmortems_account_quotable() -> None:
-    from assistant.answer.extractive import _answering_headings
-
     assert "经过" in _answering_headings(analyse("蜀川银行那份正式合同到现在签下来了吗？"))
     assert "经过" not in _answering_headings(analyse("蜀川银行那份正式合同签下来了吗？"))  # not asked about now
     assert "经过" not in _answering_headings(analyse("设备维修助手那次复盘最后定了哪些行动项？"))
