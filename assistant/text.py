@@ -18,6 +18,43 @@ CLOSERS = set("”’」』）)]》\"'")
 # Any CJK ideograph: tells a Chinese question or sentence from a Latin-script one.
 CJK = re.compile(r"[\u3400-\u9fff]")
 CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z'-]*")
+MIN_LATIN_WORDS = 3
+LATIN_SHARE = 2  # the reading rule of eval/answer_rules.py: Latin letters at least twice the CJK
+
+
+def reads_as_latin(text: str) -> bool:
+    """Latin-script prose: at least three Latin words with at least LATIN_SHARE times as many
+    letters as the text has CJK characters.
+
+    "如GPT（Generative Pre-trained Transformer）系列、BERT（…）等，" (4.3×) reads as English;
+    "做的比较好的产品，是coze，talkie，character ai, glow等" (1.7×, the most Latin-heavy quote a dev
+    question read as Chinese) and "这是 To B 的 SaaS 市场" stay Chinese.
+    """
+    words = LATIN_WORD.findall(text)
+    return len(words) >= MIN_LATIN_WORDS and sum(map(len, words)) >= LATIN_SHARE * len(CJK.findall(text))
+
+
+def chinese_question(question: str) -> bool:
+    """Is the question asked in Chinese? It holds Chinese and does not read as English prose: "According
+    to 顾青云's article, what threshold …?" names a Chinese author in an English question, which was
+    answered (and refused) in Chinese with its English words read as unknown terms (round 22, a
+    metadata probe). Language, glossary, answerability and frames all read this one rule."""
+    return bool(CJK.search(question)) and not (reads_as_latin(question) and _english_grammar(question))
+
+
+# English grammar words: a question holding two of them is phrased in English whatever names it
+# holds; "RAG 切片的 chunk size 设多大？" holds terms in English and its grammar in Chinese.
+GRAMMAR_EN = frozenset(
+    "a an the of to in on at for with by from about and or but not what which who whom whose why how when "
+    "where is are was were be been do does did can could should would will has have had we our us i my you "
+    "your they their it its this that these those there any".split())
+
+
+def _english_grammar(question: str) -> bool:
+    return sum(w.lower() in GRAMMAR_EN for w in LATIN_WORD.findall(question)) >= 2
+
+
 WORD = re.compile(r"[a-z0-9]+(?:[.\-+][a-z0-9]+)*")
 # An ASCII full stop ends a sentence only when followed by white space (keeps "3.5" and "e.g").
 ASCII_STOP = re.compile(r"(?<=[A-Za-z\)])\.(?=\s)")

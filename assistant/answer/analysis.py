@@ -14,11 +14,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
 
-from assistant.text import CJK, ZH_STOP, jieba_words, normalize
+from assistant.text import CJK, ZH_STOP, chinese_question, jieba_words, normalize, reads_as_latin
 
-LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z'-]*")
-MIN_LATIN_WORDS = 3
-LATIN_SHARE = 2  # the reading rule of eval/answer_rules.py: Latin letters at least twice the CJK
 QUESTION_TYPES = ("compare", "agree", "why", "list", "number", "who", "how", "when", "yesno", "what")
 
 # "Which company won the deal?" asks for one name, not a list: "which" + a singular noun for an
@@ -215,7 +212,7 @@ class QuestionAnalysis:
 
 def analyse(question: str) -> QuestionAnalysis:
     """Type, language and script of a question."""
-    language = "zh" if CJK.search(question) else "en"
+    language = "zh" if chinese_question(question) else "en"
     script = detect_script(question) if language == "zh" else "latin"
     qtype = question_type(question)
     folded = normalize(question)  # the cue patterns read the folded question
@@ -481,18 +478,6 @@ def also_asked(question: str, qtype: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(t for t in found if t not in (qtype, "what")))
 
 
-def reads_as_latin(text: str) -> bool:
-    """Latin-script prose: at least three Latin words with at least LATIN_SHARE times as many
-    letters as the text has CJK characters.
-
-    "如GPT（Generative Pre-trained Transformer）系列、BERT（…）等，" (4.3×) reads as English;
-    "做的比较好的产品，是coze，talkie，character ai, glow等" (1.7×, the most Latin-heavy quote a dev
-    question read as Chinese) and "这是 To B 的 SaaS 市场" stay Chinese.
-    """
-    words = LATIN_WORD.findall(text)
-    return len(words) >= MIN_LATIN_WORDS and sum(map(len, words)) >= LATIN_SHARE * len(CJK.findall(text))
-
-
 # A yes-no question about a course of action asks for advice and is answered like a how-question
 # (a lesson leads, not a root cause): "要不要先签框架协议？", and "能不能/可不可以" with an adverb of
 # manner or sequence ("能不能直接上 POC？", "可不可以先做 Demo？"). A bare "能不能" asks what is
@@ -501,7 +486,14 @@ ADVICE = re.compile(r"(?:能不能|可不可以|能否|可否|是否可以|是�
                     # "A不A" of a verb of doing ending the question ("POC 还做不做", "签不签？") asks
                     # whether to do it (round 8); of 能/会/是/对/好/行/可 it asks what is possible or
                     # true; inside a clause ("决定投不投一个项目之前会看什么？", dev) it is not the ask.
-                    r"|([^\W\d能会是对好行可])不\1(?=\s*(?:呢|啊|吗)?\s*[？?]?\s*$)")
+                    r"|([^\W\d能会是对好行可])不\1(?=\s*(?:呢|啊|吗)?\s*[？?]?\s*$)"
+                    # What we should do, asked as "what": a modal and a verb of doing before 什么 ("我们该拿
+                    # 什么回应？", "我们可以端出什么替代方案？"), and a means wanted for a purpose ("有什么收费
+                    # 方式能降低他们的顾虑？"). Round 22, the how probe's dev half: these were read as what-
+                    # questions and led with the account the question retells. "大模型能做什么？" asks what
+                    # is possible: 能/可以 count only after a first person.
+                    r"|(?:该|应|得|要|(?:我们|我|咱们|咱)(?:能|可以))(?:拿|用|做|采取|采用|端出|给出|提出|准备|拿出)什么"
+                    r"|什么[^，,。？?]{0,6}(?:方式|方法|方案|手段|模式|策略|对策|措施)(?:能|可以|才能|来)")
 
 
 # "好几个部门 / 这几个项目" say "several / these", they do not ask for a number (round 8: "客户好几个

@@ -37,6 +37,7 @@ from assistant.text import (
     EN_STOP,
     ZH_STOP,
     char_ngrams,
+    chinese_question,
     context_tags,
     dictionary_pieces,
     jieba_tokens,
@@ -153,7 +154,7 @@ def content_terms(question: str, glossary: Glossary | None = None, dictionary: D
     """
     normalized = normalize(question)
     aligned = len(normalized) == len(question)
-    chinese = bool(CJK.search(question))
+    chinese = chinese_question(question)
     phrases = glossary.translations(question) if glossary else []
     terms: list[Term] = []
     previous = None
@@ -385,7 +386,7 @@ class Answerability:
         if not hits:
             return Decision(True, 1.0, abstain_reason(question, []))
         terms = content_terms(question, self.glossary, self.dictionary)
-        if not terms and CJK.search(question):
+        if not terms and chinese_question(question):
             # Only scaffolding ("那后来呢？"): no subject to look up, whatever the cosines say.
             return Decision(True, 1.0, abstain_reason(question, []))
         values, gaps = features(terms, query, hits, index, question, self.glossary)
@@ -449,7 +450,7 @@ def features(
         "dense_margin": dense_top - _background(query, index),
         "sentence_top": _best_sentence(query, top, index),
         "rank_agreement": sum(_agree(h) for h in top) / len(top),
-        "latin_question": 0.0 if CJK.search(question) else 1.0,
+        "latin_question": 0.0 if chinese_question(question) else 1.0,
         "unknown_noun": min(sum(_noun_like(t) for t in unknown), 3) / 3,
         "doc_spread": _scatter(question, top),
         "type_unmet": type_unmet(question, [t for t in terms if t not in unknown], _sentences(top, index)),
@@ -482,7 +483,7 @@ def _naming_rank(term: Term) -> int:
 def asked_type(question: str) -> str | None:
     """The kind of value a question asks for (share, amount, date, duration, name, count) or None."""
     folded = NOT_COUNTING.sub("", normalize(question).strip())
-    for kind, pattern in ASKS_ZH if CJK.search(question) else ASKS_EN:
+    for kind, pattern in ASKS_ZH if chinese_question(question) else ASKS_EN:
         if pattern.search(folded):
             return kind
     return None
@@ -702,7 +703,7 @@ def _named_run(question: str, missing: Sequence[str]) -> str:
 
 def abstain_reason(question: str, missing: Sequence[str]) -> str:
     """"资料中没有提到 GPT-4o。" / "The sources do not mention GPT-4o." or the generic message."""
-    chinese = bool(CJK.search(question))
+    chinese = chinese_question(question)
     if not missing:
         return abstain_message(question)
     term = _named_run(question, missing)

@@ -11,7 +11,7 @@ from assistant.answer.analysis import detect_script, to_script
 from assistant.core.types import Answer, AnswerSentence, Hit
 from assistant.index.indexes import Query
 from assistant.store.build_store import LoadedIndex
-from assistant.text import CJK
+from assistant.text import CJK, chinese_question
 
 ABSTAIN_ZH = "资料中没有找到相关内容。"
 ABSTAIN_EN = "No relevant content was found in the sources."
@@ -19,7 +19,7 @@ ABSTAIN_EN = "No relevant content was found in the sources."
 
 def abstain_message(question: str) -> str:
     """The abstention message in the question's language and script."""
-    return in_question_script(ABSTAIN_ZH, question) if CJK.search(question) else ABSTAIN_EN
+    return in_question_script(ABSTAIN_ZH, question) if chinese_question(question) else ABSTAIN_EN
 
 
 def in_question_script(text: str, question: str) -> str:

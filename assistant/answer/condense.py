@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from importlib import resources
 
 from assistant.llm.client import LLMClient, LLMError, Message
-from assistant.text import CJK, EN_STOP, fold_chars
+from assistant.text import CJK, EN_STOP, chinese_question, fold_chars
 
 CJK_OPENERS = ("那", "然后", "后来", "還有", "还有", "另外", "此外", "其中", "具体", "第一", "第二",
                "第三", "最后", "它", "他们", "她们", "这个", "這個", "那个", "這", "这")
@@ -70,7 +70,7 @@ class Condenser(ABC):
 def is_follow_up(question: str) -> bool:
     """Does the question lean on the conversation (see the module docstring)?"""
     q = question.strip()
-    if CJK.search(q):
+    if chinese_question(q):
         content = [ch for ch in q if ch.isalnum()]
         return len(content) <= SHORT_CJK or q.startswith(CJK_OPENERS) or bool(CJK_REFERENCES.search(q))
     words = re.findall(r"[\w'-]+", q)
@@ -180,7 +180,7 @@ def topic_switch(question: str, previous: str) -> str | None:
     """"银行项目的情况呢？" after "零售项目怎么避免延期？" → "银行项目怎么避免延期？"; None when the
     follow-up asks something of its own, points back (它/这个/第二个/后来…), or is no new topic."""
     q = question.strip()
-    cjk = bool(CJK.search(q))
+    cjk = chinese_question(q)
     match = (CJK_TOPIC if cjk else LATIN_TOPIC).match(q)
     if not match:
         return None
@@ -239,7 +239,7 @@ def resolve_pronoun(question: str, previous: str) -> str | None:
     """"它最后交付了吗？" after "门店补货助手项目遇到了什么问题？" → "门店补货助手项目最后交付了吗？";
     "How long was it delayed?" after "… in the retail project?" → "How long was the retail project delayed?"."""
     q, previous = question.strip(), _first_question(previous)
-    if CJK.search(q):
+    if chinese_question(q):
         pronoun, subject = CJK_PRONOUN.search(q), cjk_subject(previous)
     else:
         pp = LATIN_LAST_PP.search(previous)
@@ -256,9 +256,9 @@ def fill_subject(question: str, previous: str) -> str | None:
     previous question, stated: "怎么避免？" after "客户为什么不续约？" → "客户不续约怎么避免？". None for
     a bare "为什么？"/"后来呢？" (no predicate of its own: the previous question is prefixed instead)."""
     q, previous = OPENERS_TO_DROP.sub("", question.strip()), _first_question(previous)
-    if not CJK.search(q):
+    if not chinese_question(q):
         wh = re.fullmatch(r"(why|how|when)\s*\??", q, re.I)
-        if not wh or CJK.search(previous):
+        if not wh or chinese_question(previous):
             return None
         if LATIN_AUX.match(previous):  # "Should …?" → "Why should …?"
             return f"{wh.group(1).capitalize()} {previous[0].lower()}{previous[1:]}"
@@ -290,7 +290,7 @@ def attach_topic(question: str, previous: str) -> str | None:
     the previous question's words (合同金额, 多少) outvoted the new ask and the answer led with the
     previous answer. None when the follow-up has no subject of its own, or names the topic."""
     q = OPENERS_TO_DROP.sub("", question.strip())
-    if not CJK.search(q) or not (CJK_ASKS.search(q) or re.search(r"几|谁|誰|哪|[吗嗎][?？]?$", q)):
+    if not chinese_question(q) or not (CJK_ASKS.search(q) or re.search(r"几|谁|誰|哪|[吗嗎][?？]?$", q)):
         return None
     own = cjk_subject(q)
     if not own or not q.startswith(own) or CJK_PRONOUN.search(q) or re.search(r"他们|她们|他們|她們", q):
@@ -316,7 +316,7 @@ class HeuristicCondenser(Condenser):
         earlier = previous[-1]
         if len(previous) > 1 and is_follow_up(earlier):
             earlier = self._standalone(earlier, previous[:-1])
-        if bool(CJK.search(question)) == bool(CJK.search(earlier)):  # same language: rewrite in place
+        if chinese_question(question) == chinese_question(earlier):  # same language: rewrite in place
             for rewrite in (topic_switch, resolve_pronoun, attach_topic, fill_subject):
                 rewritten = rewrite(question, earlier)
                 if rewritten:

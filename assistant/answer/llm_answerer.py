@@ -24,7 +24,6 @@ from assistant.answer.analysis import QuestionAnalysis, analyse
 from assistant.answer.base import (
     ABSTAIN_EN,
     ABSTAIN_ZH,
-    CJK,
     Answerer,
     Context,
     Delta,
@@ -38,6 +37,7 @@ from assistant.core.settings import Settings
 from assistant.core.types import Answer, AnswerSentence, Citation, Hit
 from assistant.embed.embedder import Embedder
 from assistant.llm.client import LLMClient, LLMError, Message, create_llm_client
+from assistant.text import chinese_question
 
 DELIMITER = re.compile(r"<(\s*/?\s*(?:passage|question)\b)", re.I)
 FALLBACK = "extractive-fallback"
@@ -79,7 +79,7 @@ def _attr(text: str) -> str:
 
 def build_messages(instructions: str, question: str, hits: list[Hit]) -> list[Message]:
     """System rules, then the numbered passages and the question as data."""
-    language = "Chinese (中文)" if CJK.search(question) else "the language of the question"
+    language = "Chinese (中文)" if chinese_question(question) else "the language of the question"
     system = instructions.replace("{language}", language).replace("{abstain}", abstain_message(question))
     system = system.replace("{shape}", answer_shape(analyse(question)))
     passages = "\n".join(
@@ -208,7 +208,7 @@ class LLMAnswerer(Answerer):
 
 def _language(answer: Answer, question: str) -> str:
     analysed = answer.trace.get("analysis", {}).get("language")
-    return str(analysed) if analysed in ("zh", "en") else ("zh" if CJK.search(question) else "en")
+    return str(analysed) if analysed in ("zh", "en") else ("zh" if chinese_question(question) else "en")
 
 
 def _add_notice(answer: Answer, notice: str) -> None:

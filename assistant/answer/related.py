@@ -19,7 +19,7 @@ from assistant.answer.units import span_section_path
 from assistant.core.types import Citation, Hit
 from assistant.index.indexes import Query
 from assistant.store.build_store import LoadedIndex
-from assistant.text import CJK, clip, plain_passage
+from assistant.text import chinese_question, clip, plain_passage
 
 SNIPPET_CHARS = 120  # a whole sentence, usually: the snippet is the hint of what the passage says
 # What every surface shows above them (English, Chinese): they are no citations.
@@ -38,7 +38,7 @@ def related_headings(answered: bool) -> tuple[str, str]:
 def related_heading(question: str, answered: bool = False) -> str:
     """The heading in the question's language and script, as the abstention reason above it."""
     english, chinese = related_headings(answered)
-    return in_question_script(chinese, question) if CJK.search(question) else english
+    return in_question_script(chinese, question) if chinese_question(question) else english
 
 
 def related_sources(query: Query, hits: list[Hit], index: LoadedIndex, limit: int, first: int = 1) -> list[Citation]:

@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from assistant.text import CJK, EN_STOP, normalize
+from assistant.text import CJK, EN_STOP, chinese_question, normalize
 
 
 def phrase_pattern(phrase: str) -> re.Pattern[str]:
@@ -134,7 +134,7 @@ class Glossary:
     def uncovered_words(self, question: str) -> list[str]:
         """The English content words no glossary phrase covers, in question order (none for a
         question with Chinese in it): what the dictionary is asked about."""
-        if CJK.search(question):
+        if chinese_question(question):
             return []
         text = list(question)
         for start, end, _ in self._matches(question):
@@ -145,7 +145,7 @@ class Glossary:
     def _matches(self, question: str) -> list[tuple[int, int, tuple[str, ...]]]:
         """Each phrase match, longest phrases first; a matched span is blanked so a shorter
         phrase inside it ("trial" in "trial period") does not match again."""
-        if CJK.search(question):
+        if chinese_question(question):
             return []
         remaining, found = question, list[tuple[int, int, tuple[str, ...]]]()
         for pattern, chinese in self.entries:

@@ -33,6 +33,7 @@ from assistant.text import (
     EN_STOP,
     ZH_STOP,
     char_ngrams,
+    chinese_question,
     jieba_words,
     normalize,
     regional_edits,
@@ -200,7 +201,7 @@ class HybridRetriever:
         sentence = self._best_sentences(query, rows)[: s.candidates] if mode != "bm25" and rows else []
         near = self._proximity(query, rows)[: s.candidates] if mode != "dense" and s.proximity_weight else []
         # An English question's lexical tokens are translation guesses; its curated twins are not.
-        english = not CJK.search(query.text)
+        english = not chinese_question(query.text)
         lexical_scale, question_scale = (s.english_lexical_scale, s.english_question_scale) if english else (1.0, 1.0)
         for weight, ranked in ((s.dense_weight, dense), (s.sentence_weight, sentence),
                                (s.bigram_weight * lexical_scale, lexical), (s.words_weight * lexical_scale, words),
@@ -338,7 +339,7 @@ def _holds_name(folded: str, name: str) -> bool:
 
 def reads_proximity(question: str) -> bool:
     """Whether the proximity ranker scores this question: only questions with Chinese in them."""
-    return bool(CJK.search(question))
+    return chinese_question(question)
 
 
 def content_weights(query: Query, index: LoadedIndex) -> dict[str, float]:

@@ -16,7 +16,7 @@ from assistant.answer.base import in_question_script
 from assistant.answer.related import related_headings
 from assistant.surfaces.links import source_view_url
 from assistant.surfaces.openai_models import ChatMessage, CitationOut, HindsightResult
-from assistant.text import CJK, clip
+from assistant.text import chinese_question, clip
 
 SOURCES_HEADINGS = ("Sources:", "来源：")
 # An assistant turn we wrote ends with our Sources block; history keeps only the answer.
@@ -97,7 +97,7 @@ def sources_block(question: str, citations: list[CitationOut], base_url: str,
     """
     if not citations:
         return ""
-    heading = in_question_script(headings[1], question) if CJK.search(question) else headings[0]
+    heading = in_question_script(headings[1], question) if chinese_question(question) else headings[0]
     entries = []
     for c in citations:
         lines = [f"[{c.n}] {source_label(c)}"]
