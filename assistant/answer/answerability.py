@@ -156,6 +156,7 @@ def content_terms(question: str, glossary: Glossary | None = None, dictionary: D
     aligned = len(normalized) == len(question)
     chinese = chinese_question(question)
     phrases = glossary.translations(question) if glossary else []
+    jargon = _jargon(question, glossary) if chinese and glossary else {}
     terms: list[Term] = []
     previous = None
     for match in LATIN.finditer(question):
@@ -168,7 +169,8 @@ def content_terms(question: str, glossary: Glossary | None = None, dictionary: D
             # ... in an English question, and not after another capitalised word ("GPT Store", a name)
             worded = not chinese and not _after_capital(after, match, question)
             terms.append(Term(normalize(token), token, entity,
-                              (*_singular(token), *(_word_senses(token, dictionary) if worded else ()))))
+                              (*_singular(token), *(_word_senses(token, dictionary) if worded else ()),
+                               *jargon.get(match.start(), ()))))
     for start, end, chinese_terms in phrases:
         shown = question[start:end]
         names = [m.group() for m in LATIN.finditer(shown)]
@@ -189,6 +191,23 @@ def content_terms(question: str, glossary: Glossary | None = None, dictionary: D
         synonyms = glossary.synonyms_of(word) if glossary else ()
         terms.append(Term(word, shown, False, (*(m for w, m in regional if word in w), *map(normalize, synonyms))))
     return list({t.folded: t for t in terms}.values())
+
+
+# English words typed into a Chinese question ("华东集团那个trial最后为啥丢了？", "怎么写scope"): a run of them.
+LATIN_RUN = re.compile(r"[A-Za-z][A-Za-z0-9'.+-]*(?:\s+[A-Za-z][A-Za-z0-9'.+-]*)*")
+
+
+def _jargon(question: str, glossary: Glossary) -> dict[int, tuple[str, ...]]:
+    """The glossary's Chinese terms for the English jargon of a Chinese question, by the start of
+    each word a glossary phrase covers: the sources write 试用 where a PM types "trial". The top
+    passages hold the Chinese, not the English word, and "华东集团那个trial最后为啥丢了？" was refused
+    for it while "……那个试用项目……" was answered (round 22, a blind trial)."""
+    found: dict[int, tuple[str, ...]] = {}
+    for run in LATIN_RUN.finditer(question):
+        for start, end, chinese in glossary.translations(run.group()):
+            for word in LATIN.finditer(run.group(), start, end):
+                found[run.start() + word.start()] = tuple(normalize(t) for t in chinese)
+    return found
 
 
 # Question words jieba's dictionary glues to a noun ("哪些项目", "什么样子", "多少钱"): the noun is the subject.
