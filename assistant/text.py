@@ -45,10 +45,13 @@ def chinese_question(question: str) -> bool:
 
 # English grammar words: a question holding two of them is phrased in English whatever names it
 # holds; "RAG 切片的 chunk size 设多大？" holds terms in English and its grammar in Chinese.
-GRAMMAR_EN = frozenset(
-    "a an the of to in on at for with by from about and or but not what which who whom whose why how when "
-    "where is are was were be been do does did can could should would will has have had we our us i my you "
-    "your they their it its this that these those there any".split())
+GRAMMAR_EN = frozenset([
+    "a", "an", "the", "of", "to", "in", "on", "at", "for", "with", "by", "from", "about", "and", "or", "but",
+    "not", "what", "which", "who", "whom", "whose", "why", "how", "when", "where", "is", "are", "was",
+    "were", "be", "been", "do", "does", "did", "can", "could", "should", "would", "will", "has", "have",
+    "had", "we", "our", "us", "i", "my", "you", "your", "they", "their", "it", "its", "this", "that",
+    "these", "those", "there", "any",
+])
 
 
 def _english_grammar(question: str) -> bool:

@@ -1,14 +1,19 @@
 """Round 22 (docs/answers.md): an English question naming something in Chinese is asked in English;
-a how-question asked as "what should we …" gets what to do."""
+a how-question asked as "what should we …" gets what to do; English jargon in a Chinese question is
+looked for in Chinese; an English question's misspelled domain words are corrected."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from assistant.answer.analysis import analyse
 from assistant.answer.answerability import abstain_reason, content_terms
 from assistant.core.settings import Settings
+from assistant.retrieve.dictionary import Dictionary
 from assistant.retrieve.glossary import Glossary
+from assistant.retrieve.spelling import Speller, edits
+from assistant.service.pipeline import Pipeline
 from assistant.text import chinese_question
 
 NAMED = "According to 顾青云's article, what threshold of illegal content in a single corpus source means it is blacklisted?"
@@ -39,3 +44,39 @@ def test_what_we_should_do_asked_as_what_is_a_how_question() -> None:
     # what is possible, or what exists, is no advice
     assert analyse("大模型能做什么？").qtype == "what"
     assert analyse("B端大模型有什么收费方式？").qtype == "what"
+
+
+def test_english_jargon_in_a_chinese_question_is_looked_for_in_chinese() -> None:
+    glossary = Glossary.load(Path(Settings().glossary_path))
+    trial = next(t for t in content_terms("华东集团那个trial最后为啥丢了？竞品是谁", glossary) if t.shown == "trial")
+    assert {"试用期", "试用"} <= set(trial.matches)
+    # a word the glossary does not translate keeps no Chinese form
+    foo = next(t for t in content_terms("华东集团那个foobar最后为啥丢了？", glossary) if t.shown == "foobar")
+    assert foo.matches == ("foobar",)
+
+
+def test_misspelled_english_domain_words_are_corrected_and_real_words_kept() -> None:
+    speller = Speller(Glossary.load(Path(Settings().glossary_path)), Dictionary.packaged())
+    assert speller.correct("What was the acurracy at acceptence for the maintanence Q&A assistent?") == (
+        "What was the accuracy at acceptance for the maintenance Q&A assistant?")
+    for kept in ("Why did startups that built apps on the API get into trouble?",  # past tense, not "build"
+                 "What stance do large customers typically take?",  # an adverb, not "typical"
+                 "Who should we contact about the contract?",  # a word one edit from a glossary word
+                 "Did 鲜达超市 sign with Xianda?",  # names stay as typed
+                 "试用期的acurracy是多少？"):  # a Chinese question is not corrected
+        assert speller.correct(kept) == kept
+    assert edits("acurracy", "accuracy") == 2 and edits("ab", "ba") == 1
+
+
+def test_a_misspelled_question_is_answered_as_read(real_pipeline: Pipeline) -> None:
+    # the fixture corpus has no glossary of its own: the project's
+    pipeline = replace(real_pipeline, glossary=Glossary.load(Path(Settings().glossary_path)), _judges={})
+    answer = pipeline.answer("Why did the contract for the 信贷审核助手 stall after the exclusivty clause?")
+    assert not answer.abstained and "排他" in answer.text
+    assert answer.text.startswith("(Read as: Why did the contract for the 信贷审核助手 stall after the exclusivity clause?)")
+
+
+def test_an_english_question_naming_a_chinese_customer_gets_an_english_frame(real_pipeline: Pipeline) -> None:
+    answer = real_pipeline.answer("Why did the contract for the 信贷审核助手 stall?")
+    assert not answer.abstained and "排他" in answer.text
+    assert answer.trace["analysis"]["language"] == "en" and "source (in Chinese)" in answer.text

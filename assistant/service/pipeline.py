@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 import time
@@ -25,6 +26,7 @@ from assistant.llm.client import create_llm_client
 from assistant.retrieve.dictionary import Dictionary
 from assistant.retrieve.glossary import Glossary
 from assistant.retrieve.retriever import Filters, HybridRetriever
+from assistant.retrieve.spelling import Speller
 from assistant.store.build_store import IndexUnavailable, LoadedIndex, current_target, load_index
 from assistant.text import CJK
 
@@ -183,7 +185,7 @@ class Pipeline:
     ) -> Context:
         index = self.serving_index()
         trace = {} if trace is None else trace
-        question = self._standalone(question, history or [], trace)
+        question = self._spelled(self._standalone(question, history or [], trace), trace)
         retriever = self.retriever(index)
         query = retriever.prepare(question, trace)
         k = k or max(self.settings.top_k, self.settings.answer_passages)
@@ -218,6 +220,18 @@ class Pipeline:
             trace["condensed"] = {"question": condensed.question, "method": condensed.method,
                                   "ms": round((time.perf_counter() - started) * 1000, 3)}
         return condensed.question
+
+    def _spelled(self, question: str, trace: dict[str, Any]) -> str:
+        """An English question's misspelled domain words corrected (assistant/retrieve/spelling.py); the
+        answer says how it was read, as for a condensed follow-up."""
+        corrected = self.speller.correct(question)
+        if corrected != question:
+            trace["condensed"] = {**trace.get("condensed", {"method": "spelling"}), "question": corrected}
+        return corrected
+
+    @functools.cached_property
+    def speller(self) -> Speller:
+        return Speller(self.glossary, self.dictionary)
 
 
 def _with_sides(retriever: HybridRetriever, analysis: QuestionAnalysis, hits: list[Hit], k: int,
