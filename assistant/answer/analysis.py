@@ -38,7 +38,8 @@ TYPE_CUES: tuple[tuple[str, tuple[str, ...], str], ...] = (
              "怎么产生的", "如何产生的", "怎么形成的", "如何形成的", "怎么来的", "从何而来",
              "怎么就", "怎么又", "怎么越", "怎么老是", "怎么总是", "怎么突然", "怎么一直", "怎么竟", "怎么居然", "怎么反而",
              "怎么拖", "怎么变成", "怎么变得", "怎么成了", "怎么搞成", "怎么弄成", "怎么闹到", "怎么落到", "怎么沦"),
-     r"\b(why|reasons?|causes?|caused)\b"),
+     # "What went wrong with …?" asks for the cause (round-22 trial: led with phase one's success)
+     r"\b(why|reasons?|causes?|caused)\b|\b(went|go(es)?|going) wrong\b"),
     ("list", ("哪些", "哪几", "列举", "列出", "都有什么", "有几种"),
      rf"\b(which(?!\s+{ONE_OF})|list|name the|what are the)\b"),
     ("number", ("多少", "几个", "几次", "几家", "几人", "几周", "几个月", "比例", "金额", "百分之", "几多"),
@@ -55,7 +56,9 @@ TYPE_CUES: tuple[tuple[str, tuple[str, ...], str], ...] = (
      # and how much …?" read its first ask as advice; round 19)
      r"\b(how(?!\s+(long|many|much|large|big|often|expensive|early|late|soon|far|old|small)\b)|should|advice|advise|recommend\w*|avoid|steps?|"
      r"check-?lists?|to-?do|templates?|playbook|watch out)\b"),
-    ("when", ("什么时候", "何时", "哪年", "哪一年", "多久", "多长时间"), r"\b(when|how (long|early|late|soon))\b"),
+    # a day or a month asked for (round-22 trial: "……新范围是哪天上线的？" was read as a what-question)
+    ("when", ("什么时候", "何时", "哪年", "哪一年", "多久", "多长时间", "哪天", "哪一天", "几号", "哪个月", "哪月",
+              "几月份"), r"\b(when|how (long|early|late|soon))\b"),
     ("yesno", ("是否", "是不是", "有没有", "能不能", "会不会", "吗", "系咪", "系唔系", "有冇"),
      r"^(is|are|does|do|did|can|could|was|were|has|have|will)\b"),
 )
