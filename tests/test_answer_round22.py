@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant.answer.analysis import analyse
+from assistant.answer.analysis import analyse, denial
 from assistant.answer.answerability import abstain_reason, content_terms
 from assistant.answer.select import Scored, _lead_first
 from assistant.answer.units import EvidenceUnit
@@ -106,3 +106,14 @@ def test_a_number_question_naming_no_unit_is_led_by_a_counted_figure() -> None:
     # "一个" says "a": no figure
     demo = _unit("我们用公开数据做了一个目标补货 Demo。", 0.78, 2, asked)
     assert _lead_first([general, demo], analysis)[0] is general
+
+
+def test_a_denied_yes_no_question_is_answered_no_in_its_language() -> None:
+    glossary = Glossary.load(Path(Settings().glossary_path))
+    unsigned = "截至 11 月底合同仍未签署，一期费用也未结算。"
+    assert denial(analyse("蜀川银行最后签合同了吗？"), unsigned) == "没有。"  # 签合同 is held as 合同
+    assert denial(analyse("Did 蜀川银行 end up signing the contract?"), unsigned, glossary) == "No."
+    assert denial(analyse("Did 蜀川银行 end up signing the contract?"), unsigned) == ""  # no glossary, no words
+    drafted = "7 月下旬，对方法务发来合同草稿，新增三条排他条款。"
+    assert denial(analyse("蜀川银行最后签合同了吗？"), drafted) == ""
+    assert denial(analyse("蜀川银行签合同了吗？"), "合同不规范，需要重写。") == ""  # a flaw is no denial

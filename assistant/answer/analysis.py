@@ -14,7 +14,16 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
 
-from assistant.text import CJK, ZH_STOP, chinese_question, jieba_words, normalize, reads_as_latin
+from assistant.retrieve.glossary import Glossary
+from assistant.text import (
+    CJK,
+    ZH_STOP,
+    chinese_question,
+    jieba_tokens,
+    jieba_words,
+    normalize,
+    reads_as_latin,
+)
 
 QUESTION_TYPES = ("compare", "agree", "why", "list", "number", "who", "how", "when", "yesno", "what")
 
@@ -301,6 +310,8 @@ CLAIM = re.compile(r"(?:是否|是不是|有没有|能不能|会不会|有冇|�
 # sentence holding the asked words without a negation may still not confirm them. The negation must
 # stand right before an asked word, past an adverb (也未, 仍未, 不再, 尚未); 不仅 / 不但 … do not deny.
 DENIAL = re.compile(r"(?:未|没有|没|不|无法|无)(?:再|曾|能|会|被|需|用|得)?$")
+# ... or the word is the topic its comment denies: "合同仍未签署" (the contract is still not signed).
+DENIED_AFTER = re.compile(r"(?:仍|还|尚|都|也|至今)(?:未|没有|没)")
 SHORT_NO = (  # the question's own verb answers it: 结算了吗 → 没有, 会……吗 → 不会
     (re.compile(r"了[吗么]|过[吗么]|有没有|有冇"), "没有。"),
     (re.compile(r"会不会|会[^，。？?]*[吗么]"), "不会。"),
@@ -310,24 +321,37 @@ SHORT_NO = (  # the question's own verb answers it: 结算了吗 → 没有, 会
 )
 
 
-def denial(analysis: QuestionAnalysis, lead: str) -> str:
-    """"没有。" / "不会。" / "不是。" … when the lead denies what a Chinese yes-no question asks ("" otherwise):
+def denial(analysis: QuestionAnalysis, lead: str, glossary: Glossary | None = None) -> str:
+    """"没有。" / "不会。" / "不是。" … (or "No.") when the lead denies what a yes-no question asks ("" otherwise):
     it holds at least a third of the asked clause's words (the clause also names its subject: "鲜达超市那个
-    POC最后上线的版本还会自动生成补货单") and one of them right after a negation."""
-    if analysis.qtype != "yesno" or analysis.english or not analysis.event:
-        return ""
-    words = [w for w in dict.fromkeys(jieba_words(analysis.event)) if len(w) >= 2 and w not in ZH_STOP]
+    POC最后上线的版本还会自动生成补货单") and one of them right after a negation. An English question's
+    words are the glossary's Chinese for its phrases (round-22 trial: "Did 蜀川银行 end up signing the
+    contract?" was answered "截至 11 月底合同仍未签署" and never said no)."""
+    words = _claimed(analysis, glossary) if analysis.qtype == "yesno" else []
     text = normalize(lead)
-    held = [w for w in words if w in text]
-    if not words or 3 * len(held) < len(words):
+    # a compound the question glues ("签合同") is held by its words too ("合同仍未签署")
+    held = [[f for f in forms if f in text] for forms in words]
+    if not words or 3 * sum(map(bool, held)) < len(words):
         return ""
-    denied = any(DENIAL.search(text[max(0, m.start() - 3) : m.start()])
-                 for w in held for m in re.finditer(re.escape(w), text))
+    denied = any(DENIAL.search(text[max(0, m.start() - 3) : m.start()]) or DENIED_AFTER.match(text, m.end())
+                 for forms in held for f in forms for m in re.finditer(re.escape(f), text))
     if not denied:
         return ""
+    if analysis.english:
+        return "No."
     folded = normalize(analysis.question)
     short = next((no for pattern, no in SHORT_NO if pattern.search(folded)), "否。")
     return to_script(short, analysis.script)
+
+
+def _claimed(analysis: QuestionAnalysis, glossary: Glossary | None) -> list[tuple[str, ...]]:
+    """What a yes-no question asks to confirm, as groups of forms a sentence may hold it in: a Chinese
+    question's words (and a compound's words), an English one's glossary phrases in Chinese."""
+    if analysis.english:
+        phrases = glossary.translations(analysis.question) if glossary is not None else []
+        return [tuple(dict.fromkeys(normalize(t) for t in terms)) for _, _, terms in phrases]
+    words = [w for w in dict.fromkeys(jieba_words(analysis.event)) if len(w) >= 2 and w not in ZH_STOP]
+    return [tuple(f for f in (w, *jieba_tokens(w)) if len(f) >= 2) for w in words]
 
 
 def event(question: str, qtype: str = "when") -> str:

@@ -186,8 +186,8 @@ def compose(
     stance_frame = analysis.qtype == "agree" and sources > 1  # its stance label is the English frame
     frames = _frames(analysis, sources, read_as, quotes=len(_quotes_of(body)), english=not stance_frame,
                      compared=bool(sided))
-    if no := denial(analysis, lead.unit.text):
-        frames.append(_frame(no))
+    if no := denial(analysis, lead.unit.text, glossary):
+        frames.insert(1 if read_as else 0, _frame(no))  # the short answer first, after how it was read
     closing = _glosses(analysis, [lead, *points], glossary, share)
     citations = [Citation(n, hits[rank], snippet=snippets[rank]) for rank, n in numbers.items()]
     return Composition(frames + body + closing, citations)

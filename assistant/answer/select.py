@@ -32,7 +32,7 @@ from assistant.core.types import POSTMORTEM_SECTIONS
 from assistant.index.indexes import Query
 from assistant.retrieve.retriever import ADVICE_SECTIONS, content_weights
 from assistant.store.build_store import LoadedIndex
-from assistant.text import CJK, char_ngrams, normalize
+from assistant.text import CJK, char_ngrams, jieba_tokens, normalize
 
 LEXICAL_WEIGHT = 0.1
 # A unit a curated question quotes (corpus/questions/, in users' words) counts as near the question
@@ -628,7 +628,10 @@ def _latest(scored: list[Scored], analysis: QuestionAnalysis | None) -> Scored |
     # "finally" may qualify the asked event rather than the story ("When did the team finally see …?"):
     # when some dated unit holds a question term (上线 for "go live"), only those count, as for the
     # figures of a number question; the latest of every dated unit cost a dev lead.
-    asked = top.asked
+    # A compound the question glues ("签合同") counts by its words too: "截至 11 月底合同仍未签署" is the
+    # account's latest word on the contract (round-22 trial: "蜀川银行最后签合同了吗？" led with the
+    # earlier draft, which held 银行).
+    asked = {piece for t in top.asked for piece in (t, *jieba_tokens(t)) if len(piece) >= 2}
     near = [s for s in dated if any(t in normalize(s.unit.text) for t in asked)]
     return max(near or dated, key=lambda s: s.unit.start, default=None)
 
