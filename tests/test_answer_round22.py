@@ -117,3 +117,12 @@ def test_a_denied_yes_no_question_is_answered_no_in_its_language() -> None:
     drafted = "7 月下旬，对方法务发来合同草稿，新增三条排他条款。"
     assert denial(analyse("蜀川银行最后签合同了吗？"), drafted) == ""
     assert denial(analyse("蜀川银行签合同了吗？"), "合同不规范，需要重写。") == ""  # a flaw is no denial
+
+
+def test_a_capitalised_word_of_a_name_is_not_translated_as_jargon() -> None:
+    glossary = Glossary.load(Path(Settings().glossary_path))
+    terms = {t.shown: t for t in content_terms("OpenAI 推出 GPT Store 之后，做插件还有意义吗", glossary)}
+    assert terms["Store"].in_name and terms["Store"].matches == ("store",)  # not the sources' 门店
+    assert not terms["GPT"].in_name
+    store = next(t for t in content_terms("这家连锁的 store 有多少？", glossary) if t.shown == "store")
+    assert "门店" in store.matches and not store.in_name

@@ -139,6 +139,10 @@ class Term:
     shown: str
     entity: bool  # a Latin name or a number: GPT-4o, H100, 2024
     forms: tuple[str, ...] = ()  # other forms: the glossary's Chinese (Baidu → 百度), an acronym's singular (POCs → poc)
+    # a capitalised word after another ("GPT Store"): part of a name, which the glossary's word
+    # (store → 门店) does not translate; the abstention probe's "OpenAI 推出 GPT Store 之后……" was
+    # answered once the glossary had "store" (round 22)
+    in_name: bool = False
 
     @property
     def matches(self) -> tuple[str, ...]:
@@ -170,7 +174,8 @@ def content_terms(question: str, glossary: Glossary | None = None, dictionary: D
             worded = not chinese and not _after_capital(after, match, question)
             terms.append(Term(normalize(token), token, entity,
                               (*_singular(token), *(_word_senses(token, dictionary) if worded else ()),
-                               *jargon.get(match.start(), ()))))
+                               *(jargon.get(match.start(), ()) if not entity else ())),
+                              in_name=_after_capital(after, match, question)))
     for start, end, chinese_terms in phrases:
         shown = question[start:end]
         names = [m.group() for m in LATIN.finditer(shown)]
@@ -203,6 +208,8 @@ def _jargon(question: str, glossary: Glossary) -> dict[int, tuple[str, ...]]:
     passages hold the Chinese, not the English word, and "华东集团那个trial最后为啥丢了？" was refused
     for it while "……那个试用项目……" was answered (round 22, a blind trial)."""
     found: dict[int, tuple[str, ...]] = {}
+    # Only a word typed in lower case: "GPT Store" is a name, not the sources' 门店 (round 22, the
+    # abstention probe's dev half).
     for run in LATIN_RUN.finditer(question):
         for start, end, chinese in glossary.translations(run.group()):
             for word in LATIN.finditer(run.group(), start, end):
@@ -548,6 +555,8 @@ def _known(term: Term, index: LoadedIndex, glossary: Glossary) -> bool:
     """In the corpus vocabulary, or translated by the glossary into a term that is (Baidu → 百度)."""
     if any(_in_corpus(form, index) for form in term.matches):
         return True
+    if term.in_name:
+        return False
     expanded = glossary.expand(term.shown)
     return expanded != term.shown and any(_in_corpus(normalize(t), index) for t in expanded[len(term.shown):].split())
 
