@@ -208,7 +208,8 @@ BOOK_ENTRY = re.compile(r"^《[^》]{1,40}》")  # a reading-list entry names a 
 READING_ENTRY = re.compile(r"^《[^》]{1,40}》\s*(?:[（(][^）)]{0,80}[）)])?\s*[：:]")
 # Says what the text will say: "以下……", "接下来……", or turns to a topic ("再说说第二个问题，这个问题
 # 其实更加严重。", round-13 trial: quoted as a source's stance on a POC question).
-ANNOUNCEMENT = re.compile(r"^(以下|下面|本文|本节|这里只|接下来|(再|先|最后)(说说|谈谈|聊聊|来说|来谈|来看|看看))")
+# Also behind a label ("文章摘要：本文详细探讨了……": what the article is about, no finding of it).
+ANNOUNCEMENT = re.compile(r"^(?:[\u4e00-\u9fff]{1,4}[：:]\s*)?(以下|下面|本文|本节|这里只|接下来|(再|先|最后)(说说|谈谈|聊聊|来说|来谈|来看|看看))")
 QUOTED = re.compile(r"[“「\"][^”」\"]*[”」\"]")
 EMOJI = re.compile("[\U0001F300-\U0001FAFF\u2600-\u27BF]")
 # A story told about someone ("据悉，事件起因是……", "可怜这位产品经理……"): what happened, not what
