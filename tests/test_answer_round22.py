@@ -7,12 +7,8 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-import numpy as np
-
 from assistant.answer.analysis import analyse, denial
 from assistant.answer.answerability import abstain_reason, content_terms
-from assistant.answer.select import Scored, _lead_first
-from assistant.answer.units import EvidenceUnit
 from assistant.core.settings import Settings
 from assistant.retrieve.dictionary import Dictionary
 from assistant.retrieve.glossary import Glossary
@@ -90,22 +86,6 @@ def test_a_day_asked_for_is_a_when_question_and_what_went_wrong_a_why() -> None:
     assert analyse("鲜达超市新范围是哪天上线的？").qtype == "when"
     assert analyse("合同是几号签的？").qtype == "when"
     assert analyse("What went wrong with the 蜀川银行 deal after phase one went live?").qtype == "why"
-
-
-def _unit(text: str, relevance: float, axis: int, asked: tuple[str, ...]) -> Scored:
-    unit = EvidenceUnit(axis, 0, "doc", axis * 100, axis * 100 + len(text), text, "正文")
-    return Scored(unit, relevance, relevance, np.eye(4, dtype=np.float32)[axis], cover=0.5, asked=asked)
-
-
-def test_a_number_question_naming_no_unit_is_led_by_a_counted_figure() -> None:
-    analysis = analyse("那家公司To B业务目标一开始定了多少，后来下调到多少？")
-    asked = ("目标", "下调")
-    general = _unit("To B业务前两年的目标设定，通常以产品需求验证为主。", 0.80, 0, asked)
-    figures = _unit("7月份将业务目标下调为年收入3000万，10月份再次把目标下调到500万。", 0.78, 1, asked)
-    assert _lead_first([general, figures], analysis)[0] is figures
-    # "一个" says "a": no figure
-    demo = _unit("我们用公开数据做了一个目标补货 Demo。", 0.78, 2, asked)
-    assert _lead_first([general, demo], analysis)[0] is general
 
 
 def test_a_denied_yes_no_question_is_answered_no_in_its_language() -> None:

@@ -538,22 +538,13 @@ def _continues(candidate: Scored, chosen: list[Scored], anchored: set[int]) -> b
                for c in chosen if c.unit.hit_rank in anchored)
 
 
-# A number question naming no unit ("目标一开始定了多少，后来下调到多少？"): a numeral with a counter, a
-# currency or a percent is the figure it asks for (not a year). Round-22 trial: that question led
-# with the article's generality about targets, and "年收入1个亿……下调到500万" was a point.
-# Not "一个" alone: "一个补货建议 Demo" says "a", and led "How much was the … POC contract worth?" once.
-COUNTED = re.compile(r"(?<![\d.])(?:\d[\d,.]*|[两二三四五六七八九十百千][一二三四五六七八九十两百千]*|一[十百千万亿][一二三四五六七八九十两百千万亿]*)"
-                     r"\s*(?:万|亿|千|百)?\s*(?:元|个|家|次|人|名|倍|成|%|％|万|亿)")
-
-
 def _lead_first(scored: list[Scored], analysis: QuestionAnalysis | None = None) -> list[Scored]:
     """The lead is the unit best by relevance plus LEAD_COVER × its share of the question's
     content words: of two near-equal sentences, the one that holds more of what was asked; plus
     LEAD_FIGURE when it holds a figure in the unit a number question asks for (said of what was
     asked, when any unit's figure is), twice when its document's title states that figure too; plus
     LEAD_ASKED when it names what a "what is X" question asks for."""
-    pattern = (figure(analysis.measure) if analysis is not None and analysis.measure
-               else COUNTED if analysis is not None and analysis.qtype == "number" else None)
+    pattern = figure(analysis.measure) if analysis is not None and analysis.measure else None
     asked = scored[0].asked if scored else ()
 
     def figures(text: str, near: bool) -> set[str]:
