@@ -172,6 +172,8 @@ def content_terms(question: str, glossary: Glossary | None = None, dictionary: D
         if len(token) > 1 and token.lower() not in EN_STOP and (chinese or entity):
             # ... in an English question, and not after another capitalised word ("GPT Store", a name)
             worded = not chinese and not _after_capital(after, match, question)
+            # jargon is a common word: a name ("GPT Store", capitalised mid-sentence) gets no glossary
+            # Chinese, or "OpenAI 推出 GPT Store 之后……" finds 门店 (round 22, the abstention probe's dev half)
             terms.append(Term(normalize(token), token, entity,
                               (*_singular(token), *(_word_senses(token, dictionary) if worded else ()),
                                *(jargon.get(match.start(), ()) if not entity else ())),
@@ -208,8 +210,6 @@ def _jargon(question: str, glossary: Glossary) -> dict[int, tuple[str, ...]]:
     passages hold the Chinese, not the English word, and "华东集团那个trial最后为啥丢了？" was refused
     for it while "……那个试用项目……" was answered (round 22, a blind trial)."""
     found: dict[int, tuple[str, ...]] = {}
-    # Only a word typed in lower case: "GPT Store" is a name, not the sources' 门店 (round 22, the
-    # abstention probe's dev half).
     for run in LATIN_RUN.finditer(question):
         for start, end, chinese in glossary.translations(run.group()):
             for word in LATIN.finditer(run.group(), start, end):

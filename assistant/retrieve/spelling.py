@@ -23,6 +23,7 @@ from assistant.retrieve.glossary import Glossary
 from assistant.text import EN_STOP, chinese_question
 
 MIN_LETTERS = 5  # shorter words have too many neighbours one letter away
+REMEMBERED = 10_000  # words whose verdict is kept; past that the memory starts over (any input is a word)
 LONG = 8  # acurracy → accuracy and maintanence → maintenance are two edits away
 WORD = re.compile(r"(?<![A-Za-z])[a-z][a-z]+(?![A-Za-z])")  # lower case: a capitalised word may be a name
 
@@ -49,6 +50,8 @@ class Speller:
 
     def _word(self, word: str) -> str | None:
         if word not in self._fixed:
+            if len(self._fixed) >= REMEMBERED:
+                self._fixed.clear()
             self._fixed[word] = None if self._known(word) else self._nearest(word)
         return self._fixed[word]
 
@@ -62,6 +65,10 @@ class Speller:
         return found[0] if len(found) == 1 else None
 
     @functools.cached_property
+    def known_words(self) -> frozenset[str]:
+        return frozenset(self.vocabulary)
+
+    @functools.cached_property
     def english(self) -> SpellChecker:
         return SpellChecker()  # ~0.2 s to load: on the first English question with a word to check
 
@@ -70,7 +77,7 @@ class Speller:
             return True
         forms = set(base_forms(word))
         senses = self.dictionary.senses if self.dictionary is not None else {}
-        return (bool(forms & set(self.vocabulary)) or any(form in senses for form in forms)
+        return (bool(forms & self.known_words) or any(form in senses for form in forms)
                 or bool(self.english.known([word])))
 
 

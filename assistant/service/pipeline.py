@@ -28,7 +28,7 @@ from assistant.retrieve.glossary import Glossary
 from assistant.retrieve.retriever import Filters, HybridRetriever
 from assistant.retrieve.spelling import Speller
 from assistant.store.build_store import IndexUnavailable, LoadedIndex, current_target, load_index
-from assistant.text import CJK
+from assistant.text import chinese_question
 
 log = logging.getLogger(__name__)
 
@@ -173,7 +173,7 @@ class Pipeline:
         The section path above a passage is a label too ("… › 教训" under a traditional answer,
         round 19). The passages, the snippets, the passage's own `section` and the source view keep
         the published script."""
-        if CJK.search(ctx.question):
+        if chinese_question(ctx.question):
             for citation in [*answer.citations, *answer.related]:
                 citation.display_title = in_question_script(citation.hit.chunk.title, ctx.question)
                 citation.section_path = [in_question_script(h, ctx.question) for h in citation.section_path]
