@@ -9,11 +9,13 @@ from pathlib import Path
 
 from assistant.answer.analysis import analyse, denial
 from assistant.answer.answerability import abstain_reason, content_terms
+from assistant.answer.premise import premise_frame
 from assistant.core.settings import Settings
 from assistant.retrieve.dictionary import Dictionary
 from assistant.retrieve.glossary import Glossary
 from assistant.retrieve.spelling import Speller, edits
 from assistant.service.pipeline import Pipeline
+from assistant.store.build_store import ALIAS
 from assistant.text import chinese_question
 
 NAMED = "According to 顾青云's article, what threshold of illegal content in a single corpus source means it is blacklisted?"
@@ -106,3 +108,23 @@ def test_a_capitalised_word_of_a_name_is_not_translated_as_jargon() -> None:
     assert not terms["GPT"].in_name
     store = next(t for t in content_terms("这家连锁的 store 有多少？", glossary) if t.shown == "store")
     assert "门店" in store.matches and not store.in_name
+
+
+def test_a_question_joining_two_cases_no_source_names_together_gets_a_note(real_pipeline: Pipeline) -> None:
+    index = real_pipeline.serving_index()
+    index.__dict__["aliases"] = {"鲜达超市": frozenset({"pm-bank-exclusivity"}), "天穹云": frozenset({"trial-conversion"}),
+                                 "蜀川银行": frozenset({"pm-bank-exclusivity"})}
+    try:
+        note = premise_frame(analyse("Why did 鲜达超市 switch to 天穹云?"), index)
+        assert note is not None and note.kind == "frame" and note.text.startswith("Note: no source mentions 鲜达超市 and 天穹云")
+        zh = premise_frame(analyse("鲜达超市为什么转投天穹云？"), index)
+        assert zh is not None and zh.text.startswith("注意：资料里没有同时提到“鲜达超市”和“天穹云”")
+        assert premise_frame(analyse("鲜达超市为什么找了蜀川银行？"), index) is None  # one document names both
+        assert premise_frame(analyse("鲜达超市和天穹云的项目有什么区别？"), index) is None  # a compare joins on purpose
+    finally:
+        del index.__dict__["aliases"]
+
+
+def test_pseudonyms_are_read_as_the_postmortem_template_writes_them() -> None:
+    assert [m.group(1) for m in ALIAS.finditer("某华东制造集团（化名，下称“华东集团”）……某头部云厂商（化名“天穹云”）进场")] == [
+        "华东集团", "天穹云"]

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from assistant.answer.analysis import QuestionAnalysis, analyse, asks, figure
 from assistant.answer.base import Answerer, Context, abstain_message, render_pieces
 from assistant.answer.compose import compose
+from assistant.answer.premise import premise_frame
 from assistant.answer.select import (
     ANSWERING_SECTIONS,
     HEADING,
@@ -152,6 +153,8 @@ class ExtractiveAnswerer(Answerer):
         condensed = ctx.trace.get("condensed", {}).get("question")
         made = compose(analysis, chosen, hits, scale * self.settings.answer_max_chars, self.glossary, condensed,
                        document_share(ctx.index) if analysis.english else None)
+        if note := premise_frame(analysis, ctx.index):
+            made.sentences.insert(0, note)
         text = "".join(render_pieces(made.sentences))
         _label_sections(made.citations, made.sentences, ctx.index)
         return Answer(text, made.citations, made.sentences, abstained=False, answerer=self.name, trace=ctx.trace)

@@ -137,6 +137,14 @@ class LoadedIndex:
         return {doc_id: names for doc_id, doc in self.documents.items() if (names := byline_names(doc.metadata))}
 
     @cached_property
+    def aliases(self) -> dict[str, frozenset[str]]:
+        """The pseudonyms the documents give their customers and rivals (化名“鲜达超市”, 化名，下称“华东集团”),
+        folded, with the documents that name them."""
+        found = {normalize(m.group(1)) for d in self.documents.values() for m in ALIAS.finditer(d.text)}
+        return {a: frozenset(doc_id for doc_id, folded in zip(self.documents, self.folded_documents, strict=True)
+                             if a in folded) for a in found if a}
+
+    @cached_property
     def questioned_docs(self) -> frozenset[str]:
         """The documents with questions written for them (corpus/questions/)."""
         by_chunk = {c.chunk_id: c.doc_id for c in self.chunks}
@@ -148,6 +156,8 @@ class LoadedIndex:
         return [fold_compact(d.text) for d in self.documents.values()]
 
 
+# A pseudonym as the postmortem template asks for it (corpus/postmortems/README.md): 化名“X”, 化名，下称“X”.
+ALIAS = re.compile(r"化名[，,]?(?:下称)?[“\"]([^”\"]{2,12})[”\"]")
 # Where a byline splits into names: "光子星球（转载于 utechfun.com）", "A & B / C", "人人都是产品经理（来源公众号：Alter聊科技）".
 BYLINE_SPLIT = re.compile(r"[（）()&/,，、|]|转载于|轉載於|来源公众号[:：]?|來源公眾號[:：]?")
 BYLINE_FIELDS = ("author", "source")
