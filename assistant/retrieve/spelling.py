@@ -37,10 +37,10 @@ class Speller:
     _fixed: dict[str, str | None] = field(default_factory=dict, repr=False)
 
     @functools.cached_property
-    def vocabulary(self) -> tuple[str, ...]:
+    def vocabulary(self) -> frozenset[str]:
         """The glossary's English words of MIN_LETTERS or more."""
-        words = {w for phrase, _ in self.glossary.rows for w in WORD.findall(phrase.lower())}
-        return tuple(sorted(w for w in words if len(w) >= MIN_LETTERS))
+        return frozenset(w for phrase, _ in self.glossary.rows for w in WORD.findall(phrase.lower())
+                         if len(w) >= MIN_LETTERS)
 
     def correct(self, question: str) -> str:
         """The question with each misspelled word replaced by its glossary word."""
@@ -56,17 +56,14 @@ class Speller:
         return self._fixed[word]
 
     def _nearest(self, word: str) -> str | None:
-        """The one glossary word within reach of word's edits; None for none or a tie."""
+        """The one glossary word within reach of word's edits; None for none or a tie (so the set's
+        order never decides)."""
         reach = 2 if len(word) >= LONG else 1
         near = [(d, w) for w in self.vocabulary if abs(len(w) - len(word)) <= reach
                 and (d := edits(word, w)) <= reach]
         best = min((d for d, _ in near), default=None)
         found = [w for d, w in near if d == best]
         return found[0] if len(found) == 1 else None
-
-    @functools.cached_property
-    def known_words(self) -> frozenset[str]:
-        return frozenset(self.vocabulary)
 
     @functools.cached_property
     def english(self) -> SpellChecker:
@@ -77,7 +74,7 @@ class Speller:
             return True
         forms = set(base_forms(word))
         senses = self.dictionary.senses if self.dictionary is not None else {}
-        return (bool(forms & self.known_words) or any(form in senses for form in forms)
+        return (bool(forms & self.vocabulary) or any(form in senses for form in forms)
                 or bool(self.english.known([word])))
 
 
