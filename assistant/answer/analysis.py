@@ -49,7 +49,8 @@ TYPE_CUES: tuple[tuple[str, tuple[str, ...], str], ...] = (
              "怎么拖", "怎么变成", "怎么变得", "怎么成了", "怎么搞成", "怎么弄成", "怎么闹到", "怎么落到", "怎么沦"),
      # "What went wrong with …?" asks for the cause (round-22 trial: led with phase one's success)
      r"\b(why|reasons?|causes?|caused)\b|\b(went|go(es)?|going) wrong\b"),
-    ("list", ("哪些", "哪几", "列举", "列出", "都有什么", "有几种"),
+    # asked as a request ("列一下 To B 大模型早期适合落地的场景", round-22 trial: read as a what-question)
+    ("list", ("哪些", "哪几", "列举", "列出", "都有什么", "有几种", "列一下", "列下", "罗列", "盘点"),
      rf"\b(which(?!\s+{ONE_OF})|list|name the|what are the)\b"),
     ("number", ("多少", "几个", "几次", "几家", "几人", "几周", "几个月", "比例", "金额", "百分之", "几多"),
      r"\b(how (many|much|large|big|often|expensive)|what percentage|what share)\b"),
@@ -111,7 +112,10 @@ ACROSS_SOURCES = re.compile(r"各篇|各(?:个|份)?(?:文章|资料|来源|复�
                             r"|(?:文章|资料|复盘)(?:之间|们)|\b(across|sources|articles|postmortems|documents)\b"
                             # an article and one of our postmortems, named side by side (round 21: "外部实践文章里……的
                             # 漏斗，和我们复盘里……的经历，能对应上吗？" quoted the article alone)
-                            r"|文章.*复盘|复盘.*文章|\barticle\b.*\bpostmortem\b|\bpostmortem\b.*\barticle\b")
+                            r"|文章.*复盘|复盘.*文章|\barticle\b.*\bpostmortem\b|\bpostmortem\b.*\barticle\b"
+                            # one source set against another ("一篇當成趨勢，一篇當成負擔": round 23, the
+                            # multidoc probe's dev half quoted one article for it)
+                            r"|一篇.*(?:另|一)(?:一)?篇|\bone (?:article|source|postmortem|piece)\b.*\b(?:another|the other)\b")
 # A who-question's answer names someone: an alias (化名“天穹云”), an organisation (…公司/集团/
 # 银行/厂商/云) or a role (副总/总监/负责人/CTO…). Not any quoted phrase: "“先做个 Demo”" is none.
 # Read in folded text by the choice of points (select.TYPE_CUES) and by answerability (a name question
@@ -123,8 +127,17 @@ MEASURE_EN = re.compile(r"\bhow many\s+(?:more\s+|fewer\s+)?(" + "|".join(en for
 MEASURE_ZH = re.compile(r"(?:几|多少)\s*个?\s*(周|个星期|天|个月|年|小时|人|名|家|次)")
 
 
+# A question asking what something cost ("试用合同多少钱？", "How much was the pilot contract?") is
+# answered in money: "金额 28 万元", not the customer's "11 个生产基地" (round-23 trial).
+MONEY_ASK = re.compile(r"多少钱|(?:金额|价格|报价|费用|预算|合同额|收入|营收)[^，。？?]{0,4}(?:多少|几)"
+                       r"|\bhow much\b[^?]*\b(?:cost|pay|paid|charge|worth|price|contract|deal|budget|revenue)", re.I)
+MONEY = r"万|亿|元"
+
+
 def measure(question: str) -> str:
     """The Chinese unit pattern of the quantity a question asks for ("周|个星期"), or ""."""
+    if MONEY_ASK.search(normalize(question)):
+        return MONEY
     if (match := MEASURE_EN.search(question)) is not None:
         word = match.group(1).lower()
         return next(zh for en, zh in MEASURES if re.fullmatch(en, word))

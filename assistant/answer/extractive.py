@@ -14,7 +14,7 @@ from collections.abc import Callable
 from assistant.answer.analysis import QuestionAnalysis, analyse, asks, figure
 from assistant.answer.base import Answerer, Context, abstain_message, render_pieces
 from assistant.answer.compose import compose
-from assistant.answer.premise import premise_frame
+from assistant.answer.premise import figure_frame, premise_frame, unstated_frame
 from assistant.answer.select import (
     ANSWERING_SECTIONS,
     HEADING,
@@ -153,8 +153,12 @@ class ExtractiveAnswerer(Answerer):
         condensed = ctx.trace.get("condensed", {}).get("question")
         made = compose(analysis, chosen, hits, scale * self.settings.answer_max_chars, self.glossary, condensed,
                        document_share(ctx.index) if analysis.english else None)
-        if note := premise_frame(analysis, ctx.index):
-            made.sentences.insert(0, note)
+        quoted = [s.text for s in made.sentences if s.citations]
+        sources = [normalize(ctx.index.documents[d].text) for d in {c.hit.chunk.doc_id for c in made.citations}]
+        figures = figure_frame(analysis, quoted, sources, [normalize(t) for terms in phrases for t in terms])
+        for note in (unstated_frame(analysis, quoted), figures, premise_frame(analysis, ctx.index)):
+            if note is not None:
+                made.sentences.insert(0, note)
         text = "".join(render_pieces(made.sentences))
         _label_sections(made.citations, made.sentences, ctx.index)
         return Answer(text, made.citations, made.sentences, abstained=False, answerer=self.name, trace=ctx.trace)

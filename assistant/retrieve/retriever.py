@@ -46,6 +46,11 @@ from assistant.text import (
 PROXIMITY_SCALE = 100.0
 # How sharply the question ranker's soft maximum (log-sum-exp) favours a chunk's closest question.
 QUESTION_SHARPNESS = 20.0
+# A request's opening words ask for a form, not about a subject: "列一下 To B 大模型早期适合落地的场景"
+# put an article's Gartner-curve passage first, where the same words asked as "……有哪些？" found the
+# early scenarios (round-22 trial). Retrieval reads what follows them.
+REQUEST = re.compile(r"^\s*(?:请|麻烦|帮我|帮忙|给我|請|幫我|幫忙|給我)?\s*(?:列一下|列下|列举一下|列舉一下|列举|列舉|罗列一下|羅列一下|罗列|羅列"
+                     r"|盘点一下|盤點一下|说说|說說|讲讲|講講|介绍一下|介紹一下|整理一下|梳理一下)\s*[:：,，]?\s*")
 FILTER_FIELDS = ("doc_type", "doc_id", "industry", "phase", "outcome", "language", "customer_segment")
 
 
@@ -99,6 +104,8 @@ class HybridRetriever:
     def prepare(self, question: str, trace: dict[str, Any]) -> Query:
         """Tokenise and embed the question once; both indexes use the same Query."""
         t0 = time.perf_counter()
+        asked = question
+        question = REQUEST.sub("", question) or question
         expanded = self.expand(question)
         tokens, words = tokenize(expanded, "bigram"), tokenize(expanded, "jieba")
         # Proximity reads a Chinese question's own words; an English question's only corpus words
@@ -122,7 +129,7 @@ class HybridRetriever:
         _stage(trace, "embed_ms", t1, t2)
         if expanded != question:
             trace["expanded_query"] = expanded
-        return Query(question, tokens, vector, words, content)
+        return Query(asked, tokens, vector, words, content)
 
     def expand(self, question: str) -> str:
         """The question plus Chinese terms for its English words, as BM25 reads it: the glossary's
