@@ -11,7 +11,8 @@ the sources joins them on purpose and gets no note.
 "为什么蜀川银行项目的要素抽取准确率只有62%？" takes as given a figure no source states: the postmortem
 says 94%, and the answer quoted it without a word that the question's 62% is nowhere (same trial).
 When the answer's own quotes state a figure in the question's unit for what the question says it
-of, and no document states the question's figure, the answer opens with a note naming both.
+of, and no cited document states the question's figure, the answer opens with a note naming both.
+A question asking for a figure that no quote states says so too (unstated_frame).
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ def premise_frame(analysis: QuestionAnalysis, index: LoadedIndex) -> AnswerSente
     else:
         text = to_script(f"注意：资料里没有同时提到“{a}”和“{b}”：“{a}”见《{title_a}》，“{b}”见《{title_b}》。",
                          analysis.script)
-    return AnswerSentence(text=text, citations=[], supported=True, support=1.0, kind="frame")
+    return _note(text)
 
 
 def _apart(analysis: QuestionAnalysis, index: LoadedIndex) -> tuple[tuple[str, str], tuple[str, str]] | None:
@@ -83,7 +84,7 @@ def figure_frame(analysis: QuestionAnalysis, quoted: Sequence[str], sources: Seq
             text = f"Note: the sources quoted never give {given}; they say “{found}”."
         else:
             text = to_script(f"注意：引用的资料里没有“{given}”这个数字，说的是“{found}”。", analysis.script)
-        return AnswerSentence(text=text, citations=[], supported=True, support=1.0, kind="frame")
+        return _note(text)
     return None
 
 
