@@ -154,7 +154,8 @@ class ExtractiveAnswerer(Answerer):
         made = compose(analysis, chosen, hits, scale * self.settings.answer_max_chars, self.glossary, condensed,
                        document_share(ctx.index) if analysis.english else None)
         quoted = [s.text for s in made.sentences if s.citations]
-        sources = [normalize(ctx.index.documents[d].text) for d in {c.hit.chunk.doc_id for c in made.citations}]
+        folded = dict(zip(ctx.index.documents, ctx.index.folded_documents, strict=True))  # cached per build
+        sources = [folded[d] for d in {c.hit.chunk.doc_id for c in made.citations}]
         figures = figure_frame(analysis, quoted, sources, [normalize(t) for terms in phrases for t in terms])
         for note in (unstated_frame(analysis, quoted), figures, premise_frame(analysis, ctx.index)):
             if note is not None:
