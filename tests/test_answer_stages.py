@@ -753,7 +753,8 @@ def test_english_frame_counts_the_quotes_of_one_source() -> None:
     ("How many years did it take?", "年"),
     ("项目组有几个人？", "人|名"),  # 几 + the classifier 个 + the unit
     ("拖了几个月？", "个月"),
-    ("合同金额是多少？", ""),  # no unit named: any figure answers
+    ("合同金额是多少？", "万|亿|元"),  # what it cost: a sum answers (round 23, analysis.MONEY_ASK)
+    ("合同里写了多少条排他条款？", ""),  # no unit named: any figure answers
     ("Why did it take so many weeks?", ""),  # not a number question
 ])
 def test_a_number_question_names_the_unit_it_counts_in(question: str, unit: str) -> None:
