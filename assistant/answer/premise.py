@@ -119,7 +119,7 @@ def _measures(clause: str, unit: str, measure: Sequence[str]) -> bool:
 
 
 # A question asking for a day, a month or a year of the calendar, not any "when".
-CALENDAR = re.compile(r"哪年|哪一年|何年|几月|哪个月|哪一?天|几号|几月几|\b(what|which) (year|month|date|day)\b")
+CALENDAR = re.compile(r"哪年|哪一年|何年|几月|哪个月|哪一?天|几号|\b(what|which) (year|month|date|day)\b")
 # The question types whose ask is the figure itself.
 FIGURE_ASKS = ("number", "when", "what", "who")
 # What each kind of asked value is called in a note (answerability.asked_type's kinds with a figure).
